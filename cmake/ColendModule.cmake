@@ -1,0 +1,54 @@
+# Helpers every module uses. One place sets warnings and sanitizers; each module's
+# CMakeLists.txt is then a few lines: colend_library(), colend_test(), colend_bench().
+
+include_guard(GLOBAL)
+
+# Warnings for colend's own code (generated code does not link this). CI turns them
+# into errors through CMAKE_COMPILE_WARNING_AS_ERROR in the `ci` preset.
+add_library(colend_warnings INTERFACE)
+target_compile_options(colend_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough
+  -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+
+# Sanitizers apply to every target, including tests and third-party code built here, or
+# they report false positives at the boundaries.
+if(COLEND_SANITIZE)
+  add_compile_options(-fsanitize=${COLEND_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${COLEND_SANITIZE})
+endif()
+
+# colend_library(<module> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+# Makes target colend_<module> (alias colend::<module>) with PUBLIC <module>/include and
+# PRIVATE <module>/src. DEPS are PUBLIC (their types appear in our headers); everything
+# else goes in PRIVATE_DEPS.
+function(colend_library module)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target colend_${module})
+  add_library(${target} STATIC ${ARG_SOURCES})
+  add_library(colend::${module} ALIAS ${target})
+  target_include_directories(${target}
+    PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} colend_warnings)
+endfunction()
+
+# colend_test(<name> SOURCES ... [DEPS ...] [LABELS unit|integration|slow])
+# A GoogleTest executable; each TEST becomes one ctest entry carrying LABELS.
+function(colend_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main colend_warnings)
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# colend_bench(<name> SOURCES ... [DEPS ...]) — a Google Benchmark executable.
+function(colend_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark colend_warnings)
+endfunction()
