@@ -13,6 +13,8 @@ packages=(
   libprotobuf-dev protobuf-compiler
   # tests/: unit tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # tools/: command-line parsing for colend-cli
+  libcli11-dev
 )
 
 missing=()

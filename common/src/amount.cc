@@ -37,7 +37,9 @@ Result<Amount> Amount::Parse(std::string_view s) {
   return Amount(static_cast<std::int64_t>(v));
 }
 
-std::string Amount::ToString() const { return std::to_string(minor_); }
+std::string Amount::ToString() const {
+  return std::to_string(minor_);
+}
 
 Result<Amount> Amount::CheckedAdd(Amount other) const {
   std::int64_t out = 0;
@@ -59,7 +61,9 @@ Result<Amount> Amount::CheckedNegate() const {
   return Amount(out);
 }
 
-std::ostream& operator<<(std::ostream& os, Amount amount) { return os << amount.ToString(); }
+std::ostream& operator<<(std::ostream& os, Amount amount) {
+  return os << amount.ToString();
+}
 
 Result<Amount> MulDivFloor(Amount amount, std::int64_t numerator, std::int64_t denominator) {
   if (denominator <= 0) {

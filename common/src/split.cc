@@ -90,7 +90,8 @@ Result<std::vector<Amount>> SplitByBasisPoints(Amount total, std::span<const Spl
   Int128 sum = 0;
   for (const SplitWeight& w : shares_bp) sum += w.weight;
   if (sum != kBasisPointsPerWhole) {
-    return Status::InvalidArgument("shares sum to " + std::to_string(static_cast<std::int64_t>(sum)) +
+    return Status::InvalidArgument("shares sum to " +
+                                   std::to_string(static_cast<std::int64_t>(sum)) +
                                    " basis points; they must sum to 10000");
   }
   return SplitByWeights(total, shares_bp, lead);

@@ -8,18 +8,30 @@ namespace colend {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kOutOfRange: return "OUT_OF_RANGE";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnavailable: return "UNAVAILABLE";
-    case StatusCode::kCorruption: return "CORRUPTION";
-    case StatusCode::kIoError: return "IO_ERROR";
-    case StatusCode::kInternal: return "INTERNAL";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case StatusCode::kCorruption:
+      return "CORRUPTION";
+    case StatusCode::kIoError:
+      return "IO_ERROR";
+    case StatusCode::kInternal:
+      return "INTERNAL";
   }
   return "UNKNOWN";
 }
@@ -28,21 +40,39 @@ Status::Status(StatusCode code, std::string message) : code_(code), message_(std
   COLEND_CHECK_MSG(code_ != StatusCode::kOk || message_.empty(), "an OK Status carries no message");
 }
 
-Status Status::InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-Status Status::OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
-Status Status::NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-Status Status::AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-Status Status::PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+Status Status::InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+Status Status::OutOfRange(std::string m) {
+  return {StatusCode::kOutOfRange, std::move(m)};
+}
+Status Status::NotFound(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+Status Status::AlreadyExists(std::string m) {
+  return {StatusCode::kAlreadyExists, std::move(m)};
+}
+Status Status::PermissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 Status Status::FailedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
 Status Status::ResourceExhausted(std::string m) {
   return {StatusCode::kResourceExhausted, std::move(m)};
 }
-Status Status::Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-Status Status::Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
-Status Status::IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
-Status Status::Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+Status Status::Unavailable(std::string m) {
+  return {StatusCode::kUnavailable, std::move(m)};
+}
+Status Status::Corruption(std::string m) {
+  return {StatusCode::kCorruption, std::move(m)};
+}
+Status Status::IoError(std::string m) {
+  return {StatusCode::kIoError, std::move(m)};
+}
+Status Status::Internal(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
@@ -60,6 +90,8 @@ Status Status::WithContext(std::string_view context) const {
   return {code_, std::move(m)};
 }
 
-std::ostream& operator<<(std::ostream& os, const Status& status) { return os << status.ToString(); }
+std::ostream& operator<<(std::ostream& os, const Status& status) {
+  return os << status.ToString();
+}
 
 }  // namespace colend

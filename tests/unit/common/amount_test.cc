@@ -22,9 +22,9 @@ TEST(AmountTest, ParseCanonicalDecimal) {
 }
 
 TEST(AmountTest, ParseRejectsEverythingElseWithASentence) {
-  for (const char* bad : {"", "-", "+5", " 5", "5 ", "05", "-0", "-05", "1.5", "1e3", "1,000",
-                          "0x10", "9223372036854775808", "-9223372036854775809",
-                          "99999999999999999999", "١٢"}) {
+  for (const char* bad :
+       {"", "-", "+5", " 5", "5 ", "05", "-0", "-05", "1.5", "1e3", "1,000", "0x10",
+        "9223372036854775808", "-9223372036854775809", "99999999999999999999", "١٢"}) {
     Result<Amount> r = Amount::Parse(bad);
     ASSERT_FALSE(r.ok()) << '"' << bad << '"';
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);

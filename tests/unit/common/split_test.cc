@@ -23,8 +23,8 @@ std::vector<std::int64_t> Minor(const std::vector<Amount>& parts) {
 // implementation orders banks: the total is preserved, each part is floor or floor+1 of
 // its exact share, and for any bank that got the extra cent and any that did not, the
 // first precedes the second (larger remainder, then lead, then smaller id).
-void ExpectLargestRemainder(Amount total, const std::vector<SplitWeight>& w,
-                            std::string_view lead, const std::vector<Amount>& parts) {
+void ExpectLargestRemainder(Amount total, const std::vector<SplitWeight>& w, std::string_view lead,
+                            const std::vector<Amount>& parts) {
   ASSERT_EQ(parts.size(), w.size());
   I128 sum_w = 0;
   for (const auto& x : w) sum_w += x.weight;
@@ -115,8 +115,8 @@ TEST(SplitTest, ZeroWeightGetsNothing) {
 }
 
 TEST(SplitTest, ExhaustiveTwoBanksEveryBasisPointShare) {
-  const std::vector<std::int64_t> amounts = {0, 1, 2, 3, 7, 99, 100, 101, 9999, 10001, 800000,
-                                             123456789, 999999999999};
+  const std::vector<std::int64_t> amounts = {0,   1,    2,     3,      7,         99,          100,
+                                             101, 9999, 10001, 800000, 123456789, 999999999999};
   for (std::int64_t lead_bp = 0; lead_bp <= 10000; ++lead_bp) {
     std::vector<SplitWeight> w = {{"LEAD", lead_bp}, {"PARTNER_A", 10000 - lead_bp}};
     for (std::int64_t a : amounts) {
@@ -168,7 +168,8 @@ TEST(SplitTest, RandomisedLargeAmountsAndWeights) {
     std::vector<SplitWeight> w;
     // Weights up to kMax / n so their sum fits; amounts anywhere in [0, kMax].
     for (std::size_t i = 0; i < n; ++i) {
-      w.push_back({names[i], static_cast<std::int64_t>(rng() % (static_cast<std::uint64_t>(kMax) / n))});
+      w.push_back(
+          {names[i], static_cast<std::int64_t>(rng() % (static_cast<std::uint64_t>(kMax) / n))});
     }
     w[0].weight += 1;  // sum > 0
     const auto a = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(kMax));
@@ -207,8 +208,9 @@ TEST(SplitTest, RejectsBadInputWithASentence) {
   EXPECT_EQ(SplitByWeights(Amount::FromMinor(1), {}, "LEAD").status().code(),
             StatusCode::kInvalidArgument);
   std::vector<SplitWeight> negative = {{"LEAD", -1}, {"PARTNER_A", 8000}};
-  EXPECT_NE(SplitByWeights(Amount::FromMinor(1), negative, "LEAD").status().message().find("negative"),
-            std::string::npos);
+  EXPECT_NE(
+      SplitByWeights(Amount::FromMinor(1), negative, "LEAD").status().message().find("negative"),
+      std::string::npos);
   std::vector<SplitWeight> dup = {{"LEAD", 1}, {"LEAD", 1}};
   EXPECT_NE(SplitByWeights(Amount::FromMinor(1), dup, "LEAD").status().message().find("twice"),
             std::string::npos);

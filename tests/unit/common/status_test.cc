@@ -1,5 +1,5 @@
-#include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/common/result.h"
 
 #include <memory>
 #include <string>
@@ -38,12 +38,18 @@ TEST(StatusTest, EveryFactoryHasItsCodeName) {
 }
 
 TEST(StatusTest, WithContextPrefixesErrorsOnly) {
-  EXPECT_EQ(Status::NotFound("no key").WithContext("load genesis").message(), "load genesis: no key");
+  EXPECT_EQ(Status::NotFound("no key").WithContext("load genesis").message(),
+            "load genesis: no key");
   EXPECT_TRUE(Status::Ok().WithContext("load genesis").ok());
 }
 
 TEST(StatusTest, OkWithMessageIsAProgrammingError) {
-  EXPECT_DEATH({ Status s(StatusCode::kOk, "not allowed"); (void)s; }, "OK Status carries no message");
+  EXPECT_DEATH(
+      {
+        Status s(StatusCode::kOk, "not allowed");
+        (void)s;
+      },
+      "OK Status carries no message");
 }
 
 Result<int> Half(int x) {
@@ -94,7 +100,12 @@ TEST(ResultTest, ReadingAFailedResultAborts) {
 }
 
 TEST(ResultTest, BuildingFromOkStatusAborts) {
-  EXPECT_DEATH({ Result<int> r(Status::Ok()); (void)r; }, "no value");
+  EXPECT_DEATH(
+      {
+        Result<int> r(Status::Ok());
+        (void)r;
+      },
+      "no value");
 }
 
 }  // namespace

@@ -23,8 +23,12 @@ using ByteView = std::span<const std::uint8_t>;
 inline ByteView AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
-inline Bytes ToBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
-inline std::string ToString(ByteView b) { return std::string(b.begin(), b.end()); }
+inline Bytes ToBytes(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
+inline std::string ToString(ByteView b) {
+  return std::string(b.begin(), b.end());
+}
 
 // Lower-case hex, two characters per byte.
 std::string ToHex(ByteView bytes);

@@ -13,16 +13,16 @@ namespace colend::internal {
 
 }  // namespace colend::internal
 
-#define COLEND_CHECK(cond)                                                     \
-  do {                                                                         \
-    if (!(cond)) [[unlikely]]                                                  \
-      ::colend::internal::CheckFailed(__FILE__, __LINE__, #cond, "");          \
+#define COLEND_CHECK(cond)                                            \
+  do {                                                                \
+    if (!(cond)) [[unlikely]]                                         \
+      ::colend::internal::CheckFailed(__FILE__, __LINE__, #cond, ""); \
   } while (false)
 
-#define COLEND_CHECK_MSG(cond, detail)                                         \
-  do {                                                                         \
-    if (!(cond)) [[unlikely]]                                                  \
-      ::colend::internal::CheckFailed(__FILE__, __LINE__, #cond, (detail));    \
+#define COLEND_CHECK_MSG(cond, detail)                                      \
+  do {                                                                      \
+    if (!(cond)) [[unlikely]]                                               \
+      ::colend::internal::CheckFailed(__FILE__, __LINE__, #cond, (detail)); \
   } while (false)
 
 #endif  // COLEND_COMMON_CHECK_H_

@@ -13,7 +13,9 @@ __extension__ using Int128 = __int128;
 inline constexpr Int128 kInt64Min = std::numeric_limits<std::int64_t>::min();
 inline constexpr Int128 kInt64Max = std::numeric_limits<std::int64_t>::max();
 
-inline constexpr bool FitsInt64(Int128 v) { return v >= kInt64Min && v <= kInt64Max; }
+inline constexpr bool FitsInt64(Int128 v) {
+  return v >= kInt64Min && v <= kInt64Max;
+}
 
 // floor(n / d) for d > 0 (C++ division truncates toward zero).
 inline constexpr Int128 FloorDiv(Int128 n, Int128 d) {
@@ -23,7 +25,9 @@ inline constexpr Int128 FloorDiv(Int128 n, Int128 d) {
 }
 
 // n - d * FloorDiv(n, d): always in [0, d) for d > 0.
-inline constexpr Int128 FloorMod(Int128 n, Int128 d) { return n - d * FloorDiv(n, d); }
+inline constexpr Int128 FloorMod(Int128 n, Int128 d) {
+  return n - d * FloorDiv(n, d);
+}
 
 }  // namespace colend
 

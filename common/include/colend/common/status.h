@@ -76,10 +76,10 @@ std::ostream& operator<<(std::ostream& os, const Status& status);
 }  // namespace colend
 
 // Returns the Status of `expr` from the enclosing function if it is not OK.
-#define COLEND_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    ::colend::Status colend_status_ = (expr);          \
-    if (!colend_status_.ok()) return colend_status_;   \
+#define COLEND_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::colend::Status colend_status_ = (expr);        \
+    if (!colend_status_.ok()) return colend_status_; \
   } while (false)
 
 #endif  // COLEND_COMMON_STATUS_H_
