@@ -32,16 +32,25 @@ function(colend_library module)
   target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} colend_warnings)
 endfunction()
 
-# colend_test(<name> SOURCES ... [DEPS ...] [LABELS unit|integration|slow])
-# A GoogleTest executable; each TEST becomes one ctest entry carrying LABELS.
+# colend_test(<name> SOURCES ... [DEPS ...] [LABELS unit|integration|slow]
+#             [DEFINITIONS ...] [TEST_FILTER gtest-pattern] [TEST_PREFIX prefix])
+# A GoogleTest executable; each TEST becomes one ctest entry carrying LABELS. DEFINITIONS
+# and TEST_FILTER let one test file also serve as a longer `slow` soak of some of its tests.
 function(colend_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TEST_FILTER;TEST_PREFIX" "SOURCES;DEPS;LABELS;DEFINITIONS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main colend_warnings)
+  target_compile_definitions(${name} PRIVATE ${ARG_DEFINITIONS})
+  set(filter_args)
+  if(ARG_TEST_FILTER)
+    set(filter_args TEST_FILTER ${ARG_TEST_FILTER})
+  endif()
   gtest_discover_tests(${name}
+    ${filter_args}
+    TEST_PREFIX "${ARG_TEST_PREFIX}"
     PROPERTIES LABELS "${ARG_LABELS}"
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -8,8 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#ifndef COLEND_SPLIT_SOAK_FACTOR
+#define COLEND_SPLIT_SOAK_FACTOR 1
+#endif
+
 namespace colend {
 namespace {
+
+constexpr int kSoakFactor = COLEND_SPLIT_SOAK_FACTOR;
 
 __extension__ using I128 = __int128;
 
@@ -159,9 +165,9 @@ TEST(SplitTest, ExhaustiveThreeAndFourBanksSmallWeights) {
 }
 
 TEST(SplitTest, RandomisedLargeAmountsAndWeights) {
-  std::mt19937_64 rng(20261122);
+  std::mt19937_64 rng(20261122 + kSoakFactor);
   const std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-  for (int iter = 0; iter < 20000; ++iter) {
+  for (int iter = 0; iter < 20000 * kSoakFactor; ++iter) {
     const std::size_t n = 1 + rng() % 12;
     std::vector<std::string> names;
     for (std::size_t i = 0; i < n; ++i) names.push_back("BANK_" + std::to_string(i));
@@ -182,8 +188,8 @@ TEST(SplitTest, RandomisedLargeAmountsAndWeights) {
 }
 
 TEST(SplitTest, SplittingTheWholeOutstandingPaysEachBankItsOwn) {
-  std::mt19937_64 rng(99);
-  for (int iter = 0; iter < 5000; ++iter) {
+  std::mt19937_64 rng(99 + kSoakFactor);
+  for (int iter = 0; iter < 5000 * kSoakFactor; ++iter) {
     const std::size_t n = 1 + rng() % 8;
     std::vector<std::string> names;
     for (std::size_t i = 0; i < n; ++i) names.push_back("P" + std::to_string(i));

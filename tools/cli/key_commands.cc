@@ -1,0 +1,99 @@
+#include "key_commands.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "colend/common/bytes.h"
+#include "colend/crypto/keys.h"
+#include "colend/crypto/suite.h"
+
+namespace colend::cli {
+namespace {
+
+// Creates `path` with `mode` and writes `contents`; refuses to replace an existing file so
+// a bank's key is never overwritten by a second keygen.
+Status WriteNewFile(const std::string& path, const std::string& contents, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EEXIST) return Status::AlreadyExists(path + " exists; refusing to overwrite it");
+    return Status::IoError("cannot create " + path + ": " + std::strerror(err));
+  }
+  std::size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      return Status::IoError("cannot write " + path + ": " + std::strerror(err));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return Status::IoError("cannot flush " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  if (text.size() > 64 * 1024) return Status::InvalidArgument(path + " is too large to be a key");
+  return text;
+}
+
+void PrintKey(const crypto::PublicKey& key, std::ostream& out) {
+  out << "suite:      " << key.suite().name() << " (" << key.suite().description() << ")\n"
+      << "key_id:     " << key.KeyIdHex() << "\n"
+      << "public_key: " << ToHex(key.raw()) << "\n";
+}
+
+}  // namespace
+
+Status RunKeygen(const KeygenOptions& options, std::ostream& out) {
+  COLEND_ASSIGN_OR_RETURN(crypto::CryptoSuite suite, crypto::CryptoSuite::FromName(options.suite));
+  COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(suite));
+  COLEND_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+  Status written = WriteNewFile(options.private_key_out, pem, 0600);
+  std::fill(pem.begin(), pem.end(), '\0');
+  COLEND_RETURN_IF_ERROR(written);
+  if (!options.public_key_out.empty()) {
+    COLEND_ASSIGN_OR_RETURN(std::string public_pem, key.public_key().ToPem());
+    COLEND_RETURN_IF_ERROR(WriteNewFile(options.public_key_out, public_pem, 0644));
+  }
+  out << "private key written to " << options.private_key_out << " (mode 0600)\n";
+  if (!options.public_key_out.empty()) {
+    out << "public key written to " << options.public_key_out << "\n";
+  }
+  PrintKey(key.public_key(), out);
+  return Status::Ok();
+}
+
+Status RunKeyId(const KeyIdOptions& options, std::ostream& out) {
+  COLEND_ASSIGN_OR_RETURN(crypto::CryptoSuite suite, crypto::CryptoSuite::FromName(options.suite));
+  COLEND_ASSIGN_OR_RETURN(std::string pem, ReadSmallFile(options.key_file));
+  const bool is_private = pem.find("PRIVATE KEY-----") != std::string::npos;
+  if (is_private) {
+    Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(suite, pem);
+    std::fill(pem.begin(), pem.end(), '\0');
+    if (!key.ok()) return key.status().WithContext(options.key_file);
+    PrintKey(key->public_key(), out);
+    return Status::Ok();
+  }
+  Result<crypto::PublicKey> key = crypto::PublicKey::FromPem(suite, pem);
+  if (!key.ok()) return key.status().WithContext(options.key_file);
+  PrintKey(*key, out);
+  return Status::Ok();
+}
+
+}  // namespace colend::cli
