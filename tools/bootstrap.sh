@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build
   # crypto/: OpenSSL 3 EVP (SHA-256, SM3, ECDSA P-256, SM2)
   libssl-dev
   # proto/: schemas and generated types
