@@ -70,8 +70,8 @@ TEST_F(CliKeysTest, KeygenWritesAPrivateKeyOnlyItsOwnerCanRead) {
   for (const char* suite : {"standard", "sm"}) {
     const std::string key = Path(std::string(suite) + ".pem");
     const std::string pub = Path(std::string(suite) + ".pub.pem");
-    RunResult r = RunCli("keygen --suite " + std::string(suite) + " --out " + key +
-                         " --public-out " + pub);
+    RunResult r =
+        RunCli("keygen --suite " + std::string(suite) + " --out " + key + " --public-out " + pub);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     struct stat st {};
     ASSERT_EQ(::stat(key.c_str(), &st), 0);
@@ -127,7 +127,8 @@ TEST_F(CliKeysTest, WrongSuiteAndGarbageAreClearErrors) {
   EXPECT_NE(wrong_suite.output.find("INVALID_ARGUMENT"), std::string::npos) << wrong_suite.output;
 
   const std::string garbage = Path("garbage.pem");
-  std::ofstream(garbage) << "-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----\n";
+  std::ofstream(garbage)
+      << "-----BEGIN PRIVATE KEY-----\nnot base64 at all\n-----END PRIVATE KEY-----\n";
   RunResult bad = RunCli("keyid --suite standard --key " + garbage);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("garbage.pem"), std::string::npos) << bad.output;

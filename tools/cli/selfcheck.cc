@@ -49,7 +49,9 @@ class CheckLog {
   SelfCheckResult result_;
 };
 
-std::string Short(ByteView bytes) { return ToHex(bytes).substr(0, 16) + "…"; }
+std::string Short(ByteView bytes) {
+  return ToHex(bytes).substr(0, 16) + "…";
+}
 
 void CheckHashes(CheckLog& log) {
   log.Section("hash functions (published vectors)");
@@ -75,8 +77,8 @@ void CheckSuite(CheckLog& log, std::string_view suite_name) {
            partner->public_key().KeyIdHex());
 
   Result<std::string> pem = lead->ToPem();
-  Result<crypto::PrivateKey> reloaded =
-      pem.ok() ? crypto::PrivateKey::FromPem(*suite, *pem) : Result<crypto::PrivateKey>(pem.status());
+  Result<crypto::PrivateKey> reloaded = pem.ok() ? crypto::PrivateKey::FromPem(*suite, *pem)
+                                                 : Result<crypto::PrivateKey>(pem.status());
   log.Expect(reloaded.ok() && reloaded->public_key() == lead->public_key(),
              "PEM round trip keeps the key");
   Result<crypto::PublicKey> from_raw = crypto::PublicKey::FromRaw(*suite, lead->public_key().raw());
@@ -134,10 +136,11 @@ void CheckBatch(CheckLog& log) {
   const crypto::BatchVerifyReport report = (*verifier)->VerifyBatch(items);
   std::vector<std::size_t> found;
   for (const crypto::BatchFailure& f : report.failures) found.push_back(f.index);
-  log.Expect(report.checked == kItems &&
-                 found == std::vector<std::size_t>(forged.begin(), forged.end()),
-             std::to_string(report.checked) + " signatures checked; the forged ones found at 17, "
-             "500 and 999");
+  log.Expect(
+      report.checked == kItems && found == std::vector<std::size_t>(forged.begin(), forged.end()),
+      std::to_string(report.checked) +
+          " signatures checked; the forged ones found at 17, "
+          "500 and 999");
 }
 
 void CheckMerkle(CheckLog& log) {
@@ -146,17 +149,18 @@ void CheckMerkle(CheckLog& log) {
   for (int i = 0; i < 1000; ++i) leaves.push_back(ToBytes("tx-" + std::to_string(i)));
   const auto alg = crypto::HashAlgorithm::kSha256;
   const crypto::Digest root = crypto::MerkleRoot(alg, std::span<const Bytes>(leaves));
-  Result<crypto::MerkleProof> proof = crypto::MakeInclusionProof(alg, std::span<const Bytes>(leaves), 417);
+  Result<crypto::MerkleProof> proof =
+      crypto::MakeInclusionProof(alg, std::span<const Bytes>(leaves), 417);
   if (!log.Expect(proof.ok(), "root of 1000 leaves " + Short(root) + "; proof for leaf 417 made")) {
     return;
   }
   log.Expect(crypto::VerifyInclusion(alg, root, leaves[417], 417, 1000, proof->audit_path).ok(),
              "the proof verifies against the root (" + std::to_string(proof->audit_path.size()) +
                  " hashes)");
-  log.Expect(!crypto::VerifyInclusion(alg, root, AsBytes("tx-417 altered"), 417, 1000,
-                                      proof->audit_path)
-                  .ok(),
-             "an altered leaf is rejected");
+  log.Expect(
+      !crypto::VerifyInclusion(alg, root, AsBytes("tx-417 altered"), 417, 1000, proof->audit_path)
+           .ok(),
+      "an altered leaf is rejected");
 }
 
 std::string Parts(const std::vector<Amount>& parts) {
@@ -179,8 +183,8 @@ void CheckMoney(CheckLog& log) {
                  (principal.ok() ? Parts(*principal) : principal.status().ToString()) +
                  " (the left-over cent to the larger remainder)");
   auto interest = SplitByWeights(Amount::FromMinor(12000), outstanding, "LEAD");
-  Result<Amount> fee = interest.ok() ? ApplyBasisPoints((*interest)[1], 1500)
-                                     : Result<Amount>(interest.status());
+  Result<Amount> fee =
+      interest.ok() ? ApplyBasisPoints((*interest)[1], 1500) : Result<Amount>(interest.status());
   log.Expect(interest.ok() && (*interest)[1].minor() == 9600 && fee.ok() && fee->minor() == 1440,
              "interest 12000 -> " + (interest.ok() ? Parts(*interest) : std::string("?")) +
                  "; service fee 1500 bp of 9600 -> " + (fee.ok() ? fee->ToString() : "?"));

@@ -14,78 +14,20 @@
 
 #include "colend/common/bytes.h"
 #include "colend/crypto/keys.h"
+#include "colend/testutil/der_test_util.h"
 
 namespace colend::crypto {
 namespace {
 
-// DER and scalar helpers, independent of the library's own codec.
-
-// Concatenation without vector::insert into a short vector, which GCC 12 at -O2 misreads
-// as an out-of-bounds copy (-Warray-bounds false positive).
-Bytes Cat(std::initializer_list<ByteView> parts) {
-  std::size_t total = 0;
-  for (ByteView part : parts) total += part.size();
-  Bytes out(total);
-  auto at = out.begin();
-  for (ByteView part : parts) at = std::copy(part.begin(), part.end(), at);
-  return out;
-}
-
-using Scalar = std::array<std::uint8_t, 32>;
-
-Scalar ScalarFromHex(std::string_view hex) {
-  Scalar out{};
-  const Result<Bytes> bytes = FromHex(hex);
-  if (bytes.ok() && bytes->size() <= out.size()) {
-    std::copy(bytes->begin(), bytes->end(), out.end() - static_cast<std::ptrdiff_t>(bytes->size()));
-  }
-  return out;
-}
-
-const Scalar kP256N =
-    ScalarFromHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-const Scalar kP256HalfN =
-    ScalarFromHex("7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8");
-
-// a - b for a >= b.
-Scalar Minus(const Scalar& a, const Scalar& b) {
-  Scalar out{};
-  int borrow = 0;
-  for (int i = 31; i >= 0; --i) {
-    const int diff = a[i] - b[i] - borrow;
-    borrow = diff < 0;
-    out[i] = static_cast<std::uint8_t>(diff + 256 * borrow);
-  }
-  return out;
-}
-
-bool Greater(const Scalar& a, const Scalar& b) {
-  return a > b;
-}  // big-endian bytes
-
-// Minimal DER INTEGER for a non-negative big-endian value.
-void AppendDerInteger(ByteView value, Bytes* out) {
-  std::size_t first = 0;
-  while (first + 1 < value.size() && value[first] == 0) ++first;
-  const bool pad = value[first] & 0x80;
-  out->push_back(0x02);
-  out->push_back(static_cast<std::uint8_t>(value.size() - first + (pad ? 1 : 0)));
-  if (pad) out->push_back(0x00);
-  out->insert(out->end(), value.begin() + static_cast<std::ptrdiff_t>(first), value.end());
-}
-
-Bytes DerSignature(ByteView r, ByteView s) {
-  Bytes body;
-  AppendDerInteger(r, &body);
-  AppendDerInteger(s, &body);
-  return Cat({Bytes{0x30, static_cast<std::uint8_t>(body.size())}, body});
-}
-
-Bytes Hex(std::string_view hex) {
-  Result<Bytes> bytes = FromHex(hex);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  return bytes.value_or(Bytes());
-}
+using testutil::Cat;
+using testutil::DerSignature;
+using testutil::Greater;
+using testutil::Hex;
+using testutil::kP256HalfN;
+using testutil::kP256N;
+using testutil::Minus;
+using testutil::Scalar;
+using testutil::ScalarFromHex;
 
 struct SigVerVector {
   const char* qx;

@@ -14,6 +14,7 @@
 #include "colend/common/bytes.h"
 #include "colend/proto/block.pb.h"
 #include "colend/proto/consensus.pb.h"
+#include "colend/testutil/proto_test_util.h"
 
 namespace colend::proto {
 namespace {
@@ -38,27 +39,13 @@ constexpr char kPrepareEnvelopeHex[] =
     "12064c4541442d31"       // 2 sender, LEN 6: "LEAD-1"
     "1a083006020101020102";  // 3 signature, LEN 8
 
-std::string Hex(const std::string& bytes) { return ToHex(AsBytes(bytes)); }
-
-std::string Unhex(std::string_view hex) {
-  Result<Bytes> bytes = FromHex(hex);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  return bytes.ok() ? ToString(*bytes) : std::string();
-}
-
-std::string Serialize(const Message& message) {
-  std::string out;
-  EXPECT_TRUE(message.SerializeToString(&out));
-  return out;
-}
+using testutil::Hex;
+using testutil::Serialize;
+using testutil::Unhex;
 
 template <typename M>
 void ExpectRoundTrip(const M& original) {
-  const std::string bytes = Serialize(original);
-  M parsed;
-  ASSERT_TRUE(parsed.ParseFromString(bytes)) << original.ShortDebugString();
-  EXPECT_TRUE(MessageDifferencer::Equals(original, parsed)) << original.ShortDebugString();
-  EXPECT_EQ(Serialize(parsed), bytes);  // no maps in consensus.proto: the encoding is stable
+  testutil::ExpectRoundTrip(original, /*stable_encoding=*/true);  // no maps in consensus.proto
 }
 
 const std::string kBlockHash(32, '\x55');

@@ -14,6 +14,7 @@
 #include "colend/proto/block.pb.h"
 #include "colend/proto/consensus.pb.h"
 #include "colend/proto/p2p.pb.h"
+#include "colend/testutil/proto_test_util.h"
 
 namespace colend::proto {
 namespace {
@@ -34,27 +35,13 @@ constexpr char kHelloFrameHex[] =
     "1801"                            //   3 protocol_version: 1
     "20b009";                         //   4 best_height: 1200 -> b0 09
 
-std::string Hex(const std::string& bytes) { return ToHex(AsBytes(bytes)); }
-
-std::string Unhex(std::string_view hex) {
-  Result<Bytes> bytes = FromHex(hex);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  return bytes.ok() ? ToString(*bytes) : std::string();
-}
-
-std::string Serialize(const Message& message) {
-  std::string out;
-  EXPECT_TRUE(message.SerializeToString(&out));
-  return out;
-}
+using testutil::Hex;
+using testutil::Serialize;
+using testutil::Unhex;
 
 template <typename M>
 void ExpectRoundTrip(const M& original) {
-  const std::string bytes = Serialize(original);
-  M parsed;
-  ASSERT_TRUE(parsed.ParseFromString(bytes)) << original.ShortDebugString();
-  EXPECT_TRUE(MessageDifferencer::Equals(original, parsed)) << original.ShortDebugString();
-  EXPECT_EQ(Serialize(parsed), bytes);  // no maps in p2p.proto: the encoding is stable
+  testutil::ExpectRoundTrip(original, /*stable_encoding=*/true);  // no maps in p2p.proto
 }
 
 CertifiedBlock SampleCertifiedBlock(uint64_t height) {

@@ -17,6 +17,7 @@
 
 #include "colend/common/bytes.h"
 #include "colend/proto/tx.pb.h"
+#include "colend/testutil/proto_test_util.h"
 
 namespace colend::proto {
 namespace {
@@ -70,40 +71,14 @@ constexpr char kSignedAcceptAgreementHex[] =
     "1204a1b2c3d4"                    // 2 key_id, LEN 4
     "1a083006020101020102";           // 3 signature, LEN 8: DER SEQUENCE { INTEGER 1, INTEGER 2 }
 
-std::string Hex(const std::string& bytes) { return ToHex(AsBytes(bytes)); }
-
-std::string Unhex(std::string_view hex) {
-  Result<Bytes> bytes = FromHex(hex);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  return bytes.ok() ? ToString(*bytes) : std::string();
-}
-
-std::string Serialize(const Message& message) {
-  std::string out;
-  EXPECT_TRUE(message.SerializeToString(&out));
-  return out;
-}
-
-// Serialisation with map entries sorted by key: used only to compare two messages' contents
-// in these tests, never for anything signed or hashed.
-std::string DeterministicBytes(const Message& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    EXPECT_TRUE(message.SerializeToCodedStream(&coded));
-  }
-  return out;
-}
+using testutil::DeterministicBytes;
+using testutil::Hex;
+using testutil::Serialize;
+using testutil::Unhex;
 
 template <typename M>
 void ExpectRoundTrip(const M& original) {
-  const std::string bytes = Serialize(original);
-  M parsed;
-  ASSERT_TRUE(parsed.ParseFromString(bytes)) << original.ShortDebugString();
-  EXPECT_TRUE(MessageDifferencer::Equals(original, parsed)) << original.ShortDebugString();
-  EXPECT_EQ(DeterministicBytes(parsed), DeterministicBytes(original));
+  testutil::ExpectRoundTrip(original, /*stable_encoding=*/false);  // maps: order may differ
 }
 
 // True if `message` or any message inside it carries fields its schema does not know. This
