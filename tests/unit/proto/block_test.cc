@@ -12,6 +12,7 @@
 #include "colend/common/bytes.h"
 #include "colend/proto/block.pb.h"
 #include "colend/proto/consensus.pb.h"
+#include "colend/testutil/proto_samples.h"
 #include "colend/testutil/proto_test_util.h"
 
 namespace colend::proto {
@@ -74,21 +75,6 @@ void ExpectRoundTrip(const M& original) {
   testutil::ExpectRoundTrip(original, /*stable_encoding=*/true);  // no maps in block.proto
 }
 
-BlockHeader SampleHeader() {
-  BlockHeader header;
-  header.set_chain_id("colend-test-1");
-  header.set_height(42);
-  header.set_parent_hash(std::string(32, '\x11'));
-  header.set_tx_root(std::string(32, '\x22'));
-  header.set_receipts_root(std::string(32, '\x33'));
-  header.set_state_root(std::string(32, '\x44'));
-  header.set_timestamp_ms(1795248000000);
-  header.set_proposer("LEAD");
-  header.set_view(3);
-  header.set_tx_count(2);
-  return header;
-}
-
 Receipt SampleRejectedReceipt() {
   Receipt receipt;
   receipt.set_tx_hash(std::string(32, '\xab'));
@@ -113,7 +99,7 @@ CommitCertificate SampleCertificate() {
 // --- Fixed vectors -----------------------------------------------------------------------
 
 TEST(BlockWireFormatTest, HeaderMatchesFrozenVector) {
-  EXPECT_EQ(Hex(Serialize(SampleHeader())), kHeaderHex);
+  EXPECT_EQ(Hex(Serialize(testutil::SampleBlockHeader())), kHeaderHex);
 }
 
 TEST(BlockWireFormatTest, FrozenHeaderParsesToExpectedFields) {
@@ -209,12 +195,12 @@ TEST(BlockVerbatimTest, HeaderBytesAreKeptAsProposed) {
 // --- Round trips ---------------------------------------------------------------------------
 
 TEST(BlockRoundTripTest, EveryMessageRoundTrips) {
-  ExpectRoundTrip(SampleHeader());
+  ExpectRoundTrip(testutil::SampleBlockHeader());
   ExpectRoundTrip(BlockHeader());  // all defaults: zero bytes on the wire
   EXPECT_TRUE(Serialize(BlockHeader()).empty());
 
   Block block;
-  block.set_header(Serialize(SampleHeader()));
+  block.set_header(Serialize(testutil::SampleBlockHeader()));
   block.add_transactions(Unhex("0a0141"));
   block.add_transactions(std::string());  // an empty entry survives as an entry
   ExpectRoundTrip(block);

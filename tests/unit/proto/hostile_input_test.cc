@@ -22,6 +22,7 @@
 #include "colend/proto/consensus.pb.h"
 #include "colend/proto/p2p.pb.h"
 #include "colend/proto/tx.pb.h"
+#include "colend/testutil/proto_samples.h"
 
 // The largest single allocation requested since the last reset, to prove that a length
 // read from the input is not trusted to size a buffer. Replacing the global allocation
@@ -108,43 +109,11 @@ ConsensusEnvelope SampleEnvelope(const std::string& body) {
   return envelope;
 }
 
-BlockHeader SampleHeader() {
-  BlockHeader header;
-  header.set_chain_id("colend-test-1");
-  header.set_height(42);
-  header.set_parent_hash(std::string(32, '\x11'));
-  header.set_tx_root(std::string(32, '\x22'));
-  header.set_receipts_root(std::string(32, '\x33'));
-  header.set_state_root(std::string(32, '\x44'));
-  header.set_timestamp_ms(1795248000000);
-  header.set_proposer("LEAD-1");
-  header.set_view(3);
-  header.set_tx_count(2);
-  return header;
-}
-
-TransactionBody SampleBody() {
-  TransactionBody body;
-  body.set_chain_id("colend-test-1");
-  body.set_signer("LEAD");
-  body.set_id("ag-1");
-  ProposeAgreement* p = body.mutable_propose_agreement();
-  p->set_agreement_id("AG-1");
-  p->set_currency("CNY");
-  (*p->mutable_shares())["LEAD"] = 2000;
-  (*p->mutable_shares())["PARTNER_A"] = 8000;
-  p->set_service_fee_bp(1500);
-  p->set_disbursement(DISBURSEMENT_MODE_FRONTED);
-  p->set_approval(APPROVAL_MODE_PER_LOAN);
-  (*p->mutable_limits())["PARTNER_A"].set_max_outstanding(100000000000);
-  return body;
-}
-
 Block SampleBlock() {
   Block block;
-  block.set_header(Serialize(SampleHeader()));
+  block.set_header(Serialize(testutil::SampleBlockHeader()));
   SignedTransaction tx;
-  tx.set_body(Serialize(SampleBody()));
+  tx.set_body(Serialize(testutil::SampleProposeAgreement()));
   tx.set_key_id("\x01");
   tx.set_signature(std::string(70, '\x30'));
   block.add_transactions(Serialize(tx));
@@ -191,18 +160,18 @@ M Sample();
 template <>
 SignedTransaction Sample() {
   SignedTransaction tx;
-  tx.set_body(Serialize(SampleBody()));
+  tx.set_body(Serialize(testutil::SampleProposeAgreement()));
   tx.set_key_id("\x01");
   tx.set_signature(std::string(70, '\x30'));
   return tx;
 }
 template <>
 TransactionBody Sample() {
-  return SampleBody();
+  return testutil::SampleProposeAgreement();
 }
 template <>
 BlockHeader Sample() {
-  return SampleHeader();
+  return testutil::SampleBlockHeader();
 }
 template <>
 Block Sample() {

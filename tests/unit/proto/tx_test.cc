@@ -17,6 +17,7 @@
 
 #include "colend/common/bytes.h"
 #include "colend/proto/tx.pb.h"
+#include "colend/testutil/proto_samples.h"
 #include "colend/testutil/proto_test_util.h"
 
 namespace colend::proto {
@@ -173,18 +174,7 @@ std::vector<GovernanceProposal> OneProposalPerAction() {
 
 std::vector<TransactionBody> OneBodyPerPayloadType() {
   std::vector<TransactionBody> out;
-  {
-    TransactionBody& b = out.emplace_back(NewBody("LEAD", "ag-1"));
-    ProposeAgreement* p = b.mutable_propose_agreement();
-    p->set_agreement_id("AG-1");
-    p->set_currency("CNY");
-    (*p->mutable_shares())["LEAD"] = 2000;
-    (*p->mutable_shares())["PARTNER_A"] = 8000;
-    p->set_service_fee_bp(1500);
-    p->set_disbursement(DISBURSEMENT_MODE_FRONTED);
-    p->set_approval(APPROVAL_MODE_PREAPPROVED);
-    (*p->mutable_limits())["PARTNER_A"].set_max_outstanding(100000000000);
-  }
+  out.push_back(testutil::SampleProposeAgreement());
   out.emplace_back(NewBody("PARTNER_A", "acc-1"))
       .mutable_accept_agreement()
       ->set_agreement_id("AG-1");
