@@ -38,6 +38,13 @@ RunResult RunCli(const std::string& args) {
   return r;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
 std::string Field(const std::string& output, const std::string& name) {
   std::istringstream in(output);
   std::string line;
@@ -78,12 +85,9 @@ TEST_F(CliKeysTest, KeygenWritesAPrivateKeyOnlyItsOwnerCanRead) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << suite;
 
     // The printed key id is the one the library derives from the file's key.
-    std::ifstream in(pub);
-    std::stringstream pem;
-    pem << in.rdbuf();
     auto parsed_suite = crypto::CryptoSuite::FromName(suite);
     ASSERT_TRUE(parsed_suite.ok());
-    Result<crypto::PublicKey> pk = crypto::PublicKey::FromPem(*parsed_suite, pem.str());
+    Result<crypto::PublicKey> pk = crypto::PublicKey::FromPem(*parsed_suite, ReadFile(pub));
     ASSERT_TRUE(pk.ok()) << pk.status();
     EXPECT_EQ(Field(r.output, "key_id"), pk->KeyIdHex());
     EXPECT_EQ(Field(r.output, "public_key"), ToHex(pk->raw()));
@@ -107,16 +111,11 @@ TEST_F(CliKeysTest, KeyIdOfPrivateAndPublicFileAgreeWithKeygen) {
 TEST_F(CliKeysTest, KeygenNeverOverwritesAnExistingKey) {
   const std::string key = Path("lead.pem");
   ASSERT_EQ(RunCli("keygen --suite standard --out " + key).exit_code, 0);
-  std::ifstream before_in(key);
-  std::stringstream before;
-  before << before_in.rdbuf();
+  const std::string before = ReadFile(key);
   RunResult again = RunCli("keygen --suite standard --out " + key);
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.output.find("refusing to overwrite"), std::string::npos) << again.output;
-  std::ifstream after_in(key);
-  std::stringstream after;
-  after << after_in.rdbuf();
-  EXPECT_EQ(before.str(), after.str());
+  EXPECT_EQ(ReadFile(key), before);
 }
 
 TEST_F(CliKeysTest, WrongSuiteAndGarbageAreClearErrors) {

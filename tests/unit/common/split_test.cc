@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "colend/common/int128.h"
+
 #ifndef COLEND_SPLIT_SOAK_FACTOR
 #define COLEND_SPLIT_SOAK_FACTOR 1
 #endif
@@ -16,8 +18,6 @@ namespace colend {
 namespace {
 
 constexpr int kSoakFactor = COLEND_SPLIT_SOAK_FACTOR;
-
-__extension__ using I128 = __int128;
 
 std::vector<std::int64_t> Minor(const std::vector<Amount>& parts) {
   std::vector<std::int64_t> out;
@@ -32,19 +32,19 @@ std::vector<std::int64_t> Minor(const std::vector<Amount>& parts) {
 void ExpectLargestRemainder(Amount total, const std::vector<SplitWeight>& w, std::string_view lead,
                             const std::vector<Amount>& parts) {
   ASSERT_EQ(parts.size(), w.size());
-  I128 sum_w = 0;
+  Int128 sum_w = 0;
   for (const auto& x : w) sum_w += x.weight;
-  I128 sum_parts = 0;
+  Int128 sum_parts = 0;
   std::vector<bool> extra(w.size());
-  std::vector<I128> rem(w.size());
+  std::vector<Int128> rem(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
-    const I128 product = I128{total.minor()} * w[i].weight;
-    const I128 fl = product / sum_w;
+    const Int128 product = Int128{total.minor()} * w[i].weight;
+    const Int128 fl = product / sum_w;
     rem[i] = product % sum_w;
-    const I128 got = parts[i].minor();
+    const Int128 got = parts[i].minor();
     ASSERT_TRUE(got == fl || got == fl + 1) << "bank " << w[i].bank << " got " << parts[i];
     // Within one cent of exact: |got * W - A * w_i| < W.
-    const I128 diff = got * sum_w - product;
+    const Int128 diff = got * sum_w - product;
     ASSERT_LT(diff < 0 ? -diff : diff, sum_w);
     extra[i] = got == fl + 1;
     if (extra[i]) {
@@ -52,7 +52,7 @@ void ExpectLargestRemainder(Amount total, const std::vector<SplitWeight>& w, std
     }
     sum_parts += got;
   }
-  ASSERT_EQ(sum_parts, I128{total.minor()});
+  ASSERT_EQ(sum_parts, Int128{total.minor()});
   auto precedes = [&](std::size_t a, std::size_t b) {
     if (rem[a] != rem[b]) return rem[a] > rem[b];
     if ((w[a].bank == lead) != (w[b].bank == lead)) return w[a].bank == lead;

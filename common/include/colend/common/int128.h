@@ -24,11 +24,6 @@ inline constexpr Int128 FloorDiv(Int128 n, Int128 d) {
   return q;
 }
 
-// n - d * FloorDiv(n, d): always in [0, d) for d > 0.
-inline constexpr Int128 FloorMod(Int128 n, Int128 d) {
-  return n - d * FloorDiv(n, d);
-}
-
 }  // namespace colend
 
 #endif  // COLEND_COMMON_INT128_H_
