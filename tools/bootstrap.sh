@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools/: command-line parsing for colend-cli
   libcli11-dev
+  # contracts/, tools/: API.md JSON (transactions, books, genesis) through Boost.JSON
+  libboost1.81-dev libboost-json1.81-dev
 )
 
 missing=()

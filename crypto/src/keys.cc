@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
@@ -91,6 +92,52 @@ Result<EvpPkeyPtr> DecodePem(std::string_view pem, std::string_view label, const
     return OpenSslFailure(StatusCode::kInvalidArgument, what);
   }
   return EvpPkeyPtr(decoded);
+}
+
+// Far above any SubjectPublicKeyInfo of the supported curves (91 bytes).
+constexpr std::size_t kMaxPublicDerSize = 1024;
+
+// Decodes exactly one DER SubjectPublicKeyInfo, with nothing after it.
+Result<EvpPkeyPtr> DecodePublicDer(ByteView der) {
+  if (der.size() > kMaxPublicDerSize) {
+    return Status::InvalidArgument("DER public key is " + std::to_string(der.size()) +
+                                   " bytes; a key is never more than " +
+                                   std::to_string(kMaxPublicDerSize));
+  }
+  if (der.empty()) return Status::InvalidArgument("DER public key is empty");
+  EVP_PKEY* decoded = nullptr;
+  internal::DecoderCtxPtr ctx(OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", "SubjectPublicKeyInfo",
+                                                            /*keytype=*/nullptr,
+                                                            EVP_PKEY_PUBLIC_KEY, nullptr, nullptr));
+  if (ctx == nullptr) {
+    return OpenSslFailure(StatusCode::kInternal, "cannot create an OpenSSL key decoder");
+  }
+  const unsigned char* data = der.data();
+  std::size_t length = der.size();
+  if (OSSL_DECODER_from_data(ctx.get(), &data, &length) != 1 || decoded == nullptr) {
+    EVP_PKEY_free(decoded);
+    return OpenSslFailure(StatusCode::kInvalidArgument,
+                          "DER input is not a SubjectPublicKeyInfo OpenSSL can decode");
+  }
+  EvpPkeyPtr pkey(decoded);
+  if (length != 0) {
+    return Status::InvalidArgument("DER public key is followed by " + std::to_string(length) +
+                                   " more bytes");
+  }
+  return pkey;
+}
+
+Result<Bytes> EncodePublicDer(const EVP_PKEY* pkey) {
+  internal::EncoderCtxPtr ctx(OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "DER",
+                                                            "SubjectPublicKeyInfo", nullptr));
+  unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (ctx == nullptr || OSSL_ENCODER_to_data(ctx.get(), &data, &length) != 1) {
+    return OpenSslFailure(StatusCode::kInternal, "OpenSSL cannot encode the key as DER");
+  }
+  Bytes der(data, data + length);
+  OPENSSL_free(data);
+  return der;
 }
 
 // Checks algorithm, curve and curve encoding of a decoded or generated key.
@@ -260,6 +307,21 @@ Result<PublicKey> PublicKey::FromPem(CryptoSuite suite, std::string_view pem) {
   return FromRaw(suite, raw);
 }
 
+Result<PublicKey> PublicKey::FromDer(CryptoSuite suite, ByteView der) {
+  COLEND_ASSIGN_OR_RETURN(EvpPkeyPtr decoded, DecodePublicDer(der));
+  COLEND_RETURN_IF_ERROR(CheckKeyMatchesSuite(decoded.get(), suite));
+  COLEND_ASSIGN_OR_RETURN(Bytes raw, RawPublicPoint(decoded.get()));
+  COLEND_ASSIGN_OR_RETURN(PublicKey key, FromRaw(suite, raw));
+  // One key, one byte form: anything but the canonical encoding (a compressed point, say)
+  // is refused rather than normalised, so keys can be compared and deduplicated as bytes.
+  COLEND_ASSIGN_OR_RETURN(const Bytes canonical, key.ToDer());
+  if (!std::equal(canonical.begin(), canonical.end(), der.begin(), der.end())) {
+    return Status::InvalidArgument(
+        "DER public key is not in the canonical form (named curve, uncompressed point)");
+  }
+  return key;
+}
+
 CryptoSuite PublicKey::suite() const {
   return internal::KeyAccess::State(*this).suite;
 }
@@ -276,6 +338,10 @@ std::string PublicKey::KeyIdHex() const {
 Result<std::string> PublicKey::ToPem() const {
   return EncodePem(internal::KeyAccess::State(*this).pkey.get(), EVP_PKEY_PUBLIC_KEY,
                    "SubjectPublicKeyInfo", /*secret=*/false);
+}
+
+Result<Bytes> PublicKey::ToDer() const {
+  return EncodePublicDer(internal::KeyAccess::State(*this).pkey.get());
 }
 
 bool operator==(const PublicKey& a, const PublicKey& b) {

@@ -14,35 +14,18 @@
 
 #include "colend/common/bytes.h"
 #include "colend/crypto/keys.h"
+#include "colend/testutil/process_util.h"
 
 namespace colend {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using testutil::ReadFile;
+using testutil::RunResult;
 
 RunResult RunCli(const std::string& args) {
-  const std::string command = std::string(COLEND_CLI_PATH) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
+  return testutil::RunCommand(std::string(COLEND_CLI_PATH) + " " + args);
 }
 
 std::string Field(const std::string& output, const std::string& name) {

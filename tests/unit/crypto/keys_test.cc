@@ -1,5 +1,6 @@
 #include "colend/crypto/keys.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <ostream>
 #include <random>
@@ -217,6 +218,55 @@ TEST_P(KeysTest, RawRoundTrip) {
   EXPECT_EQ(loaded->ToRaw(), raw);
 }
 
+TEST_P(KeysTest, DerRoundTrip) {
+  const Result<PrivateKey> key = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Result<Bytes> der = key->public_key().ToDer();
+  ASSERT_TRUE(der.ok()) << der.status();
+  // SEQUENCE (0x59 bytes) { AlgorithmIdentifier, BIT STRING of the 65-byte point }.
+  ASSERT_EQ(der->size(), 91u);
+  EXPECT_EQ((*der)[0], 0x30);
+  EXPECT_EQ((*der)[1], 0x59);
+  EXPECT_TRUE(std::equal(der->end() - 65, der->end(), key->public_key().raw().begin()));
+  const Result<PublicKey> loaded = PublicKey::FromDer(GetParam(), *der);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*loaded, key->public_key());
+  EXPECT_EQ(loaded->key_id(), key->public_key().key_id());
+  // The DER and PEM forms name the same key.
+  const Result<std::string> pem = key->public_key().ToPem();
+  ASSERT_TRUE(pem.ok());
+  const Result<PublicKey> from_pem = PublicKey::FromPem(GetParam(), *pem);
+  ASSERT_TRUE(from_pem.ok());
+  EXPECT_EQ(from_pem->ToDer().value_or(Bytes()), *der);
+}
+
+TEST_P(KeysTest, WrongSuiteDerIsRejected) {
+  const Result<PrivateKey> key = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Result<Bytes> der = key->public_key().ToDer();
+  ASSERT_TRUE(der.ok());
+  const Result<PublicKey> as_other = PublicKey::FromDer(Other(GetParam()), *der);
+  ASSERT_FALSE(as_other.ok());
+  EXPECT_EQ(as_other.status().code(), StatusCode::kInvalidArgument) << as_other.status();
+}
+
+TEST_P(KeysTest, TruncatedOrExtendedDerIsAnError) {
+  const Result<PrivateKey> key = PrivateKey::Generate(GetParam());
+  ASSERT_TRUE(key.ok()) << key.status();
+  const Bytes der = key->public_key().ToDer().value_or(Bytes());
+  ASSERT_FALSE(der.empty());
+  for (std::size_t length = 0; length < der.size(); ++length) {
+    const Result<PublicKey> truncated = PublicKey::FromDer(GetParam(), ByteView(der).first(length));
+    ASSERT_FALSE(truncated.ok()) << length;
+    EXPECT_EQ(truncated.status().code(), StatusCode::kInvalidArgument);
+  }
+  Bytes extended = der;
+  extended.push_back(0x00);
+  const Result<PublicKey> with_trailer = PublicKey::FromDer(GetParam(), extended);
+  ASSERT_FALSE(with_trailer.ok());
+  EXPECT_EQ(with_trailer.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(KeysTest, WrongSuitePemIsRejected) {
   const Result<PrivateKey> key = PrivateKey::Generate(GetParam());
   ASSERT_TRUE(key.ok()) << key.status();
@@ -342,6 +392,30 @@ TEST(KeysTest, CompressedPointPemIsNormalised) {
   EXPECT_NE(*pem, kP256CompressedPublicPem);  // re-encoded with the uncompressed point
 }
 
+TEST(KeysTest, DerEncodingIsPinned) {
+  const Result<PublicKey> key = PublicKey::FromRaw(CryptoSuite::Standard(), Hex(kP256PublicRawHex));
+  ASSERT_TRUE(key.ok()) << key.status();
+  // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 00, point } }.
+  const Bytes expected =
+      Hex("3059301306072a8648ce3d020106082a8648ce3d030107034200" + std::string(kP256PublicRawHex));
+  EXPECT_EQ(key->ToDer().value_or(Bytes()), expected);
+  const Result<PublicKey> loaded = PublicKey::FromDer(CryptoSuite::Standard(), expected);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*loaded, *key);
+}
+
+TEST(KeysTest, NonCanonicalDerIsRefused) {
+  // kP256CompressedPublicPem's DER: the same key with a compressed point. FromPem
+  // normalises it; FromDer, which reads what the chain stores, refuses it.
+  const Bytes compressed =
+      Hex("3039301306072a8648ce3d020106082a8648ce3d03010703220002"
+          "9ec2266d6067e55b3277f8af91f08ec53029b071e4c91dd6c4329c1e638ca018");
+  const Result<PublicKey> loaded = PublicKey::FromDer(CryptoSuite::Standard(), compressed);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(loaded.status().message().find("canonical"), std::string::npos) << loaded.status();
+}
+
 TEST(KeysTest, OpenSslSm2TestKeyLoadsOnlyAsSm) {
   const Result<PrivateKey> key = PrivateKey::FromPem(CryptoSuite::Sm(), kOpenSslSm2Key1Pem);
   ASSERT_TRUE(key.ok()) << key.status();
@@ -433,6 +507,7 @@ TEST(KeysTest, RandomGarbageNeverCrashes) {
       if (raw.size() > kRawPublicKeySize) raw.resize(kRawPublicKeySize);
       if (!raw.empty()) raw[0] = 0x04;
       EXPECT_FALSE(PublicKey::FromRaw(suite, raw).ok());
+      EXPECT_FALSE(PublicKey::FromDer(suite, AsBytes(garbage)).ok());
     }
   }
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "colend/common/bytes.h"
+#include "colend/contracts/tx_decode.h"
 #include "colend/proto/tx.pb.h"
 #include "colend/testutil/proto_samples.h"
 #include "colend/testutil/proto_test_util.h"
@@ -23,9 +24,7 @@
 namespace colend::proto {
 namespace {
 
-using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using google::protobuf::Reflection;
 using google::protobuf::util::MessageDifferencer;
 
 constexpr char kChainId[] = "colend-test-1";
@@ -40,13 +39,13 @@ constexpr char kOriginateLoanL1BodyHex[] =
     "0a0441472d31"                    //   1 agreement_id, LEN 4: "AG-1"
     "12034c2d31"                      //   2 loan_id, LEN 3: "L-1"
     "1a40"                            //   3 borrower_ref, LEN 64:
-    "39663836643038313838346337643635396132666561613063353561643031"  // "9f86d0...55ad01"
+    "39663836643038313838346337643635396132666561613063353561643031"    // "9f86d0...55ad01"
     "3561336266346631623262306238323263643135643663313562306630306130"  // "5a3bf4...f00a0"
     "38"                                                                // "8"
-    "2080ea30"                        //   4 principal: 800000 = 0x0c3500 -> 80 ea 30
-    "28880e"                          //   5 annual_rate_bp: 1800 -> 88 0e
-    "300c"                            //   6 term_months: 12
-    "3a0a323032362d31312d3231";       //   7 value_date, LEN 10: "2026-11-21"
+    "2080ea30"                   //   4 principal: 800000 = 0x0c3500 -> 80 ea 30
+    "28880e"                     //   5 annual_rate_bp: 1800 -> 88 0e
+    "300c"                       //   6 term_months: 12
+    "3a0a323032362d31312d3231";  //   7 value_date, LEN 10: "2026-11-21"
 
 // RecordRepayment R-1 as in API.md (penalty 0 is the default and therefore absent).
 constexpr char kRecordRepaymentR1BodyHex[] =
@@ -67,10 +66,10 @@ constexpr char kAcceptAgreementBodyHex[] =
     "8a0106"                          // 17 accept_agreement: tag 138 = 8a 01, LEN 6
     "0a0441472d31";                   //   1 agreement_id: "AG-1"
 constexpr char kSignedAcceptAgreementHex[] =
-    "0a2a"                            // 1 body, LEN 42: the body above, verbatim
+    "0a2a"  // 1 body, LEN 42: the body above, verbatim
     "0a0d636f6c656e642d746573742d311209504152544e45525f411a056163632d318a01060a0441472d31"
-    "1204a1b2c3d4"                    // 2 key_id, LEN 4
-    "1a083006020101020102";           // 3 signature, LEN 8: DER SEQUENCE { INTEGER 1, INTEGER 2 }
+    "1204a1b2c3d4"           // 2 key_id, LEN 4
+    "1a083006020101020102";  // 3 signature, LEN 8: DER SEQUENCE { INTEGER 1, INTEGER 2 }
 
 using testutil::DeterministicBytes;
 using testutil::Hex;
@@ -82,24 +81,11 @@ void ExpectRoundTrip(const M& original) {
   testutil::ExpectRoundTrip(original, /*stable_encoding=*/false);  // maps: order may differ
 }
 
-// True if `message` or any message inside it carries fields its schema does not know. This
-// is the check the pool and the contracts apply before accepting a body (tx.proto).
+// True if `message` or any message inside it carries fields its schema does not know: the
+// library check (contracts/tx_decode.h) the pool and the contracts apply before accepting a
+// body (tx.proto).
 bool HasUnknownFields(const Message& message) {
-  const Reflection* reflection = message.GetReflection();
-  if (!reflection->GetUnknownFields(message).empty()) return true;
-  std::vector<const FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);
-  for (const FieldDescriptor* field : fields) {
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    if (field->is_repeated()) {
-      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-        if (HasUnknownFields(reflection->GetRepeatedMessage(message, field, i))) return true;
-      }
-    } else if (HasUnknownFields(reflection->GetMessage(message, field))) {
-      return true;
-    }
-  }
-  return false;
+  return !contracts::CheckNoUnknownFields(message).ok();
 }
 
 TransactionBody NewBody(std::string signer, std::string id) {
@@ -384,6 +370,13 @@ TEST(TxUnknownFieldsTest, NewerBodyParsesAndUnknownFieldsAreDetectable) {
   EXPECT_EQ(nested.originate_loan().value_date(), "2026-11-21");
   EXPECT_TRUE(nested.GetReflection()->GetUnknownFields(nested).empty());
   EXPECT_TRUE(HasUnknownFields(nested));
+  // The byte-level check finds both too (and, unlike the parsed-message check, also unknown
+  // fields inside map entries, which Protobuf drops while parsing).
+  EXPECT_FALSE(contracts::CheckStrictEncoding(AsBytes(newer), *TransactionBody::descriptor()).ok());
+  EXPECT_FALSE(
+      contracts::CheckStrictEncoding(AsBytes(newer_payload), *TransactionBody::descriptor()).ok());
+  const std::string l1 = Unhex(l1_hex);
+  EXPECT_TRUE(contracts::CheckStrictEncoding(AsBytes(l1), *TransactionBody::descriptor()).ok());
 
   // The verbatim bytes differ from the known-fields-only body, so the transaction hash
   // commits to the unknown fields too.
@@ -420,11 +413,14 @@ TEST(TxDecodingTest, EnumsAreOpenAndDefaultToUnspecified) {
   EXPECT_EQ(static_cast<int>(future.disbursement()), 7);
   EXPECT_FALSE(DisbursementMode_IsValid(future.disbursement()));
   EXPECT_FALSE(HasUnknownFields(future));  // so the unknown-field check alone does not catch it
+  EXPECT_FALSE(contracts::CheckEnumValues(future).ok());   // the enum check does
+  EXPECT_FALSE(contracts::CheckEnumValues(omitted).ok());  // and refuses UNSPECIFIED too
 }
 
-// A field repeated on the wire is not an error: the last scalar wins, and of two oneof
-// members the last one wins. Every Protobuf implementation behaves this way, so every node
-// reads the same body; a bank's signing system must still emit each field once.
+// To Protobuf a field repeated on the wire is not an error: the last scalar wins, and of two
+// oneof members the last one wins. Every Protobuf implementation behaves this way, but a
+// bank's signing system must still emit each field once: colend's strict decoding
+// (contracts::CheckStrictEncoding) refuses a body that does not.
 TEST(TxDecodingTest, RepeatedScalarAndOneofMembersLastOneWins) {
   TransactionBody body;
   ASSERT_TRUE(body.ParseFromString(Unhex("12044c454144"           // 2 signer "LEAD"
@@ -433,6 +429,9 @@ TEST(TxDecodingTest, RepeatedScalarAndOneofMembersLastOneWins) {
                                          "8a01060a0441472d31")));  // 17 accept_agreement
   EXPECT_EQ(body.signer(), "PARTNER_A");
   EXPECT_EQ(body.payload_case(), TransactionBody::kAcceptAgreement);
+  // Protobuf accepts such bytes; colend's strict decoding refuses them.
+  const std::string twice = Unhex("12044c454144" "1209504152544e45525f41");
+  EXPECT_FALSE(contracts::CheckStrictEncoding(AsBytes(twice), *TransactionBody::descriptor()).ok());
 }
 
 }  // namespace

@@ -6,7 +6,11 @@
 //
 // Encodings:
 //   raw  — the 65-byte uncompressed SEC1 point 0x04 || X || Y (both suites). This is what
-//          transactions and the governance contract carry, and what a KeyId is derived from.
+//          a KeyId is derived from.
+//   DER  — SubjectPublicKeyInfo with the named curve and the uncompressed point, exactly as
+//          ToDer writes it. This is what transactions, the governance contract and the
+//          genesis carry (tx.proto ClientKey.public_key, Validator.public_key). FromDer
+//          accepts that one encoding only, so one key has exactly one byte form on the chain.
 //   PEM  — SubjectPublicKeyInfo ("PUBLIC KEY") for public keys; unencrypted PKCS#8
 //          ("PRIVATE KEY") for private keys. One PEM block, optionally surrounded by
 //          whitespace; nothing else.
@@ -55,6 +59,11 @@ class PublicKey {
   // truncated PEM/DER, a key of another algorithm or curve, or explicit curve parameters.
   static Result<PublicKey> FromPem(CryptoSuite suite, std::string_view pem);
 
+  // Parses a DER SubjectPublicKeyInfo. Fails with InvalidArgument for malformed DER,
+  // trailing bytes, a key of another algorithm or curve, explicit curve parameters, and any
+  // encoding other than the canonical one ToDer produces (a compressed point, for example).
+  static Result<PublicKey> FromDer(CryptoSuite suite, ByteView der);
+
   CryptoSuite suite() const;
 
   // The 65-byte 0x04 || X || Y encoding.
@@ -64,6 +73,10 @@ class PublicKey {
   // SubjectPublicKeyInfo PEM (named curve, uncompressed point). Fails only if OpenSSL
   // cannot encode (out of memory): kInternal.
   Result<std::string> ToPem() const;
+
+  // SubjectPublicKeyInfo DER (named curve, uncompressed point): 91 bytes for both suites.
+  // Fails only if OpenSSL cannot encode (out of memory): kInternal.
+  Result<Bytes> ToDer() const;
 
   // The 16-byte key id (see the file comment) and its 32-character lower-case hex form.
   const Bytes& key_id() const;

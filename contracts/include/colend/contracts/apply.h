@@ -1,0 +1,86 @@
+// Executing transactions: the entry point of the settlement and governance contracts.
+//
+//   Result<proto::Receipt> Apply(tx, state, ctx)
+//
+// is a pure function of (the transaction, the state it reads through `state`, the block
+// context): no clock, file, socket, thread or randomness, no floating point, no iteration
+// over an unordered container. Every node that applies the same transactions to the same
+// state gets the same receipts, the same write set and therefore the same state root.
+//
+// Receipts: an accepted transaction's effects are added to `state`; a rejected one adds
+// only the record of its (signer, id) so that a retry is DUPLICATE (unless the signer is
+// not an active member or its key is not registered: those transactions leave no trace at
+// all). A non-OK Result means the state itself is damaged (a record does not parse); the
+// node must stop rather than guess.
+#ifndef COLEND_CONTRACTS_APPLY_H_
+#define COLEND_CONTRACTS_APPLY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "colend/common/bytes.h"
+#include "colend/common/result.h"
+#include "colend/contracts/state.h"
+#include "colend/crypto/suite.h"
+#include "colend/proto/block.pb.h"
+#include "colend/proto/state.pb.h"
+#include "colend/proto/tx.pb.h"
+
+namespace colend::contracts {
+
+// What the block gives every transaction in it.
+struct BlockContext {
+  std::string chain_id;
+  // The chain's crypto suite (genesis): which curve governance checks new client keys on.
+  crypto::CryptoSuite suite = crypto::CryptoSuite::Standard();
+  std::uint64_t height = 0;
+  std::uint64_t block_time_ms = 0;
+};
+
+// Whether the caller checked the transaction's signature.
+enum class Authentication {
+  // The signature over the body bytes verified under the public key with id `key_id`; the
+  // contract checks that this key is one of the signer's active keys at execution time (a
+  // key retired after admission no longer counts). What the node always uses.
+  kVerifiedKey,
+  // Nothing was signed (colend-replay of a JSON-lines file): the key check is skipped and
+  // only membership is checked.
+  kUnsignedReplay,
+};
+
+// One transaction as the contract sees it. The body was parsed from the verbatim bytes the
+// signer signed; tx_hash is the suite hash of those bytes.
+struct ExecutableTx {
+  const proto::TransactionBody* body = nullptr;
+  ByteView tx_hash;
+  Authentication authentication = Authentication::kVerifiedKey;
+  ByteView key_id;
+  // Position of the transaction in its block, from 0.
+  std::uint32_t index = 0;
+};
+
+// REQUIRES: tx.body != nullptr. `state` is the block's overlay on the committed state.
+Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const BlockContext& ctx);
+
+// The state a chain starts from: members (with their client keys), validators and rules.
+struct InitialMember {
+  std::string id;
+  std::string legal_name;
+  std::vector<proto::ClientKey> client_keys;
+  std::int64_t tier1_capital = 0;
+};
+
+struct InitialState {
+  std::vector<InitialMember> members;
+  std::vector<proto::Validator> validators;
+  std::uint32_t min_funder_bp = 0;
+};
+
+// The write set of the genesis state. Fails with kInvalidArgument (naming the member) on a
+// bad or repeated member id, a repeated key id, or min_funder_bp above 10,000.
+Result<WriteSet> BuildInitialState(const InitialState& initial);
+
+}  // namespace colend::contracts
+
+#endif  // COLEND_CONTRACTS_APPLY_H_

@@ -1,0 +1,51 @@
+// The books as JSON, exactly as API.md specifies ("Books as JSON"): what colend-replay
+// prints and what getBooks/getPositions return. Reads the state through ordered scans;
+// position and settlement lists come from the pair and batch indexes, never from a scan of
+// loans. Same state, same receipts -> same bytes.
+#ifndef COLEND_CONTRACTS_BOOKS_H_
+#define COLEND_CONTRACTS_BOOKS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "colend/common/bytes.h"
+#include "colend/common/result.h"
+#include "colend/contracts/state.h"
+#include "colend/proto/state.pb.h"
+
+namespace colend::contracts {
+
+// One line of the books' "receipts": the transaction's id and its outcome.
+struct ReceiptLine {
+  std::string id;
+  bool ok = false;
+  std::string code;     // rejections only
+  std::string message;  // rejections only
+};
+
+struct BooksHeader {
+  std::uint64_t height = 0;
+  Bytes state_root;
+};
+
+// Which positions to include: all, or those of one bank, optionally with one counterparty.
+struct PositionFilter {
+  std::string bank;
+  std::string counterparty;
+};
+
+// The unsettled positions (API.md order and omissions), as a JSON array.
+Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter = {});
+
+// The whole books object: height, state_root, loans, positions, settlements, receipts.
+Result<std::string> BooksJson(const StateReader& reader, const StateScanner& scanner,
+                              const BooksHeader& header, const std::vector<ReceiptLine>& receipts);
+
+// Typed views used by queries and tests.
+Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state);
+Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state);
+
+}  // namespace colend::contracts
+
+#endif  // COLEND_CONTRACTS_BOOKS_H_

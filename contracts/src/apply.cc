@@ -1,0 +1,183 @@
+// Apply: the checks every transaction passes before its contract runs (chain, signer,
+// key, PII, id, duplicate), the dispatch to the handler, and the receipt.
+#include "colend/contracts/apply.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "colend/contracts/error_code.h"
+#include "colend/contracts/records.h"
+#include "contract_state.h"
+#include "tx_env.h"
+#include "validation.h"
+
+namespace colend::contracts {
+namespace {
+
+// Every text field of the body a human or a system types. Ids are included: a loan id
+// must not be a phone number either. borrower_ref is checked by its own rule (hex only).
+std::optional<std::string> FindPersonalDataInBody(const proto::TransactionBody& body) {
+  std::vector<std::pair<const char*, const std::string*>> fields = {{"id", &body.id()}};
+  switch (body.payload_case()) {
+    case proto::TransactionBody::kProposeAgreement:
+      fields.emplace_back("agreement_id", &body.propose_agreement().agreement_id());
+      break;
+    case proto::TransactionBody::kOriginateLoan:
+      fields.emplace_back("agreement_id", &body.originate_loan().agreement_id());
+      fields.emplace_back("loan_id", &body.originate_loan().loan_id());
+      break;
+    case proto::TransactionBody::kReverse:
+      fields.emplace_back("reason", &body.reverse().reason());
+      break;
+    case proto::TransactionBody::kConfirmSettlement:
+      fields.emplace_back("payment_ref", &body.confirm_settlement().payment_ref());
+      break;
+    case proto::TransactionBody::kGovernanceProposal: {
+      const proto::GovernanceProposal& g = body.governance_proposal();
+      fields.emplace_back("proposal_id", &g.proposal_id());
+      fields.emplace_back("description", &g.description());
+      if (g.has_add_member()) fields.emplace_back("legal_name", &g.add_member().legal_name());
+      if (g.has_suspend_member()) fields.emplace_back("reason", &g.suspend_member().reason());
+      break;
+    }
+    default:
+      break;
+  }
+  for (const auto& [name, value] : fields) {
+    if (auto found = FindPersonalData(*value)) {
+      return "field " + std::string(name) + " contains what looks like " + *found +
+             "; personal data never goes on the chain";
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict Dispatch(TxEnv& env) {
+  switch (env.body.payload_case()) {
+    case proto::TransactionBody::kProposeAgreement: return ProposeAgreementHandler(env);
+    case proto::TransactionBody::kAcceptAgreement: return AcceptAgreementHandler(env);
+    case proto::TransactionBody::kSuspendAgreement: return SuspendAgreementHandler(env);
+    case proto::TransactionBody::kOriginateLoan: return OriginateLoanHandler(env);
+    case proto::TransactionBody::kApproveLoan: return ApproveLoanHandler(env);
+    case proto::TransactionBody::kRecordRepayment: return RecordRepaymentHandler(env);
+    case proto::TransactionBody::kChargeOff: return ChargeOffHandler(env);
+    case proto::TransactionBody::kRecordRecovery: return RecordRecoveryHandler(env);
+    case proto::TransactionBody::kReverse: return ReverseHandler(env);
+    case proto::TransactionBody::kCloseSettlement: return CloseSettlementHandler(env);
+    case proto::TransactionBody::kConfirmSettlement: return ConfirmSettlementHandler(env);
+    case proto::TransactionBody::kAcknowledgeReport: return AcknowledgeReportHandler(env);
+    case proto::TransactionBody::kGovernanceProposal: return GovernanceProposalHandler(env);
+    case proto::TransactionBody::kGovernanceVote: return GovernanceVoteHandler(env);
+    case proto::TransactionBody::PAYLOAD_NOT_SET:
+      break;
+  }
+  return Verdict::Reject(ErrorCode::kMalformed, "the transaction has no payload this version knows");
+}
+
+proto::Receipt Rejected(ByteView tx_hash, ErrorCode code, std::string message) {
+  proto::Receipt receipt;
+  receipt.set_tx_hash(ToString(tx_hash));
+  receipt.set_status(proto::RECEIPT_STATUS_REJECTED);
+  receipt.set_code(std::string(ErrorCodeName(code)));
+  receipt.set_message(std::move(message));
+  return receipt;
+}
+
+// Checks that leave no trace when they fail: the transaction does not belong on this chain
+// or to a member, so it has no (signer, id) to remember.
+std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const StateReader& state,
+                                             const BlockContext& ctx, Status* fault) {
+  const proto::TransactionBody& body = *tx.body;
+  if (body.chain_id() != ctx.chain_id) {
+    return Rejected(tx.tx_hash, ErrorCode::kWrongChain,
+                    "chain_id \"" + body.chain_id() + "\" is not this chain (\"" + ctx.chain_id +
+                        "\")");
+  }
+  if (!IsMemberId(body.signer())) {
+    return Rejected(tx.tx_hash, ErrorCode::kUnknownSigner, "signer must be a member id");
+  }
+  auto member = ReadMember(state, body.signer());
+  if (!member.ok()) {
+    *fault = member.status();
+    return std::nullopt;
+  }
+  if (!member->has_value() || (*member)->status() != proto::MEMBER_STATUS_ACTIVE) {
+    return Rejected(tx.tx_hash, ErrorCode::kUnknownSigner,
+                    body.signer() + " is not an active member");
+  }
+  if (tx.authentication == Authentication::kVerifiedKey) {
+    bool registered = false;
+    for (const proto::ClientKey& key : (*member)->client_keys()) {
+      const ByteView id = AsBytes(key.key_id());
+      if (id.size() == tx.key_id.size() && std::equal(id.begin(), id.end(), tx.key_id.begin())) {
+        registered = true;
+      }
+    }
+    if (!registered) {
+      return Rejected(tx.tx_hash, ErrorCode::kBadSignature,
+                      "the signing key is not an active client key of " + body.signer());
+    }
+  }
+  if (!IsObjectId(body.id())) {
+    return Rejected(tx.tx_hash, ErrorCode::kBadField,
+                    "id must be 1-64 letters, digits or . _ : -");
+  }
+  std::string unused;
+  if (state.Get(keys::Tx(body.signer(), body.id()), &unused)) {
+    return Rejected(tx.tx_hash, ErrorCode::kDuplicate,
+                    body.signer() + " already used id " + body.id() +
+                        "; the first transaction with it has the receipt");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const BlockContext& ctx) {
+  const proto::TransactionBody& body = *tx.body;
+  Status fault;
+  if (auto rejected = CheckAdmission(tx, state, ctx, &fault)) return *rejected;
+  if (!fault.ok()) return fault;
+
+  proto::TxRecord record;
+  record.set_tx_hash(ToString(tx.tx_hash));
+  record.set_height(ctx.height);
+  record.set_index(tx.index);
+  record.set_kind(proto::EVENT_KIND_OTHER);
+
+  Verdict verdict = Verdict::Accept();
+  StateView tx_view(&state);
+  if (auto pii = FindPersonalDataInBody(body)) {
+    verdict = Verdict::Reject(ErrorCode::kPiiRejected, *pii);
+  } else {
+    TxEnv env{body, ctx, tx_view, record};
+    verdict = Dispatch(env);
+    if (verdict.accepted() && env.mixed_journal) {
+      verdict = Status::Internal("a journal entry mixes currencies or value dates");
+    }
+    if (verdict.accepted()) verdict = BookPostings(tx_view, record);
+  }
+  if (verdict.faulted()) return verdict.fault();
+
+  proto::Receipt receipt;
+  receipt.set_tx_hash(record.tx_hash());
+  if (verdict.accepted()) {
+    record.set_accepted(true);
+    tx_view.MergeInto(state);
+    receipt.set_status(proto::RECEIPT_STATUS_OK);
+  } else {
+    // Only the (signer, id) record: the handler's writes are dropped with tx_view.
+    proto::TxRecord rejected;
+    rejected.set_tx_hash(record.tx_hash());
+    rejected.set_height(record.height());
+    rejected.set_index(record.index());
+    rejected.set_code(std::string(ErrorCodeName(verdict.code())));
+    record = std::move(rejected);
+    receipt = Rejected(tx.tx_hash, verdict.code(), verdict.message());
+  }
+  WriteRecord(state, keys::Tx(body.signer(), body.id()), record);
+  return receipt;
+}
+
+}  // namespace colend::contracts

@@ -1,0 +1,190 @@
+#include "colend/contracts/books.h"
+
+#include <boost/json.hpp>
+
+#include "colend/contracts/records.h"
+#include "colend/proto/state.pb.h"
+
+namespace colend::contracts {
+namespace {
+
+namespace json = boost::json;
+
+std::string Str(std::int64_t minor) { return std::to_string(minor); }
+
+std::string_view LoanStatusName(proto::LoanStatus s) {
+  switch (s) {
+    case proto::LOAN_STATUS_PENDING_APPROVAL: return "PENDING_APPROVAL";
+    case proto::LOAN_STATUS_ACTIVE: return "ACTIVE";
+    case proto::LOAN_STATUS_REPAID: return "REPAID";
+    case proto::LOAN_STATUS_CHARGED_OFF: return "CHARGED_OFF";
+    default: return "UNKNOWN";
+  }
+}
+
+std::string_view SettlementStatusName(proto::SettlementStatus s) {
+  switch (s) {
+    case proto::SETTLEMENT_STATUS_CLOSED: return "CLOSED";
+    case proto::SETTLEMENT_STATUS_PAID: return "PAID";
+    case proto::SETTLEMENT_STATUS_CONFIRMED: return "CONFIRMED";
+    default: return "UNKNOWN";
+  }
+}
+
+// Components in API.md's order, zeros omitted.
+json::object Components(const proto::ComponentAmounts& c) {
+  json::object out;
+  const std::pair<const char*, std::int64_t> parts[] = {
+      {"funding", c.funding()},         {"principal", c.principal()},
+      {"interest", c.interest()},       {"service_fee", c.service_fee()},
+      {"penalty", c.penalty()},         {"recovery", c.recovery()}};
+  for (const auto& [name, value] : parts) {
+    if (value != 0) out[name] = Str(value);
+  }
+  return out;
+}
+
+Result<std::int64_t> Net(const proto::ComponentAmounts& c) {
+  std::int64_t net = 0;
+  for (std::int64_t v : {c.funding(), c.principal(), c.interest(), c.service_fee(), c.penalty(),
+                         c.recovery()}) {
+    if (__builtin_add_overflow(net, v, &net)) return Status::OutOfRange("position net overflows");
+  }
+  return net;
+}
+
+Result<json::array> PositionsArray(const StateReader& state, const PositionFilter& filter) {
+  COLEND_ASSIGN_OR_RETURN(auto positions, ReadPositions(state));
+  json::array out;
+  for (const proto::PositionRecord& p : positions) {
+    if (!filter.bank.empty() && p.a() != filter.bank && p.b() != filter.bank) continue;
+    if (!filter.counterparty.empty() && p.a() != filter.counterparty &&
+        p.b() != filter.counterparty) {
+      continue;
+    }
+    json::object components = Components(p.total());
+    if (components.empty()) continue;
+    COLEND_ASSIGN_OR_RETURN(std::int64_t net, Net(p.total()));
+    json::object entry;
+    entry["a"] = p.a();
+    entry["b"] = p.b();
+    entry["currency"] = p.currency();
+    entry["net_a_owes_b"] = Str(net);
+    entry["components"] = std::move(components);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+json::object LoanJson(const proto::LoanRecord& loan) {
+  json::object banks;
+  for (const proto::LoanLeg& leg : loan.legs()) {  // sorted by bank
+    json::object b;
+    b["share"] = Str(leg.share());
+    b["outstanding"] = Str(leg.outstanding());
+    banks[leg.bank()] = std::move(b);
+  }
+  json::object out;
+  out["status"] = LoanStatusName(loan.status());
+  out["principal"] = Str(loan.principal());
+  out["banks"] = std::move(banks);
+  return out;
+}
+
+json::object SettlementJson(const proto::SettlementBatchRecord& b) {
+  json::object out;
+  out["a"] = b.a();
+  out["b"] = b.b();
+  out["currency"] = b.currency();
+  out["net_a_owes_b"] = Str(b.net_a_owes_b());
+  out["batch_id"] = b.batch_id();
+  out["status"] = SettlementStatusName(b.status());
+  out["cutoff"] = b.cutoff();
+  out["closed_by"] = b.closed_by();
+  out["closed_at_height"] = b.closed_at_height();
+  out["posting_count"] = b.posting_count();
+  out["components"] = Components(b.amounts());
+  if (!b.payment_ref().empty()) out["payment_ref"] = b.payment_ref();
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state) {
+  COLEND_ASSIGN_OR_RETURN(auto pairs, ReadRecord<proto::PairList>(state, keys::kPairs));
+  std::vector<proto::PositionRecord> out;
+  if (!pairs.has_value()) return out;
+  for (const proto::PairKey& k : pairs->pairs()) {
+    const std::string key = keys::Position(k.a(), k.b(), k.currency());
+    COLEND_ASSIGN_OR_RETURN(auto p, ReadRecord<proto::PositionRecord>(state, key));
+    if (!p.has_value()) return Status::Corruption("pair list names missing " + key);
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state) {
+  COLEND_ASSIGN_OR_RETURN(auto counter, ReadRecord<proto::BatchCounter>(state, keys::kBatches));
+  std::vector<proto::SettlementBatchRecord> out;
+  const std::uint64_t count = counter.has_value() ? counter->count() : 0;
+  for (std::uint64_t n = 1; n <= count; ++n) {
+    std::string batch_id;
+    if (!state.Get(keys::BatchSeq(n), &batch_id)) {
+      return Status::Corruption("batch sequence " + std::to_string(n) + " is missing");
+    }
+    COLEND_ASSIGN_OR_RETURN(auto b, ReadRecord<proto::SettlementBatchRecord>(state, keys::Batch(batch_id)));
+    if (!b.has_value()) return Status::Corruption("batch " + batch_id + " is missing");
+    out.push_back(std::move(*b));
+  }
+  return out;
+}
+
+Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter) {
+  COLEND_ASSIGN_OR_RETURN(json::array positions, PositionsArray(state, filter));
+  return json::serialize(positions);
+}
+
+Result<std::string> BooksJson(const StateReader& reader, const StateScanner& scanner,
+                              const BooksHeader& header, const std::vector<ReceiptLine>& receipts) {
+  json::object books;
+  books["height"] = header.height;
+  books["state_root"] = ToHex(header.state_root);
+
+  json::object loans;
+  Status scan_status;
+  scanner.Scan(keys::kLoanPrefix, [&](std::string_view key, std::string_view value) {
+    proto::LoanRecord loan;
+    if (!loan.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      scan_status = Status::Corruption("state record at \"" + std::string(key) + "\" is not a loan");
+      return false;
+    }
+    loans[loan.id()] = LoanJson(loan);
+    return true;
+  });
+  COLEND_RETURN_IF_ERROR(scan_status);
+  books["loans"] = std::move(loans);
+
+  COLEND_ASSIGN_OR_RETURN(json::array positions, PositionsArray(reader, PositionFilter{}));
+  books["positions"] = std::move(positions);
+
+  COLEND_ASSIGN_OR_RETURN(auto batches, ReadSettlements(reader));
+  json::array settlements;
+  for (const auto& b : batches) settlements.push_back(SettlementJson(b));
+  books["settlements"] = std::move(settlements);
+
+  json::array lines;
+  for (const ReceiptLine& r : receipts) {
+    json::object line;
+    line["id"] = r.id;
+    line["status"] = r.ok ? "ok" : "rejected";
+    if (!r.ok) {
+      line["code"] = r.code;
+      line["message"] = r.message;
+    }
+    lines.push_back(std::move(line));
+  }
+  books["receipts"] = std::move(lines);
+  return json::serialize(books);
+}
+
+}  // namespace colend::contracts

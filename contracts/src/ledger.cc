@@ -1,0 +1,175 @@
+// The ledger: double-entry postings booked into the unsettled positions of bank pairs.
+//
+// A posting "D owes C x" belongs to the ordered pair (a, b) = (min(D, C), max(D, C)) and
+// adds +x to "a owes b" when D == a, -x when D == b. Every posting is booked once, in the
+// position of its pair and currency, under its value date; a settlement cut-off later
+// moves whole value dates out of the position into a batch (settlement.cc). So the
+// position of a pair is always the sum of its unsettled postings, and position(a, b) ==
+// -position(b, a) holds by construction (only the a < b orientation is stored).
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "checked.h"
+#include "colend/contracts/records.h"
+#include "tx_env.h"
+
+namespace colend::contracts {
+
+Status AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
+                    std::int64_t delta) {
+  using Getter = std::int64_t (proto::ComponentAmounts::*)() const;
+  using Setter = void (proto::ComponentAmounts::*)(std::int64_t);
+  Getter get = nullptr;
+  Setter set = nullptr;
+  switch (component) {
+    case proto::POSTING_COMPONENT_FUNDING:
+      get = &proto::ComponentAmounts::funding, set = &proto::ComponentAmounts::set_funding;
+      break;
+    case proto::POSTING_COMPONENT_PRINCIPAL:
+      get = &proto::ComponentAmounts::principal, set = &proto::ComponentAmounts::set_principal;
+      break;
+    case proto::POSTING_COMPONENT_INTEREST:
+      get = &proto::ComponentAmounts::interest, set = &proto::ComponentAmounts::set_interest;
+      break;
+    case proto::POSTING_COMPONENT_SERVICE_FEE:
+      get = &proto::ComponentAmounts::service_fee,
+      set = &proto::ComponentAmounts::set_service_fee;
+      break;
+    case proto::POSTING_COMPONENT_PENALTY:
+      get = &proto::ComponentAmounts::penalty, set = &proto::ComponentAmounts::set_penalty;
+      break;
+    case proto::POSTING_COMPONENT_RECOVERY:
+      get = &proto::ComponentAmounts::recovery, set = &proto::ComponentAmounts::set_recovery;
+      break;
+    default:
+      return Status::Internal("posting with no component");
+  }
+  COLEND_ASSIGN_OR_RETURN(std::int64_t value, CheckedAdd((amounts.*get)(), delta));
+  (amounts.*set)(value);
+  return Status::Ok();
+}
+
+Status AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
+                  int sign) {
+  const std::pair<proto::PostingComponent, std::int64_t> parts[] = {
+      {proto::POSTING_COMPONENT_FUNDING, delta.funding()},
+      {proto::POSTING_COMPONENT_PRINCIPAL, delta.principal()},
+      {proto::POSTING_COMPONENT_INTEREST, delta.interest()},
+      {proto::POSTING_COMPONENT_SERVICE_FEE, delta.service_fee()},
+      {proto::POSTING_COMPONENT_PENALTY, delta.penalty()},
+      {proto::POSTING_COMPONENT_RECOVERY, delta.recovery()}};
+  for (const auto& [component, value] : parts) {
+    std::int64_t signed_value = value;
+    if (sign < 0) {
+      COLEND_ASSIGN_OR_RETURN(signed_value, CheckedSub(0, value));
+    }
+    COLEND_RETURN_IF_ERROR(AddComponent(amounts, component, signed_value));
+  }
+  return Status::Ok();
+}
+
+Result<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
+  std::int64_t net = 0;
+  for (std::int64_t v : {amounts.funding(), amounts.principal(), amounts.interest(),
+                         amounts.service_fee(), amounts.penalty(), amounts.recovery()}) {
+    COLEND_ASSIGN_OR_RETURN(net, CheckedAdd(net, v));
+  }
+  return net;
+}
+
+namespace {
+
+// Adds a_owes_b under the journal's value date, keeping `days` sorted by date.
+Status BookDay(proto::PositionRecord& position, const std::string& value_date,
+               proto::PostingComponent component, std::int64_t a_owes_b) {
+  COLEND_RETURN_IF_ERROR(AddComponent(*position.mutable_total(), component, a_owes_b));
+  position.set_posting_count(position.posting_count() + 1);
+  auto* days = position.mutable_days();
+  auto it = std::lower_bound(days->begin(), days->end(), value_date,
+                             [](const proto::UnsettledDay& d, const std::string& date) {
+                               return d.value_date() < date;
+                             });
+  int index = static_cast<int>(it - days->begin());
+  if (it == days->end() || it->value_date() != value_date) {
+    proto::UnsettledDay* day = days->Add();
+    day->set_value_date(value_date);
+    for (int i = days->size() - 1; i > index; --i) days->SwapElements(i, i - 1);
+  }
+  proto::UnsettledDay* day = days->Mutable(index);
+  COLEND_RETURN_IF_ERROR(AddComponent(*day->mutable_amounts(), component, a_owes_b));
+  day->set_posting_count(day->posting_count() + 1);
+  return Status::Ok();
+}
+
+Status RegisterPairs(StateView& view, const std::vector<proto::PairKey>& added) {
+  COLEND_ASSIGN_OR_RETURN(auto list, ReadRecord<proto::PairList>(view, keys::kPairs));
+  proto::PairList pairs = list.value_or(proto::PairList());
+  auto less = [](const proto::PairKey& x, const proto::PairKey& y) {
+    return std::tie(x.a(), x.b(), x.currency()) < std::tie(y.a(), y.b(), y.currency());
+  };
+  for (const proto::PairKey& k : added) {
+    auto* all = pairs.mutable_pairs();
+    auto it = std::lower_bound(all->begin(), all->end(), k, less);
+    if (it != all->end() && !less(k, *it)) continue;
+    const int index = static_cast<int>(it - all->begin());
+    *all->Add() = k;
+    for (int i = all->size() - 1; i > index; --i) all->SwapElements(i, i - 1);
+  }
+  WriteRecord(view, keys::kPairs, pairs);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
+  if (record.journal_size() == 0) return Verdict::Accept();
+  // Each pair's position is read and written once per transaction: lines are grouped by
+  // pair in first-seen order (a journal touches a handful of pairs).
+  struct Group {
+    std::string a, b;
+    std::vector<const proto::JournalLine*> lines;
+  };
+  std::vector<Group> groups;
+  for (const proto::JournalLine& line : record.journal()) {
+    if (line.debtor() == line.creditor()) return Status::Internal("posting from a bank to itself");
+    const bool debtor_first = line.debtor() < line.creditor();
+    const std::string& a = debtor_first ? line.debtor() : line.creditor();
+    const std::string& b = debtor_first ? line.creditor() : line.debtor();
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.a == a && g.b == b; });
+    if (it == groups.end()) it = groups.insert(groups.end(), Group{a, b, {}});
+    it->lines.push_back(&line);
+  }
+  std::vector<proto::PairKey> added;
+  for (const Group& group : groups) {
+    const std::string key = keys::Position(group.a, group.b, record.currency());
+    COLEND_ASSIGN_OR_RETURN(auto existing, ReadRecord<proto::PositionRecord>(view, key));
+    proto::PositionRecord position;
+    if (existing.has_value()) {
+      position = std::move(*existing);
+    } else {
+      position.set_a(group.a);
+      position.set_b(group.b);
+      position.set_currency(record.currency());
+      proto::PairKey& k = added.emplace_back();
+      k.set_a(group.a);
+      k.set_b(group.b);
+      k.set_currency(record.currency());
+    }
+    for (const proto::JournalLine* line : group.lines) {
+      std::int64_t a_owes_b = line->amount();
+      if (line->debtor() != group.a) {
+        COLEND_ASSIGN_OR_RETURN(a_owes_b, CheckedSub(0, a_owes_b));
+      }
+      COLEND_RETURN_IF_ERROR(BookDay(position, record.value_date(), line->component(), a_owes_b));
+    }
+    WriteRecord(view, key, position);
+  }
+  if (!added.empty()) COLEND_RETURN_IF_ERROR(RegisterPairs(view, added));
+  return Verdict::Accept();
+}
+
+}  // namespace colend::contracts

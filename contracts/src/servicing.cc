@@ -1,0 +1,267 @@
+// Servicing: RecordRepayment, ChargeOff, RecordRecovery and Reverse (DOMAIN.md).
+//
+// Every amount is split with the largest-remainder rule (common/split.h) by the banks'
+// current balances: a repayment by outstanding principal, a recovery by the loss still
+// open. The lead, as servicer, received the cash, so it owes each partner that partner's
+// parts; each partner owes the lead the service fee on its interest.
+#include <string>
+#include <vector>
+
+#include "checked.h"
+#include "colend/common/split.h"
+#include "colend/contracts/records.h"
+#include "contract_state.h"
+#include "tx_env.h"
+#include "validation.h"
+
+namespace colend::contracts {
+namespace {
+
+Result<std::vector<Amount>> SplitBy(std::int64_t amount, const proto::LoanRecord& loan,
+                                    std::int64_t (*weight_of)(const proto::LoanLeg&)) {
+  std::vector<SplitWeight> weights;
+  weights.reserve(loan.legs_size());
+  for (const proto::LoanLeg& leg : loan.legs()) weights.push_back({leg.bank(), weight_of(leg)});
+  return SplitByWeights(Amount::FromMinor(amount), weights, loan.lead());
+}
+
+std::int64_t OutstandingOf(const proto::LoanLeg& leg) { return leg.outstanding(); }
+std::int64_t OpenLossOf(const proto::LoanLeg& leg) { return leg.loss() - leg.recovered(); }
+
+Result<std::int64_t> Total(const proto::LoanRecord& loan,
+                           std::int64_t (*weight_of)(const proto::LoanLeg&)) {
+  std::int64_t total = 0;
+  for (const proto::LoanLeg& leg : loan.legs()) {
+    COLEND_ASSIGN_OR_RETURN(total, CheckedAdd(total, weight_of(leg)));
+  }
+  return total;
+}
+
+// Reads the loan a servicing event names and checks that the signer is its lead.
+Verdict LoadServicedLoan(TxEnv& env, const std::string& id, std::optional<proto::LoanRecord>* out) {
+  COLEND_ASSIGN_OR_RETURN(*out, ReadLoan(env.view, id));
+  if (!out->has_value()) return Verdict::Reject(ErrorCode::kNoLoan, "no loan " + id);
+  if ((*out)->lead() != env.signer()) {
+    return Verdict::Reject(ErrorCode::kNotLead, env.signer() + " is not the lead (servicer) of loan " +
+                                                    id + " (" + (*out)->lead() + " is)");
+  }
+  env.record.set_loan_id(id);
+  return Verdict::Accept();
+}
+
+Result<proto::AgreementRecord> LoadAgreementOf(const StateReader& view,
+                                               const proto::LoanRecord& loan) {
+  COLEND_ASSIGN_OR_RETURN(auto agreement, ReadAgreement(view, loan.agreement_id()));
+  if (!agreement.has_value()) {
+    return Status::Corruption("loan " + loan.id() + " names missing agreement " +
+                              loan.agreement_id());
+  }
+  return std::move(*agreement);
+}
+
+Verdict CheckValueDate(const std::string& date, const proto::LoanRecord& loan) {
+  if (!IsDate(date)) return Verdict::Reject(ErrorCode::kBadField, "value_date must be a date YYYY-MM-DD");
+  if (date < loan.value_date()) {
+    return Verdict::Reject(ErrorCode::kBadField, "value_date " + date +
+                                                     " is before the loan's value date " +
+                                                     loan.value_date());
+  }
+  return Verdict::Accept();
+}
+
+// Changes a party's exposure under the agreement by `delta` (outstanding) and `loss_delta`.
+Verdict AdjustExposure(proto::AgreementRecord& agreement, const std::string& bank,
+                       std::int64_t delta, std::int64_t loss_delta, bool check_limit) {
+  proto::AgreementParty* party = FindParty(agreement, bank);
+  if (party == nullptr) {
+    return Status::Corruption("agreement " + agreement.id() + " has no party " + bank);
+  }
+  COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding, CheckedAdd(party->outstanding(), delta));
+  COLEND_ASSIGN_OR_RETURN(std::int64_t loss, CheckedAdd(party->loss(), loss_delta));
+  if (check_limit && delta > 0 && party->has_limit() && outstanding > party->max_outstanding()) {
+    return Verdict::Reject(ErrorCode::kLimitExceeded,
+                           bank + " would have " + std::to_string(outstanding) +
+                               " outstanding under agreement " + agreement.id() +
+                               ", above its limit of " + std::to_string(party->max_outstanding()));
+  }
+  party->set_outstanding(outstanding);
+  party->set_loss(loss);
+  return Verdict::Accept();
+}
+
+}  // namespace
+
+Verdict RecordRepaymentHandler(TxEnv& env) {
+  const proto::RecordRepayment& r = env.body.record_repayment();
+  std::optional<proto::LoanRecord> found;
+  COLEND_RETURN_IF_NOT_ACCEPTED(LoadServicedLoan(env, r.loan_id(), &found));
+  proto::LoanRecord& loan = *found;
+  if (loan.status() != proto::LOAN_STATUS_ACTIVE) {
+    return Verdict::Reject(ErrorCode::kLoanNotActive, "loan " + loan.id() + " is not active");
+  }
+  COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(r.value_date(), loan));
+  if (r.principal() < 0 || r.interest() < 0 || r.penalty() < 0) {
+    return Verdict::Reject(ErrorCode::kBadAmount, "principal, interest and penalty must not be negative");
+  }
+  if (r.principal() == 0 && r.interest() == 0 && r.penalty() == 0) {
+    return Verdict::Reject(ErrorCode::kBadAmount, "a repayment must pay something");
+  }
+  COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding, Total(loan, OutstandingOf));
+  if (r.principal() > outstanding) {
+    return Verdict::Reject(ErrorCode::kOverpayment,
+                           "principal " + std::to_string(r.principal()) +
+                               " is above the outstanding " + std::to_string(outstanding) +
+                               " of loan " + loan.id());
+  }
+  COLEND_ASSIGN_OR_RETURN(auto principal, SplitBy(r.principal(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_RETURN(auto interest, SplitBy(r.interest(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_RETURN(auto penalty, SplitBy(r.penalty(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+
+  env.record.set_kind(proto::EVENT_KIND_REPAYMENT);
+  for (int i = 0; i < loan.legs_size(); ++i) {
+    proto::LoanLeg& leg = *loan.mutable_legs(i);
+    const std::int64_t p = principal[i].minor();
+    leg.set_outstanding(leg.outstanding() - p);  // p <= outstanding by the split
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -p, 0, false));
+    proto::LegDelta* delta = env.record.add_deltas();
+    delta->set_bank(leg.bank());
+    delta->set_principal(p);
+    if (leg.bank() == loan.lead()) continue;
+    const std::string& lead = loan.lead();
+    env.Post(lead, leg.bank(), loan.currency(), proto::POSTING_COMPONENT_PRINCIPAL, p, r.value_date());
+    env.Post(lead, leg.bank(), loan.currency(), proto::POSTING_COMPONENT_INTEREST,
+             interest[i].minor(), r.value_date());
+    env.Post(lead, leg.bank(), loan.currency(), proto::POSTING_COMPONENT_PENALTY,
+             penalty[i].minor(), r.value_date());
+    COLEND_ASSIGN_OR_RETURN(Amount fee, ApplyBasisPoints(interest[i], agreement.service_fee_bp()));
+    env.Post(leg.bank(), lead, loan.currency(), proto::POSTING_COMPONENT_SERVICE_FEE, fee.minor(),
+             r.value_date());
+  }
+  if (r.principal() == outstanding) loan.set_status(proto::LOAN_STATUS_REPAID);
+  WriteRecord(env.view, keys::Loan(loan.id()), loan);
+  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
+  return Verdict::Accept();
+}
+
+Verdict ChargeOffHandler(TxEnv& env) {
+  const proto::ChargeOff& c = env.body.charge_off();
+  std::optional<proto::LoanRecord> found;
+  COLEND_RETURN_IF_NOT_ACCEPTED(LoadServicedLoan(env, c.loan_id(), &found));
+  proto::LoanRecord& loan = *found;
+  if (loan.status() != proto::LOAN_STATUS_ACTIVE) {
+    return Verdict::Reject(ErrorCode::kLoanNotActive, "loan " + loan.id() + " is not active");
+  }
+  COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(c.value_date(), loan));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  for (proto::LoanLeg& leg : *loan.mutable_legs()) {
+    const std::int64_t lost = leg.outstanding();
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -lost, lost, false));
+    leg.set_loss(lost);
+    leg.set_outstanding(0);
+  }
+  loan.set_status(proto::LOAN_STATUS_CHARGED_OFF);
+  WriteRecord(env.view, keys::Loan(loan.id()), loan);
+  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
+  return Verdict::Accept();
+}
+
+Verdict RecordRecoveryHandler(TxEnv& env) {
+  const proto::RecordRecovery& r = env.body.record_recovery();
+  std::optional<proto::LoanRecord> found;
+  COLEND_RETURN_IF_NOT_ACCEPTED(LoadServicedLoan(env, r.loan_id(), &found));
+  proto::LoanRecord& loan = *found;
+  if (loan.status() != proto::LOAN_STATUS_CHARGED_OFF) {
+    return Verdict::Reject(ErrorCode::kLoanNotChargedOff,
+                           "loan " + loan.id() + " is not charged off");
+  }
+  COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(r.value_date(), loan));
+  if (r.amount() <= 0) return Verdict::Reject(ErrorCode::kBadAmount, "amount must be positive");
+  COLEND_ASSIGN_OR_RETURN(std::int64_t open_loss, Total(loan, OpenLossOf));
+  if (r.amount() > open_loss) {
+    return Verdict::Reject(ErrorCode::kOverpayment,
+                           "recovery " + std::to_string(r.amount()) + " is above the loss of " +
+                               std::to_string(open_loss) + " still open on loan " + loan.id());
+  }
+  COLEND_ASSIGN_OR_RETURN(auto parts, SplitBy(r.amount(), loan, OpenLossOf));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  env.record.set_kind(proto::EVENT_KIND_RECOVERY);
+  for (int i = 0; i < loan.legs_size(); ++i) {
+    proto::LoanLeg& leg = *loan.mutable_legs(i);
+    const std::int64_t part = parts[i].minor();
+    leg.set_recovered(leg.recovered() + part);  // part <= open loss by the split
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), 0, -part, false));
+    proto::LegDelta* delta = env.record.add_deltas();
+    delta->set_bank(leg.bank());
+    delta->set_recovered(part);
+    if (leg.bank() == loan.lead()) continue;
+    env.Post(loan.lead(), leg.bank(), loan.currency(), proto::POSTING_COMPONENT_RECOVERY, part,
+             r.value_date());
+  }
+  WriteRecord(env.view, keys::Loan(loan.id()), loan);
+  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
+  return Verdict::Accept();
+}
+
+Verdict ReverseHandler(TxEnv& env) {
+  const proto::Reverse& v = env.body.reverse();
+  const std::string target_key = keys::Tx(env.signer(), v.target_id());
+  COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::TxRecord>(env.view, target_key));
+  if (!found.has_value() || !found->accepted()) {
+    return Verdict::Reject(ErrorCode::kNoEvent, "no accepted transaction " + v.target_id() +
+                                                    " of " + env.signer() + " to reverse");
+  }
+  proto::TxRecord& target = *found;
+  if (target.kind() != proto::EVENT_KIND_REPAYMENT && target.kind() != proto::EVENT_KIND_RECOVERY) {
+    return Verdict::Reject(ErrorCode::kNotReversible,
+                           v.target_id() + " is not a repayment or a recovery");
+  }
+  if (!target.reversed_by().empty()) {
+    return Verdict::Reject(ErrorCode::kNotReversible,
+                           v.target_id() + " was already reversed by " + target.reversed_by());
+  }
+  COLEND_ASSIGN_OR_RETURN(auto loan_found, ReadLoan(env.view, target.loan_id()));
+  if (!loan_found.has_value()) {
+    return Status::Corruption("event " + v.target_id() + " names missing loan " + target.loan_id());
+  }
+  proto::LoanRecord& loan = *loan_found;
+  const bool repayment = target.kind() == proto::EVENT_KIND_REPAYMENT;
+  if (repayment && loan.status() == proto::LOAN_STATUS_CHARGED_OFF) {
+    return Verdict::Reject(ErrorCode::kNotReversible,
+                           "loan " + loan.id() + " was charged off after repayment " +
+                               v.target_id() + "; a charged-off loan's repayment is never reversed");
+  }
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  env.record.set_kind(proto::EVENT_KIND_REVERSAL);
+  env.record.set_loan_id(loan.id());
+  for (const proto::LegDelta& delta : target.deltas()) {
+    proto::LoanLeg* leg = FindLeg(loan, delta.bank());
+    if (leg == nullptr) {
+      return Status::Corruption("event " + v.target_id() + " names bank " + delta.bank() +
+                                " not on loan " + loan.id());
+    }
+    COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding,
+                            CheckedAdd(leg->outstanding(), delta.principal()));
+    leg->set_outstanding(outstanding);
+    leg->set_recovered(leg->recovered() - delta.recovered());
+    COLEND_RETURN_IF_NOT_ACCEPTED(
+        AdjustExposure(agreement, delta.bank(), delta.principal(), delta.recovered(), true));
+  }
+  if (repayment && loan.status() == proto::LOAN_STATUS_REPAID) {
+    std::int64_t total = 0;
+    for (const proto::LoanLeg& leg : loan.legs()) total += leg.outstanding();
+    if (total > 0) loan.set_status(proto::LOAN_STATUS_ACTIVE);
+  }
+  // Exact compensating entries: the same postings with the opposite sign and value date.
+  for (const proto::JournalLine& line : target.journal()) {
+    env.Post(line.debtor(), line.creditor(), target.currency(), line.component(), -line.amount(),
+             target.value_date());
+  }
+  target.set_reversed_by(env.id());
+  WriteRecord(env.view, target_key, target);
+  WriteRecord(env.view, keys::Loan(loan.id()), loan);
+  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
+  return Verdict::Accept();
+}
+
+}  // namespace colend::contracts
