@@ -16,8 +16,9 @@
 //          {"key_id": "<32 hex>",         optional; if given, must be the key's id
 //           "public_key": "-----BEGIN PUBLIC KEY-----\n..."}],  a key of crypto_suite
 //        "tier1_capital": "100000000000"}],  optional; string of minor units, > 0
-//     "validators": [                     at least one; sorted by node_id, no duplicate
-//       {"node_id": "LEAD-1",             node id or public key; 1-64 of A-Z a-z 0-9 . _ -
+//     "validators": [                     at least one; sorted by node_id; no duplicate
+//                                         node id or public key
+//       {"node_id": "LEAD-1",             1-64 of A-Z a-z 0-9 . _ -
 //        "member_id": "LEAD",             a member above
 //        "public_key": "-----BEGIN PUBLIC KEY-----\n..."}],
 //     "consensus": {...},                 optional, and so is each key: ConsensusParams

@@ -39,11 +39,13 @@ inline constexpr std::size_t kMaxTransactionJsonBytes = 1 << 20;
 //
 // Defaults from API.md are written explicitly into the body, so a signed body always names
 // them: service_fee_bp 0, disbursement FRONTED, approval PREAPPROVED, penalty "0", no
-// limits. chain_id is optional and left empty when absent: the caller (colend-cli, the
-// replay tool) fills in its chain's id before signing. A public key in a governance action
-// must be a P-256 or an SM2 key; its key_id, if given, must be the key's id under the
-// key's own suite (crypto::PublicKey::key_id) and is derived when omitted. Which of the two
-// suites the chain uses is checked by the governance contract.
+// limits. ConfirmSettlement's payment_ref may be omitted (the receiver's confirmation), and
+// so may RotateKey's new_key and retired_key_id and a client key's key_id (below); every
+// other field is required. chain_id is optional and left empty when absent: the caller
+// (colend-cli, the replay tool) fills in its chain's id before signing. A public key in a
+// governance action must be a P-256 or an SM2 key; its key_id, if given, must be the key's
+// id under the key's own suite (crypto::PublicKey::key_id) and is derived when omitted.
+// Which of the two suites the chain uses is checked by the governance contract.
 Result<proto::TransactionBody> TransactionBodyFromJson(std::string_view json_object);
 
 // The API.md JSON of `body`, compact (no whitespace) with a fixed key order: "type",
