@@ -348,6 +348,8 @@ Status NetworkRules::Check(std::string_view name, std::int64_t value) {
                                  "\" (known: min_funder_bp)");
 }
 
+bool NetworkRules::IsKnown(std::string_view name) { return name == kMinFunderBp; }
+
 Status NetworkRules::Set(std::string_view name, std::int64_t value) {
   COLEND_RETURN_IF_ERROR(Check(name, value));
   if (name == kMinFunderBp) min_funder_bp = value;

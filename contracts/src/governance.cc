@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "colend/contracts/genesis.h"
 #include "colend/contracts/records.h"
 #include "colend/crypto/keys.h"
 #include "contract_state.h"
@@ -171,14 +172,16 @@ Verdict ChangeValidatorSetAction(TxEnv& env, const proto::ChangeValidatorSet& c)
 }
 
 Verdict SetNetworkRuleAction(TxEnv& env, const proto::SetNetworkRule& s) {
-  if (s.name() != "min_funder_bp") {
+  // The same rule names and ranges as genesis.json (genesis.h).
+  if (!NetworkRules::IsKnown(s.name())) {
     return Verdict::Reject(ErrorCode::kUnknownRule, "unknown network rule \"" + s.name() + "\"");
   }
-  if (s.value() < 0 || s.value() > 10'000) {
-    return Verdict::Reject(ErrorCode::kBadField, "min_funder_bp must be between 0 and 10000");
+  NetworkRules checked;
+  if (Status st = checked.Set(s.name(), s.value()); !st.ok()) {
+    return Verdict::Reject(ErrorCode::kBadField, st.message());
   }
   COLEND_ASSIGN_OR_RETURN(proto::NetworkRules rules, ReadRules(env.view));
-  rules.set_min_funder_bp(static_cast<std::uint32_t>(s.value()));
+  rules.set_min_funder_bp(static_cast<std::uint32_t>(checked.min_funder_bp));
   WriteRecord(env.view, keys::kRules, rules);
   return Verdict::Accept();
 }

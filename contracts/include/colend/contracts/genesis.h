@@ -75,6 +75,8 @@ struct NetworkRules {
   // kInvalidArgument naming the rule otherwise. Used for genesis.json and by the governance
   // contract for SetNetworkRule, so both accept the same rules.
   static Status Check(std::string_view name, std::int64_t value);
+  // Whether `name` is a rule this version knows.
+  static bool IsKnown(std::string_view name);
   // Sets rule `name` to `value` if Check accepts them; otherwise returns Check's error and
   // changes nothing.
   Status Set(std::string_view name, std::int64_t value);
