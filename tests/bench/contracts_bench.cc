@@ -7,6 +7,8 @@
 //   build/release/tests/bench/colend_contracts_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
+#include "bench_util.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,14 +30,7 @@ namespace {
 constexpr char kChain[] = "bench-chain";
 constexpr char kRef[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
-template <typename T>
-T OrDie(Result<T> result) {
-  if (!result.ok()) {
-    std::cerr << "benchmark setup failed: " << result.status() << "\n";
-    std::abort();
-  }
-  return std::move(result).value();
-}
+using bench::OrDie;
 
 std::size_t ResidentBytes() {
   long pages = 0, resident = 0;

@@ -3,6 +3,8 @@
 // hashing the message, the strict-DER and low-S checks and (for SM2) the Z-value pre-hash.
 #include <benchmark/benchmark.h>
 
+#include "bench_util.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -22,15 +24,7 @@ namespace {
 
 constexpr std::string_view kDomain = "colend/tx/v1";
 
-// Benchmarks have no Status channel; a setup failure ends the run with its reason.
-template <typename T>
-T OrDie(Result<T> result) {
-  if (!result.ok()) {
-    std::cerr << "benchmark setup failed: " << result.status() << "\n";
-    std::abort();
-  }
-  return std::move(result).value();
-}
+using bench::OrDie;
 
 CryptoSuite SuiteArg(const benchmark::State& state) {
   return state.range(0) == 0 ? CryptoSuite::Standard() : CryptoSuite::Sm();

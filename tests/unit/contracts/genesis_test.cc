@@ -1,5 +1,6 @@
 // genesis.json: valid files of both suites with keys made here, the canonical writer and its
 // round trip, the defaults, and one test per bad value, each reported by its JSON path.
+#include "colend/testutil/json_test_util.h"
 #include "colend/contracts/genesis.h"
 
 #include <gtest/gtest.h>
@@ -36,18 +37,7 @@ std::string Der(const PrivateKey& key) {
   return ToString(key.public_key().ToDer().value_or(Bytes()));
 }
 
-// A JSON string literal of `text` (PEM newlines escaped).
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
+std::string Quoted(std::string_view text) { return testutil::JsonQuoted(text); }
 
 // Keys for one suite, made once per test suite (key generation is the slow part).
 struct SuiteKeys {

@@ -1,6 +1,7 @@
 // API.md transaction JSON: every documented example verbatim, the defaults, governance
 // actions with real keys of both suites, one test per kind of malformed input, and
 // randomised garbage that must never crash the reader.
+#include "colend/testutil/json_test_util.h"
 #include "colend/contracts/tx_json.h"
 
 #include <google/protobuf/util/message_differencer.h>
@@ -100,18 +101,7 @@ crypto::PrivateKey NewKey(crypto::CryptoSuite suite) {
   return std::move(key).value();
 }
 
-// A JSON string literal (the PEM's newlines escaped).
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
+std::string Quoted(std::string_view text) { return testutil::JsonQuoted(text); }
 
 // --- API.md examples ---------------------------------------------------------------------
 
