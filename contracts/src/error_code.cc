@@ -30,7 +30,6 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kLoanNotChargedOff: return "LOAN_NOT_CHARGED_OFF";
     case ErrorCode::kNoEvent: return "NO_EVENT";
     case ErrorCode::kNotReversible: return "NOT_REVERSIBLE";
-    case ErrorCode::kCurrencyMismatch: return "CURRENCY_MISMATCH";
     case ErrorCode::kNothingToSettle: return "NOTHING_TO_SETTLE";
     case ErrorCode::kNoBatch: return "NO_BATCH";
     case ErrorCode::kBatchState: return "BATCH_STATE";

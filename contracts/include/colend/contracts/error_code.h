@@ -39,7 +39,6 @@ enum class ErrorCode : std::uint8_t {
   kLoanNotChargedOff,
   kNoEvent,
   kNotReversible,
-  kCurrencyMismatch,
   // Settlement and reconciliation
   kNothingToSettle,
   kNoBatch,
