@@ -4,6 +4,7 @@
 
 #include "colend/contracts/records.h"
 #include "colend/proto/state.pb.h"
+#include "tx_env.h"
 
 namespace colend::contracts {
 namespace {
@@ -44,15 +45,6 @@ json::object Components(const proto::ComponentAmounts& c) {
   return out;
 }
 
-Result<std::int64_t> Net(const proto::ComponentAmounts& c) {
-  std::int64_t net = 0;
-  for (std::int64_t v : {c.funding(), c.principal(), c.interest(), c.service_fee(), c.penalty(),
-                         c.recovery()}) {
-    if (__builtin_add_overflow(net, v, &net)) return Status::OutOfRange("position net overflows");
-  }
-  return net;
-}
-
 Result<json::array> PositionsArray(const StateReader& state, const PositionFilter& filter) {
   COLEND_ASSIGN_OR_RETURN(auto positions, ReadPositions(state));
   json::array out;
@@ -64,7 +56,7 @@ Result<json::array> PositionsArray(const StateReader& state, const PositionFilte
     }
     json::object components = Components(p.total());
     if (components.empty()) continue;
-    COLEND_ASSIGN_OR_RETURN(std::int64_t net, Net(p.total()));
+    COLEND_ASSIGN_OR_RETURN(std::int64_t net, NetOf(p.total()));
     json::object entry;
     entry["a"] = p.a();
     entry["b"] = p.b();

@@ -6,27 +6,21 @@
 #include <cstdint>
 #include <string>
 
+#include "colend/common/amount.h"
 #include "colend/common/result.h"
 #include "colend/common/status.h"
 
 namespace colend::contracts {
 
+// int64 views of common/amount.h's checked arithmetic (one implementation of overflow).
 inline Result<std::int64_t> CheckedAdd(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) {
-    return Status::OutOfRange(std::to_string(a) + " + " + std::to_string(b) +
-                              " leaves the int64 range");
-  }
-  return out;
+  COLEND_ASSIGN_OR_RETURN(Amount sum, Amount::FromMinor(a).CheckedAdd(Amount::FromMinor(b)));
+  return sum.minor();
 }
 
 inline Result<std::int64_t> CheckedSub(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  if (__builtin_sub_overflow(a, b, &out)) {
-    return Status::OutOfRange(std::to_string(a) + " - " + std::to_string(b) +
-                              " leaves the int64 range");
-  }
-  return out;
+  COLEND_ASSIGN_OR_RETURN(Amount diff, Amount::FromMinor(a).CheckedSub(Amount::FromMinor(b)));
+  return diff.minor();
 }
 
 // *target += delta, checked.
