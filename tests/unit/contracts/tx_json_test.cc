@@ -24,9 +24,7 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 using proto::TransactionBody;
 
-// The examples of API.md "Transactions as JSON", verbatim with their line breaks. The
-// AcknowledgeReport example's "report_sha256":"..." is a placeholder there; here it is a real
-// 64-digit hash.
+// The examples of API.md "Transactions as JSON", verbatim with their line breaks.
 constexpr std::string_view kApiExamples[] = {
     R"({"type":"ProposeAgreement","signer":"LEAD","id":"ag-1","agreement_id":"AG-1","currency":"CNY",
  "shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":1500,
@@ -44,7 +42,7 @@ constexpr std::string_view kApiExamples[] = {
     R"({"type":"Reverse","signer":"LEAD","id":"V-1","target_id":"R-1","reason":"bounced direct debit"})",
     R"({"type":"CloseSettlement","signer":"PARTNER_A","id":"S-1","counterparty":"LEAD","cutoff":"2026-12-21"})",
     R"({"type":"ConfirmSettlement","signer":"PARTNER_A","id":"P-1","batch_id":"...","payment_ref":"CNAPS-123"})",
-    R"({"type":"AcknowledgeReport","signer":"LEAD","id":"K-1","counterparty":"PARTNER_A","height":1200,"report_sha256":"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"})",
+    R"({"type":"AcknowledgeReport","signer":"LEAD","id":"K-1","counterparty":"PARTNER_A","height":1200,"report_sha256":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"})",
 };
 
 // The single-line form: API.md breaks long examples after a comma and indents by a space.
