@@ -1,0 +1,92 @@
+// Reading and writing the signed bytes of consensus: blocks (header bytes, tx_root) and
+// consensus envelopes. Nothing here re-serialises signed or hashed bytes: a parsed message
+// is used for its values, the original bytes for every hash and signature (STYLE.md rule 10).
+//
+// Thread safety: pure functions.
+#ifndef COLEND_CONSENSUS_MESSAGES_H_
+#define COLEND_CONSENSUS_MESSAGES_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colend/common/result.h"
+#include "colend/consensus/signer.h"
+#include "colend/consensus/validator_set.h"
+#include "colend/crypto/hash.h"
+#include "colend/proto/block.pb.h"
+#include "colend/proto/consensus.pb.h"
+
+namespace google::protobuf {
+class Message;
+}
+
+namespace colend::consensus {
+
+// A digest as the raw 32 bytes Protobuf bytes fields carry, and back (nullopt unless the
+// input is exactly 32 bytes).
+std::string DigestBytes(const crypto::Digest& digest);
+std::optional<crypto::Digest> DigestFromBytes(std::string_view bytes);
+
+// The block hash: suite hash of the header bytes as carried.
+crypto::Digest BlockHash(crypto::HashAlgorithm hash, std::string_view header_bytes);
+
+// The suite hash of one transaction's bytes: its Merkle leaf in tx_root and the id the
+// proposal machinery uses to exclude transactions already proposed.
+crypto::Digest TxLeafHash(crypto::HashAlgorithm hash, std::string_view tx_bytes);
+
+// tx_root: the Merkle root (crypto/merkle.h) whose leaves are the suite hashes of the
+// transactions, in order.
+crypto::Digest TxRoot(crypto::HashAlgorithm hash, std::span<const crypto::Digest> tx_hashes);
+
+// True if `message` or any message inside it carries fields this schema version does not
+// know. Signed consensus data with unknown fields is refused: a node that ignored part of
+// what the signer signed could act differently from one that understood it.
+bool HasUnknownFields(const google::protobuf::Message& message);
+
+// A block whose internal consistency has been checked.
+struct ParsedBlock {
+  proto::Block block;
+  proto::BlockHeader header;
+  crypto::Digest hash{};
+  std::vector<crypto::Digest> tx_hashes;  // TxLeafHash of each transaction, in order
+  std::uint64_t tx_bytes = 0;             // sum of the transactions' sizes
+};
+
+// Parses block.header and checks what needs no context: no unknown fields, the chain id,
+// tx_count == number of transactions, tx_root over them. kInvalidArgument otherwise.
+Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain_id,
+                               crypto::HashAlgorithm hash);
+
+// Everything needed to check a signed consensus message. Borrows; the caller keeps the
+// pointed-to objects alive while the context is in use.
+struct ChainContext {
+  std::string chain_id;
+  crypto::HashAlgorithm hash = crypto::HashAlgorithm::kSha256;
+  const ValidatorSet* validators = nullptr;
+  const SignatureVerifier* verifier = nullptr;
+};
+
+// A consensus envelope whose signature verified and whose body parsed.
+struct OpenedMessage {
+  proto::ConsensusEnvelope envelope;  // verbatim, to be quoted as evidence
+  proto::ConsensusMessage message;
+  const std::string& sender() const { return envelope.sender(); }
+};
+
+// Checks, in this order: the sender is a validator (kNotFound), the signature verifies over
+// the body (kPermissionDenied), the body parses with no unknown fields and one known payload
+// (kInvalidArgument), the chain id (kFailedPrecondition).
+Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
+                                   const ChainContext& context);
+
+// Serialises `message` once, signs those bytes and wraps them with `sender`.
+Result<proto::ConsensusEnvelope> SealMessage(const proto::ConsensusMessage& message,
+                                             std::string_view sender, const MessageSigner& signer);
+
+}  // namespace colend::consensus
+
+#endif  // COLEND_CONSENSUS_MESSAGES_H_

@@ -1,0 +1,55 @@
+// Consensus parameters: the numbers every validator of one chain must agree on (they come
+// from genesis.json and, later, from governance), plus the node-local timing knobs.
+//
+// Thread safety: a plain value.
+#ifndef COLEND_CONSENSUS_PARAMS_H_
+#define COLEND_CONSENSUS_PARAMS_H_
+
+#include <cstdint>
+
+#include "colend/common/status.h"
+
+namespace colend::consensus {
+
+struct ConsensusParams {
+  // --- Chain-wide (every validator must use the same values) ------------------------------
+
+  // K: a CHECKPOINT is sent after executing every height that is a multiple of K.
+  std::uint64_t checkpoint_period = 100;
+
+  // W: the in-flight window. Sequence numbers are accepted in (low, low + W], where low is
+  // the latest stable checkpoint. Must be at least K, or the window could never reach the
+  // next checkpoint.
+  std::uint64_t window = 200;
+
+  // L >= 1: the header of block h carries the state and receipts roots after executing
+  // block h - L (the genesis roots for h <= L). The primary proposes h only once it has
+  // executed h - L, so up to L blocks are ordered while earlier ones execute. L = 1 is the
+  // Tendermint rule (roots of the parent). Must be <= W.
+  std::uint64_t execution_lag = 2;
+
+  // Limits of one block: transactions and the sum of their serialised sizes.
+  std::uint32_t max_block_txs = 1000;
+  std::uint64_t max_block_bytes = 4u << 20;
+
+  // A fresh proposal's timestamp must lie within this distance of the replica's clock
+  // (both directions) when the PRE-PREPARE arrives.
+  std::uint64_t max_clock_drift_ms = 5'000;
+
+  // --- Node-local timing (liveness only; never affects what is committed) ------------------
+
+  // How long the primary waits for a batch to fill before proposing what it has.
+  std::uint64_t batch_timeout_ms = 50;
+
+  // The view-change timeout, doubled for every consecutive view change without a commit,
+  // up to view_change_timeout_ms << max_view_change_backoff.
+  std::uint64_t view_change_timeout_ms = 2'000;
+  std::uint32_t max_view_change_backoff = 5;
+
+  // OK, or kInvalidArgument naming the first parameter out of range.
+  Status Validate() const;
+};
+
+}  // namespace colend::consensus
+
+#endif  // COLEND_CONSENSUS_PARAMS_H_

@@ -1,0 +1,135 @@
+#include "colend/consensus/messages.h"
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "colend/crypto/merkle.h"
+
+namespace colend::consensus {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+std::string DigestBytes(const crypto::Digest& digest) {
+  return std::string(digest.begin(), digest.end());
+}
+
+std::optional<crypto::Digest> DigestFromBytes(std::string_view bytes) {
+  if (bytes.size() != crypto::kDigestSize) return std::nullopt;
+  crypto::Digest digest;
+  std::copy(bytes.begin(), bytes.end(), digest.begin());
+  return digest;
+}
+
+crypto::Digest BlockHash(crypto::HashAlgorithm hash, std::string_view header_bytes) {
+  return crypto::Hash(hash, AsBytes(header_bytes));
+}
+
+crypto::Digest TxLeafHash(crypto::HashAlgorithm hash, std::string_view tx_bytes) {
+  return crypto::Hash(hash, AsBytes(tx_bytes));
+}
+
+crypto::Digest TxRoot(crypto::HashAlgorithm hash, std::span<const crypto::Digest> tx_hashes) {
+  std::vector<ByteView> leaves;
+  leaves.reserve(tx_hashes.size());
+  for (const crypto::Digest& d : tx_hashes) leaves.emplace_back(d.data(), d.size());
+  return crypto::MerkleRoot(hash, std::span<const ByteView>(leaves));
+}
+
+bool HasUnknownFields(const Message& message) {
+  const Reflection* reflection = message.GetReflection();
+  if (!reflection->GetUnknownFields(message).empty()) return true;
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      const int count = reflection->FieldSize(message, field);
+      for (int i = 0; i < count; ++i) {
+        if (HasUnknownFields(reflection->GetRepeatedMessage(message, field, i))) return true;
+      }
+    } else if (HasUnknownFields(reflection->GetMessage(message, field))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain_id,
+                               crypto::HashAlgorithm hash) {
+  ParsedBlock parsed;
+  if (!parsed.header.ParseFromString(block.header())) {
+    return Status::InvalidArgument("block header does not parse");
+  }
+  if (HasUnknownFields(parsed.header)) {
+    return Status::InvalidArgument("block header has fields this version does not know");
+  }
+  if (parsed.header.chain_id() != chain_id) {
+    return Status::InvalidArgument("block header is for chain '" + parsed.header.chain_id() + "'");
+  }
+  if (static_cast<std::size_t>(parsed.header.tx_count()) !=
+      static_cast<std::size_t>(block.transactions_size())) {
+    return Status::InvalidArgument("block tx_count " + std::to_string(parsed.header.tx_count()) +
+                                   " but it carries " + std::to_string(block.transactions_size()) +
+                                   " transactions");
+  }
+  parsed.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
+  for (const std::string& tx : block.transactions()) {
+    parsed.tx_hashes.push_back(TxLeafHash(hash, tx));
+    parsed.tx_bytes += tx.size();
+  }
+  const crypto::Digest root = TxRoot(hash, parsed.tx_hashes);
+  if (parsed.header.tx_root() != DigestBytes(root)) {
+    return Status::InvalidArgument("block tx_root does not match its transactions");
+  }
+  parsed.hash = BlockHash(hash, block.header());
+  parsed.block = block;
+  return parsed;
+}
+
+Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
+                                   const ChainContext& context) {
+  if (!context.validators->Contains(envelope.sender())) {
+    return Status::NotFound("sender '" + envelope.sender() + "' is not a validator");
+  }
+  const Status signature = context.verifier->Verify(envelope.sender(), AsBytes(envelope.body()),
+                                                    AsBytes(envelope.signature()));
+  if (!signature.ok()) {
+    return Status::PermissionDenied("signature of '" + envelope.sender() +
+                                    "' does not verify: " + signature.message());
+  }
+  OpenedMessage opened;
+  if (!opened.message.ParseFromString(envelope.body())) {
+    return Status::InvalidArgument("consensus message does not parse");
+  }
+  if (opened.message.payload_case() == proto::ConsensusMessage::PAYLOAD_NOT_SET) {
+    return Status::InvalidArgument("consensus message has no known payload");
+  }
+  if (HasUnknownFields(opened.message)) {
+    return Status::InvalidArgument("consensus message has fields this version does not know");
+  }
+  if (opened.message.chain_id() != context.chain_id) {
+    return Status::FailedPrecondition("consensus message is for chain '" +
+                                      opened.message.chain_id() + "'");
+  }
+  opened.envelope = envelope;
+  return opened;
+}
+
+Result<proto::ConsensusEnvelope> SealMessage(const proto::ConsensusMessage& message,
+                                             std::string_view sender, const MessageSigner& signer) {
+  proto::ConsensusEnvelope envelope;
+  if (!message.SerializeToString(envelope.mutable_body())) {
+    return Status::Internal("consensus message does not serialise");
+  }
+  COLEND_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(AsBytes(envelope.body())));
+  envelope.set_sender(std::string(sender));
+  envelope.set_signature(std::string(signature.begin(), signature.end()));
+  return envelope;
+}
+
+}  // namespace colend::consensus

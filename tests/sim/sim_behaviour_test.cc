@@ -1,0 +1,119 @@
+// Named simulations, one behaviour each, plus the simulator's own promises (determinism,
+// a failing run says how to replay it).
+#include <google/protobuf/stubs/logging.h>
+#include <gtest/gtest.h>
+
+#include "colend/sim/simulation.h"
+
+namespace colend::sim {
+namespace {
+
+class SimBehaviourTest : public ::testing::Test {
+ protected:
+  static SimConfig Config(const std::string& scenario, int n, std::uint64_t seed) {
+    return ScenarioConfig(scenario, n, seed).value();
+  }
+  static void ExpectOk(const SimConfig& config) {
+    const SimResult result = RunSimulation(config);
+    EXPECT_TRUE(result.ok) << result.Describe(config);
+    EXPECT_EQ(result.stats.min_height, result.stats.max_height) << result.Describe(config);
+    EXPECT_EQ(result.stats.txs_committed, result.stats.txs_submitted);
+  }
+  google::protobuf::LogSilencer silence_;
+};
+
+TEST_F(SimBehaviourTest, view_change_after_primary_crash) {
+  for (const int n : {4, 7}) {
+    SimConfig config = Config("clean", n, 11);
+    config.primary_crashes = 2;
+    const SimResult result = RunSimulation(config);
+    ASSERT_TRUE(result.ok) << result.Describe(config);
+    EXPECT_EQ(result.stats.primary_crashes, 2u);
+    EXPECT_GT(result.stats.view_changes, 0u);
+    EXPECT_GT(result.stats.primary_crash_to_commit_ms, 0u);
+    // Detection (one timeout) plus the view change itself, well within two timeouts.
+    EXPECT_LT(result.stats.primary_crash_to_commit_ms,
+              2 * config.params.view_change_timeout_ms + 500);
+  }
+}
+
+TEST_F(SimBehaviourTest, equivocating_primary_cannot_fork) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    for (const int n : {4, 7}) {
+      SimConfig config = Config("clean", n, seed);
+      config.byzantine = (n - 1) / 3;
+      config.behaviors = {ByzantineBehavior::kEquivocate, ByzantineBehavior::kConflictingVotes};
+      ExpectOk(config);
+    }
+  }
+}
+
+TEST_F(SimBehaviourTest, lying_view_changes_and_bad_new_views_are_refused) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimConfig config = Config("clean", 4, seed);
+    config.byzantine = 1;
+    config.behaviors = {ByzantineBehavior::kLyingViewChange, ByzantineBehavior::kBadNewView};
+    config.primary_crashes = 2;
+    config.drop_rate = 0.05;
+    ExpectOk(config);
+  }
+}
+
+TEST_F(SimBehaviourTest, forged_replayed_and_garbage_messages_change_nothing) {
+  SimConfig config = Config("clean", 7, 5);
+  config.byzantine = 2;
+  config.behaviors = {ByzantineBehavior::kBadSignatures, ByzantineBehavior::kReplay,
+                      ByzantineBehavior::kGarbage};
+  const SimResult result = RunSimulation(config);
+  EXPECT_TRUE(result.ok) << result.Describe(config);
+  EXPECT_GT(result.stats.rejected_messages, 100u);
+}
+
+TEST_F(SimBehaviourTest, crash_between_two_actions_of_a_step_loses_nothing) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimConfig config = Config("clean", 4, seed);
+    config.mid_step_crash_rate = 0.01;
+    const SimResult result = RunSimulation(config);
+    EXPECT_TRUE(result.ok) << result.Describe(config);
+    EXPECT_GT(result.stats.crashes, 0u);
+  }
+}
+
+TEST_F(SimBehaviourTest, partitioned_replicas_catch_up_after_the_heal) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    SimConfig config = Config("partition", 7, seed);
+    config.partitions = 3;
+    ExpectOk(config);
+  }
+}
+
+TEST_F(SimBehaviourTest, ten_validators_under_mixed_faults) {
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) ExpectOk(Config("mixed", 10, seed));
+}
+
+TEST_F(SimBehaviourTest, the_same_seed_replays_the_same_run) {
+  const SimConfig config = Config("mixed", 4, 42);
+  const SimResult a = RunSimulation(config);
+  const SimResult b = RunSimulation(config);
+  EXPECT_EQ(a.stats.events, b.stats.events);
+  EXPECT_EQ(a.stats.messages_sent, b.stats.messages_sent);
+  EXPECT_EQ(a.stats.max_height, b.stats.max_height);
+  EXPECT_EQ(a.Describe(config), b.Describe(config));
+  const SimResult other = RunSimulation(Config("mixed", 4, 43));
+  EXPECT_NE(a.stats.events, other.stats.events);
+}
+
+TEST_F(SimBehaviourTest, a_failing_run_prints_how_to_replay_it) {
+  SimConfig config = Config("byzantine", 4, 10);
+  config.broken_quorum_for_testing = 2;
+  const SimResult result = RunSimulation(config);
+  ASSERT_FALSE(result.ok);
+  const std::string description = result.Describe(config);
+  EXPECT_NE(description.find("seed=10 n=4 scenario=byzantine"), std::string::npos);
+  EXPECT_NE(description.find("colend-sim --seed 10 --n 4 --scenario byzantine --broken-quorum 2"),
+            std::string::npos)
+      << description;
+}
+
+}  // namespace
+}  // namespace colend::sim

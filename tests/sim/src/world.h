@@ -1,0 +1,169 @@
+// The simulated network and its nodes. Internal to the simulator: simulation.cc runs it,
+// checks.cc holds the invariants.
+//
+// Determinism: one std::mt19937_64 seeded from the config, one event queue ordered by
+// (time, insertion number), ordered containers only. Nothing reads the wall clock.
+#ifndef COLEND_SIM_SRC_WORLD_H_
+#define COLEND_SIM_SRC_WORLD_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "adversary.h"
+#include "colend/consensus/replica.h"
+#include "colend/crypto/hash.h"
+#include "colend/sim/fake_crypto.h"
+#include "colend/sim/simulation.h"
+
+namespace colend::sim::internal {
+
+inline constexpr char kSimChainId[] = "colend-sim";
+
+class EventQueue {
+ public:
+  void At(std::uint64_t time, std::function<void()> action);
+  // Runs the earliest event; false if there is none or it is after `end`.
+  bool RunNext(std::uint64_t end, std::uint64_t* now);
+
+ private:
+  struct Event {
+    std::uint64_t time;
+    std::uint64_t order;
+    std::function<void()> action;
+    bool operator>(const Event& other) const {
+      return time != other.time ? time > other.time : order > other.order;
+    }
+  };
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::uint64_t order_ = 0;
+};
+
+struct SimNode;
+
+// The node's transaction checks: a client's fake signature, and not already committed.
+class SimProposalValidator final : public consensus::ProposalValidator {
+ public:
+  explicit SimProposalValidator(const SimNode* node, std::uint64_t seed)
+      : node_(node), seed_(seed) {}
+  Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) override;
+
+ private:
+  const SimNode* node_;
+  std::uint64_t seed_;
+};
+
+struct SimNode {
+  std::size_t index = 0;
+  std::string id;
+  bool honest = true;
+  bool up = true;
+  std::uint64_t incarnation = 0;  // bumped by a crash: events of the old life are ignored
+  std::unique_ptr<consensus::Replica> replica;
+  std::shared_ptr<SimProposalValidator> validator;
+  std::unique_ptr<Adversary> adversary;
+
+  // Durable (survives a crash).
+  std::vector<consensus::PersistAction> wal;
+  std::vector<proto::CertifiedBlock> chain;
+  std::vector<crypto::Digest> chain_hashes;
+  std::vector<consensus::ExecutedRoots> executed;
+  std::set<crypto::Digest> committed_txs;
+
+  // Volatile.
+  std::map<std::uint64_t, std::string> pool;  // arrival order -> transaction
+  std::map<crypto::Digest, std::uint64_t> pool_index;
+  std::uint64_t pool_bytes = 0;
+  std::uint64_t timer_generation[2] = {0, 0};
+  bool execution_scheduled = false;
+
+  std::uint64_t height_at_heal = 0;
+  std::optional<std::uint64_t> progress_after_heal_ms;
+};
+
+class World {
+ public:
+  explicit World(const SimConfig& config);
+  SimResult Run();
+
+ private:
+  // --- simulation.cc ---------------------------------------------------------------------
+  void Setup();
+  void ScheduleFaults();
+  void Heal();
+  std::unique_ptr<consensus::Replica> MakeReplica(SimNode& node);
+  void Start(SimNode& node, bool restart);
+  void Crash(SimNode& node);
+  void Perform(SimNode& node, consensus::Actions actions);
+  void PerformCommit(SimNode& node, consensus::CommitAction& commit);
+  void SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t delay);
+  void Send(SimNode& from, const std::string& to, const proto::ConsensusEnvelope& envelope);
+  void Transmit(std::size_t from, std::size_t to, const proto::ConsensusEnvelope& envelope);
+  void Deliver(std::size_t to, const proto::ConsensusEnvelope& envelope);
+  void Propose(SimNode& node, const consensus::RequestProposalAction& request);
+  void Sync(std::size_t node, std::uint64_t target, std::uint64_t incarnation, int attempt);
+  void ExecuteCommitted(std::size_t node, std::uint64_t incarnation);
+  void PoolChanged(SimNode& node);
+  // Admits `tx`; the first time, relays it to the other pools (TxGossip), through the
+  // simulated network.
+  void AddToPool(SimNode& node, const std::string& tx, bool gossip);
+  void SubmitNext();
+  void ClientSubmit(const std::string& tx);
+  std::uint64_t Delay();
+  bool Partitioned(std::size_t a, std::size_t b) const { return group_[a] != group_[b]; }
+  bool InFaultPhase() const { return now_ < config_.fault_phase_ms; }
+  std::size_t CurrentPrimaryIndex() const;
+  std::string MakeTransaction(std::uint64_t id);
+
+  // --- checks.cc ------------------------------------------------------------------------------
+  void CheckCommit(SimNode& node, const proto::CertifiedBlock& certified,
+                   const crypto::Digest& hash);
+  void CheckExecution(SimNode& node, std::uint64_t height, const proto::BlockHeader& header,
+                      const consensus::ExecutedRoots& roots);
+  void CheckLivenessAfterHeal();
+  void CheckEnd();
+  void Fail(const std::string& invariant, const std::string& detail);
+  void CollectStats();
+
+  const SimConfig config_;
+  std::mt19937_64 rng_;
+  EventQueue events_;
+  std::uint64_t now_ = 0;
+  std::uint64_t end_ = 0;
+  SimResult result_;
+
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::map<std::string, std::size_t> index_of_;
+  std::vector<int> group_;  // partition group per node
+  std::shared_ptr<const consensus::ValidatorSet> validators_;
+  std::shared_ptr<const FakeVerifier> verifier_;
+  consensus::GenesisInfo genesis_;
+  bool healed_ = false;
+  // A primary crash waiting for the first honest commit certified in a later view.
+  std::optional<std::uint64_t> primary_crashed_at_;
+  std::uint64_t primary_crashed_view_ = 0;
+
+  // Clients and the canonical record the invariants compare against.
+  std::uint64_t next_tx_id_ = 0;
+  std::map<std::string, std::uint64_t> submitted_;           // transaction -> id
+  std::vector<crypto::Digest> canonical_;                    // honest block hash by height - 1
+  std::map<std::uint64_t, crypto::Digest> canonical_roots_;  // honest state root by height
+};
+
+inline crypto::Digest Sha256(std::string_view text) {
+  return crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(text));
+}
+
+// The client "signature" on a transaction: keyed by a secret no replica holds.
+std::string ClientMac(std::uint64_t seed, std::string_view id_and_payload);
+
+}  // namespace colend::sim::internal
+
+#endif  // COLEND_SIM_SRC_WORLD_H_
