@@ -17,6 +17,10 @@ packages=(
   libcli11-dev
   # contracts/, tools/: API.md JSON (transactions, books, genesis) through Boost.JSON
   libboost1.81-dev libboost-json1.81-dev
+  # node/: block store (LevelDB links snappy), logs, config
+  libleveldb-dev libsnappy-dev libspdlog-dev libtomlplusplus-dev
+  # contracts/ hot path: the node and benchmarks link jemalloc (malloc was ~30 % of Apply)
+  libjemalloc-dev
 )
 
 missing=()

@@ -410,4 +410,19 @@ std::string GenesisToJson(const Genesis& genesis) {
   return std::move(out).Finish();
 }
 
+InitialState InitialStateFromGenesis(const Genesis& genesis) {
+  InitialState initial;
+  for (const GenesisMember& m : genesis.members) {
+    InitialMember member;
+    member.id = m.id;
+    member.legal_name = m.legal_name;
+    member.client_keys = m.client_keys;
+    member.tier1_capital = m.tier1_capital.has_value() ? m.tier1_capital->minor() : 0;
+    initial.members.push_back(std::move(member));
+  }
+  initial.validators = genesis.validators;
+  initial.min_funder_bp = static_cast<std::uint32_t>(genesis.network_rules.min_funder_bp);
+  return initial;
+}
+
 }  // namespace colend::contracts

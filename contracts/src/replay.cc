@@ -53,17 +53,7 @@ Status Replayer::Init(const InitialState& initial) {
 
 Result<std::unique_ptr<Replayer>> Replayer::FromGenesis(const Genesis& genesis) {
   std::unique_ptr<Replayer> r(new Replayer(genesis.chain_id, genesis.suite));
-  InitialState initial;
-  for (const GenesisMember& m : genesis.members) {
-    InitialMember member;
-    member.id = m.id;
-    member.legal_name = m.legal_name;
-    member.client_keys = m.client_keys;
-    member.tier1_capital = m.tier1_capital.has_value() ? m.tier1_capital->minor() : 0;
-    initial.members.push_back(std::move(member));
-  }
-  initial.validators = genesis.validators;
-  initial.min_funder_bp = static_cast<std::uint32_t>(genesis.network_rules.min_funder_bp);
+  const InitialState initial = InitialStateFromGenesis(genesis);
   COLEND_RETURN_IF_ERROR(r->Init(initial));
   return r;
 }

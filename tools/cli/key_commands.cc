@@ -1,54 +1,18 @@
 #include "key_commands.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "colend/common/bytes.h"
+#include "colend/common/files.h"
 #include "colend/crypto/keys.h"
 #include "colend/crypto/suite.h"
 
 namespace colend::cli {
 namespace {
 
-// Creates `path` with `mode` and writes `contents`; refuses to replace an existing file so
-// a bank's key is never overwritten by a second keygen.
-Status WriteNewFile(const std::string& path, const std::string& contents, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == EEXIST) return Status::AlreadyExists(path + " exists; refusing to overwrite it");
-    return Status::IoError("cannot create " + path + ": " + std::strerror(err));
-  }
-  std::size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return Status::IoError("cannot write " + path + ": " + std::strerror(err));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return Status::IoError("cannot flush " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
 Result<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
-  if (text.size() > 64 * 1024) return Status::InvalidArgument(path + " is too large to be a key");
+  Result<std::string> text = ReadWholeFile(path, 64 * 1024);
+  if (!text.ok() && text.status().code() == StatusCode::kInvalidArgument) {
+    return Status::InvalidArgument(path + " is too large to be a key");
+  }
   return text;
 }
 

@@ -1,11 +1,15 @@
-// colend-cli: the command-line client of a colend node. Today: key management and the
-// self-check; the JSON-RPC commands (sign and send transactions, queries) come with the node.
+// colend-cli: the command-line client of a colend node: key management and the self-check
+// (key_commands.h, selfcheck.h), and the JSON-RPC commands that sign and send transactions
+// and query a node (rpc_commands.h).
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "key_commands.h"
+#include "rpc_commands.h"
 #include "selfcheck.h"
 
 namespace {
@@ -41,7 +45,63 @@ int main(int argc, char** argv) {
   CLI::App* selfcheck_cmd =
       app.add_subcommand("selfcheck", "Check this build's crypto and money arithmetic");
 
+  colend::cli::RpcTarget target;
+  auto add_target = [&](CLI::App* cmd) {
+    cmd->add_option("--rpc", target.url, "the node's JSON-RPC URL (http://host:port)");
+    cmd->add_option("--token", target.token, "bearer token, if the node requires one");
+    cmd->add_flag("--json", target.json, "JSON output for machines");
+  };
+
+  colend::cli::SendOptions send;
+  CLI::App* send_cmd = app.add_subcommand(
+      "send", "Sign API.md transaction JSON (one object, or JSON lines) and send it");
+  add_target(send_cmd);
+  send_cmd->add_option("--key", send.key_file, "the bank's client key (PKCS#8 PEM)")->required();
+  send_cmd->add_option("file", send.input, "transaction file, or - for stdin")->required();
+  send_cmd->add_flag("--wait", send.wait, "wait for each receipt and print it");
+  send_cmd->add_option("--timeout", send.wait_timeout_s, "seconds to wait for receipts");
+  send_cmd->add_option("--chain-id", send.chain_id, "chain id (default: ask the node)");
+  send_cmd->add_option("--suite", send.suite, "crypto suite (default: ask the node)");
+
+  std::string method, params;
+  CLI::App* call_cmd = app.add_subcommand("call", "Call any JSON-RPC method; prints the result");
+  add_target(call_cmd);
+  call_cmd->add_option("method", method, "method name, e.g. getNodeInfo")->required();
+  call_cmd->add_option("params", params, "params as a JSON object");
+
+  std::string query_arg, bank, counterparty;
+  std::vector<std::pair<std::string, CLI::App*>> queries;
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"positions", "unsettled positions between banks (a table, or --json)"},
+           {"settlements", "settlement batches"},
+           {"status", "consensus status: view, primary, heights"},
+           {"peers", "the node's peers"},
+           {"block", "a block by height"},
+           {"tx", "a transaction by hash"},
+           {"receipt", "a receipt by transaction hash"},
+           {"loan", "a loan by id"}}) {
+    CLI::App* q = app.add_subcommand(name, help);
+    add_target(q);
+    if (name == "positions" || name == "settlements") {
+      q->add_option("--bank", bank, "only this bank's positions");
+      q->add_option("--counterparty", counterparty, "only against this bank");
+    }
+    if (name == "block" || name == "tx" || name == "receipt" || name == "loan") {
+      q->add_option("arg", query_arg, "height, hash or loan id")->required();
+    }
+    queries.emplace_back(name, q);
+  }
+
   CLI11_PARSE(app, argc, argv);
+
+  if (send_cmd->parsed()) return colend::cli::RunSend(target, send, std::cin, std::cout, std::cerr);
+  if (call_cmd->parsed()) return colend::cli::RunCall(target, method, params, std::cout, std::cerr);
+  for (const auto& [name, q] : queries) {
+    if (q->parsed()) {
+      return colend::cli::RunQuery(target, name, query_arg, bank, counterparty, std::cout,
+                                   std::cerr);
+    }
+  }
 
   if (keygen_cmd->parsed()) return Report(colend::cli::RunKeygen(keygen, std::cout));
   if (keyid_cmd->parsed()) return Report(colend::cli::RunKeyId(keyid, std::cout));

@@ -42,6 +42,7 @@
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/contracts/apply.h"
 #include "colend/crypto/suite.h"
 #include "colend/proto/tx.pb.h"
 
@@ -120,6 +121,11 @@ Result<Genesis> ParseGenesis(std::string_view json_bytes);
 // bytes again. REQUIRES: `genesis` is valid (as ParseGenesis returns it); keys are written
 // as they are held, not checked.
 std::string GenesisToJson(const Genesis& genesis);
+
+// The contract state a chain starts from: the genesis members (with their client keys),
+// validators and network rules, for BuildInitialState. The node and colend-replay both
+// start from it, so they hold the same state root after genesis.
+InitialState InitialStateFromGenesis(const Genesis& genesis);
 
 }  // namespace colend::contracts
 

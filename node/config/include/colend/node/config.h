@@ -1,0 +1,120 @@
+// NodeConfig: one validator node's settings, read from one TOML file (colend-netgen writes
+// them with NodeConfigToToml).
+//
+// The file (every relative path is relative to the file's directory):
+//
+//   [node]
+//   id = "LEAD"                          # this validator's node id in genesis (required)
+//   data_dir = "data"                    # required; the node creates it if missing
+//   genesis_file = "genesis.json"        # required; must exist
+//
+//   [log]
+//   level = "info"                       # trace | debug | info | warn | error
+//   file = "node.log"                    # optional; absent or "" = stderr
+//
+//   [p2p]
+//   listen = "127.0.0.1:30300"           # required; "host:port", IPv6 as "[::1]:30300"
+//   node_key_file = "node.key.pem"       # required; must exist (this node's TLS/consensus key)
+//   node_cert_file = "node.cert.pem"     # required; must exist (signed by the consortium CA)
+//   ca_cert_file = "ca.cert.pem"         # required; must exist
+//   max_frame_bytes = 67108864           # 1 KiB .. 1 GiB
+//   send_queue_bytes = 268435456         # per peer; max_frame_bytes .. 16 GiB
+//
+//   [[p2p.peers]]                        # zero or more; ids distinct and not this node's
+//   id = "PARTNER_A"
+//   address = "127.0.0.1:30301"
+//
+//   [rpc]
+//   listen = "127.0.0.1:8545"            # required
+//   token = "..."                        # optional bearer token; or token_file = "rpc.token"
+//   max_body_bytes = 1048576             # 1 KiB .. 64 MiB
+//   threads = 2                          # 1 .. 256
+//
+//   [txpool]
+//   max_txs = 100000                     # 1 .. 10,000,000
+//   max_bytes = 268435456                # 1 KiB .. 64 GiB
+//   verifier_threads = 2                 # 1 .. 256
+//
+// Every problem is reported by its key name ("p2p.listen: expected \"host:port\", got
+// \"abc\" (line 7)"), all of them at once in one kInvalidArgument Status, one per line.
+// Unknown sections and keys are errors (a typo must not silently fall back to a default).
+#ifndef COLEND_NODE_CONFIG_H_
+#define COLEND_NODE_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colend/common/result.h"
+
+namespace colend::node {
+
+struct PeerAddress {
+  std::string node_id;
+  std::string host;  // name or address, IPv6 without brackets
+  std::uint16_t port = 0;
+
+  friend bool operator==(const PeerAddress&, const PeerAddress&) = default;
+};
+
+// Defaults are the values a key takes when the file omits it. Paths are absolute and
+// lexically normal once parsed.
+struct NodeConfig {
+  // [node]
+  std::string node_id;
+  std::filesystem::path data_dir;
+  std::filesystem::path genesis_file;
+  // [log]
+  std::string log_level = "info";
+  std::filesystem::path log_file;  // empty = stderr
+  // [p2p]
+  std::string p2p_host;
+  std::uint16_t p2p_port = 0;
+  std::vector<PeerAddress> peers;
+  std::filesystem::path node_key_file;
+  std::filesystem::path node_cert_file;
+  std::filesystem::path ca_cert_file;
+  std::uint32_t max_frame_bytes = 64u << 20;
+  std::uint64_t peer_send_queue_bytes = 256u << 20;
+  // [rpc]
+  std::string rpc_host;
+  std::uint16_t rpc_port = 0;
+  std::string rpc_token;                 // empty = no authentication
+  std::filesystem::path rpc_token_file;  // if set, rpc_token was read from it
+  std::uint32_t rpc_max_body_bytes = 1u << 20;
+  std::uint32_t rpc_threads = 2;
+  // [txpool]
+  std::uint32_t pool_max_txs = 100'000;
+  std::uint64_t pool_max_bytes = 256u << 20;
+  std::uint32_t verifier_threads = 2;
+
+  friend bool operator==(const NodeConfig&, const NodeConfig&) = default;
+};
+
+// The log levels accepted by [log] level, lowest first.
+inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+
+// Parses and checks a config file's text. Relative paths are resolved against `base_dir`
+// (the file's directory); the files the node reads at start (genesis, key, certificates,
+// token file) must exist as files; data_dir, if it exists, must be a directory, and the log
+// file's directory must exist. Fails with kInvalidArgument listing every problem, one per line.
+Result<NodeConfig> ParseNodeConfig(std::string_view toml_text,
+                                   const std::filesystem::path& base_dir);
+
+// Reads `file` and parses it against the file's directory: kNotFound if it cannot be read;
+// otherwise as ParseNodeConfig, with "config file <path>:" as the message's first line.
+Result<NodeConfig> LoadNodeConfig(const std::filesystem::path& file);
+
+// The TOML text of `config`, commented, every key written. For a config whose paths are
+// absolute (as ParseNodeConfig returns them), ParseNodeConfig(NodeConfigToToml(c), any) == c.
+// Relative paths are written as they are, to be read against the written file's directory
+// (colend-netgen lays out a node's files beside its config).
+// With rpc_token_file set, the token file is written as the source of the token, not the
+// token itself.
+std::string NodeConfigToToml(const NodeConfig& config);
+
+}  // namespace colend::node
+
+#endif  // COLEND_NODE_CONFIG_H_

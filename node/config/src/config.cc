@@ -1,0 +1,444 @@
+// Reading a node's TOML config: every key by name, every problem collected. The writer
+// (NodeConfigToToml) is in config_writer.cc.
+#include "colend/node/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "config_internal.h"
+
+namespace colend::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The problems found so far, one line each.
+class Problems {
+ public:
+  void Add(std::string_view key, std::string_view message, const toml::node* at = nullptr) {
+    std::string line(key);
+    line += ": ";
+    line += message;
+    if (at != nullptr && at->source().begin.line > 0) {
+      line += " (line " + std::to_string(at->source().begin.line) + ")";
+    }
+    lines_.push_back(std::move(line));
+  }
+  bool empty() const { return lines_.empty(); }
+  std::string Joined() const {
+    std::string out;
+    for (const std::string& line : lines_) {
+      if (!out.empty()) out += '\n';
+      out += line;
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::string Join(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (std::string_view name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+std::string Dotted(std::string_view section, std::string_view key) {
+  return section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
+}
+
+// Reports every key of `table` not in `known`.
+void CheckKeys(const toml::table& table, std::string_view section,
+               std::initializer_list<std::string_view> known, Problems& problems) {
+  for (const auto& [key, node] : table) {
+    if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+    problems.Add(Dotted(section, key.str()),
+                 "unknown key (" + std::string(section.empty() ? "sections" : "known keys") + ": " +
+                     Join(known) + ")",
+                 &node);
+  }
+}
+
+// One section's values, read by name with the section's prefix in every message.
+class SectionReader {
+ public:
+  SectionReader(const toml::table* table, std::string section, Problems& problems)
+      : table_(table), section_(std::move(section)), problems_(problems) {}
+
+  const toml::node* Find(std::string_view key) const {
+    return table_ == nullptr ? nullptr : table_->get(key);
+  }
+
+  std::string Name(std::string_view key) const { return Dotted(section_, key); }
+
+  void Problem(std::string_view key, std::string_view message, const toml::node* at) {
+    problems_.Add(Name(key), message, at);
+  }
+
+  std::optional<std::string> String(std::string_view key, bool required) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) {
+      if (required) problems_.Add(Name(key), "missing (required)");
+      return std::nullopt;
+    }
+    const toml::value<std::string>* value = node->as_string();
+    if (value == nullptr) {
+      Problem(key, "expected a string, got " + std::string(TypeName(*node)), node);
+      return std::nullopt;
+    }
+    return value->get();
+  }
+
+  // Reads an integer in [min, max] into *out (left unchanged when absent or bad).
+  template <typename T>
+  void Integer(std::string_view key, std::int64_t min, std::uint64_t max, T* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const toml::value<std::int64_t>* value = node->as_integer();
+    if (value == nullptr) {
+      Problem(key, "expected an integer, got " + std::string(TypeName(*node)), node);
+      return;
+    }
+    const std::int64_t v = value->get();
+    if (v < min || static_cast<std::uint64_t>(v) > max) {
+      Problem(key,
+              "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                  std::to_string(v),
+              node);
+      return;
+    }
+    *out = static_cast<T>(v);
+  }
+
+  // A host:port address; "[v6]:port" for IPv6.
+  void Address(std::string_view key, bool required, std::string* host, std::uint16_t* port) {
+    std::optional<std::string> text = String(key, required);
+    if (!text) return;
+    std::string error;
+    if (!config_internal::ParseHostPort(*text, host, port, &error)) {
+      Problem(key, error, Find(key));
+    }
+  }
+
+  enum class PathKind { kExistingFile, kDirectory, kNewFile };
+
+  // A path resolved against base_dir and checked for what the node will do with it.
+  void Path(std::string_view key, bool required, PathKind kind, const fs::path& base_dir,
+            fs::path* out) {
+    std::optional<std::string> text = String(key, required);
+    if (!text) return;
+    const toml::node* at = Find(key);
+    if (text->empty()) {
+      if (required || kind != PathKind::kNewFile) Problem(key, "must not be empty", at);
+      return;
+    }
+    if (text->find('\0') != std::string::npos) {
+      Problem(key, "contains a NUL character", at);
+      return;
+    }
+    const fs::path path = config_internal::Resolve(*text, base_dir);
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    const bool exists = fs::exists(status);
+    switch (kind) {
+      case PathKind::kExistingFile:
+        if (!exists) {
+          Problem(key, "no such file: " + path.string(), at);
+          return;
+        }
+        if (!fs::is_regular_file(status)) {
+          Problem(key, "not a regular file: " + path.string(), at);
+          return;
+        }
+        break;
+      case PathKind::kDirectory:
+        if (exists && !fs::is_directory(status)) {
+          Problem(key, "exists and is not a directory: " + path.string(), at);
+          return;
+        }
+        break;
+      case PathKind::kNewFile:
+        if (exists && fs::is_directory(status)) {
+          Problem(key, "is a directory, not a file: " + path.string(), at);
+          return;
+        }
+        if (!fs::is_directory(path.parent_path(), ec)) {
+          Problem(key, "its directory does not exist: " + path.parent_path().string(), at);
+          return;
+        }
+        break;
+    }
+    *out = path;
+  }
+
+ private:
+  const toml::table* table_;
+  std::string section_;
+  Problems& problems_;
+};
+
+// The section `name` of the root, or nullptr if it is absent (reported if required) or not
+// a table (reported).
+const toml::table* Section(const toml::table& root, std::string_view name, bool required,
+                           Problems& problems) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) {
+    if (required) problems.Add(name, "missing section [" + std::string(name) + "] (required)");
+    return nullptr;
+  }
+  if (!node->is_table()) {
+    problems.Add(name, "expected a table, got " + std::string(TypeName(*node)), node);
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+bool IsPrintableToken(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 0x7f; });
+}
+
+void ReadNode(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
+  const toml::table* t = Section(root, "node", true, problems);
+  if (t != nullptr) CheckKeys(*t, "node", {"id", "data_dir", "genesis_file"}, problems);
+  SectionReader r(t, "node", problems);
+  if (std::optional<std::string> id = r.String("id", t != nullptr)) {
+    if (id->empty() || !IsPrintableToken(*id)) {
+      r.Problem("id", "must be a non-empty node id without spaces, got \"" + *id + "\"",
+                r.Find("id"));
+    } else {
+      c.node_id = *id;
+    }
+  }
+  using Kind = SectionReader::PathKind;
+  r.Path("data_dir", t != nullptr, Kind::kDirectory, base, &c.data_dir);
+  r.Path("genesis_file", t != nullptr, Kind::kExistingFile, base, &c.genesis_file);
+}
+
+void ReadLog(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
+  const toml::table* t = Section(root, "log", false, problems);
+  if (t != nullptr) CheckKeys(*t, "log", {"level", "file"}, problems);
+  SectionReader r(t, "log", problems);
+  if (std::optional<std::string> level = r.String("level", false)) {
+    if (std::find(std::begin(kLogLevels), std::end(kLogLevels), *level) == std::end(kLogLevels)) {
+      r.Problem("level", "must be one of trace, debug, info, warn, error, got \"" + *level + "\"",
+                r.Find("level"));
+    } else {
+      c.log_level = *level;
+    }
+  }
+  r.Path("file", false, SectionReader::PathKind::kNewFile, base, &c.log_file);
+}
+
+void ReadPeers(const toml::node* node, Problems& problems, NodeConfig& c) {
+  if (node == nullptr) return;
+  const toml::array* peers = node->as_array();
+  if (peers == nullptr) {
+    problems.Add("p2p.peers",
+                 "expected an array of tables ([[p2p.peers]]), got " + std::string(TypeName(*node)),
+                 node);
+    return;
+  }
+  std::set<std::string> ids;
+  std::set<std::pair<std::string, std::uint16_t>> addresses;
+  for (std::size_t i = 0; i < peers->size(); ++i) {
+    const std::string name = "p2p.peers[" + std::to_string(i) + "]";
+    const toml::node& entry = (*peers)[i];
+    const toml::table* table = entry.as_table();
+    if (table == nullptr) {
+      problems.Add(name,
+                   "expected a table with id and address, got " + std::string(TypeName(entry)),
+                   &entry);
+      continue;
+    }
+    CheckKeys(*table, name, {"id", "address"}, problems);
+    SectionReader r(table, name, problems);
+    PeerAddress peer;
+    std::optional<std::string> id = r.String("id", true);
+    if (id && (id->empty() || !IsPrintableToken(*id))) {
+      r.Problem("id", "must be a non-empty node id without spaces", r.Find("id"));
+      id.reset();
+    } else if (id && *id == c.node_id) {
+      r.Problem("id", "is this node's own id \"" + *id + "\"", r.Find("id"));
+      id.reset();
+    } else if (id && !ids.insert(*id).second) {
+      r.Problem("id", "peer \"" + *id + "\" is listed twice", r.Find("id"));
+      id.reset();
+    }
+    const bool address_given = r.Find("address") != nullptr;
+    r.Address("address", true, &peer.host, &peer.port);
+    if (peer.port != 0 && !addresses.insert({peer.host, peer.port}).second) {
+      r.Problem("address", "another peer has the same address", r.Find("address"));
+    }
+    if (id && address_given && peer.port != 0) {
+      peer.node_id = *id;
+      c.peers.push_back(std::move(peer));
+    }
+  }
+}
+
+void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
+  const toml::table* t = Section(root, "p2p", true, problems);
+  if (t != nullptr) {
+    CheckKeys(*t, "p2p",
+              {"listen", "node_key_file", "node_cert_file", "ca_cert_file", "max_frame_bytes",
+               "send_queue_bytes", "peers"},
+              problems);
+  }
+  SectionReader r(t, "p2p", problems);
+  const bool required = t != nullptr;
+  r.Address("listen", required, &c.p2p_host, &c.p2p_port);
+  using Kind = SectionReader::PathKind;
+  r.Path("node_key_file", required, Kind::kExistingFile, base, &c.node_key_file);
+  r.Path("node_cert_file", required, Kind::kExistingFile, base, &c.node_cert_file);
+  r.Path("ca_cert_file", required, Kind::kExistingFile, base, &c.ca_cert_file);
+  r.Integer("max_frame_bytes", 1 << 10, std::uint64_t{1} << 30, &c.max_frame_bytes);
+  r.Integer("send_queue_bytes", 1 << 10, std::uint64_t{16} << 30, &c.peer_send_queue_bytes);
+  if (c.peer_send_queue_bytes < c.max_frame_bytes) {
+    r.Problem("send_queue_bytes",
+              "must be at least p2p.max_frame_bytes (" + std::to_string(c.max_frame_bytes) +
+                  "), got " + std::to_string(c.peer_send_queue_bytes),
+              r.Find("send_queue_bytes"));
+  }
+  ReadPeers(r.Find("peers"), problems, c);
+}
+
+void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
+  const toml::table* t = Section(root, "rpc", true, problems);
+  if (t != nullptr) {
+    CheckKeys(*t, "rpc", {"listen", "token", "token_file", "max_body_bytes", "threads"}, problems);
+  }
+  SectionReader r(t, "rpc", problems);
+  r.Address("listen", t != nullptr, &c.rpc_host, &c.rpc_port);
+  if (c.rpc_port != 0 && c.rpc_port == c.p2p_port && c.rpc_host == c.p2p_host) {
+    r.Problem("listen", "is the same address as p2p.listen", r.Find("listen"));
+  }
+  if (r.Find("token") != nullptr && r.Find("token_file") != nullptr) {
+    r.Problem("token_file", "set either rpc.token or rpc.token_file, not both",
+              r.Find("token_file"));
+  } else if (std::optional<std::string> token = r.String("token", false)) {
+    if (!IsPrintableToken(*token)) {
+      r.Problem("token", "must be printable ASCII without spaces", r.Find("token"));
+    } else {
+      c.rpc_token = *token;
+    }
+  } else {
+    fs::path token_file;
+    r.Path("token_file", false, SectionReader::PathKind::kExistingFile, base, &token_file);
+    if (!token_file.empty()) {
+      std::ifstream in(token_file, std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string from_file = text.str();
+      while (!from_file.empty() && std::isspace(static_cast<unsigned char>(from_file.back()))) {
+        from_file.pop_back();
+      }
+      if (!in || from_file.empty() || !IsPrintableToken(from_file)) {
+        r.Problem("token_file",
+                  "must hold one token of printable ASCII without spaces: " + token_file.string(),
+                  r.Find("token_file"));
+      } else {
+        c.rpc_token = std::move(from_file);
+        c.rpc_token_file = token_file;
+      }
+    }
+  }
+  r.Integer("max_body_bytes", 1 << 10, std::uint64_t{64} << 20, &c.rpc_max_body_bytes);
+  r.Integer("threads", 1, 256, &c.rpc_threads);
+}
+
+void ReadTxPool(const toml::table& root, Problems& problems, NodeConfig& c) {
+  const toml::table* t = Section(root, "txpool", false, problems);
+  if (t != nullptr) CheckKeys(*t, "txpool", {"max_txs", "max_bytes", "verifier_threads"}, problems);
+  SectionReader r(t, "txpool", problems);
+  r.Integer("max_txs", 1, 10'000'000, &c.pool_max_txs);
+  r.Integer("max_bytes", 1 << 10, std::uint64_t{64} << 30, &c.pool_max_bytes);
+  r.Integer("verifier_threads", 1, 256, &c.verifier_threads);
+}
+
+}  // namespace
+
+Result<NodeConfig> ParseNodeConfig(std::string_view toml_text, const fs::path& base_dir) {
+  toml::table root;
+#if TOML_EXCEPTIONS
+  try {
+    root = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(config_internal::DescribeSyntaxError(
+        e.description(), e.source().begin.line, e.source().begin.column));
+  }
+#else
+  toml::parse_result parsed = toml::parse(toml_text);
+  if (!parsed) {
+    return Status::InvalidArgument(config_internal::DescribeSyntaxError(
+        parsed.error().description(), parsed.error().source().begin.line,
+        parsed.error().source().begin.column));
+  }
+  root = std::move(parsed).table();
+#endif
+  const fs::path base = fs::absolute(base_dir).lexically_normal();
+  Problems problems;
+  NodeConfig config;
+  CheckKeys(root, "", {"node", "log", "p2p", "rpc", "txpool"}, problems);
+  ReadNode(root, base, problems, config);
+  ReadLog(root, base, problems, config);
+  ReadP2p(root, base, problems, config);
+  ReadRpc(root, base, problems, config);
+  ReadTxPool(root, problems, config);
+  if (!problems.empty()) return Status::InvalidArgument(problems.Joined());
+  return config;
+}
+
+Result<NodeConfig> LoadNodeConfig(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::IoError("error reading config file " + file.string());
+  const fs::path dir = fs::absolute(file).parent_path();
+  Result<NodeConfig> config = ParseNodeConfig(text.str(), dir);
+  if (!config.ok()) {
+    return Status(config.status().code(),
+                  "config file " + file.string() + ":\n" + config.status().message());
+  }
+  return config;
+}
+
+}  // namespace colend::node

@@ -1,0 +1,95 @@
+// Executor: runs committed blocks through the contracts, in height order, on the node's
+// in-memory copy of the contract state (ARCHITECTURE.md, node/executor).
+//
+// The node keeps the whole contract state in memory (contracts::MemoryState, loaded from the
+// block store at start) and writes each block's write set to the store in the same synced
+// batch as the block. Executing a block is split in two so the store can commit first:
+//
+//   Result<ExecutedBlock> Execute(block)   reads the state, changes nothing
+//   void Apply(executed)                   makes the block's writes the current state and
+//                                          fills in the state root
+// The node then commits the block to its store. Readers may see a block's state a moment
+// before it is durable; receipts and heights are served from the store, so nothing is
+// acknowledged before it survives a crash.
+//
+// Every node that executes the same blocks from the same genesis gets the same receipts,
+// the same write sets and the same roots (contracts/apply.h); block_test.cc pins the
+// receipt encoding behind receipts_root.
+//
+// Ownership: owns the state. Thread safety: Execute and Apply from one thread (the node's);
+// readers on other threads take `mutex()` shared, Apply takes it exclusively.
+#ifndef COLEND_NODE_EXECUTOR_H_
+#define COLEND_NODE_EXECUTOR_H_
+
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "colend/common/bytes.h"
+#include "colend/common/result.h"
+#include "colend/contracts/memory_state.h"
+#include "colend/contracts/state.h"
+#include "colend/crypto/hash.h"
+#include "colend/crypto/suite.h"
+#include "colend/proto/block.pb.h"
+
+namespace colend::node {
+
+// What executing one block produced.
+struct ExecutedBlock {
+  std::uint64_t height = 0;
+  std::uint64_t timestamp_ms = 0;
+  Bytes block_hash;                     // suite hash of the header bytes
+  std::vector<Bytes> tx_hashes;         // suite hash of each body (empty for undecodable bytes)
+  std::vector<proto::Receipt> receipts;  // one per transaction, block order
+  contracts::WriteSet writes;
+  crypto::Digest state_root{};     // after this block (set by Apply)
+  crypto::Digest receipts_root{};  // of `receipts`
+  std::uint64_t accepted = 0;      // receipts with status OK
+};
+
+// The receipts root of block.proto: Merkle root over the suite hash of each serialised
+// receipt, in order (the root of the empty list for none).
+crypto::Digest ReceiptsRoot(crypto::HashAlgorithm hash, const std::vector<proto::Receipt>& receipts);
+
+class Executor {
+ public:
+  Executor(std::string chain_id, crypto::CryptoSuite suite);
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Loads committed state (genesis write set, or the store's state at start). Before any
+  // Execute. `height` is the height the state is after.
+  void Load(const contracts::WriteSet& writes, std::uint64_t height);
+
+  // Runs `block` (at height() + 1, header already parsed by consensus) through the
+  // contracts. A transaction whose bytes do not decode (a certified block can only carry
+  // one if a quorum was faulty) gets a MALFORMED receipt, like any other rejection.
+  // Fails only if the state is damaged (the node must stop) or the height is wrong.
+  Result<ExecutedBlock> Execute(const proto::Block& block, const proto::BlockHeader& header) const;
+
+  // Makes `executed` the current state (under mutex(), exclusively) and sets
+  // executed.state_root. REQUIRES: `executed` came from Execute at height() + 1.
+  void Apply(ExecutedBlock& executed);
+
+  std::uint64_t height() const { return height_; }
+  crypto::Digest state_root() const { return root_; }
+  const crypto::CryptoSuite& suite() const { return suite_; }
+
+  // The committed state; read it holding mutex() shared.
+  const contracts::MemoryState& state() const { return state_; }
+  std::shared_mutex& mutex() const { return mutex_; }
+
+ private:
+  std::string chain_id_;
+  crypto::CryptoSuite suite_;
+  mutable std::shared_mutex mutex_;
+  contracts::MemoryState state_;
+  std::uint64_t height_ = 0;
+  crypto::Digest root_{};
+};
+
+}  // namespace colend::node
+
+#endif  // COLEND_NODE_EXECUTOR_H_

@@ -1,0 +1,420 @@
+// The event loop: consensus actions, execution and storage of committed blocks, timers,
+// transaction gossip and block sync. Everything here runs on the node's io thread.
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "colend/consensus/certificates.h"
+#include "colend/consensus/messages.h"
+#include "colend/contracts/tx_decode.h"
+#include "node_impl.h"
+
+namespace colend::node {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::size_t TimerIndex(consensus::TimerId timer) {
+  return timer == consensus::TimerId::kViewChange ? 0 : 1;
+}
+
+// Gossip is flushed when this many bytes are waiting, or after kGossipDelay.
+constexpr std::size_t kGossipFlushBytes = 256 << 10;
+constexpr auto kGossipDelay = std::chrono::milliseconds(2);
+// Blocks asked for in one SyncRequest, and how long to wait for the answer.
+constexpr std::uint32_t kSyncBatch = 64;
+constexpr auto kSyncTimeout = std::chrono::milliseconds(3000);
+
+}  // namespace
+
+std::uint64_t Node::Impl::NowMs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Actions are performed strictly in order, each Persist durable before the next action.
+// Actions returned by inputs given while performing (OnBlockExecuted after a commit, a
+// proposal) go to the back of the queue, after the rest of the current list.
+void Node::Impl::Perform(consensus::Actions actions) {
+  for (consensus::Action& a : actions) queue_.push_back(std::move(a));
+  if (performing_) return;
+  performing_ = true;
+  while (!queue_.empty() && halted_.ok() && !stopping_.load()) {
+    consensus::Action action = std::move(queue_.front());
+    queue_.pop_front();
+    PerformOne(action);
+  }
+  performing_ = false;
+  PublishStatus();
+}
+
+void Node::Impl::PerformOne(consensus::Action& action) {
+  std::visit(
+      Overloaded{
+          [&](consensus::SendAction& a) {
+            proto::Frame frame;
+            *frame.mutable_consensus() = std::move(a.envelope);
+            p2p_->Send(a.to, frame);
+          },
+          [&](consensus::BroadcastAction& a) {
+            proto::Frame frame;
+            *frame.mutable_consensus() = std::move(a.envelope);
+            p2p_->Broadcast(frame);
+          },
+          [&](consensus::PersistAction& a) {
+            const Status s = store_->PutWal(a.key, a.record);
+            if (!s.ok()) Halt(s.WithContext("writing the consensus log"));
+          },
+          [&](consensus::CompactWalAction& a) {
+            const Status s = store_->CompactWal(a.stable_sequence, a.view);
+            if (!s.ok()) spdlog::warn("compacting the consensus log: {}", s.ToString());
+          },
+          [&](consensus::CommitAction& a) { Commit(a); },
+          [&](consensus::SetTimerAction& a) { SetTimer(a.timer, a.delay_ms); },
+          [&](consensus::CancelTimerAction& a) { CancelTimer(a.timer); },
+          [&](consensus::RequestSyncAction& a) { RequestSync(a.target_height, a.peers); },
+          [&](consensus::RequestProposalAction& a) { Propose(a); },
+      },
+      action);
+}
+
+// A block is final: execute it, check the roots its header carries against this node's own
+// execution, store it with its certificate in one synced batch, then tell the pool and the
+// replica.
+void Node::Impl::Commit(consensus::CommitAction& commit) {
+  const auto started = std::chrono::steady_clock::now();
+  proto::BlockHeader header;
+  if (!header.ParseFromString(commit.block.header())) {
+    Halt(Status::Corruption("committed block " + std::to_string(commit.height) +
+                            " has a header that does not parse"));
+    return;
+  }
+  // The header carries the roots after block h - L; this node executed that block itself.
+  const std::uint64_t lag = params_.execution_lag;
+  const std::uint64_t checked = commit.height > lag ? commit.height - lag : 0;
+  Result<BlockMeta> expected = store_->GetMeta(checked);
+  if (!expected.ok()) {
+    Halt(expected.status().WithContext("reading the roots of height " + std::to_string(checked)));
+    return;
+  }
+  if (header.state_root() != std::string(expected->state_root.begin(), expected->state_root.end()) ||
+      header.receipts_root() !=
+          std::string(expected->receipts_root.begin(), expected->receipts_root.end())) {
+    Halt(Status::Corruption(
+        "block " + std::to_string(commit.height) + " carries the roots of height " +
+        std::to_string(checked) + " as " + ToHex(AsBytes(header.state_root())) +
+        " but this node computed " + ToHex(expected->state_root) +
+        ": this node's state diverges from the quorum's; stopping instead of forking"));
+    return;
+  }
+
+  Result<ExecutedBlock> executed = executor_.Execute(commit.block, header);
+  if (!executed.ok()) {
+    Halt(executed.status().WithContext("executing block " + std::to_string(commit.height)));
+    return;
+  }
+  executor_.Apply(*executed);
+
+  StoredBlock stored;
+  stored.height = commit.height;
+  stored.block = std::move(commit.block);
+  stored.certificate = std::move(commit.certificate);
+  stored.block_hash = executed->block_hash;
+  stored.tx_hashes = executed->tx_hashes;
+  stored.receipts = std::move(executed->receipts);
+  stored.state_writes = std::move(executed->writes);
+  stored.state_root = executed->state_root;
+  stored.receipts_root = executed->receipts_root;
+  stored.timestamp_ms = executed->timestamp_ms;
+  const Status s = store_->Commit(stored);
+  if (!s.ok()) {
+    Halt(s.WithContext("storing block " + std::to_string(commit.height)));
+    return;
+  }
+
+  // Durable: the pool forgets the block's transactions, metrics and the replica learn.
+  const std::vector<std::string> committed_txs(stored.block.transactions().begin(),
+                                               stored.block.transactions().end());
+  pool_->RemoveCommitted(committed_txs);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(latency_mu_);
+    for (const Bytes& hash : stored.tx_hashes) {
+      auto it = submitted_at_.find(std::string(hash.begin(), hash.end()));
+      if (it == submitted_at_.end()) continue;
+      m_latency_->Observe(std::chrono::duration<double>(now - it->second).count());
+      submitted_at_.erase(it);
+    }
+  }
+  const std::uint64_t wall = NowMs();
+  if (wall >= stored.timestamp_ms) {
+    m_block_latency_->Observe(static_cast<double>(wall - stored.timestamp_ms) / 1000.0);
+  }
+  m_txs_->Increment(stored.tx_hashes.size());
+  m_rejected_->Increment(stored.tx_hashes.size() - executed->accepted);
+  m_blocks_->Increment();
+  m_height_->Set(static_cast<double>(stored.height));
+  m_pool_->Set(static_cast<double>(pool_->size()));
+  spdlog::debug("committed block {} ({} txs, {} accepted) in {} us", stored.height,
+                stored.tx_hashes.size(), executed->accepted,
+                std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
+  if (sync_target_ != 0 && stored.height >= sync_target_) {
+    sync_target_ = 0;
+    syncing_.store(false);
+    spdlog::info("caught up at height {}", stored.height);
+  }
+  Perform(replica_->OnBlockExecuted(NowMs(), stored.height, stored.state_root,
+                                    stored.receipts_root));
+  PoolChanged();
+}
+
+void Node::Impl::SetTimer(consensus::TimerId timer, std::uint64_t delay_ms) {
+  const std::size_t i = TimerIndex(timer);
+  const std::uint64_t generation = ++timer_generation_[i];
+  timers_[i]->expires_after(std::chrono::milliseconds(delay_ms));
+  timers_[i]->async_wait([this, timer, i, generation](const boost::system::error_code& ec) {
+    if (ec || generation != timer_generation_[i] || !halted_.ok()) return;
+    if (timer == consensus::TimerId::kViewChange) m_view_changes_->Increment();
+    Perform(replica_->OnTimeout(NowMs(), timer));
+  });
+}
+
+void Node::Impl::CancelTimer(consensus::TimerId timer) {
+  const std::size_t i = TimerIndex(timer);
+  ++timer_generation_[i];
+  timers_[i]->cancel();
+}
+
+void Node::Impl::Propose(const consensus::RequestProposalAction& request) {
+  std::vector<std::string> txs =
+      pool_->Batch(request.max_txs, request.max_bytes,
+                   std::span<const crypto::Digest>(request.exclude.data(), request.exclude.size()));
+  Perform(replica_->OnProposal(NowMs(), request.height, std::move(txs)));
+}
+
+void Node::Impl::PoolChanged() {
+  if (!halted_.ok()) return;
+  consensus::PoolStatus pool;
+  pool.pending_txs = pool_->size();
+  pool.pending_bytes = pool_->bytes();
+  m_pool_->Set(static_cast<double>(pool.pending_txs));
+  Perform(replica_->OnPoolChanged(NowMs(), pool));
+}
+
+Status Node::Impl::ValidateProposal(const proto::BlockHeader& /*header*/,
+                                    const proto::Block& block) {
+  // Committed transactions: the pool's check asks the key directory, which reads the
+  // executed state; a transaction of a block committed but not yet executed cannot exist
+  // because this node executes every block as it commits it.
+  const std::vector<std::string> txs(block.transactions().begin(), block.transactions().end());
+  return pool_->CheckProposal(txs);
+}
+
+// --- transaction gossip ---------------------------------------------------------------
+
+void Node::Impl::QueueGossip(std::string signed_tx) {
+  gossip_bytes_ += signed_tx.size();
+  gossip_.push_back(std::move(signed_tx));
+  if (gossip_bytes_ >= kGossipFlushBytes) {
+    FlushGossip();
+    return;
+  }
+  if (!gossip_scheduled_) {
+    gossip_scheduled_ = true;
+    gossip_timer_->expires_after(kGossipDelay);
+    gossip_timer_->async_wait([this](const boost::system::error_code& ec) {
+      gossip_scheduled_ = false;
+      if (!ec) FlushGossip();
+    });
+  }
+}
+
+void Node::Impl::FlushGossip() {
+  if (gossip_.empty()) return;
+  proto::Frame frame;
+  for (std::string& tx : gossip_) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
+  gossip_.clear();
+  gossip_bytes_ = 0;
+  p2p_->Broadcast(frame);
+}
+
+// --- p2p --------------------------------------------------------------------------------
+
+void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello) {
+  spdlog::info("peer {} up (best height {})", node_id, hello.best_height());
+  m_peers_->Add(1);
+  // Gossip is sent once, to the peers connected at the time: hand a peer that (re)joins
+  // what is pending here, so the primary sees every transaction some node admitted.
+  std::vector<std::string> pending =
+      pool_->Batch(std::numeric_limits<std::uint32_t>::max(), config_.max_frame_bytes / 2, {});
+  if (!pending.empty()) {
+    proto::Frame frame;
+    for (std::string& tx : pending) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
+    p2p_->Send(node_id, frame);
+  }
+  if (hello.best_height() > store_->height()) RequestSync(hello.best_height(), {node_id});
+}
+
+void Node::Impl::OnPeerDown(const std::string& node_id) {
+  spdlog::info("peer {} down", node_id);
+  m_peers_->Add(-1);
+  if (sync_in_flight_ && sync_peer_ == node_id) {
+    sync_in_flight_ = false;
+    SendSyncRequest();
+  }
+}
+
+void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
+  if (!halted_.ok()) return;
+  switch (frame.kind_case()) {
+    case proto::Frame::kConsensus:
+      Perform(replica_->OnMessage(NowMs(), frame.consensus()));
+      return;
+    case proto::Frame::kTxGossip: {
+      std::vector<std::string> txs(frame.tx_gossip().transactions().begin(),
+                                   frame.tx_gossip().transactions().end());
+      const std::vector<AdmitResult> results = pool_->AdmitBatch(std::move(txs));
+      std::size_t admitted = 0;
+      for (const AdmitResult& r : results) admitted += r.status == AdmitStatus::kAdmitted;
+      if (admitted > 0) PoolChanged();
+      return;
+    }
+    case proto::Frame::kSyncRequest:
+      ServeSync(node_id, frame.sync_request());
+      return;
+    case proto::Frame::kSyncResponse:
+      OnSyncResponse(node_id, std::move(*frame.mutable_sync_response()));
+      return;
+    default:
+      spdlog::warn("peer {}: unexpected frame kind {}", node_id, static_cast<int>(frame.kind_case()));
+      return;
+  }
+}
+
+// --- sync -------------------------------------------------------------------------------
+
+void Node::Impl::RequestSync(std::uint64_t target, const std::vector<std::string>& preferred) {
+  if (target <= store_->height()) return;
+  if (target > sync_target_) {
+    sync_target_ = target;
+    sync_target_published_.store(target);
+  }
+  if (!preferred.empty()) sync_preferred_ = preferred;
+  syncing_.store(true);
+  if (!sync_in_flight_) SendSyncRequest();
+}
+
+void Node::Impl::SendSyncRequest() {
+  if (sync_target_ <= store_->height()) {
+    sync_target_ = 0;
+    syncing_.store(false);
+    return;
+  }
+  // A connected peer: the preferred ones first, then the others in turn.
+  std::vector<std::string> candidates;
+  const std::vector<PeerInfo> peers = p2p_->Peers();
+  for (const std::string& p : sync_preferred_) {
+    for (const PeerInfo& info : peers) {
+      if (info.node_id == p && info.connected) candidates.push_back(p);
+    }
+  }
+  for (const PeerInfo& info : peers) {
+    if (info.connected && std::find(candidates.begin(), candidates.end(), info.node_id) ==
+                              candidates.end()) {
+      candidates.push_back(info.node_id);
+    }
+  }
+  if (candidates.empty()) return;  // retried when a peer comes up (its Hello)
+  sync_peer_ = candidates[sync_rotation_++ % candidates.size()];
+  proto::Frame frame;
+  frame.mutable_sync_request()->set_from_height(store_->height() + 1);
+  frame.mutable_sync_request()->set_max_blocks(kSyncBatch);
+  if (!p2p_->Send(sync_peer_, frame)) return;
+  sync_in_flight_ = true;
+  sync_timer_->expires_after(kSyncTimeout);
+  sync_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) OnSyncTimeout();
+  });
+}
+
+void Node::Impl::OnSyncTimeout() {
+  if (!sync_in_flight_) return;
+  spdlog::warn("sync: no answer from {}; asking another peer", sync_peer_);
+  sync_in_flight_ = false;
+  sync_preferred_.clear();
+  SendSyncRequest();
+}
+
+void Node::Impl::ServeSync(const std::string& peer, const proto::SyncRequest& request) {
+  proto::Frame frame;
+  proto::SyncResponse* response = frame.mutable_sync_response();
+  const std::uint64_t height = store_->height();
+  const std::uint32_t max = std::min<std::uint32_t>(std::max<std::uint32_t>(request.max_blocks(), 1), kSyncBatch);
+  // Leave room under the frame limit; always send at least one block if there is one.
+  const std::size_t budget = config_.max_frame_bytes / 2;
+  std::size_t bytes = 0;
+  for (std::uint64_t h = request.from_height(); h >= 1 && h <= height && response->blocks_size() < static_cast<int>(max); ++h) {
+    Result<proto::CertifiedBlock> block = store_->GetBlock(h);
+    if (!block.ok()) break;
+    const std::size_t size = block->ByteSizeLong();
+    if (response->blocks_size() > 0 && bytes + size > budget) break;
+    bytes += size;
+    *response->add_blocks() = std::move(block).value();
+  }
+  p2p_->Send(peer, frame);
+}
+
+void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse response) {
+  if (peer == sync_peer_) {
+    sync_in_flight_ = false;
+    sync_timer_->cancel();
+  }
+  for (const proto::CertifiedBlock& block : response.blocks()) {
+    if (!halted_.ok()) return;
+    Result<consensus::Actions> actions = replica_->OnSyncedBlock(NowMs(), block);
+    if (!actions.ok()) {
+      if (actions.status().code() == StatusCode::kOutOfRange) continue;  // not the next one
+      spdlog::warn("sync: peer {} sent a block that does not verify: {}", peer,
+                   actions.status().ToString());
+      sync_preferred_.clear();
+      break;
+    }
+    Perform(std::move(actions).value());
+  }
+  if (sync_target_ > store_->height()) {
+    if (!sync_in_flight_) SendSyncRequest();
+  } else {
+    sync_target_ = 0;
+    syncing_.store(false);
+  }
+}
+
+// --- status -----------------------------------------------------------------------------
+
+void Node::Impl::Halt(Status why) {
+  if (!halted_.ok()) return;
+  halted_ = why;
+  spdlog::critical("HALT: {}", why.ToString());
+  Shutdown();
+}
+
+void Node::Impl::PublishStatus() {
+  const consensus::ReplicaStatus status = replica_->status();
+  {
+    std::lock_guard lock(status_mu_);
+    status_ = status;
+    counters_ = replica_->counters();
+  }
+  m_view_->Set(static_cast<double>(status.view));
+}
+
+}  // namespace colend::node

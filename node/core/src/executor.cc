@@ -1,0 +1,100 @@
+#include "colend/node/executor.h"
+
+#include <mutex>
+#include <utility>
+
+#include "colend/contracts/apply.h"
+#include "colend/contracts/error_code.h"
+#include "colend/contracts/tx_decode.h"
+#include "colend/crypto/merkle.h"
+
+namespace colend::node {
+
+crypto::Digest ReceiptsRoot(crypto::HashAlgorithm hash,
+                            const std::vector<proto::Receipt>& receipts) {
+  std::vector<Bytes> leaves;
+  leaves.reserve(receipts.size());
+  std::string encoded;
+  for (const proto::Receipt& receipt : receipts) {
+    encoded.clear();
+    receipt.SerializeToString(&encoded);
+    const crypto::Digest leaf = crypto::Hash(hash, AsBytes(encoded));
+    leaves.emplace_back(leaf.begin(), leaf.end());
+  }
+  return crypto::MerkleRoot(hash, std::span<const Bytes>(leaves));
+}
+
+Executor::Executor(std::string chain_id, crypto::CryptoSuite suite)
+    : chain_id_(std::move(chain_id)), suite_(suite), state_(suite.hash()) {
+  root_ = state_.Root();
+}
+
+void Executor::Load(const contracts::WriteSet& writes, std::uint64_t height) {
+  std::unique_lock lock(mutex_);
+  state_.Commit(writes);
+  height_ = height;
+  root_ = state_.Root();
+}
+
+Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
+                                        const proto::BlockHeader& header) const {
+  if (header.height() != height_ + 1) {
+    return Status::FailedPrecondition("executor is at height " + std::to_string(height_) +
+                                      " and cannot execute block " +
+                                      std::to_string(header.height()));
+  }
+  ExecutedBlock out;
+  out.height = header.height();
+  out.timestamp_ms = header.timestamp_ms();
+  const crypto::Digest block_hash = crypto::Hash(suite_.hash(), AsBytes(block.header()));
+  out.block_hash.assign(block_hash.begin(), block_hash.end());
+
+  contracts::BlockContext ctx;
+  ctx.chain_id = chain_id_;
+  ctx.suite = suite_;
+  ctx.height = header.height();
+  ctx.block_time_ms = header.timestamp_ms();
+
+  // The executor is the only writer of state_, and it is not writing now: reading without
+  // the lock is safe (readers on other threads only read too).
+  contracts::StateView view(&state_);
+  out.receipts.reserve(static_cast<std::size_t>(block.transactions_size()));
+  out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
+  for (int i = 0; i < block.transactions_size(); ++i) {
+    Result<contracts::DecodedTransaction> decoded =
+        contracts::DecodeTransaction(AsBytes(block.transactions(i)), suite_);
+    if (!decoded.ok()) {
+      proto::Receipt receipt;
+      receipt.set_status(proto::RECEIPT_STATUS_REJECTED);
+      receipt.set_code(std::string(contracts::ErrorCodeName(contracts::ErrorCode::kMalformed)));
+      receipt.set_message(decoded.status().message());
+      out.receipts.push_back(std::move(receipt));
+      out.tx_hashes.emplace_back();
+      continue;
+    }
+    contracts::ExecutableTx tx;
+    tx.body = &decoded->body;
+    tx.tx_hash = decoded->tx_hash;
+    tx.authentication = contracts::Authentication::kVerifiedKey;
+    tx.key_id = AsBytes(decoded->envelope.key_id());
+    tx.index = static_cast<std::uint32_t>(i);
+    Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);
+    if (!receipt.ok()) return receipt.status();
+    if (receipt->status() == proto::RECEIPT_STATUS_OK) ++out.accepted;
+    out.receipts.push_back(std::move(receipt).value());
+    out.tx_hashes.push_back(std::move(decoded->tx_hash));
+  }
+  out.writes = view.TakeWrites();
+  out.receipts_root = ReceiptsRoot(suite_.hash(), out.receipts);
+  return out;
+}
+
+void Executor::Apply(ExecutedBlock& executed) {
+  std::unique_lock lock(mutex_);
+  state_.Commit(executed.writes);
+  height_ = executed.height;
+  root_ = state_.Root();
+  executed.state_root = root_;
+}
+
+}  // namespace colend::node

@@ -1,0 +1,300 @@
+#include "colend/node/node.h"
+
+#include <csignal>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "colend/common/bytes.h"
+#include "colend/common/files.h"
+#include "colend/contracts/apply.h"
+#include "colend/contracts/records.h"
+#include "colend/crypto/hash.h"
+#include "colend/crypto/keys.h"
+#include "colend/node/kv_store.h"
+#include "node_impl.h"
+
+namespace colend::node {
+namespace {
+
+// A file the config names, with the setting in the message.
+Result<std::string> ReadTextFile(const std::filesystem::path& path, std::string_view setting) {
+  Result<std::string> text = ReadWholeFile(path.string(), 64 << 20);
+  if (!text.ok()) return text.status().WithContext(setting);
+  return text;
+}
+
+// Contract state keys whose every version the store keeps, so getPositions can answer
+// "as of height h" (API.md): the pair index and the position records.
+std::vector<std::string> HistoryPrefixes() {
+  return {std::string(contracts::keys::kPositionPrefix), std::string(contracts::keys::kPairs)};
+}
+
+consensus::ConsensusParams ToConsensusParams(const contracts::ConsensusParams& p) {
+  consensus::ConsensusParams out;
+  out.checkpoint_period = p.checkpoint_period;
+  out.window = p.watermark_window;
+  out.execution_lag = p.execution_lag;
+  out.max_block_txs = p.max_block_txs;
+  out.max_block_bytes = p.max_block_bytes;
+  out.max_clock_drift_ms = p.max_clock_drift_ms;
+  out.batch_timeout_ms = p.batch_timeout_ms;
+  out.view_change_timeout_ms = p.view_change_timeout_ms;
+  return out;
+}
+
+}  // namespace
+
+Node::Impl::Impl(NodeConfig config, contracts::Genesis genesis)
+    : config_(std::move(config)),
+      genesis_(std::move(genesis)),
+      suite_(genesis_.suite),
+      executor_(genesis_.chain_id, genesis_.suite) {}
+
+Node::Impl::~Impl() {
+  if (rpc_) rpc_->Stop();
+  if (p2p_) p2p_->Stop();
+}
+
+Status Node::Impl::Open() {
+  // Who we are: a validator of this genesis, holding its key.
+  const proto::Validator* self = nullptr;
+  std::vector<std::string> ids;
+  std::map<std::string, Bytes> validator_keys;
+  std::vector<std::pair<std::string, crypto::PublicKey>> keyring;
+  for (const proto::Validator& v : genesis_.validators) {
+    ids.push_back(v.node_id());
+    validator_keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
+    COLEND_ASSIGN_OR_RETURN(crypto::PublicKey key,
+                            crypto::PublicKey::FromDer(suite_, AsBytes(v.public_key())));
+    keyring.emplace_back(v.node_id(), std::move(key));
+    if (v.node_id() == config_.node_id) self = &v;
+  }
+  if (self == nullptr) {
+    return Status::InvalidArgument("node.id: \"" + config_.node_id +
+                                   "\" is not a validator in " + config_.genesis_file.string());
+  }
+  member_id_ = self->member_id();
+  COLEND_ASSIGN_OR_RETURN(std::string key_pem, ReadTextFile(config_.node_key_file, "p2p.key"));
+  Result<crypto::PrivateKey> node_key = crypto::PrivateKey::FromPem(suite_, key_pem);
+  if (!node_key.ok()) {
+    return Status::InvalidArgument("p2p.key " + config_.node_key_file.string() + ": " +
+                                   node_key.status().message());
+  }
+  COLEND_ASSIGN_OR_RETURN(Bytes own_der, node_key->public_key().ToDer());
+  if (own_der != validator_keys[config_.node_id]) {
+    return Status::InvalidArgument("p2p.key " + config_.node_key_file.string() +
+                                   " is not the key genesis lists for validator " +
+                                   config_.node_id);
+  }
+  COLEND_ASSIGN_OR_RETURN(std::string cert_pem,
+                          ReadTextFile(config_.node_cert_file, "p2p.certificate"));
+  COLEND_ASSIGN_OR_RETURN(std::string ca_pem, ReadTextFile(config_.ca_cert_file, "p2p.ca"));
+
+  // The store, and genesis in it.
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return Status::IoError("node.data_dir " + config_.data_dir.string() +
+                           ": cannot be created: " + ec.message());
+  }
+  LevelDbOptions db_options;
+  Result<std::unique_ptr<KvStore>> kv = OpenLevelDb(config_.data_dir / "chain", db_options);
+  if (!kv.ok()) {
+    return Status(kv.status().code(),
+                  "node.data_dir " + config_.data_dir.string() + ": " + kv.status().message());
+  }
+  COLEND_ASSIGN_OR_RETURN(store_, BlockStore::Open(std::move(kv).value(),
+                                                    BlockStoreOptions{suite_.hash(), HistoryPrefixes()}));
+  COLEND_ASSIGN_OR_RETURN(contracts::WriteSet genesis_state,
+                          contracts::BuildInitialState(contracts::InitialStateFromGenesis(genesis_)));
+  {
+    contracts::MemoryState scratch(suite_.hash());
+    scratch.Commit(genesis_state);
+    genesis_state_root_ = scratch.Root();
+  }
+  empty_receipts_root_ = ReceiptsRoot(suite_.hash(), {});
+  COLEND_RETURN_IF_ERROR(store_->InitGenesis(genesis_.genesis_hash, genesis_state,
+                                             genesis_state_root_, empty_receipts_root_, 0));
+
+  // The state: genesis, or everything the store holds.
+  const std::uint64_t height = store_->height();
+  if (height == 0) {
+    executor_.Load(genesis_state, 0);
+  } else {
+    contracts::WriteSet current;
+    COLEND_RETURN_IF_ERROR(store_->ScanState("", [&](std::string_view k, std::string_view v) {
+      current.emplace(std::string(k), std::string(v));
+      return true;
+    }));
+    executor_.Load(current, height);
+    COLEND_ASSIGN_OR_RETURN(BlockMeta meta, store_->GetMeta(height));
+    if (meta.state_root != executor_.state_root()) {
+      return Status::Corruption("the state loaded from " + config_.data_dir.string() +
+                                " does not match the state root stored for height " +
+                                std::to_string(height));
+    }
+  }
+  spdlog::info("opened chain {} at height {} (state root {})", genesis_.chain_id, height,
+               ToHex(executor_.state_root()));
+
+  // Metrics.
+  m_height_ = &metrics_.RegisterGauge("colend_height", "Height of the last committed block.");
+  m_view_ = &metrics_.RegisterGauge("colend_view", "Current PBFT view.");
+  m_pool_ = &metrics_.RegisterGauge("colend_pool_size", "Transactions pending in the pool.");
+  m_peers_ = &metrics_.RegisterGauge("colend_peers_connected", "Validators connected.");
+  m_txs_ = &metrics_.RegisterCounter("colend_txs_committed_total",
+                                     "Transactions committed (accepted or rejected).");
+  m_rejected_ = &metrics_.RegisterCounter("colend_txs_rejected_total",
+                                          "Committed transactions the contracts rejected.");
+  m_blocks_ = &metrics_.RegisterCounter("colend_blocks_committed_total", "Blocks committed.");
+  m_view_changes_ =
+      &metrics_.RegisterCounter("colend_view_changes_total", "VIEW-CHANGEs this node started.");
+  m_latency_ = &metrics_.RegisterHistogram(
+      "colend_commit_latency_seconds",
+      "From admission of a client transaction at this node to its block being stored.",
+      LatencyBucketsSeconds());
+  m_block_latency_ = &metrics_.RegisterHistogram(
+      "colend_block_latency_seconds", "From a block's timestamp to its storage at this node.",
+      LatencyBucketsSeconds());
+  m_height_->Set(static_cast<double>(height));
+
+  // The pool.
+  keys_ = std::make_shared<StateKeyDirectory>(executor_);
+  PoolOptions pool_options;
+  pool_options.chain_id = genesis_.chain_id;
+  pool_options.suite = suite_;
+  pool_options.max_txs = config_.pool_max_txs;
+  pool_options.max_bytes = config_.pool_max_bytes;
+  pool_options.verifier_threads = config_.verifier_threads;
+  COLEND_ASSIGN_OR_RETURN(pool_, TxPool::Create(pool_options, keys_));
+
+  // Consensus.
+  COLEND_ASSIGN_OR_RETURN(consensus::ValidatorSet set, consensus::ValidatorSet::Create(ids));
+  validators_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
+  params_ = ToConsensusParams(genesis_.consensus);
+  consensus::ReplicaOptions options;
+  options.chain_id = genesis_.chain_id;
+  options.hash = suite_.hash();
+  options.self = config_.node_id;
+  options.validators = validators_;
+  options.params = params_;
+  std::copy(genesis_.genesis_hash.begin(), genesis_.genesis_hash.end(), options.genesis.hash.begin());
+  options.genesis.state_root = genesis_state_root_;
+  options.genesis.receipts_root = empty_receipts_root_;
+  options.genesis.timestamp_ms = 0;
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::ValidatorKeyring> verifier,
+                          consensus::ValidatorKeyring::Create(std::move(keyring)));
+  options.verifier = std::move(verifier);
+  options.signer = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
+  options.proposal_validator = std::shared_ptr<consensus::ProposalValidator>(
+      std::shared_ptr<consensus::ProposalValidator>{}, this);
+  COLEND_ASSIGN_OR_RETURN(replica_, consensus::Replica::Create(std::move(options)));
+
+  consensus::RecoveryState recovery;
+  COLEND_ASSIGN_OR_RETURN(recovery.records, store_->LoadWal());
+  recovery.committed_height = height;
+  const std::uint64_t keep = params_.window + 2 * params_.checkpoint_period;
+  for (std::uint64_t h = height > keep ? height - keep + 1 : 1; h <= height; ++h) {
+    COLEND_ASSIGN_OR_RETURN(proto::CertifiedBlock block, store_->GetBlock(h));
+    recovery.committed_headers.push_back(block.block().header());
+  }
+  for (std::uint64_t h = height > params_.execution_lag ? height - params_.execution_lag : 1;
+       h <= height; ++h) {
+    COLEND_ASSIGN_OR_RETURN(BlockMeta meta, store_->GetMeta(h));
+    recovery.executed.push_back(consensus::ExecutedRoots{h, meta.state_root, meta.receipts_root});
+  }
+  COLEND_ASSIGN_OR_RETURN(recovered_, replica_->Recover(NowMs(), recovery));
+  spdlog::info("consensus recovered: {} WAL records, view {}", recovery.records.size(),
+               replica_->status().view);
+
+  // The network.
+  P2pOptions p2p;
+  p2p.chain_id = genesis_.chain_id;
+  p2p.self_id = config_.node_id;
+  p2p.listen_host = config_.p2p_host;
+  p2p.listen_port = config_.p2p_port;
+  for (const PeerAddress& peer : config_.peers) {
+    p2p.peers.push_back(PeerEndpoint{peer.node_id, peer.host, peer.port});
+  }
+  p2p.ca_cert_pem = ca_pem;
+  p2p.cert_pem = cert_pem;
+  p2p.key_pem = key_pem;
+  p2p.suite = suite_;
+  p2p.validator_keys = validator_keys;
+  p2p.max_frame_bytes = config_.max_frame_bytes;
+  p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
+  COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(io_, std::move(p2p), this,
+                                                    [this] { return store_->height(); }));
+
+  RpcOptions rpc;
+  rpc.host = config_.rpc_host;
+  rpc.port = config_.rpc_port;
+  rpc.threads = config_.rpc_threads;
+  rpc.max_body_bytes = config_.rpc_max_body_bytes;
+  rpc.bearer_token = config_.rpc_token;
+  COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *this, metrics_));
+
+  for (std::size_t i = 0; i < timers_.size(); ++i) {
+    timers_[i] = std::make_unique<boost::asio::steady_timer>(io_);
+  }
+  gossip_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  sync_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  PublishStatus();
+  return Status::Ok();
+}
+
+Status Node::Impl::Run(bool handle_signals) {
+  if (handle_signals) {
+    signals_.emplace(io_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      spdlog::info("signal {}: shutting down", signal);
+      Shutdown();
+    });
+  }
+  COLEND_RETURN_IF_ERROR(p2p_->Start());
+  rpc_->Start();
+  spdlog::info("node {} ({}) running: p2p port {}, rpc port {}", config_.node_id, member_id_,
+               p2p_->listen_port(), rpc_->port());
+  boost::asio::post(io_, [this] {
+    Perform(std::move(recovered_));
+    PoolChanged();
+  });
+  io_.run();
+  // Stopped: no more callbacks; close the doors, then the store closes with the Node.
+  rpc_->Stop();
+  p2p_->Stop();
+  spdlog::info("node {} stopped at height {}", config_.node_id, store_->height());
+  return halted_;
+}
+
+void Node::Impl::Shutdown() {
+  if (stopping_.exchange(true)) return;
+  io_.stop();
+}
+
+// ---------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
+  Result<std::string> genesis_json = ReadTextFile(config.genesis_file, "node.genesis");
+  if (!genesis_json.ok()) return genesis_json.status();
+  Result<contracts::Genesis> genesis = contracts::ParseGenesis(*genesis_json);
+  if (!genesis.ok()) {
+    return Status(genesis.status().code(),
+                  "node.genesis " + config.genesis_file.string() + ": " + genesis.status().message());
+  }
+  auto impl = std::make_unique<Impl>(config, std::move(genesis).value());
+  COLEND_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Node::~Node() = default;
+Status Node::Run(bool handle_signals) { return impl_->Run(handle_signals); }
+void Node::Shutdown() { impl_->Shutdown(); }
+std::uint16_t Node::rpc_port() const { return impl_->rpc_port(); }
+std::uint16_t Node::p2p_port() const { return impl_->p2p_port(); }
+
+}  // namespace colend::node

@@ -1,0 +1,172 @@
+// Node::Impl: the state the node's parts share, and the event-loop side of it.
+// node.cc opens and runs it; driver.cc performs consensus actions (commit, execute, store,
+// sync, timers); queries.cc answers the JSON-RPC server (NodeApi).
+#ifndef COLEND_NODE_CORE_NODE_IMPL_H_
+#define COLEND_NODE_CORE_NODE_IMPL_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "colend/consensus/actions.h"
+#include "colend/consensus/proposal_validator.h"
+#include "colend/consensus/replica.h"
+#include "colend/consensus/validator_set.h"
+#include "colend/contracts/genesis.h"
+#include "colend/node/block_store.h"
+#include "colend/node/config.h"
+#include "colend/node/executor.h"
+#include "colend/node/metrics.h"
+#include "colend/node/node.h"
+#include "colend/node/node_api.h"
+#include "colend/node/p2p_network.h"
+#include "colend/node/rpc_server.h"
+#include "colend/node/txpool.h"
+
+namespace colend::node {
+
+// The pool's view of who may sign, read from the executor's committed state.
+class StateKeyDirectory final : public KeyDirectory {
+ public:
+  explicit StateKeyDirectory(const Executor& executor) : executor_(executor) {}
+  Result<crypto::PublicKey> ActiveKey(std::string_view signer, ByteView key_id) const override;
+  bool IsActiveMember(std::string_view signer) const override;
+  bool IdCommitted(std::string_view signer, std::string_view id) const override;
+
+ private:
+  const Executor& executor_;
+};
+
+class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ProposalValidator {
+ public:
+  Impl(NodeConfig config, contracts::Genesis genesis);
+  ~Impl() override;
+
+  // node.cc
+  Status Open();
+  Status Run(bool handle_signals);
+  void Shutdown();
+  std::uint16_t rpc_port() const { return rpc_ ? rpc_->port() : 0; }
+  std::uint16_t p2p_port() const { return p2p_ ? p2p_->listen_port() : 0; }
+
+  // P2pHandler (driver.cc): the event loop.
+  void OnPeerUp(const std::string& node_id, const proto::Hello& hello) override;
+  void OnPeerDown(const std::string& node_id) override;
+  void OnFrame(const std::string& node_id, proto::Frame frame) override;
+
+  // consensus::ProposalValidator (driver.cc).
+  Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) override;
+
+  // NodeApi (queries.cc): JSON-RPC worker threads.
+  SubmitResult SubmitTransaction(std::string signed_tx_bytes) override;
+  std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const override;
+  std::uint64_t BlockNumber() const override;
+  std::optional<BlockLookup> BlockByNumber(std::uint64_t height) const override;
+  std::optional<BlockLookup> BlockByHash(ByteView hash) const override;
+  Status ReadState(const StateFn& fn) const override;
+  Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override;
+  NodeInfo GetNodeInfo() const override;
+  std::vector<RpcPeerInfo> GetPeers() const override;
+  ConsensusStatus GetConsensusStatus() const override;
+  SyncStatus GetSyncStatus() const override;
+  ValidatorSetInfo GetValidators() const override;
+
+ private:
+  // driver.cc
+  static std::uint64_t NowMs();
+  void Perform(consensus::Actions actions);
+  void PerformOne(consensus::Action& action);
+  void Commit(consensus::CommitAction& commit);
+  void SetTimer(consensus::TimerId timer, std::uint64_t delay_ms);
+  void CancelTimer(consensus::TimerId timer);
+  void Propose(const consensus::RequestProposalAction& request);
+  void PoolChanged();
+  void QueueGossip(std::string signed_tx);
+  void FlushGossip();
+  void RequestSync(std::uint64_t target, const std::vector<std::string>& preferred);
+  void SendSyncRequest();
+  void OnSyncTimeout();
+  void ServeSync(const std::string& peer, const proto::SyncRequest& request);
+  void OnSyncResponse(const std::string& peer, proto::SyncResponse response);
+  void Halt(Status why);
+  void PublishStatus();
+
+  // Set once in Open.
+  const NodeConfig config_;
+  const contracts::Genesis genesis_;
+  const crypto::CryptoSuite suite_;
+  std::string member_id_;
+  crypto::Digest genesis_state_root_{};
+  crypto::Digest empty_receipts_root_{};
+  std::shared_ptr<const consensus::ValidatorSet> validators_;
+  consensus::ConsensusParams params_;
+
+  boost::asio::io_context io_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<BlockStore> store_;
+  Executor executor_;
+  std::shared_ptr<StateKeyDirectory> keys_;
+  std::unique_ptr<TxPool> pool_;
+  std::unique_ptr<consensus::Replica> replica_;
+  std::unique_ptr<P2pNetwork> p2p_;
+  std::unique_ptr<RpcServer> rpc_;
+  std::optional<boost::asio::signal_set> signals_;
+
+  // Event loop only.
+  consensus::Actions recovered_;  // Recover's actions, performed when Run starts
+  std::deque<consensus::Action> queue_;
+  bool performing_ = false;
+  std::array<std::unique_ptr<boost::asio::steady_timer>, 2> timers_;
+  std::array<std::uint64_t, 2> timer_generation_{};
+  std::vector<std::string> gossip_;
+  std::size_t gossip_bytes_ = 0;
+  std::unique_ptr<boost::asio::steady_timer> gossip_timer_;
+  bool gossip_scheduled_ = false;
+  std::unique_ptr<boost::asio::steady_timer> sync_timer_;
+  std::uint64_t sync_target_ = 0;
+  std::string sync_peer_;
+  bool sync_in_flight_ = false;
+  std::size_t sync_rotation_ = 0;
+  std::vector<std::string> sync_preferred_;
+  Status halted_ = Status::Ok();
+
+  // Submit times of transactions this node admitted from clients (commit latency).
+  std::mutex latency_mu_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> submitted_at_;
+
+  // Snapshots for other threads.
+  mutable std::mutex status_mu_;
+  consensus::ReplicaStatus status_;      // GUARDED_BY(status_mu_)
+  consensus::ReplicaCounters counters_;  // GUARDED_BY(status_mu_)
+  std::atomic<std::uint64_t> sync_target_published_{0};
+  std::atomic<bool> syncing_{false};
+  std::atomic<bool> stopping_{false};
+
+  // Metrics.
+  Gauge* m_height_ = nullptr;
+  Gauge* m_view_ = nullptr;
+  Gauge* m_pool_ = nullptr;
+  Gauge* m_peers_ = nullptr;
+  Counter* m_txs_ = nullptr;
+  Counter* m_rejected_ = nullptr;
+  Counter* m_blocks_ = nullptr;
+  Counter* m_view_changes_ = nullptr;
+  Histogram* m_latency_ = nullptr;
+  Histogram* m_block_latency_ = nullptr;
+};
+
+}  // namespace colend::node
+
+#endif  // COLEND_NODE_CORE_NODE_IMPL_H_

@@ -1,0 +1,286 @@
+// What the JSON-RPC workers ask of the node (NodeApi), and the pool's key directory. These
+// run on RPC and verifier threads: they read the store (thread-safe), the in-memory state
+// under the executor's shared lock, and snapshots the event loop publishes.
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+
+#include <boost/asio/post.hpp>
+
+#include "colend/contracts/records.h"
+#include "colend/crypto/keys.h"
+#include "node_impl.h"
+
+namespace colend::node {
+namespace {
+
+std::string AsKey(ByteView bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+// The state as of an earlier height, for the keys the store versions (positions).
+class HistoricalReader final : public contracts::StateReader {
+ public:
+  HistoricalReader(const BlockStore& store, std::uint64_t height)
+      : store_(store), height_(height) {}
+  bool Get(std::string_view key, std::string* value) const override {
+    Result<std::optional<std::string>> v = store_.ReadStateAt(key, height_);
+    if (!v.ok()) {
+      if (status_.ok()) status_ = v.status();
+      return false;
+    }
+    if (!v->has_value()) return false;
+    *value = std::move(**v);
+    return true;
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const BlockStore& store_;
+  std::uint64_t height_;
+  mutable Status status_;
+};
+
+}  // namespace
+
+// --- KeyDirectory ---------------------------------------------------------------------
+
+Result<crypto::PublicKey> StateKeyDirectory::ActiveKey(std::string_view signer,
+                                                       ByteView key_id) const {
+  std::shared_lock lock(executor_.mutex());
+  COLEND_ASSIGN_OR_RETURN(std::optional<proto::MemberRecord> member,
+                          contracts::ReadRecord<proto::MemberRecord>(
+                              executor_.state(), contracts::keys::Member(signer)));
+  if (!member.has_value()) {
+    return Status::NotFound("\"" + std::string(signer) + "\" is not a member of this chain");
+  }
+  if (member->status() != proto::MEMBER_STATUS_ACTIVE) {
+    return Status::PermissionDenied("member \"" + std::string(signer) + "\" is suspended");
+  }
+  for (const proto::ClientKey& key : member->client_keys()) {
+    const ByteView id = AsBytes(key.key_id());
+    if (std::equal(id.begin(), id.end(), key_id.begin(), key_id.end())) {
+      return crypto::PublicKey::FromDer(executor_.suite(), AsBytes(key.public_key()));
+    }
+  }
+  return Status::NotFound("member \"" + std::string(signer) + "\" has no active key " +
+                          ToHex(key_id));
+}
+
+bool StateKeyDirectory::IsActiveMember(std::string_view signer) const {
+  std::shared_lock lock(executor_.mutex());
+  Result<std::optional<proto::MemberRecord>> member = contracts::ReadRecord<proto::MemberRecord>(
+      executor_.state(), contracts::keys::Member(signer));
+  return member.ok() && member->has_value() &&
+         (*member)->status() == proto::MEMBER_STATUS_ACTIVE;
+}
+
+bool StateKeyDirectory::IdCommitted(std::string_view signer, std::string_view id) const {
+  std::shared_lock lock(executor_.mutex());
+  std::string ignored;
+  return executor_.state().Get(contracts::keys::Tx(signer, id), &ignored);
+}
+
+// --- NodeApi ----------------------------------------------------------------------------
+
+SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
+  SubmitResult out;
+  if (stopping_.load() || !halted_.ok()) {
+    out.kind = SubmitResult::Kind::kBusy;
+    out.message = "the node is shutting down";
+    return out;
+  }
+  std::string copy = signed_tx_bytes;
+  const AdmitResult admitted = pool_->Admit(std::move(signed_tx_bytes));
+  out.tx_hash = admitted.tx_hash;
+  out.code = admitted.code;
+  out.message = admitted.message;
+  switch (admitted.status) {
+    case AdmitStatus::kAdmitted: {
+      out.kind = SubmitResult::Kind::kAdmitted;
+      {
+        std::lock_guard lock(latency_mu_);
+        submitted_at_.emplace(AsKey(admitted.tx_hash), std::chrono::steady_clock::now());
+      }
+      // Relay to the other validators (the primary must see it) and wake consensus.
+      boost::asio::post(io_, [this, tx = std::move(copy)]() mutable {
+        QueueGossip(std::move(tx));
+        PoolChanged();
+      });
+      break;
+    }
+    case AdmitStatus::kAlreadyPending:
+      out.kind = SubmitResult::Kind::kAdmitted;
+      break;
+    case AdmitStatus::kRejected:
+      out.kind = SubmitResult::Kind::kRejected;
+      break;
+    case AdmitStatus::kBusy:
+      out.kind = SubmitResult::Kind::kBusy;
+      break;
+  }
+  return out;
+}
+
+std::optional<TransactionLookup> Node::Impl::FindTransaction(ByteView tx_hash) const {
+  Result<TxLocation> at = store_->FindTx(tx_hash);
+  if (at.ok()) {
+    Result<proto::CertifiedBlock> block = store_->GetBlock(at->height);
+    Result<BlockMeta> meta = store_->GetMeta(at->height);
+    if (block.ok() && meta.ok() &&
+        static_cast<int>(at->index) < block->block().transactions_size()) {
+      TransactionLookup out;
+      out.signed_tx = block->block().transactions(static_cast<int>(at->index));
+      out.height = at->height;
+      out.index = at->index;
+      out.block_hash = meta->block_hash;
+      Result<proto::Receipt> receipt = store_->GetReceipt(*at);
+      if (receipt.ok()) out.receipt = std::move(receipt).value();
+      return out;
+    }
+  }
+  std::optional<std::string> pending = pool_->Find(tx_hash);
+  if (!pending.has_value()) return std::nullopt;
+  TransactionLookup out;
+  out.signed_tx = std::move(*pending);
+  out.pending = true;
+  return out;
+}
+
+std::uint64_t Node::Impl::BlockNumber() const { return store_->height(); }
+
+std::optional<BlockLookup> Node::Impl::BlockByNumber(std::uint64_t height) const {
+  if (height == 0 || height > store_->height()) return std::nullopt;
+  Result<proto::CertifiedBlock> block = store_->GetBlock(height);
+  Result<BlockMeta> meta = store_->GetMeta(height);
+  Result<std::vector<Bytes>> hashes = store_->GetTxHashes(height);
+  if (!block.ok() || !meta.ok() || !hashes.ok()) return std::nullopt;
+  BlockLookup out;
+  out.block = std::move(block).value();
+  out.block_hash = meta->block_hash;
+  out.tx_hashes = std::move(hashes).value();
+  return out;
+}
+
+std::optional<BlockLookup> Node::Impl::BlockByHash(ByteView hash) const {
+  Result<std::uint64_t> height = store_->FindBlockByHash(hash);
+  if (!height.ok()) return std::nullopt;
+  return BlockByNumber(*height);
+}
+
+Status Node::Impl::ReadState(const StateFn& fn) const {
+  std::shared_lock lock(executor_.mutex());
+  StateHead head;
+  head.height = executor_.height();
+  head.state_root = executor_.state_root();
+  return fn(executor_.state(), executor_.state(), head);
+}
+
+Status Node::Impl::ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const {
+  if (height > store_->height()) {
+    return Status::OutOfRange("height " + std::to_string(height) + " is above the last block, " +
+                              std::to_string(store_->height()));
+  }
+  HistoricalReader reader(*store_, height);
+  const Status s = fn(reader);
+  if (!reader.status().ok()) return reader.status();
+  return s;
+}
+
+NodeInfo Node::Impl::GetNodeInfo() const {
+  NodeInfo info;
+  info.node_id = config_.node_id;
+  info.member_id = member_id_;
+  info.chain_id = genesis_.chain_id;
+  info.suite = suite_;
+  info.version = kNodeVersion;
+  info.genesis_hash = genesis_.genesis_hash;
+  info.height = store_->height();
+  {
+    std::shared_lock lock(executor_.mutex());
+    info.executed_height = executor_.height();
+    info.state_root = executor_.state_root();
+  }
+  return info;
+}
+
+std::vector<RpcPeerInfo> Node::Impl::GetPeers() const {
+  std::vector<RpcPeerInfo> out;
+  for (const PeerInfo& p : p2p_->Peers()) {
+    RpcPeerInfo info;
+    info.node_id = p.node_id;
+    info.address = p.address;
+    info.connected = p.connected;
+    info.best_height = p.best_height;
+    info.messages_sent = p.frames_out;
+    info.messages_received = p.frames_in;
+    info.bytes_sent = p.bytes_out;
+    info.bytes_received = p.bytes_in;
+    info.reconnects = p.connects > 0 ? p.connects - 1 : 0;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+ConsensusStatus Node::Impl::GetConsensusStatus() const {
+  std::lock_guard lock(status_mu_);
+  ConsensusStatus out;
+  out.view = status_.view;
+  out.primary = validators_->Primary(status_.view);
+  out.view_change_in_progress = !status_.view_active;
+  out.low_watermark = status_.low_watermark;
+  out.high_watermark = status_.high_watermark;
+  out.stable_checkpoint = status_.low_watermark;
+  out.committed_height = status_.committed_height;
+  out.executed_height = status_.executed_height;
+  const consensus::ReplicaCounters& c = counters_;
+  out.counters = {
+      {"messages", c.messages},
+      {"unknown_sender", c.unknown_sender},
+      {"bad_signature", c.bad_signature},
+      {"malformed", c.malformed},
+      {"wrong_chain", c.wrong_chain},
+      {"not_from_primary", c.not_from_primary},
+      {"stale", c.stale},
+      {"out_of_window", c.out_of_window},
+      {"duplicates", c.duplicates},
+      {"equivocations", c.equivocations},
+      {"invalid_proposals", c.invalid_proposals},
+      {"invalid_evidence", c.invalid_evidence},
+      {"deferred", c.deferred},
+      {"proposals", c.proposals},
+      {"accepted", c.accepted},
+      {"refused_double_vote", c.refused_double_vote},
+      {"committed_blocks", c.committed_blocks},
+      {"synced_blocks", c.synced_blocks},
+      {"stable_checkpoints", c.stable_checkpoints},
+      {"view_changes", c.view_changes},
+      {"new_views_sent", c.new_views_sent},
+      {"new_views_entered", c.new_views_entered},
+      {"sync_requests", c.sync_requests},
+      {"conflicts", c.conflicts},
+      {"bad_inputs", c.bad_inputs},
+  };
+  return out;
+}
+
+SyncStatus Node::Impl::GetSyncStatus() const {
+  SyncStatus out;
+  out.current_height = store_->height();
+  out.syncing = syncing_.load();
+  out.target_height = std::max(sync_target_published_.load(), out.current_height);
+  for (const PeerInfo& p : p2p_->Peers()) {
+    if (p.connected) out.target_height = std::max(out.target_height, p.best_height);
+  }
+  return out;
+}
+
+ValidatorSetInfo Node::Impl::GetValidators() const {
+  ValidatorSetInfo out;
+  out.validators = genesis_.validators;
+  std::lock_guard lock(status_mu_);
+  out.view = status_.view;
+  out.primary = validators_->Primary(status_.view);
+  return out;
+}
+
+}  // namespace colend::node

@@ -1,0 +1,37 @@
+// The wire form of a Frame: 4-byte big-endian length || serialised Frame (p2p.proto).
+// Internal to colend_node_p2p.
+#ifndef COLEND_NODE_P2P_SRC_FRAME_CODEC_H_
+#define COLEND_NODE_P2P_SRC_FRAME_CODEC_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "colend/common/result.h"
+#include "colend/common/status.h"
+#include "colend/proto/p2p.pb.h"
+
+namespace colend::node::internal {
+
+inline constexpr std::size_t kLengthPrefixSize = 4;
+
+// Immutable encoded bytes, shared between the send queues of every peer of a Broadcast.
+using EncodedFrame = std::shared_ptr<const std::string>;
+
+// Prefix || serialised frame. A frame with version 0 is encoded as version kFrameVersion.
+// Fails with InvalidArgument if the frame has another version, no kind, or its
+// serialisation exceeds `max_frame_bytes`.
+Result<EncodedFrame> EncodeFrame(const proto::Frame& frame, std::uint32_t max_frame_bytes);
+
+// The length in a prefix; InvalidArgument when it is 0 or above `max_frame_bytes`.
+Result<std::uint32_t> DecodeLength(const std::array<std::uint8_t, kLengthPrefixSize>& prefix,
+                                   std::uint32_t max_frame_bytes);
+
+// Parses a frame body and checks its version and that it has a kind.
+Result<proto::Frame> DecodeFrame(const std::string& body);
+
+}  // namespace colend::node::internal
+
+#endif  // COLEND_NODE_P2P_SRC_FRAME_CODEC_H_

@@ -1,0 +1,592 @@
+#include "colend/node/p2p_network.h"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "colend/crypto/x509.h"
+#include "connection.h"
+#include "frame_codec.h"
+
+namespace colend::node {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using internal::CloseKind;
+using internal::Connection;
+using internal::EncodedFrame;
+using internal::PeerCounters;
+
+std::string Endpoint(const std::string& host, std::uint16_t port) {
+  return host + ":" + std::to_string(port);
+}
+
+std::string RemoteAddress(const Connection::Stream::lowest_layer_type& socket) {
+  boost::system::error_code error;
+  const tcp::endpoint remote = socket.remote_endpoint(error);
+  if (error) return "?";
+  return Endpoint(remote.address().to_string(), remote.port());
+}
+
+// Connections accepted but not yet through TLS + Hello; more are closed at once, so a flood
+// of idle TCP connections cannot pile up TLS state (each is also bounded by the deadline).
+constexpr std::size_t kMaxHandshaking = 64;
+
+// Logs Send/Broadcast drops at 1, 2, 4, 8, ... so a flood of drops costs a few lines.
+bool ShouldLogDrop(std::uint64_t dropped) {
+  return (dropped & (dropped - 1)) == 0;
+}
+
+Status ValidateOptions(const P2pOptions& options) {
+  if (options.chain_id.empty()) return Status::InvalidArgument("chain_id is empty");
+  if (options.validator_keys.find(options.self_id) == options.validator_keys.end()) {
+    return Status::InvalidArgument("self_id \"" + options.self_id + "\" is not a validator");
+  }
+  if (options.max_frame_bytes < 1024) {
+    return Status::InvalidArgument("max_frame_bytes must be at least 1024");
+  }
+  if (options.max_send_queue_bytes < options.max_frame_bytes + internal::kLengthPrefixSize) {
+    return Status::InvalidArgument(
+        "max_send_queue_bytes must hold at least one maximum-size frame");
+  }
+  using std::chrono::milliseconds;
+  if (options.reconnect_min <= milliseconds::zero() ||
+      options.reconnect_max < options.reconnect_min ||
+      options.handshake_timeout <= milliseconds::zero() ||
+      options.ping_interval <= milliseconds::zero() ||
+      options.idle_timeout < options.ping_interval) {
+    return Status::InvalidArgument(
+        "timeouts must be positive, reconnect_min <= reconnect_max, ping_interval <= "
+        "idle_timeout");
+  }
+  if (options.suite == crypto::CryptoSuite::Sm()) {
+    return Status::FailedPrecondition(
+        "the p2p layer cannot use suite \"sm\": OpenSSL 3.0's TLS 1.3 has no SM2 signature "
+        "scheme (RFC 8998), so SM2 node certificates cannot authenticate a TLS session");
+  }
+  for (const PeerEndpoint& peer : options.peers) {
+    if (peer.node_id == options.self_id) continue;
+    if (options.validator_keys.find(peer.node_id) == options.validator_keys.end()) {
+      return Status::InvalidArgument("peer \"" + peer.node_id + "\" is not a validator");
+    }
+    if (options.self_id < peer.node_id && (peer.host.empty() || peer.port == 0)) {
+      return Status::InvalidArgument("peer \"" + peer.node_id +
+                                     "\" is dialled by this node but has no host:port");
+    }
+  }
+  COLEND_ASSIGN_OR_RETURN(crypto::CertificateInfo own,
+                          crypto::InspectCertificate(options.cert_pem));
+  if (own.common_name != options.self_id) {
+    return Status::InvalidArgument("certificate names \"" + own.common_name + "\", not self_id \"" +
+                                   options.self_id + "\"");
+  }
+  if (own.public_key_der != options.validator_keys.at(options.self_id)) {
+    return Status::InvalidArgument("certificate key is not the validator key of \"" +
+                                   options.self_id + "\"");
+  }
+  return crypto::VerifyCertificateIssuedBy(options.cert_pem, options.ca_cert_pem)
+      .WithContext("own certificate");
+}
+
+Status ConfigureTls(asio::ssl::context& tls, const P2pOptions& options) {
+  SSL_CTX* native = tls.native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1) {
+    return Status::Internal("cannot restrict TLS to version 1.3");
+  }
+  SSL_CTX_set_num_tickets(native, 0);  // no resumption: every connection presents certificates
+  boost::system::error_code error;
+  tls.use_certificate(asio::buffer(options.cert_pem), asio::ssl::context::pem, error);
+  if (error) return Status::InvalidArgument("TLS certificate: " + error.message());
+  tls.use_private_key(asio::buffer(options.key_pem), asio::ssl::context::pem, error);
+  if (error) return Status::InvalidArgument("TLS private key: " + error.message());
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return Status::InvalidArgument("TLS private key does not belong to the certificate");
+  }
+  tls.add_certificate_authority(asio::buffer(options.ca_cert_pem), error);
+  if (error) return Status::InvalidArgument("TLS CA certificate: " + error.message());
+  tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, error);
+  if (error) return Status::Internal("TLS verify mode: " + error.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+class P2pNetwork::Impl : public internal::ConnectionOwner,
+                         public std::enable_shared_from_this<P2pNetwork::Impl> {
+ public:
+  Impl(asio::io_context& io, P2pOptions options, P2pHandler* handler,
+       std::function<std::uint64_t()> best_height)
+      : io_(io),
+        options_(std::move(options)),
+        handler_(handler),
+        best_height_(std::move(best_height)),
+        tls_(asio::ssl::context::tls),
+        acceptor_(io) {
+    limits_.max_frame_bytes = options_.max_frame_bytes;
+    limits_.max_send_queue_bytes = options_.max_send_queue_bytes;
+    limits_.handshake_timeout = options_.handshake_timeout;
+    limits_.ping_interval = options_.ping_interval;
+    limits_.idle_timeout = options_.idle_timeout;
+    for (const auto& [id, key] : options_.validator_keys) {
+      if (id == options_.self_id) continue;
+      Peer& peer = peers_[id];
+      peer.info.node_id = id;
+      peer.counters = std::make_shared<PeerCounters>();
+      peer.redial_timer = std::make_unique<asio::steady_timer>(io_);
+    }
+    for (const PeerEndpoint& endpoint : options_.peers) {
+      auto it = peers_.find(endpoint.node_id);
+      if (it == peers_.end()) continue;
+      it->second.endpoint = endpoint;
+      it->second.dial = options_.self_id < endpoint.node_id;
+      it->second.info.outbound = it->second.dial;
+    }
+  }
+
+  Status Init() { return ConfigureTls(tls_, options_); }
+
+  Status Start();
+  void Stop();
+  std::uint16_t listen_port() const { return port_.load(std::memory_order_relaxed); }
+  bool Send(const std::string& node_id, const proto::Frame& frame);
+  std::size_t Broadcast(const proto::Frame& frame);
+  std::vector<PeerInfo> Peers() const;
+  P2pCounters Counters() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return counters_;
+  }
+
+  // ConnectionOwner:
+  Status CheckPeerCertificate(const Connection& connection, const std::string& common_name,
+                              const Bytes& public_key_der) override;
+  EncodedFrame MakeHello() override;
+  Status OnHello(const std::shared_ptr<Connection>& connection, const proto::Hello& hello) override;
+  void OnConnectionFrame(const std::shared_ptr<Connection>& connection,
+                         proto::Frame frame) override;
+  void OnConnectionClosed(const std::shared_ptr<Connection>& connection, CloseKind kind,
+                          const std::string& reason) override;
+
+ private:
+  struct Peer {
+    PeerEndpoint endpoint;
+    bool dial = false;
+    std::shared_ptr<Connection> up;       // the connection frames flow on, if any
+    std::shared_ptr<Connection> dialing;  // an outbound attempt not yet up
+    std::unique_ptr<asio::steady_timer> redial_timer;
+    std::uint32_t failed_dials = 0;
+    std::shared_ptr<PeerCounters> counters;
+    PeerInfo info;  // fields other than counters; guarded by mutex_
+  };
+
+  void Accept();
+  void Dial(const std::string& node_id);
+  void ScheduleDial(const std::string& node_id);
+  bool SendEncoded(Peer& peer, const EncodedFrame& frame);
+  void CountDrop(Peer& peer, const std::string& why);
+
+  asio::io_context& io_;
+  const P2pOptions options_;
+  P2pHandler* const handler_;
+  const std::function<std::uint64_t()> best_height_;
+  internal::ConnectionLimits limits_;
+  asio::ssl::context tls_;
+  tcp::acceptor acceptor_;
+  std::atomic<std::uint16_t> port_{0};
+  bool started_ = false;
+  bool stopped_ = false;
+  // The map's shape is fixed at construction; the io thread changes Peer::info under mutex_
+  // and Peers() reads it under mutex_ from any thread.
+  std::map<std::string, Peer> peers_;
+  std::set<std::shared_ptr<Connection>> handshaking_;  // io thread only
+  mutable std::mutex mutex_;
+  P2pCounters counters_;  // guarded by mutex_
+};
+
+Status P2pNetwork::Impl::Start() {
+  if (started_ || stopped_) {
+    return Status::FailedPrecondition("P2pNetwork::Start called twice or after Stop");
+  }
+  started_ = true;
+  boost::system::error_code error;
+  const asio::ip::address address = asio::ip::make_address(options_.listen_host, error);
+  if (error) return Status::InvalidArgument("listen_host: " + error.message());
+  const tcp::endpoint endpoint(address, options_.listen_port);
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) acceptor_.bind(endpoint, error);
+  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return Status::IoError("cannot listen on " +
+                           Endpoint(options_.listen_host, options_.listen_port) + ": " +
+                           error.message());
+  }
+  port_.store(acceptor_.local_endpoint().port(), std::memory_order_relaxed);
+  spdlog::info("p2p {}: listening on {}", options_.self_id,
+               Endpoint(options_.listen_host, listen_port()));
+  Accept();
+  for (auto& [id, peer] : peers_) {
+    if (peer.dial) Dial(id);
+  }
+  return Status::Ok();
+}
+
+void P2pNetwork::Impl::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (const std::shared_ptr<Connection>& connection : handshaking_) connection->CloseSilently();
+  handshaking_.clear();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [id, peer] : peers_) {
+    peer.redial_timer->cancel();
+    if (peer.up != nullptr) peer.up->CloseSilently();
+    if (peer.dialing != nullptr) peer.dialing->CloseSilently();
+    peer.up.reset();
+    peer.dialing.reset();
+    peer.info.connected = false;
+  }
+}
+
+void P2pNetwork::Impl::Accept() {
+  auto connection = std::make_shared<Connection>(io_, tls_, weak_from_this(), limits_,
+                                                 /*outbound=*/false, std::string());
+  acceptor_.async_accept(connection->socket(), [self = shared_from_this(), connection](
+                                                   const boost::system::error_code& error) {
+    if (self->stopped_) return;
+    if (!error && self->handshaking_.size() >= kMaxHandshaking) {
+      spdlog::warn("p2p {}: refused connection from {}: {} handshakes already in progress",
+                   self->options_.self_id, RemoteAddress(connection->socket()), kMaxHandshaking);
+      connection->CloseSilently();
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      ++self->counters_.refused_connections;
+    } else if (!error) {
+      self->handshaking_.insert(connection);
+      connection->Start(RemoteAddress(connection->socket()));
+    } else {
+      spdlog::warn("p2p {}: accept failed: {}", self->options_.self_id, error.message());
+    }
+    self->Accept();
+  });
+}
+
+void P2pNetwork::Impl::Dial(const std::string& node_id) {
+  if (stopped_) return;
+  Peer& peer = peers_.at(node_id);
+  auto connection = std::make_shared<Connection>(io_, tls_, weak_from_this(), limits_,
+                                                 /*outbound=*/true, node_id);
+  peer.dialing = connection;
+  const std::string address = Endpoint(peer.endpoint.host, peer.endpoint.port);
+  connection->set_address(address);
+  connection->ArmHandshakeDeadline();
+  auto resolver = std::make_shared<tcp::resolver>(io_);
+  resolver->async_resolve(
+      peer.endpoint.host, std::to_string(peer.endpoint.port),
+      [self = shared_from_this(), connection, resolver, address](
+          const boost::system::error_code& error, const tcp::resolver::results_type& results) {
+        if (self->stopped_ || connection->closed()) return;
+        if (error) {
+          connection->Close(CloseKind::kLost, "cannot resolve: " + error.message());
+          return;
+        }
+        asio::async_connect(
+            connection->socket(), results,
+            [self, connection, address](const boost::system::error_code& connect_error,
+                                        const tcp::endpoint& /*endpoint*/) {
+              if (self->stopped_ || connection->closed()) return;
+              if (connect_error) {
+                connection->Close(CloseKind::kLost, "cannot connect: " + connect_error.message());
+                return;
+              }
+              connection->Start(address);
+            });
+      });
+}
+
+void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
+  Peer& peer = peers_.at(node_id);
+  auto delay = options_.reconnect_min;
+  for (std::uint32_t i = 0; i < peer.failed_dials && delay < options_.reconnect_max; ++i)
+    delay *= 2;
+  delay = std::min(delay, options_.reconnect_max);
+  ++peer.failed_dials;
+  peer.redial_timer->expires_after(delay);
+  peer.redial_timer->async_wait(
+      [weak = weak_from_this(), node_id](const boost::system::error_code& error) {
+        std::shared_ptr<Impl> self = weak.lock();
+        if (error || self == nullptr || self->stopped_) return;
+        Peer& redialled = self->peers_.at(node_id);
+        if (redialled.up == nullptr && redialled.dialing == nullptr) self->Dial(node_id);
+      });
+}
+
+Status P2pNetwork::Impl::CheckPeerCertificate(const Connection& connection,
+                                              const std::string& common_name,
+                                              const Bytes& public_key_der) {
+  auto key = options_.validator_keys.find(common_name);
+  if (key == options_.validator_keys.end()) {
+    return Status::PermissionDenied("certificate names \"" + common_name +
+                                    "\", which is not a validator");
+  }
+  if (key->second != public_key_der) {
+    return Status::PermissionDenied("certificate for \"" + common_name +
+                                    "\" holds a public key that is not that validator's key");
+  }
+  if (common_name == options_.self_id) {
+    return Status::PermissionDenied("peer presents this node's own identity \"" + common_name +
+                                    "\"");
+  }
+  if (connection.outbound()) {
+    if (common_name != connection.expected_peer()) {
+      return Status::PermissionDenied("dialled \"" + connection.expected_peer() +
+                                      "\" but the certificate names \"" + common_name + "\"");
+    }
+  } else if (peers_.at(common_name).dial) {
+    return Status::PermissionDenied("\"" + common_name + "\" dialled in, but this node (\"" +
+                                    options_.self_id +
+                                    "\", the smaller id) is the one that dials it");
+  }
+  return Status::Ok();
+}
+
+EncodedFrame P2pNetwork::Impl::MakeHello() {
+  proto::Frame frame;
+  frame.set_version(kFrameVersion);
+  proto::Hello* hello = frame.mutable_hello();
+  hello->set_chain_id(options_.chain_id);
+  hello->set_node_id(options_.self_id);
+  hello->set_protocol_version(kP2pProtocolVersion);
+  hello->set_best_height(best_height_ ? best_height_() : 0);
+  Result<EncodedFrame> encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  COLEND_CHECK_MSG(encoded.ok(), "a Hello always fits in max_frame_bytes (>= 1024)");
+  return std::move(encoded).value();
+}
+
+Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
+                                 const proto::Hello& hello) {
+  if (stopped_) return Status::Unavailable("network stopped");
+  if (hello.node_id() != connection->peer_id()) {
+    return Status::PermissionDenied("Hello names \"" + hello.node_id() +
+                                    "\" but the certificate names \"" + connection->peer_id() +
+                                    "\"");
+  }
+  if (hello.chain_id() != options_.chain_id) {
+    return Status::PermissionDenied("Hello is for chain \"" + hello.chain_id() +
+                                    "\", this node is on chain \"" + options_.chain_id + "\"");
+  }
+  if (hello.protocol_version() != kP2pProtocolVersion) {
+    return Status::PermissionDenied("peer speaks p2p protocol version " +
+                                    std::to_string(hello.protocol_version()) +
+                                    ", this node speaks " + std::to_string(kP2pProtocolVersion));
+  }
+  Peer& peer = peers_.at(hello.node_id());
+  handshaking_.erase(connection);
+  if (peer.up != nullptr) {
+    // Only inbound connections can meet an existing one (we dial only when down).
+    peer.up->Close(CloseKind::kReplaced, "replaced by a new connection from the same peer");
+    if (stopped_) return Status::Unavailable("network stopped");  // by OnPeerDown
+  }
+  if (peer.dialing == connection) peer.dialing.reset();
+  peer.failed_dials = 0;
+  connection->AttachCounters(peer.counters);
+  connection->MarkUp();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peer.up = connection;
+    peer.info.connected = true;
+    peer.info.address = connection->address();
+    peer.info.best_height = hello.best_height();
+    ++peer.info.connects;
+  }
+  spdlog::info("p2p {}: peer {} up ({} {}, height {})", options_.self_id, hello.node_id(),
+               connection->outbound() ? "dialled" : "accepted from", connection->address(),
+               hello.best_height());
+  handler_->OnPeerUp(hello.node_id(), hello);
+  return Status::Ok();
+}
+
+void P2pNetwork::Impl::OnConnectionFrame(const std::shared_ptr<Connection>& connection,
+                                         proto::Frame frame) {
+  if (stopped_) return;
+  handler_->OnFrame(connection->peer_id(), std::move(frame));
+}
+
+void P2pNetwork::Impl::OnConnectionClosed(const std::shared_ptr<Connection>& connection,
+                                          CloseKind kind, const std::string& reason) {
+  if (stopped_) return;
+  handshaking_.erase(connection);
+  const std::string who =
+      connection->peer_id().empty()
+          ? (connection->expected_peer().empty() ? std::string("unidentified peer")
+                                                 : "\"" + connection->expected_peer() + "\"")
+          : "\"" + connection->peer_id() + "\"";
+  switch (kind) {
+    case CloseKind::kRefused: {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.refused_connections;
+    }
+      spdlog::warn("p2p {}: refused {} at {}: {}", options_.self_id, who, connection->address(),
+                   reason);
+      break;
+    case CloseKind::kBadFrame: {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.bad_frames;
+    }
+      spdlog::warn("p2p {}: closed {} at {}: bad frame: {}", options_.self_id, who,
+                   connection->address(), reason);
+      break;
+    case CloseKind::kLost:
+    case CloseKind::kReplaced:
+      spdlog::info("p2p {}: connection to {} at {} closed: {}", options_.self_id, who,
+                   connection->address(), reason);
+      break;
+  }
+  const std::string& id =
+      connection->outbound() ? connection->expected_peer() : connection->peer_id();
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  Peer& peer = it->second;
+  const bool was_up = peer.up == connection;
+  if (was_up) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peer.up.reset();
+    peer.info.connected = false;
+  }
+  if (peer.dialing == connection) peer.dialing.reset();
+  if (was_up) handler_->OnPeerDown(id);
+  if (stopped_) return;  // the handler may have stopped the network
+  if (connection->outbound() && peer.dial && peer.up == nullptr && peer.dialing == nullptr) {
+    ScheduleDial(id);
+  }
+}
+
+bool P2pNetwork::Impl::Send(const std::string& node_id, const proto::Frame& frame) {
+  auto it = peers_.find(node_id);
+  if (it == peers_.end()) {
+    spdlog::warn("p2p {}: Send to unknown node \"{}\"", options_.self_id, node_id);
+    return false;
+  }
+  Result<EncodedFrame> encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  if (!encoded.ok()) {
+    CountDrop(it->second, encoded.status().message());
+    return false;
+  }
+  return SendEncoded(it->second, *encoded);
+}
+
+std::size_t P2pNetwork::Impl::Broadcast(const proto::Frame& frame) {
+  Result<EncodedFrame> encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  if (!encoded.ok()) {
+    spdlog::warn("p2p {}: Broadcast refused: {}", options_.self_id, encoded.status().message());
+    return 0;
+  }
+  std::size_t sent = 0;
+  for (auto& [id, peer] : peers_) {
+    if (peer.up != nullptr && SendEncoded(peer, *encoded)) ++sent;
+  }
+  return sent;
+}
+
+bool P2pNetwork::Impl::SendEncoded(Peer& peer, const EncodedFrame& frame) {
+  if (stopped_ || peer.up == nullptr) {
+    CountDrop(peer, "not connected");
+    return false;
+  }
+  switch (peer.up->Enqueue(frame)) {
+    case Connection::EnqueueResult::kQueued:
+      return true;
+    case Connection::EnqueueResult::kQueueFull:
+      CountDrop(peer,
+                "send queue full (" + std::to_string(options_.max_send_queue_bytes) + " bytes)");
+      return false;
+    case Connection::EnqueueResult::kNotUp:
+      CountDrop(peer, "not connected");
+      return false;
+  }
+  return false;
+}
+
+void P2pNetwork::Impl::CountDrop(Peer& peer, const std::string& why) {
+  const std::uint64_t dropped =
+      peer.counters->dropped_frames.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (ShouldLogDrop(dropped)) {
+    spdlog::warn("p2p {}: dropped a frame for \"{}\": {} ({} dropped so far)", options_.self_id,
+                 peer.info.node_id, why, dropped);
+  }
+}
+
+std::vector<PeerInfo> P2pNetwork::Impl::Peers() const {
+  std::vector<PeerInfo> result;
+  std::lock_guard<std::mutex> lock(mutex_);
+  result.reserve(peers_.size());
+  for (const auto& [id, peer] : peers_) {
+    PeerInfo info = peer.info;
+    const PeerCounters& counters = *peer.counters;
+    info.frames_in = counters.frames_in.load(std::memory_order_relaxed);
+    info.frames_out = counters.frames_out.load(std::memory_order_relaxed);
+    info.bytes_in = counters.bytes_in.load(std::memory_order_relaxed);
+    info.bytes_out = counters.bytes_out.load(std::memory_order_relaxed);
+    info.dropped_frames = counters.dropped_frames.load(std::memory_order_relaxed);
+    info.send_queue_bytes = counters.send_queue_bytes.load(std::memory_order_relaxed);
+    result.push_back(std::move(info));
+  }
+  return result;
+}
+
+Result<std::unique_ptr<P2pNetwork>> P2pNetwork::Create(asio::io_context& io, P2pOptions options,
+                                                       P2pHandler* handler,
+                                                       std::function<std::uint64_t()> best_height) {
+  if (handler == nullptr) return Status::InvalidArgument("handler is null");
+  COLEND_RETURN_IF_ERROR(ValidateOptions(options).WithContext("p2p options"));
+  auto impl = std::make_shared<Impl>(io, std::move(options), handler, std::move(best_height));
+  COLEND_RETURN_IF_ERROR(impl->Init().WithContext("p2p TLS"));
+  return std::unique_ptr<P2pNetwork>(new P2pNetwork(std::move(impl)));
+}
+
+P2pNetwork::P2pNetwork(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+P2pNetwork::~P2pNetwork() {
+  impl_->Stop();
+}
+
+Status P2pNetwork::Start() {
+  return impl_->Start();
+}
+
+void P2pNetwork::Stop() {
+  impl_->Stop();
+}
+
+std::uint16_t P2pNetwork::listen_port() const {
+  return impl_->listen_port();
+}
+
+bool P2pNetwork::Send(const std::string& node_id, const proto::Frame& frame) {
+  return impl_->Send(node_id, frame);
+}
+
+std::size_t P2pNetwork::Broadcast(const proto::Frame& frame) {
+  return impl_->Broadcast(frame);
+}
+
+std::vector<PeerInfo> P2pNetwork::Peers() const {
+  return impl_->Peers();
+}
+
+P2pCounters P2pNetwork::Counters() const {
+  return impl_->Counters();
+}
+
+}  // namespace colend::node

@@ -1,0 +1,158 @@
+// NodeApi: what the JSON-RPC server asks of the node. The node implements it; the server
+// renders every answer as API.md JSON (the node never builds JSON).
+//
+// Everything here is typed: Protobuf messages as the chain keeps them, raw bytes for
+// hashes (32 bytes, never hex), integers for heights. Contract state is read through the
+// contracts' own StateReader/StateScanner on a consistent snapshot, so loan, agreement,
+// position and settlement queries use exactly the contracts' record layout.
+//
+// Thread safety: the server calls every method from its own worker threads, several at a
+// time; implementations must be thread-safe. The callbacks given to ReadState and
+// ReadPositionsAt run on the calling thread before the method returns and must not be kept.
+#ifndef COLEND_NODE_NODE_API_H_
+#define COLEND_NODE_NODE_API_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "colend/common/bytes.h"
+#include "colend/common/status.h"
+#include "colend/contracts/state.h"
+#include "colend/crypto/hash.h"
+#include "colend/crypto/suite.h"
+#include "colend/proto/block.pb.h"
+#include "colend/proto/tx.pb.h"
+
+namespace colend::node {
+
+// The outcome of offering a transaction to the pool.
+struct SubmitResult {
+  enum class Kind {
+    kAdmitted,  // in the pool, or already there (an identical pending transaction)
+    kRejected,  // refused for good: `code` and `message` say why
+    kBusy,      // the pool is full or the node is not accepting: retry later
+  };
+  Kind kind = Kind::kRejected;
+  Bytes tx_hash;        // kAdmitted: the transaction hash (suite hash of the body bytes)
+  std::string code;     // kRejected: the pool's or contract's stable upper-case code
+  std::string message;  // kRejected / kBusy: a sentence for the caller
+};
+
+// A transaction the node knows, pending in the pool or committed in a block.
+struct TransactionLookup {
+  std::string signed_tx;  // the SignedTransaction bytes verbatim
+  bool pending = false;   // true: in the pool; the fields below are unset
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;  // position in its block, from 0
+  Bytes block_hash;
+  // Once the block has been executed (execution may lag commitment).
+  std::optional<proto::Receipt> receipt;
+};
+
+// A committed block with its certificate.
+struct BlockLookup {
+  proto::CertifiedBlock block;
+  Bytes block_hash;              // suite hash of block.block().header()
+  std::vector<Bytes> tx_hashes;  // transaction (body) hashes, in block order
+};
+
+// The committed state a ReadState callback sees.
+struct StateHead {
+  std::uint64_t height = 0;  // the last executed block
+  crypto::Digest state_root{};
+};
+
+struct NodeInfo {
+  std::string node_id;
+  std::string member_id;  // the bank running this node
+  std::string chain_id;
+  crypto::CryptoSuite suite = crypto::CryptoSuite::Standard();
+  std::string version;  // software version, e.g. "0.1.0"
+  Bytes genesis_hash;
+  std::uint64_t height = 0;           // last committed block
+  std::uint64_t executed_height = 0;  // last executed block
+  crypto::Digest state_root{};        // this node's state root after executed_height
+};
+
+struct RpcPeerInfo {
+  std::string node_id;
+  std::string address;  // "host:port" as dialled or accepted
+  bool connected = false;
+  std::uint64_t best_height = 0;  // highest committed height the peer announced
+  std::uint64_t messages_sent = 0;
+  std::uint64_t messages_received = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t reconnects = 0;
+};
+
+struct ConsensusStatus {
+  std::uint64_t view = 0;
+  std::string primary;  // node id of the primary of `view`
+  bool view_change_in_progress = false;
+  std::uint64_t low_watermark = 0;
+  std::uint64_t high_watermark = 0;
+  std::uint64_t stable_checkpoint = 0;
+  std::uint64_t committed_height = 0;
+  std::uint64_t executed_height = 0;
+  // Named event counts (e.g. "view_changes", "proposals", "invalid_messages"); rendered as
+  // one JSON object in key order, so the consensus module can add counters freely.
+  std::map<std::string, std::uint64_t> counters;
+};
+
+struct SyncStatus {
+  bool syncing = false;
+  std::uint64_t current_height = 0;
+  std::uint64_t target_height = 0;  // the best height known from peers
+};
+
+struct ValidatorSetInfo {
+  std::vector<proto::Validator> validators;  // the set consensus uses now, by node id
+  std::uint64_t view = 0;
+  std::string primary;
+};
+
+class NodeApi {
+ public:
+  virtual ~NodeApi() = default;
+
+  // Offers a SignedTransaction (bytes as received from the client) to the pool.
+  virtual SubmitResult SubmitTransaction(std::string signed_tx_bytes) = 0;
+
+  // By transaction hash; std::nullopt if neither pending nor committed.
+  virtual std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const = 0;
+
+  // Height of the last committed block (0 before block 1).
+  virtual std::uint64_t BlockNumber() const = 0;
+
+  // std::nullopt if there is no committed block with that height / hash.
+  virtual std::optional<BlockLookup> BlockByNumber(std::uint64_t height) const = 0;
+  virtual std::optional<BlockLookup> BlockByHash(ByteView hash) const = 0;
+
+  // Runs fn on a consistent snapshot of the current contract state and returns its
+  // Status (or a node error, e.g. kUnavailable while the store is closing).
+  using StateFn = std::function<Status(const contracts::StateReader&,
+                                       const contracts::StateScanner&, const StateHead&)>;
+  virtual Status ReadState(const StateFn& fn) const = 0;
+
+  // Runs fn on the state as of the end of block `height`, for position queries (the pair
+  // list and position records are kept per version). kOutOfRange if `height` is above the
+  // executed height, kNotFound if that version is no longer kept; fn's Status otherwise.
+  using PositionsFn = std::function<Status(const contracts::StateReader&)>;
+  virtual Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const = 0;
+
+  // Operations.
+  virtual NodeInfo GetNodeInfo() const = 0;
+  virtual std::vector<RpcPeerInfo> GetPeers() const = 0;
+  virtual ConsensusStatus GetConsensusStatus() const = 0;
+  virtual SyncStatus GetSyncStatus() const = 0;
+  virtual ValidatorSetInfo GetValidators() const = 0;
+};
+
+}  // namespace colend::node
+
+#endif  // COLEND_NODE_NODE_API_H_

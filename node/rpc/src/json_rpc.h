@@ -1,0 +1,98 @@
+// JSON-RPC 2.0 building blocks for the server: error codes, errors, and a strict reader
+// of a method's named params whose every error sentence names the field.
+//
+// Thread safety: plain values and stateless functions.
+#ifndef COLEND_NODE_RPC_SRC_JSON_RPC_H_
+#define COLEND_NODE_RPC_SRC_JSON_RPC_H_
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "colend/common/bytes.h"
+#include "colend/common/result.h"
+#include "colend/common/status.h"
+
+namespace colend::node::rpc {
+
+namespace json = boost::json;
+
+// API.md's error codes.
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kTransactionRejected = -32001;
+inline constexpr int kNotFound = -32002;
+inline constexpr int kUnauthorized = -32003;
+inline constexpr int kBusy = -32004;
+
+// Every code above, for pre-registering the error counters.
+inline constexpr int kAllErrorCodes[] = {kParseError,    kInvalidRequest, kMethodNotFound,
+                                         kInvalidParams, kInternalError,  kTransactionRejected,
+                                         kNotFound,      kUnauthorized,   kBusy};
+
+struct RpcError {
+  int code = kInternalError;
+  std::string message;
+  std::optional<json::object> data;
+};
+
+// A method's result or its error.
+using MethodResult = std::variant<json::value, RpcError>;
+
+// Maps an expected failure to its JSON-RPC error: kInvalidArgument -> invalid params,
+// kNotFound/kOutOfRange -> not found, kResourceExhausted/kUnavailable -> busy,
+// kPermissionDenied -> unauthorized, anything else -> internal error.
+RpcError ErrorFromStatus(const Status& status);
+
+// A Result<json::value> as a MethodResult.
+MethodResult FromResult(Result<json::value> result);
+
+// {"jsonrpc":"2.0","id":<id>,"error":{...}} / {"jsonrpc":"2.0","id":<id>,"result":...}.
+json::object ErrorResponse(const json::value& id, const RpcError& error);
+json::object ResultResponse(const json::value& id, json::value result);
+
+// Reads a method's named params. Every failure is kInvalidArgument with a sentence naming
+// the field, e.g. `param "height": expected a non-negative integer, got string`.
+class ParamReader {
+ public:
+  // `params` may be null (no params given). REQUIRES: it outlives the reader.
+  ParamReader(const json::object* params, std::string_view method)
+      : params_(params), method_(method) {}
+
+  // Fails naming the first param not in `allowed`.
+  Status OnlyAllowed(std::initializer_list<std::string_view> allowed) const;
+
+  Result<std::string> RequiredString(std::string_view name) const;
+  Result<std::optional<std::string>> OptionalString(std::string_view name) const;
+  Result<std::optional<std::uint64_t>> OptionalUint(std::string_view name) const;
+  Result<std::uint64_t> RequiredUint(std::string_view name) const;
+  Result<bool> OptionalBool(std::string_view name, bool fallback) const;
+  // Hex text (either case, no "0x"); with exact_size > 0 it must decode to that many bytes.
+  Result<Bytes> RequiredHex(std::string_view name, std::size_t exact_size = 0) const;
+
+ private:
+  const json::value* Find(std::string_view name) const;
+  Status Missing(std::string_view name) const;
+
+  const json::object* params_;
+  std::string_view method_;
+};
+
+// "string", "number", "object", ... for error sentences.
+std::string_view JsonKindName(const json::value& v);
+
+// Checks an id against API.md's rules: member ids [A-Z0-9_]{1,32}; agreement and loan ids
+// [A-Za-z0-9._:-]{1,64}. kInvalidArgument naming the param otherwise.
+Status CheckMemberId(std::string_view param, std::string_view id);
+Status CheckRecordId(std::string_view param, std::string_view id);
+
+}  // namespace colend::node::rpc
+
+#endif  // COLEND_NODE_RPC_SRC_JSON_RPC_H_

@@ -1,0 +1,337 @@
+#include "rpc_render.h"
+
+#include <string>
+
+#include "colend/contracts/tx_json.h"
+#include "colend/proto/tx.pb.h"
+
+namespace colend::node::rpc {
+namespace {
+
+std::string Str(std::int64_t minor) {
+  return std::to_string(minor);
+}
+
+// "LOAN_STATUS_ACTIVE" -> "ACTIVE"; an unnamed number -> its digits.
+std::string EnumName(const std::string& full, std::string_view prefix, int number) {
+  if (full.empty()) return std::to_string(number);
+  std::string_view name = full;
+  if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+  return std::string(name);
+}
+
+std::string Hex(const std::string& s) {
+  return ToHex(AsBytes(s));
+}
+
+json::object Components(const proto::ComponentAmounts& c) {
+  json::object out;
+  const std::pair<const char*, std::int64_t> parts[] = {
+      {"funding", c.funding()},         {"principal", c.principal()}, {"interest", c.interest()},
+      {"service_fee", c.service_fee()}, {"penalty", c.penalty()},     {"recovery", c.recovery()}};
+  for (const auto& [name, value] : parts) {
+    if (value != 0) out[name] = Str(value);
+  }
+  return out;
+}
+
+Result<json::object> HeaderJson(const std::string& header_bytes) {
+  proto::BlockHeader h;
+  if (!h.ParseFromString(header_bytes)) {
+    return Status::Corruption("stored block header does not parse");
+  }
+  json::object out;
+  out["chain_id"] = h.chain_id();
+  out["height"] = h.height();
+  out["parent_hash"] = Hex(h.parent_hash());
+  out["tx_root"] = Hex(h.tx_root());
+  out["receipts_root"] = Hex(h.receipts_root());
+  out["state_root"] = Hex(h.state_root());
+  out["timestamp_ms"] = h.timestamp_ms();
+  out["proposer"] = h.proposer();
+  out["view"] = h.view();
+  out["tx_count"] = h.tx_count();
+  return out;
+}
+
+void Base64Append(ByteView in, std::string& out) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const std::uint32_t n =
+        (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (i + 1 == in.size()) {
+    const std::uint32_t n = std::uint32_t{in[i]} << 16;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    const std::uint32_t n = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+}
+
+}  // namespace
+
+std::string PublicKeyPem(ByteView der) {
+  std::string b64;
+  Base64Append(der, b64);
+  std::string out = "-----BEGIN PUBLIC KEY-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END PUBLIC KEY-----\n";
+}
+
+Result<json::object> TransactionJson(std::string_view signed_tx, ByteView tx_hash) {
+  proto::SignedTransaction envelope;
+  if (!envelope.ParseFromArray(signed_tx.data(), static_cast<int>(signed_tx.size()))) {
+    return Status::Corruption("stored transaction " + ToHex(tx_hash) + " does not parse");
+  }
+  proto::TransactionBody body;
+  if (!body.ParseFromString(envelope.body())) {
+    return Status::Corruption("stored transaction body " + ToHex(tx_hash) + " does not parse");
+  }
+  json::object out;
+  out["tx_hash"] = ToHex(tx_hash);
+  out["key_id"] = Hex(envelope.key_id());
+  out["signature"] = Hex(envelope.signature());
+  // Reuse the contracts' API.md codec, then embed its object.
+  boost::system::error_code ec;
+  json::value tx = json::parse(contracts::TransactionBodyToJson(body), ec);
+  if (ec || !tx.is_object()) return Status::Internal("transaction JSON does not parse back");
+  out["tx"] = std::move(tx);
+  return out;
+}
+
+Result<json::object> TransactionLookupJson(const TransactionLookup& lookup, ByteView tx_hash) {
+  COLEND_ASSIGN_OR_RETURN(json::object out, TransactionJson(lookup.signed_tx, tx_hash));
+  out["pending"] = lookup.pending;
+  if (!lookup.pending) {
+    out["height"] = lookup.height;
+    out["index"] = lookup.index;
+    out["block_hash"] = ToHex(lookup.block_hash);
+  }
+  return out;
+}
+
+json::object ReceiptJson(const TransactionLookup& lookup, ByteView tx_hash) {
+  const proto::Receipt& r = *lookup.receipt;
+  json::object out;
+  out["tx_hash"] = ToHex(tx_hash);
+  out["height"] = lookup.height;
+  out["index"] = lookup.index;
+  out["block_hash"] = ToHex(lookup.block_hash);
+  const bool ok = r.status() == proto::RECEIPT_STATUS_OK;
+  out["status"] = ok ? "ok" : "rejected";
+  if (!ok) {
+    out["code"] = r.code();
+    out["message"] = r.message();
+  }
+  return out;
+}
+
+Result<json::object> BlockJson(const BlockLookup& lookup, bool full) {
+  const proto::Block& block = lookup.block.block();
+  json::object out;
+  out["hash"] = ToHex(lookup.block_hash);
+  COLEND_ASSIGN_OR_RETURN(json::object header, HeaderJson(block.header()));
+  out["header"] = std::move(header);
+  json::array txs;
+  for (int i = 0; i < block.transactions_size(); ++i) {
+    const std::size_t n = static_cast<std::size_t>(i);
+    const Bytes hash = n < lookup.tx_hashes.size() ? lookup.tx_hashes[n] : Bytes();
+    if (full) {
+      COLEND_ASSIGN_OR_RETURN(json::object tx, TransactionJson(block.transactions(i), hash));
+      txs.push_back(std::move(tx));
+    } else {
+      txs.push_back(json::string(ToHex(hash)));
+    }
+  }
+  out["transactions"] = std::move(txs);
+  const proto::CommitCertificate& cert = lookup.block.certificate();
+  json::object c;
+  c["height"] = cert.height();
+  c["view"] = cert.view();
+  c["block_hash"] = Hex(cert.block_hash());
+  json::array commits;
+  for (const proto::CommitSignature& s : cert.commits()) {
+    json::object o;
+    o["validator"] = s.validator();
+    o["commit"] = Hex(s.commit());
+    o["signature"] = Hex(s.signature());
+    commits.push_back(std::move(o));
+  }
+  c["commits"] = std::move(commits);
+  out["certificate"] = std::move(c);
+  return out;
+}
+
+json::object LoanJson(const proto::LoanRecord& loan) {
+  json::object banks;
+  for (const proto::LoanLeg& leg : loan.legs()) {  // sorted by bank
+    json::object b;
+    b["share"] = Str(leg.share());
+    b["outstanding"] = Str(leg.outstanding());
+    b["share_bp"] = leg.share_bp();
+    b["loss"] = Str(leg.loss());
+    b["recovered"] = Str(leg.recovered());
+    b["approved"] = leg.approved();
+    banks[leg.bank()] = std::move(b);
+  }
+  json::object out;
+  out["loan_id"] = loan.id();
+  out["agreement_id"] = loan.agreement_id();
+  out["lead"] = loan.lead();
+  out["currency"] = loan.currency();
+  out["status"] = EnumName(proto::LoanStatus_Name(loan.status()), "LOAN_STATUS_", loan.status());
+  out["principal"] = Str(loan.principal());
+  out["annual_rate_bp"] = loan.annual_rate_bp();
+  out["term_months"] = loan.term_months();
+  out["value_date"] = loan.value_date();
+  out["borrower_ref"] = loan.borrower_ref();
+  out["originated_at_height"] = loan.originated_at_height();
+  out["banks"] = std::move(banks);
+  return out;
+}
+
+json::object AgreementJson(const proto::AgreementRecord& a) {
+  json::object parties;
+  for (const proto::AgreementParty& p : a.parties()) {  // sorted by bank
+    json::object o;
+    o["share_bp"] = p.share_bp();
+    o["accepted"] = p.accepted();
+    if (p.has_limit()) o["max_outstanding"] = Str(p.max_outstanding());
+    o["outstanding"] = Str(p.outstanding());
+    o["loss"] = Str(p.loss());
+    parties[p.bank()] = std::move(o);
+  }
+  json::object out;
+  out["agreement_id"] = a.id();
+  out["lead"] = a.lead();
+  out["currency"] = a.currency();
+  out["status"] =
+      EnumName(proto::AgreementStatus_Name(a.status()), "AGREEMENT_STATUS_", a.status());
+  out["service_fee_bp"] = a.service_fee_bp();
+  out["disbursement"] = EnumName(proto::DisbursementMode_Name(a.disbursement()),
+                                 "DISBURSEMENT_MODE_", a.disbursement());
+  out["approval"] =
+      EnumName(proto::ApprovalMode_Name(a.approval()), "APPROVAL_MODE_", a.approval());
+  if (!a.suspended_by().empty()) out["suspended_by"] = a.suspended_by();
+  out["loan_count"] = a.loan_count();
+  out["parties"] = std::move(parties);
+  return out;
+}
+
+json::object MemberJson(const proto::MemberRecord& m) {
+  json::array keys;
+  for (const proto::ClientKey& k : m.client_keys()) {
+    json::object o;
+    o["key_id"] = Hex(k.key_id());
+    o["public_key"] = PublicKeyPem(AsBytes(k.public_key()));
+    keys.push_back(std::move(o));
+  }
+  json::object out;
+  out["id"] = m.id();
+  out["legal_name"] = m.legal_name();
+  out["status"] = EnumName(proto::MemberStatus_Name(m.status()), "MEMBER_STATUS_", m.status());
+  out["tier1_capital"] = Str(m.tier1_capital());
+  out["client_keys"] = std::move(keys);
+  return out;
+}
+
+// The books' settlement shape (contracts/src/books.cc), field for field.
+json::object SettlementJson(const proto::SettlementBatchRecord& b) {
+  json::object out;
+  out["a"] = b.a();
+  out["b"] = b.b();
+  out["currency"] = b.currency();
+  out["net_a_owes_b"] = Str(b.net_a_owes_b());
+  out["batch_id"] = b.batch_id();
+  out["status"] =
+      EnumName(proto::SettlementStatus_Name(b.status()), "SETTLEMENT_STATUS_", b.status());
+  out["cutoff"] = b.cutoff();
+  out["closed_by"] = b.closed_by();
+  out["closed_at_height"] = b.closed_at_height();
+  out["posting_count"] = b.posting_count();
+  out["components"] = Components(b.amounts());
+  if (!b.payment_ref().empty()) out["payment_ref"] = b.payment_ref();
+  return out;
+}
+
+json::object NodeInfoJson(const NodeInfo& info) {
+  json::object out;
+  out["node_id"] = info.node_id;
+  out["member_id"] = info.member_id;
+  out["chain_id"] = info.chain_id;
+  out["crypto_suite"] = info.suite.name();
+  out["version"] = info.version;
+  out["genesis_hash"] = ToHex(info.genesis_hash);
+  out["height"] = info.height;
+  out["executed_height"] = info.executed_height;
+  out["state_root"] = ToHex(info.state_root);
+  return out;
+}
+
+json::object PeerJson(const RpcPeerInfo& p) {
+  json::object out;
+  out["node_id"] = p.node_id;
+  out["address"] = p.address;
+  out["connected"] = p.connected;
+  out["best_height"] = p.best_height;
+  out["messages_sent"] = p.messages_sent;
+  out["messages_received"] = p.messages_received;
+  out["bytes_sent"] = p.bytes_sent;
+  out["bytes_received"] = p.bytes_received;
+  out["reconnects"] = p.reconnects;
+  return out;
+}
+
+json::object ConsensusStatusJson(const ConsensusStatus& s) {
+  json::object counters;
+  for (const auto& [name, value] : s.counters) counters[name] = value;
+  json::object out;
+  out["view"] = s.view;
+  out["primary"] = s.primary;
+  out["view_change_in_progress"] = s.view_change_in_progress;
+  out["low_watermark"] = s.low_watermark;
+  out["high_watermark"] = s.high_watermark;
+  out["stable_checkpoint"] = s.stable_checkpoint;
+  out["committed_height"] = s.committed_height;
+  out["executed_height"] = s.executed_height;
+  out["counters"] = std::move(counters);
+  return out;
+}
+
+json::object SyncStatusJson(const SyncStatus& s) {
+  json::object out;
+  out["syncing"] = s.syncing;
+  out["current_height"] = s.current_height;
+  out["target_height"] = s.target_height;
+  return out;
+}
+
+json::object ValidatorsJson(const ValidatorSetInfo& v) {
+  json::array validators;
+  for (const proto::Validator& val : v.validators) {
+    json::object o;
+    o["node_id"] = val.node_id();
+    o["member_id"] = val.member_id();
+    o["public_key"] = PublicKeyPem(AsBytes(val.public_key()));
+    validators.push_back(std::move(o));
+  }
+  json::object out;
+  out["view"] = v.view;
+  out["primary"] = v.primary;
+  out["validators"] = std::move(validators);
+  return out;
+}
+
+}  // namespace colend::node::rpc

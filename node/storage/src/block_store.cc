@@ -1,0 +1,390 @@
+#include "colend/node/block_store.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "storage_keys.h"
+
+namespace colend::node {
+namespace keys = storage_keys;
+
+namespace {
+
+std::string HeightText(std::uint64_t height) {
+  return std::to_string(height);
+}
+
+std::string DescribeHash(std::string_view raw) {
+  return ToHex(AsBytes(raw));
+}
+
+KvWrite Put(std::string key, std::string value) {
+  return KvWrite{std::move(key), std::optional<std::string>(std::move(value))};
+}
+
+std::string U64Value(std::uint64_t v) {
+  std::string out;
+  keys::AppendU64(out, v);
+  return out;
+}
+
+std::string U32Value(std::uint32_t v) {
+  std::string out;
+  keys::AppendU32(out, v);
+  return out;
+}
+
+template <typename Message>
+Result<Message> ParseStored(const std::optional<std::string>& bytes, std::string_view what) {
+  Message message;
+  if (!bytes || !message.ParseFromString(*bytes)) {
+    return Status::Corruption("stored " + std::string(what) + " is missing or does not parse");
+  }
+  return message;
+}
+
+}  // namespace
+
+BlockStore::BlockStore(std::unique_ptr<KvStore> kv, BlockStoreOptions options)
+    : kv_(std::move(kv)), options_(std::move(options)) {}
+
+BlockStore::~BlockStore() = default;
+
+Result<std::unique_ptr<BlockStore>> BlockStore::Open(std::unique_ptr<KvStore> kv,
+                                                     BlockStoreOptions options) {
+  if (!kv) return Status::InvalidArgument("BlockStore needs a key-value store");
+  std::sort(options.history_prefixes.begin(), options.history_prefixes.end());
+  options.history_prefixes.erase(
+      std::unique(options.history_prefixes.begin(), options.history_prefixes.end()),
+      options.history_prefixes.end());
+  std::unique_ptr<BlockStore> store(new BlockStore(std::move(kv), std::move(options)));
+
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> version,
+                          store->kv_->Get(keys::FormatVersionKey()));
+  if (!version) {
+    bool empty = true;
+    COLEND_RETURN_IF_ERROR(store->kv_->Scan("", [&](std::string_view, std::string_view) {
+      empty = false;
+      return false;
+    }));
+    if (!empty) {
+      return Status::FailedPrecondition(
+          "the store holds data but no colend format version: not a colend data directory");
+    }
+    return store;
+  }
+  const std::optional<std::uint32_t> number = keys::ReadU32(*version, 0);
+  if (!number || version->size() != 4)
+    return Status::Corruption("stored format version is malformed");
+  if (*number != keys::kFormatVersion) {
+    return Status::FailedPrecondition("the store has format version " + std::to_string(*number) +
+                                      "; this build reads format version " +
+                                      std::to_string(keys::kFormatVersion) + " only");
+  }
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> head, store->kv_->Get(keys::HeadKey()));
+  if (!head || head->size() != 8)
+    return Status::Corruption("stored head height is missing or malformed");
+  store->height_.store(*keys::ReadU64(*head, 0), std::memory_order_release);
+  store->initialized_.store(true, std::memory_order_release);
+  return store;
+}
+
+bool BlockStore::IsHistoryKey(std::string_view key) const {
+  return std::any_of(options_.history_prefixes.begin(), options_.history_prefixes.end(),
+                     [&](const std::string& prefix) { return key.starts_with(prefix); });
+}
+
+Status BlockStore::InitGenesis(ByteView genesis_hash, const contracts::WriteSet& state,
+                               const crypto::Digest& state_root,
+                               const crypto::Digest& receipts_root, std::uint64_t timestamp_ms) {
+  if (genesis_hash.empty()) return Status::InvalidArgument("genesis hash is empty");
+  const std::string prefixes = keys::EncodePrefixes(options_.history_prefixes);
+  if (initialized()) {
+    COLEND_ASSIGN_OR_RETURN(std::optional<std::string> stored, kv_->Get(keys::GenesisHashKey()));
+    if (!stored) return Status::Corruption("stored genesis hash is missing");
+    if (*stored != ToString(genesis_hash)) {
+      return Status::FailedPrecondition(
+          "data directory belongs to another chain: it holds genesis hash " +
+          DescribeHash(*stored) + ", this node's genesis hash is " + ToHex(genesis_hash));
+    }
+    COLEND_ASSIGN_OR_RETURN(std::optional<std::string> stored_prefixes,
+                            kv_->Get(keys::HistoryPrefixesKey()));
+    if (stored_prefixes.value_or("") != prefixes) {
+      return Status::FailedPrecondition(
+          "data directory was created with other history prefixes than this build keeps; "
+          "its history would be incomplete");
+    }
+    return Status::Ok();
+  }
+
+  BlockMeta meta;
+  meta.height = 0;
+  meta.block_hash = Bytes(genesis_hash.begin(), genesis_hash.end());
+  meta.state_root = state_root;
+  meta.receipts_root = receipts_root;
+  meta.timestamp_ms = timestamp_ms;
+
+  std::vector<KvWrite> batch;
+  batch.reserve(6 + 2 * state.size());
+  batch.push_back(Put(keys::FormatVersionKey(), U32Value(keys::kFormatVersion)));
+  batch.push_back(Put(keys::GenesisHashKey(), ToString(genesis_hash)));
+  batch.push_back(Put(keys::HistoryPrefixesKey(), prefixes));
+  batch.push_back(Put(keys::HeadKey(), U64Value(0)));
+  batch.push_back(Put(keys::MetaKey(0), keys::EncodeMeta(meta)));
+  batch.push_back(Put(keys::BlockIndexKey(genesis_hash), U64Value(0)));
+  for (const auto& [key, value] : state) {
+    if (!value) continue;  // nothing to delete in an empty store
+    batch.push_back(Put(keys::StateKey(key), *value));
+    if (IsHistoryKey(key)) {
+      batch.push_back(Put(keys::HistoryKey(key, 0), keys::EncodeHistoryValue(value)));
+    }
+  }
+  COLEND_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true).WithContext("storing genesis"));
+  height_.store(0, std::memory_order_release);
+  initialized_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status BlockStore::CheckCommittable(const StoredBlock& block) const {
+  if (!initialized()) return Status::FailedPrecondition("the store has no genesis yet");
+  if (block.height != height() + 1) {
+    return Status::FailedPrecondition("cannot commit height " + HeightText(block.height) +
+                                      ": the store is at height " + HeightText(height()) +
+                                      " and commits the next height only");
+  }
+  const crypto::Digest header_hash = crypto::Hash(options_.hash, AsBytes(block.block.header()));
+  if (!std::equal(block.block_hash.begin(), block.block_hash.end(), header_hash.begin(),
+                  header_hash.end())) {
+    return Status::InvalidArgument("block_hash of height " + HeightText(block.height) +
+                                   " is not the suite hash of its header");
+  }
+  const auto tx_count = static_cast<std::size_t>(block.block.transactions_size());
+  if (block.tx_hashes.size() != tx_count || block.receipts.size() != tx_count) {
+    return Status::InvalidArgument("block " + HeightText(block.height) + " has " +
+                                   std::to_string(tx_count) + " transactions but " +
+                                   std::to_string(block.tx_hashes.size()) + " tx hashes and " +
+                                   std::to_string(block.receipts.size()) + " receipts");
+  }
+  if (block.certificate.height() != block.height ||
+      block.certificate.block_hash() != ToString(block.block_hash)) {
+    return Status::InvalidArgument("the commit certificate of height " + HeightText(block.height) +
+                                   " is for another block");
+  }
+  return Status::Ok();
+}
+
+Status BlockStore::Commit(const StoredBlock& block) {
+  COLEND_RETURN_IF_ERROR(CheckCommittable(block));
+  const std::uint64_t h = block.height;
+
+  proto::CertifiedBlock certified;
+  *certified.mutable_block() = block.block;
+  *certified.mutable_certificate() = block.certificate;
+
+  BlockMeta meta;
+  meta.height = h;
+  meta.block_hash = block.block_hash;
+  meta.state_root = block.state_root;
+  meta.receipts_root = block.receipts_root;
+  meta.timestamp_ms = block.timestamp_ms;
+  meta.tx_count = static_cast<std::uint32_t>(block.tx_hashes.size());
+
+  std::vector<KvWrite> batch;
+  batch.reserve(4 + 3 * block.tx_hashes.size() + 2 * block.state_writes.size());
+  batch.push_back(Put(keys::BlockKey(h), certified.SerializeAsString()));
+  batch.push_back(Put(keys::MetaKey(h), keys::EncodeMeta(meta)));
+  batch.push_back(Put(keys::BlockIndexKey(block.block_hash), U64Value(h)));
+  // A transaction hash is indexed where it first committed: a replay of the same body later
+  // (rejected by the contract as a duplicate) keeps its receipt but not the index.
+  std::set<std::string, std::less<>> indexed_here;
+  for (std::uint32_t i = 0; i < meta.tx_count; ++i) {
+    const Bytes& tx_hash = block.tx_hashes[i];
+    batch.push_back(Put(keys::ReceiptKey(h, i), block.receipts[i].SerializeAsString()));
+    batch.push_back(Put(keys::TxHashKey(h, i), ToString(tx_hash)));
+    std::string index_key = keys::TxIndexKey(tx_hash);
+    if (indexed_here.count(index_key)) continue;
+    COLEND_ASSIGN_OR_RETURN(std::optional<std::string> earlier, kv_->Get(index_key));
+    if (earlier) {
+      const std::optional<TxLocation> at = keys::DecodeLocation(*earlier);
+      if (at && at->height < h) continue;  // (at height h: a retried Commit; rewrite it)
+    }
+    indexed_here.insert(index_key);
+    batch.push_back(Put(std::move(index_key), keys::EncodeLocation(TxLocation{h, i})));
+  }
+  for (const auto& [key, value] : block.state_writes) {
+    batch.push_back(KvWrite{keys::StateKey(key), value});
+    if (IsHistoryKey(key)) {
+      batch.push_back(Put(keys::HistoryKey(key, h), keys::EncodeHistoryValue(value)));
+    }
+  }
+  batch.push_back(Put(keys::HeadKey(), U64Value(h)));
+
+  COLEND_RETURN_IF_ERROR(
+      kv_->Write(batch, /*sync=*/true).WithContext("storing block " + HeightText(h)));
+  height_.store(h, std::memory_order_release);
+  return Status::Ok();
+}
+
+Result<proto::CertifiedBlock> BlockStore::GetBlock(std::uint64_t h) const {
+  if (h == 0 || h > height()) {
+    return Status::NotFound("no block at height " + HeightText(h) + " (the chain is at " +
+                            HeightText(height()) + ")");
+  }
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv_->Get(keys::BlockKey(h)));
+  return ParseStored<proto::CertifiedBlock>(bytes, "block " + HeightText(h));
+}
+
+Result<BlockMeta> BlockStore::GetMeta(std::uint64_t h) const {
+  if (!initialized() || h > height()) {
+    return Status::NotFound("no block at height " + HeightText(h));
+  }
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv_->Get(keys::MetaKey(h)));
+  if (!bytes) return Status::Corruption("meta of height " + HeightText(h) + " is missing");
+  return keys::DecodeMeta(h, *bytes);
+}
+
+Result<std::uint64_t> BlockStore::FindBlockByHash(ByteView block_hash) const {
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          kv_->Get(keys::BlockIndexKey(block_hash)));
+  // A block above height() belongs to a Commit that reported failure: not visible.
+  if (!value || value->size() != 8 || *keys::ReadU64(*value, 0) > height()) {
+    return Status::NotFound("no block with hash " + ToHex(block_hash));
+  }
+  return *keys::ReadU64(*value, 0);
+}
+
+Result<TxLocation> BlockStore::FindTx(ByteView tx_hash) const {
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, kv_->Get(keys::TxIndexKey(tx_hash)));
+  std::optional<TxLocation> at;
+  if (value) at = keys::DecodeLocation(*value);
+  if (!at || at->height > height()) {
+    return Status::NotFound("no committed transaction with hash " + ToHex(tx_hash));
+  }
+  return *at;
+}
+
+Result<proto::Receipt> BlockStore::GetReceipt(const TxLocation& at) const {
+  if (at.height == 0 || at.height > height()) {
+    return Status::NotFound("no block at height " + HeightText(at.height));
+  }
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          kv_->Get(keys::ReceiptKey(at.height, at.index)));
+  if (!bytes) {
+    return Status::NotFound("block " + HeightText(at.height) + " has no transaction " +
+                            std::to_string(at.index));
+  }
+  return ParseStored<proto::Receipt>(bytes, "receipt");
+}
+
+Result<Bytes> BlockStore::GetTxHash(const TxLocation& at) const {
+  if (at.height == 0 || at.height > height()) {
+    return Status::NotFound("no block at height " + HeightText(at.height));
+  }
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                          kv_->Get(keys::TxHashKey(at.height, at.index)));
+  if (!bytes) {
+    return Status::NotFound("block " + HeightText(at.height) + " has no transaction " +
+                            std::to_string(at.index));
+  }
+  return ToBytes(*bytes);
+}
+
+Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) const {
+  if (!initialized() || h > height())
+    return Status::NotFound("no block at height " + HeightText(h));
+  std::vector<proto::Receipt> receipts;
+  bool parsed = true;
+  COLEND_RETURN_IF_ERROR(
+      kv_->Scan(keys::ReceiptPrefix(h), [&](std::string_view, std::string_view value) {
+        receipts.emplace_back();
+        parsed = receipts.back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return parsed;
+      }));
+  if (!parsed)
+    return Status::Corruption("a stored receipt of height " + HeightText(h) + " does not parse");
+  return receipts;
+}
+
+Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
+  if (!initialized() || h > height())
+    return Status::NotFound("no block at height " + HeightText(h));
+  std::vector<Bytes> hashes;
+  COLEND_RETURN_IF_ERROR(
+      kv_->Scan(keys::TxHashPrefix(h), [&](std::string_view, std::string_view value) {
+        hashes.push_back(ToBytes(value));
+        return true;
+      }));
+  return hashes;
+}
+
+Status BlockStore::ScanState(std::string_view prefix, const KvScanFn& fn) const {
+  return kv_->Scan(keys::StatePrefix(prefix), [&](std::string_view key, std::string_view value) {
+    return fn(key.substr(1), value);
+  });
+}
+
+Result<std::optional<std::string>> BlockStore::GetState(std::string_view key) const {
+  return kv_->Get(keys::StateKey(key));
+}
+
+Result<std::optional<std::string>> BlockStore::ReadStateAt(std::string_view key,
+                                                           std::uint64_t h) const {
+  if (!IsHistoryKey(key)) {
+    return Status::InvalidArgument("state key '" + std::string(key) +
+                                   "' keeps no history (it is under no history prefix)");
+  }
+  if (!initialized() || h > height()) {
+    return Status::OutOfRange("height " + HeightText(h) + " is above the committed height " +
+                              HeightText(height()));
+  }
+  COLEND_ASSIGN_OR_RETURN(
+      std::optional<KvEntry> entry,
+      kv_->FindLastAtOrBefore(keys::HistoryPrefix(key), keys::HistoryKey(key, h)));
+  if (!entry) return std::optional<std::string>();
+  return keys::DecodeHistoryValue(entry->second);
+}
+
+Status BlockStore::PutWal(const consensus::WalKey& key, const proto::ConsensusWalRecord& record) {
+  std::string bytes = record.SerializeAsString();
+  const crypto::Digest record_hash = crypto::Hash(options_.hash, AsBytes(bytes));
+  const KvWrite write = Put(keys::WalKeyOf(key, record_hash), std::move(bytes));
+  return kv_->Write(std::span<const KvWrite>(&write, 1), /*sync=*/true)
+      .WithContext("persisting a consensus WAL record");
+}
+
+Status BlockStore::CompactWal(std::uint64_t stable_sequence, std::uint64_t view) {
+  std::vector<KvWrite> deletes;
+  Status bad_key;
+  COLEND_RETURN_IF_ERROR(
+      kv_->Scan(keys::WalPrefix(), [&](std::string_view stored_key, std::string_view) {
+        const std::optional<consensus::WalKey> key = keys::ParseWalKey(stored_key);
+        if (!key) {
+          bad_key = Status::Corruption("a stored WAL key is malformed");
+          return false;
+        }
+        if (consensus::WalRecordObsolete(*key, stable_sequence, view)) {
+          deletes.push_back(KvWrite{std::string(stored_key), std::nullopt});
+        }
+        return true;
+      }));
+  COLEND_RETURN_IF_ERROR(bad_key);
+  if (deletes.empty()) return Status::Ok();
+  // Not synced: a deletion lost in a crash leaves an obsolete record, which is harmless.
+  return kv_->Write(deletes, /*sync=*/false).WithContext("compacting the consensus WAL");
+}
+
+Result<std::vector<proto::ConsensusWalRecord>> BlockStore::LoadWal() const {
+  std::vector<proto::ConsensusWalRecord> records;
+  bool parsed = true;
+  COLEND_RETURN_IF_ERROR(
+      kv_->Scan(keys::WalPrefix(), [&](std::string_view, std::string_view value) {
+        records.emplace_back();
+        parsed = records.back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return parsed;
+      }));
+  if (!parsed) return Status::Corruption("a stored consensus WAL record does not parse");
+  return records;
+}
+
+}  // namespace colend::node

@@ -1,0 +1,180 @@
+// The LevelDB KvStore, and the forwarding store that shares one KvStore.
+#include "colend/node/kv_store.h"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/options.h>
+#include <leveldb/write_batch.h>
+
+#include <system_error>
+#include <utility>
+
+#include "colend/common/check.h"
+
+namespace colend::node {
+namespace {
+
+leveldb::Slice ToSlice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+std::string_view ToView(const leveldb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+Status FromLevelDb(const leveldb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(std::move(message));
+  if (s.IsCorruption()) return Status::Corruption(std::move(message));
+  if (s.IsIOError()) return Status::IoError(std::move(message));
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(std::move(message));
+  return Status::Internal(std::move(message));
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Ownership: owns the DB, its block cache and filter policy (the DB is closed first).
+// Thread safety: leveldb::DB is safe for concurrent use.
+class LevelDbKvStore final : public KvStore {
+ public:
+  LevelDbKvStore(std::unique_ptr<leveldb::Cache> cache,
+                 std::unique_ptr<const leveldb::FilterPolicy> filter,
+                 std::unique_ptr<leveldb::DB> db)
+      : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {}
+
+  ~LevelDbKvStore() override {
+    db_.reset();  // before the cache and filter policy it uses
+  }
+
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    std::string value;
+    const leveldb::Status s = db_->Get(ReadOptions(), ToSlice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromLevelDb(s, "leveldb get");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Write(std::span<const KvWrite> writes, bool sync) override {
+    leveldb::WriteBatch batch;
+    for (const KvWrite& w : writes) {
+      if (w.value) {
+        batch.Put(ToSlice(w.key), ToSlice(*w.value));
+      } else {
+        batch.Delete(ToSlice(w.key));
+      }
+    }
+    leveldb::WriteOptions options;
+    options.sync = sync;
+    return FromLevelDb(db_->Write(options, &batch), "leveldb write");
+  }
+
+  Status Scan(std::string_view prefix, const KvScanFn& fn) const override {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      const std::string_view key = ToView(it->key());
+      if (!StartsWith(key, prefix)) break;
+      if (!fn(key, ToView(it->value()))) break;
+    }
+    return FromLevelDb(it->status(), "leveldb scan");
+  }
+
+  Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
+                                                    std::string_view upper) const override {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
+    it->Seek(ToSlice(upper));
+    if (!it->Valid()) {
+      COLEND_RETURN_IF_ERROR(FromLevelDb(it->status(), "leveldb seek"));
+      it->SeekToLast();
+    } else if (ToView(it->key()) != upper) {
+      it->Prev();
+    }
+    COLEND_RETURN_IF_ERROR(FromLevelDb(it->status(), "leveldb seek"));
+    if (!it->Valid() || !StartsWith(ToView(it->key()), prefix)) {
+      return std::optional<KvEntry>();
+    }
+    return std::optional<KvEntry>(
+        KvEntry{std::string(ToView(it->key())), std::string(ToView(it->value()))});
+  }
+
+ private:
+  static leveldb::ReadOptions ReadOptions() {
+    leveldb::ReadOptions options;
+    options.verify_checksums = true;
+    return options;
+  }
+
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;
+};
+
+// Thread safety: as the shared store.
+class SharedKvStore final : public KvStore {
+ public:
+  explicit SharedKvStore(std::shared_ptr<KvStore> shared) : shared_(std::move(shared)) {
+    COLEND_CHECK(shared_ != nullptr);
+  }
+  Result<std::optional<std::string>> Get(std::string_view key) const override {
+    return shared_->Get(key);
+  }
+  Status Write(std::span<const KvWrite> writes, bool sync) override {
+    return shared_->Write(writes, sync);
+  }
+  Status Scan(std::string_view prefix, const KvScanFn& fn) const override {
+    return shared_->Scan(prefix, fn);
+  }
+  Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
+                                                    std::string_view upper) const override {
+    return shared_->FindLastAtOrBefore(prefix, upper);
+  }
+
+ private:
+  std::shared_ptr<KvStore> shared_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::filesystem::path& dir,
+                                             const LevelDbOptions& options) {
+  const std::string where = "store at " + dir.string();
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IoError("cannot create " + where + ": " + ec.message());
+  }
+  auto cache = std::unique_ptr<leveldb::Cache>(leveldb::NewLRUCache(options.block_cache_bytes));
+  leveldb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  db_options.compression = leveldb::kSnappyCompression;
+  db_options.block_cache = cache.get();
+  // Point lookups of absent keys (is this tx hash known?) skip most table reads.
+  auto filter = std::unique_ptr<const leveldb::FilterPolicy>(leveldb::NewBloomFilterPolicy(10));
+  db_options.filter_policy = filter.get();
+  db_options.write_buffer_size = options.write_buffer_bytes;
+  db_options.max_open_files = options.max_open_files;
+  leveldb::DB* raw = nullptr;
+  const leveldb::Status s = leveldb::DB::Open(db_options, dir.string(), &raw);
+  std::unique_ptr<leveldb::DB> db(raw);
+  if (!s.ok()) {
+    const std::string text = s.ToString();
+    if (s.IsIOError() && text.find("lock") != std::string::npos) {
+      return Status::FailedPrecondition("cannot open " + where +
+                                        ": it is already in use (another colend-node, or this "
+                                        "process, holds its lock): " +
+                                        text);
+    }
+    return FromLevelDb(s, "cannot open " + where);
+  }
+  return std::unique_ptr<KvStore>(
+      std::make_unique<LevelDbKvStore>(std::move(cache), std::move(filter), std::move(db)));
+}
+
+std::unique_ptr<KvStore> ShareKvStore(std::shared_ptr<KvStore> shared) {
+  return std::make_unique<SharedKvStore>(std::move(shared));
+}
+
+}  // namespace colend::node

@@ -1,0 +1,96 @@
+// The BlockStore's key layout and value encodings (format version 1).
+//
+// Every key starts with a one-byte namespace. Integers are big-endian so that bytewise key
+// order is numeric order and a prefix scan walks heights in order. hN = N-byte big-endian.
+//
+//   0x00 'f'                                  -> h4 format version (kFormatVersion)
+//   0x00 'g'                                  -> genesis hash (raw bytes)
+//   0x00 'p'                                  -> history prefixes: (h4 length, bytes)*
+//   0x00 'h'                                  -> h8 head height (last committed)
+//   0x01 h8 height                            -> CertifiedBlock (block + certificate)
+//   0x02 h8 height                            -> BlockMeta (EncodeMeta); height 0 = genesis
+//   0x03 h8 height h4 index                   -> Receipt
+//   0x04 h8 height h4 index                   -> tx hash (raw bytes)
+//   0x05 tx hash                              -> h8 height h4 index   (tx-hash index)
+//   0x06 block hash                           -> h8 height            (block-hash index)
+//   0x07 state key                            -> value                (current state)
+//   0x08 h4 len(key) key h8 height            -> 0x00 (deleted) | 0x01 value   (history)
+//   0x09 kind(1) h8 view h8 sequence hash(32) -> ConsensusWalRecord
+//
+// History: a key under a history prefix gets one 0x08 entry per height at which it was
+// written (genesis included); its value as of height h is the entry with the greatest
+// height <= h. The key's length comes first so that no other key's entries sort between
+// one key's versions. WAL: several records can share one consensus::WalKey, so the suite
+// hash of the serialised record ends the key; the same record put twice is one entry.
+#ifndef COLEND_NODE_STORAGE_KEYS_H_
+#define COLEND_NODE_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "colend/common/bytes.h"
+#include "colend/common/result.h"
+#include "colend/consensus/actions.h"
+#include "colend/crypto/hash.h"
+#include "colend/node/block_store.h"
+
+namespace colend::node::storage_keys {
+
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+inline constexpr char kMetaSpace = '\x00';
+inline constexpr char kBlockSpace = '\x01';
+inline constexpr char kHeightMetaSpace = '\x02';
+inline constexpr char kReceiptSpace = '\x03';
+inline constexpr char kTxHashSpace = '\x04';
+inline constexpr char kTxIndexSpace = '\x05';
+inline constexpr char kBlockIndexSpace = '\x06';
+inline constexpr char kStateSpace = '\x07';
+inline constexpr char kHistorySpace = '\x08';
+inline constexpr char kWalSpace = '\x09';
+
+void AppendU32(std::string& out, std::uint32_t v);
+void AppendU64(std::string& out, std::uint64_t v);
+// Reads a big-endian integer at `at`; nullopt if too short.
+std::optional<std::uint32_t> ReadU32(std::string_view in, std::size_t at);
+std::optional<std::uint64_t> ReadU64(std::string_view in, std::size_t at);
+
+std::string FormatVersionKey();
+std::string GenesisHashKey();
+std::string HistoryPrefixesKey();
+std::string HeadKey();
+
+std::string BlockKey(std::uint64_t height);
+std::string MetaKey(std::uint64_t height);
+std::string ReceiptPrefix(std::uint64_t height);
+std::string ReceiptKey(std::uint64_t height, std::uint32_t index);
+std::string TxHashPrefix(std::uint64_t height);
+std::string TxHashKey(std::uint64_t height, std::uint32_t index);
+std::string TxIndexKey(ByteView tx_hash);
+std::string BlockIndexKey(ByteView block_hash);
+std::string StateKey(std::string_view key);
+std::string StatePrefix(std::string_view prefix);
+// All versions of `key`, and its version at `height`.
+std::string HistoryPrefix(std::string_view key);
+std::string HistoryKey(std::string_view key, std::uint64_t height);
+std::string WalPrefix();
+std::string WalKeyOf(const consensus::WalKey& key, const crypto::Digest& record_hash);
+std::optional<consensus::WalKey> ParseWalKey(std::string_view stored_key);
+
+std::string EncodeLocation(const TxLocation& at);
+std::optional<TxLocation> DecodeLocation(std::string_view value);
+
+std::string EncodeMeta(const BlockMeta& meta);
+Result<BlockMeta> DecodeMeta(std::uint64_t height, std::string_view value);
+
+std::string EncodeHistoryValue(const std::optional<std::string>& value);
+Result<std::optional<std::string>> DecodeHistoryValue(std::string_view value);
+
+std::string EncodePrefixes(const std::vector<std::string>& prefixes);
+
+}  // namespace colend::node::storage_keys
+
+#endif  // COLEND_NODE_STORAGE_KEYS_H_

@@ -1,0 +1,507 @@
+#include "colend/node/txpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+
+#include "colend/consensus/messages.h"
+#include "colend/contracts/tx_decode.h"
+#include "colend/crypto/batch_verifier.h"
+#include "colend/crypto/signature.h"
+#include "colend/proto/tx.pb.h"
+#include "pending_set.h"
+
+namespace colend::node {
+namespace {
+
+using internal::PendingSet;
+using internal::PendingTx;
+
+crypto::Digest ToDigest(const Bytes& bytes) {
+  crypto::Digest digest{};
+  std::copy_n(bytes.begin(), std::min(bytes.size(), digest.size()), digest.begin());
+  return digest;
+}
+
+Bytes DigestToBytes(const crypto::Digest& digest) {
+  return Bytes(digest.begin(), digest.end());
+}
+
+AdmitResult Rejected(std::string_view code, std::string message, Bytes tx_hash = {}) {
+  return {AdmitStatus::kRejected, std::move(tx_hash), std::string(code), std::move(message)};
+}
+
+// A transaction that passed every check but its signature.
+struct Candidate {
+  std::string bytes;
+  contracts::DecodedTransaction tx;
+  crypto::Digest tx_hash{};
+  crypto::Digest leaf_hash{};
+  std::optional<crypto::PublicKey> key;
+  std::uint64_t removal_epoch = 0;  // TxPool::Impl::removal_epoch_ when IdCommitted was asked
+};
+
+// A proposed transaction that passed every check but its signature.
+struct ProposedTx {
+  std::size_t index = 0;  // in the block
+  crypto::Digest leaf_hash{};
+  contracts::DecodedTransaction tx;
+  crypto::PublicKey key;
+};
+
+// The signature check of one candidate, as one batch-verifier item.
+crypto::SignedMessage VerifyItem(const Candidate& c) {
+  return {&*c.key, contracts::kTransactionSignatureDomain, AsBytes(c.tx.envelope.body()),
+          AsBytes(c.tx.envelope.signature())};
+}
+
+// A failed verification: BAD_SIGNATURE, or INTERNAL when OpenSSL itself failed (out of
+// memory), which says nothing about the transaction.
+std::string_view SignatureCode(const Status& status) {
+  return status.code() == StatusCode::kInternal ? kCodeInternal : kCodeBadSignature;
+}
+
+std::string SignatureFailure(const Status& status) {
+  if (status.code() == StatusCode::kInternal) {
+    return "the signature could not be checked: " + status.message();
+  }
+  return "the signature does not verify under the signer's key: " + status.message();
+}
+
+}  // namespace
+
+class TxPool::Impl {
+ public:
+  Impl(PoolOptions options, std::shared_ptr<const KeyDirectory> keys,
+       std::unique_ptr<crypto::BatchVerifier> verifier)
+      : options_(std::move(options)), keys_(std::move(keys)), verifier_(std::move(verifier)) {}
+
+  AdmitResult Admit(std::string signed_tx) {
+    auto prepared = Prepare(std::move(signed_tx));
+    if (auto* done = std::get_if<AdmitResult>(&prepared)) return Count(std::move(*done));
+    Candidate& candidate = std::get<Candidate>(prepared);
+    CountVerified(1);
+    const Status verified = contracts::VerifyTransactionSignature(candidate.tx, *candidate.key);
+    if (!verified.ok()) {
+      return Count(Rejected(SignatureCode(verified), SignatureFailure(verified),
+                            DigestToBytes(candidate.tx_hash)));
+    }
+    return Count(Insert(std::move(candidate)));
+  }
+
+  std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs) {
+    std::vector<AdmitResult> results(signed_txs.size());
+    std::vector<std::optional<Candidate>> candidates(signed_txs.size());
+    std::vector<crypto::SignedMessage> items;
+    std::vector<std::size_t> item_index;  // items[k] checks candidates[item_index[k]]
+    for (std::size_t i = 0; i < signed_txs.size(); ++i) {
+      auto prepared = Prepare(std::move(signed_txs[i]));
+      if (auto* done = std::get_if<AdmitResult>(&prepared)) {
+        results[i] = std::move(*done);
+      } else {
+        candidates[i].emplace(std::move(std::get<Candidate>(prepared)));
+      }
+    }
+    // Built after every candidate is in place: the items borrow the candidates' bytes. A
+    // copy of bytes already in this batch is not verified again; it shares the first's fate.
+    std::unordered_map<crypto::Digest, std::size_t, internal::DigestHash> first_with_leaf;
+    std::vector<std::size_t> copy_of(candidates.size(), candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (!candidates[i]) continue;
+      const auto [first, fresh] = first_with_leaf.emplace(candidates[i]->leaf_hash, i);
+      if (!fresh) {
+        copy_of[i] = first->second;
+        continue;
+      }
+      items.push_back(VerifyItem(*candidates[i]));
+      item_index.push_back(i);
+    }
+    CountVerified(items.size());
+    const crypto::BatchVerifyReport report = verifier_->VerifyBatch(items);
+    std::vector<bool> bad(candidates.size(), false);
+    for (const crypto::BatchFailure& failure : report.failures) {
+      const std::size_t i = item_index[failure.index];
+      bad[i] = true;
+      results[i] = Rejected(SignatureCode(failure.status), SignatureFailure(failure.status),
+                            DigestToBytes(candidates[i]->tx_hash));
+    }
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i]) {
+        const bool copy = copy_of[i] != candidates.size();
+        if (copy && bad[copy_of[i]]) {
+          results[i] = results[copy_of[i]];
+        } else if (!bad[i]) {
+          results[i] = Insert(std::move(*candidates[i]));
+        }
+      }
+      Count(results[i]);
+    }
+    return results;
+  }
+
+  std::vector<std::string> Batch(std::uint32_t max_txs, std::uint64_t max_bytes,
+                                 std::span<const crypto::Digest> exclude) const {
+    std::lock_guard lock(mutex_);
+    return pending_.Batch(max_txs, max_bytes, exclude);
+  }
+
+  void RemoveCommitted(std::span<const std::string> block_transactions) {
+    struct Committed {
+      crypto::Digest leaf_hash{};
+      std::optional<crypto::Digest> tx_hash;
+      std::string signer;
+      std::string id;
+    };
+    std::vector<Committed> committed;
+    committed.reserve(block_transactions.size());
+    for (const std::string& bytes : block_transactions) {
+      Committed c;
+      c.leaf_hash = consensus::TxLeafHash(options_.suite.hash(), bytes);
+      // Lenient parsing: a committed block was checked already; this only finds matches.
+      proto::SignedTransaction envelope;
+      proto::TransactionBody body;
+      if (envelope.ParseFromString(bytes) && body.ParseFromString(envelope.body())) {
+        c.tx_hash = crypto::Hash(options_.suite.hash(), AsBytes(envelope.body()));
+        c.signer = body.signer();
+        c.id = body.id();
+      }
+      committed.push_back(std::move(c));
+    }
+    std::uint64_t removed = 0;
+    {
+      std::lock_guard lock(mutex_);
+      for (const Committed& c : committed) {
+        bool gone = pending_.RemoveByLeaf(c.leaf_hash);
+        if (c.tx_hash) {
+          gone = pending_.RemoveByTxHash(*c.tx_hash) || gone;
+          gone = pending_.RemoveBySignerId(c.signer, c.id) || gone;
+        }
+        removed += gone ? 1 : 0;
+      }
+      removal_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    std::lock_guard lock(counters_mutex_);
+    counters_.removed += removed;
+  }
+
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+  }
+
+  std::size_t bytes() const {
+    std::lock_guard lock(mutex_);
+    return pending_.bytes();
+  }
+
+  std::optional<std::string> Find(ByteView tx_hash) const {
+    if (tx_hash.size() != crypto::kDigestSize) return std::nullopt;
+    crypto::Digest digest{};
+    std::copy(tx_hash.begin(), tx_hash.end(), digest.begin());
+    std::lock_guard lock(mutex_);
+    const PendingTx* tx = pending_.FindByTxHash(digest);
+    if (tx == nullptr) return std::nullopt;
+    return tx->bytes;
+  }
+
+  Status CheckProposal(std::span<const std::string> block_transactions) const;
+
+  Counters counters() const {
+    std::lock_guard lock(counters_mutex_);
+    return counters_;
+  }
+
+ private:
+  // Steps 1-7 of txpool.h: everything but the signature. An AdmitResult when the outcome is
+  // already known, else the candidate to verify.
+  std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx) const;
+
+  // The checks of one proposed transaction before its signature: the candidate, or
+  // "CODE: reason". Records (signer, id) in `seen`.
+  std::variant<std::string, ProposedTx> CheckProposedTx(
+      const std::string& bytes, std::size_t index,
+      std::unordered_map<std::string, std::size_t>& seen) const;
+
+  // The public key for (signer, key_id), or the rejection naming why there is none.
+  std::variant<AdmitResult, crypto::PublicKey> LookUpKey(const proto::TransactionBody& body,
+                                                         const std::string& key_id,
+                                                         const Bytes& tx_hash) const {
+    Result<crypto::PublicKey> key = keys_->ActiveKey(body.signer(), AsBytes(key_id));
+    if (key.ok()) {
+      if (key->key_id() != ToBytes(key_id)) {
+        return Rejected(kCodeUnknownKey,
+                        "the key directory returned another key than " + ToHex(AsBytes(key_id)),
+                        tx_hash);
+      }
+      return std::move(key).value();
+    }
+    const bool member = keys_->IsActiveMember(body.signer());
+    return Rejected(member ? kCodeUnknownKey : kCodeUnknownSigner, key.status().message(), tx_hash);
+  }
+
+  // Steps 4-6 under the lock: kAlreadyPending, DUPLICATE (pending) or kBusy; nullopt to
+  // go on.
+  std::optional<AdmitResult> CheckPendingLocked(const crypto::Digest& tx_hash,
+                                                const proto::TransactionBody& body,
+                                                std::size_t size) const {
+    if (pending_.FindByTxHash(tx_hash) != nullptr) {
+      return AdmitResult{AdmitStatus::kAlreadyPending, DigestToBytes(tx_hash), "", ""};
+    }
+    if (pending_.FindBySignerId(body.signer(), body.id()) != nullptr) {
+      return Rejected(kCodeDuplicate,
+                      "another transaction with signer '" + body.signer() + "' and id '" +
+                          body.id() + "' is pending",
+                      DigestToBytes(tx_hash));
+    }
+    if (pending_.size() >= options_.max_txs || pending_.bytes() + size > options_.max_bytes) {
+      return AdmitResult{AdmitStatus::kBusy, DigestToBytes(tx_hash), std::string(kCodeBusy),
+                         "the transaction pool is full; retry later"};
+    }
+    return std::nullopt;
+  }
+
+  static AdmitResult CommittedDuplicate(const proto::TransactionBody& body, const Bytes& tx_hash) {
+    return Rejected(kCodeDuplicate,
+                    "a transaction with signer '" + body.signer() + "' and id '" + body.id() +
+                        "' is already on chain",
+                    tx_hash);
+  }
+
+  // The last step: re-checks under the lock what may have changed while verifying, and
+  // inserts.
+  AdmitResult Insert(Candidate candidate) {
+    const proto::TransactionBody& body = candidate.tx.body;
+    for (;;) {
+      {
+        std::lock_guard lock(mutex_);
+        if (removal_epoch_.load(std::memory_order_acquire) == candidate.removal_epoch) {
+          if (auto done = CheckPendingLocked(candidate.tx_hash, body, candidate.bytes.size())) {
+            return std::move(*done);
+          }
+          PendingTx tx{std::move(candidate.bytes), candidate.tx_hash, candidate.leaf_hash,
+                       body.signer(), body.id()};
+          pending_.Insert(std::move(tx));
+          return AdmitResult{AdmitStatus::kAdmitted, DigestToBytes(candidate.tx_hash), "", ""};
+        }
+      }
+      // A block committed since IdCommitted was asked: ask again.
+      candidate.removal_epoch = removal_epoch_.load(std::memory_order_acquire);
+      if (keys_->IdCommitted(body.signer(), body.id())) {
+        return CommittedDuplicate(body, candidate.tx.tx_hash);
+      }
+    }
+  }
+
+  const AdmitResult& Count(const AdmitResult& result) {
+    std::lock_guard lock(counters_mutex_);
+    switch (result.status) {
+      case AdmitStatus::kAdmitted:
+        ++counters_.admitted;
+        break;
+      case AdmitStatus::kAlreadyPending:
+        ++counters_.already_pending;
+        break;
+      case AdmitStatus::kBusy:
+        ++counters_.busy;
+        break;
+      case AdmitStatus::kRejected:
+        ++counters_.rejected[result.code];
+        break;
+    }
+    return result;
+  }
+  AdmitResult Count(AdmitResult&& result) {
+    Count(static_cast<const AdmitResult&>(result));
+    return std::move(result);
+  }
+
+  void CountVerified(std::size_t n) const {
+    std::lock_guard lock(counters_mutex_);
+    counters_.signatures_verified += n;
+  }
+
+  const PoolOptions options_;
+  const std::shared_ptr<const KeyDirectory> keys_;
+  const std::unique_ptr<crypto::BatchVerifier> verifier_;
+
+  mutable std::mutex mutex_;
+  PendingSet pending_;  // guarded by mutex_
+  // Incremented (under mutex_) by every RemoveCommitted, so an admission can tell whether a
+  // block committed between its IdCommitted question and its insertion.
+  std::atomic<std::uint64_t> removal_epoch_{0};
+
+  mutable std::mutex counters_mutex_;
+  mutable Counters counters_;  // guarded by counters_mutex_
+};
+
+std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx) const {
+  if (signed_tx.size() > options_.max_tx_bytes) {
+    return Rejected(kCodeTooLarge, "the signed transaction is " + std::to_string(signed_tx.size()) +
+                                       " bytes; this node accepts at most " +
+                                       std::to_string(options_.max_tx_bytes));
+  }
+  Result<contracts::DecodedTransaction> decoded =
+      contracts::DecodeTransaction(AsBytes(signed_tx), options_.suite);
+  if (!decoded.ok()) return Rejected(kCodeMalformed, decoded.status().message());
+  Candidate c;
+  c.tx = std::move(decoded).value();
+  c.tx.raw.clear();  // the pool keeps the bytes once, as a string
+  c.tx.raw.shrink_to_fit();
+  const proto::TransactionBody& body = c.tx.body;
+  const Bytes& tx_hash = c.tx.tx_hash;
+  if (body.chain_id() != options_.chain_id) {
+    return Rejected(kCodeWrongChain,
+                    "the transaction is for chain '" + body.chain_id() + "', this is '" +
+                        options_.chain_id + "'",
+                    tx_hash);
+  }
+  c.tx_hash = ToDigest(tx_hash);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto done = CheckPendingLocked(c.tx_hash, body, signed_tx.size())) return std::move(*done);
+  }
+  c.removal_epoch = removal_epoch_.load(std::memory_order_acquire);
+  if (keys_->IdCommitted(body.signer(), body.id())) return CommittedDuplicate(body, tx_hash);
+  auto key = LookUpKey(body, c.tx.envelope.key_id(), tx_hash);
+  if (auto* done = std::get_if<AdmitResult>(&key)) return std::move(*done);
+  c.key = std::move(std::get<crypto::PublicKey>(key));
+  c.leaf_hash = consensus::TxLeafHash(options_.suite.hash(), signed_tx);
+  c.bytes = std::move(signed_tx);
+  return c;
+}
+
+std::variant<std::string, ProposedTx> TxPool::Impl::CheckProposedTx(
+    const std::string& bytes, std::size_t index,
+    std::unordered_map<std::string, std::size_t>& seen) const {
+  Result<contracts::DecodedTransaction> decoded =
+      contracts::DecodeTransaction(AsBytes(bytes), options_.suite);
+  if (!decoded.ok()) return std::string(kCodeMalformed) + ": " + decoded.status().message();
+  contracts::DecodedTransaction& tx = decoded.value();
+  const proto::TransactionBody& body = tx.body;
+  if (body.chain_id() != options_.chain_id) {
+    return std::string(kCodeWrongChain) + ": the transaction is for chain '" + body.chain_id() +
+           "'";
+  }
+  const auto [where, fresh] = seen.emplace(internal::SignerIdKey(body.signer(), body.id()), index);
+  if (!fresh) {
+    return std::string(kCodeDuplicate) + ": signer '" + body.signer() + "' and id '" + body.id() +
+           "' also at index " + std::to_string(where->second);
+  }
+  if (keys_->IdCommitted(body.signer(), body.id())) {
+    return std::string(kCodeDuplicate) + ": signer '" + body.signer() + "' and id '" + body.id() +
+           "' is already on chain";
+  }
+  auto key = LookUpKey(body, tx.envelope.key_id(), tx.tx_hash);
+  if (auto* done = std::get_if<AdmitResult>(&key)) return done->code + ": " + done->message;
+  tx.raw.clear();
+  return ProposedTx{index, consensus::TxLeafHash(options_.suite.hash(), bytes), std::move(tx),
+                    std::move(std::get<crypto::PublicKey>(key))};
+}
+
+Status TxPool::Impl::CheckProposal(std::span<const std::string> block_transactions) const {
+  std::vector<ProposedTx> to_verify;
+  std::unordered_map<std::string, std::size_t> seen;               // SignerIdKey -> index
+  std::optional<std::pair<std::size_t, std::string>> first_error;  // index, "CODE: reason"
+  for (std::size_t i = 0; i < block_transactions.size(); ++i) {
+    auto checked = CheckProposedTx(block_transactions[i], i, seen);
+    if (auto* error = std::get_if<std::string>(&checked)) {
+      first_error.emplace(i, std::move(*error));
+      break;
+    }
+    to_verify.push_back(std::move(std::get<ProposedTx>(checked)));
+  }
+  // Bytes pending here were verified at admission: same bytes, same key id, same key.
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(to_verify, [&](const ProposedTx& v) { return pending_.HasLeaf(v.leaf_hash); });
+  }
+  std::vector<crypto::SignedMessage> items;
+  items.reserve(to_verify.size());
+  for (const ProposedTx& v : to_verify) {
+    items.push_back({&v.key, contracts::kTransactionSignatureDomain, AsBytes(v.tx.envelope.body()),
+                     AsBytes(v.tx.envelope.signature())});
+  }
+  CountVerified(items.size());
+  const crypto::BatchVerifyReport report = verifier_->VerifyBatch(items);
+  if (!report.failures.empty()) {
+    // Failures come in ascending order, and every index verified is below that of a
+    // non-signature error, so this is the lowest bad index.
+    const crypto::BatchFailure& failure = report.failures.front();
+    first_error.emplace(
+        to_verify[failure.index].index,
+        std::string(SignatureCode(failure.status)) + ": " + SignatureFailure(failure.status));
+  }
+  {
+    std::lock_guard lock(counters_mutex_);
+    ++counters_.proposals_checked;
+    if (first_error) ++counters_.proposals_rejected;
+  }
+  if (!first_error) return Status::Ok();
+  return Status::InvalidArgument("transaction " + std::to_string(first_error->first) + ": " +
+                                 first_error->second);
+}
+
+Result<std::unique_ptr<TxPool>> TxPool::Create(PoolOptions options,
+                                               std::shared_ptr<const KeyDirectory> keys) {
+  if (keys == nullptr) return Status::InvalidArgument("txpool: no key directory");
+  if (options.chain_id.empty()) return Status::InvalidArgument("txpool: chain_id is empty");
+  if (options.max_txs == 0 || options.max_bytes == 0 || options.max_tx_bytes == 0) {
+    return Status::InvalidArgument("txpool: max_txs, max_bytes and max_tx_bytes must be > 0");
+  }
+  if (options.max_tx_bytes > options.max_bytes) {
+    return Status::InvalidArgument("txpool: max_tx_bytes (" + std::to_string(options.max_tx_bytes) +
+                                   ") is above max_bytes (" + std::to_string(options.max_bytes) +
+                                   ")");
+  }
+  crypto::BatchVerifier::Options verifier_options;
+  verifier_options.worker_threads = options.verifier_threads;
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<crypto::BatchVerifier> verifier,
+                          crypto::BatchVerifier::Create(verifier_options));
+  return std::unique_ptr<TxPool>(
+      new TxPool(std::make_unique<Impl>(std::move(options), std::move(keys), std::move(verifier))));
+}
+
+TxPool::TxPool(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TxPool::~TxPool() = default;
+
+AdmitResult TxPool::Admit(std::string signed_tx) {
+  return impl_->Admit(std::move(signed_tx));
+}
+
+std::vector<AdmitResult> TxPool::AdmitBatch(std::vector<std::string> signed_txs) {
+  return impl_->AdmitBatch(std::move(signed_txs));
+}
+
+std::vector<std::string> TxPool::Batch(std::uint32_t max_txs, std::uint64_t max_bytes,
+                                       std::span<const crypto::Digest> exclude) const {
+  return impl_->Batch(max_txs, max_bytes, exclude);
+}
+
+void TxPool::RemoveCommitted(std::span<const std::string> block_transactions) {
+  impl_->RemoveCommitted(block_transactions);
+}
+
+std::size_t TxPool::size() const {
+  return impl_->size();
+}
+std::size_t TxPool::bytes() const {
+  return impl_->bytes();
+}
+
+std::optional<std::string> TxPool::Find(ByteView tx_hash) const {
+  return impl_->Find(tx_hash);
+}
+
+Status TxPool::CheckProposal(std::span<const std::string> block_transactions) const {
+  return impl_->CheckProposal(block_transactions);
+}
+
+TxPool::Counters TxPool::counters() const {
+  return impl_->counters();
+}
+
+}  // namespace colend::node

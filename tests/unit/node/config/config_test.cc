@@ -1,0 +1,329 @@
+// The node's TOML config: a valid file reads and round-trips; every bad, missing or unknown
+// value is reported by its name, all of them at once.
+#include "colend/node/config.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "colend/testutil/process_util.h"
+
+namespace colend::node {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kValid[] = R"(# a localnet node
+[node]
+id = "LEAD"
+data_dir = "data"
+genesis_file = "genesis.json"
+
+[log]
+level = "debug"
+file = "logs/node.log"
+
+[p2p]
+listen = "127.0.0.1:30300"
+node_key_file = "keys/node.key.pem"
+node_cert_file = "keys/node.cert.pem"
+ca_cert_file = "ca.cert.pem"
+max_frame_bytes = 8388608
+send_queue_bytes = 33554432
+
+[[p2p.peers]]
+id = "PARTNER_A"
+address = "127.0.0.1:30301"
+
+[[p2p.peers]]
+id = "PARTNER_B"
+address = "[::1]:30302"
+
+[rpc]
+listen = "127.0.0.1:8545"
+token = "s3cret-token"
+max_body_bytes = 2097152
+threads = 4
+
+[txpool]
+max_txs = 5000
+max_bytes = 1048576
+verifier_threads = 3
+)";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  ConfigTest() : scratch_("colend-config") {
+    dir_ = fs::path(scratch_.Path("node"));
+    fs::create_directories(dir_ / "keys");
+    fs::create_directories(dir_ / "logs");
+    for (const char* file :
+         {"genesis.json", "keys/node.key.pem", "keys/node.cert.pem", "ca.cert.pem"}) {
+      testutil::WriteFile((dir_ / file).string(), "x");
+    }
+  }
+
+  // kValid with `from` replaced by `to`. REQUIRES: `from` occurs in kValid.
+  static std::string With(const std::string& from, const std::string& to) {
+    std::string text = kValid;
+    const std::size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return text;
+  }
+
+  // The error message of parsing `text`; fails the test if it parses.
+  std::string ErrorOf(const std::string& text) {
+    Result<NodeConfig> parsed = ParseNodeConfig(text, dir_);
+    EXPECT_FALSE(parsed.ok()) << text;
+    if (parsed.ok()) return "";
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
+    return parsed.status().message();
+  }
+
+  testutil::ScratchDir scratch_;
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, ValidFileReadsEveryValue) {
+  Result<NodeConfig> parsed = ParseNodeConfig(kValid, dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const NodeConfig& c = *parsed;
+  EXPECT_EQ(c.node_id, "LEAD");
+  EXPECT_EQ(c.data_dir, dir_ / "data");
+  EXPECT_EQ(c.genesis_file, dir_ / "genesis.json");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.log_file, dir_ / "logs" / "node.log");
+  EXPECT_EQ(c.p2p_host, "127.0.0.1");
+  EXPECT_EQ(c.p2p_port, 30300);
+  EXPECT_EQ(c.node_key_file, dir_ / "keys" / "node.key.pem");
+  EXPECT_EQ(c.node_cert_file, dir_ / "keys" / "node.cert.pem");
+  EXPECT_EQ(c.ca_cert_file, dir_ / "ca.cert.pem");
+  EXPECT_EQ(c.max_frame_bytes, 8388608u);
+  EXPECT_EQ(c.peer_send_queue_bytes, 33554432u);
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers[0], (PeerAddress{"PARTNER_A", "127.0.0.1", 30301}));
+  EXPECT_EQ(c.peers[1], (PeerAddress{"PARTNER_B", "::1", 30302}));
+  EXPECT_EQ(c.rpc_host, "127.0.0.1");
+  EXPECT_EQ(c.rpc_port, 8545);
+  EXPECT_EQ(c.rpc_token, "s3cret-token");
+  EXPECT_TRUE(c.rpc_token_file.empty());
+  EXPECT_EQ(c.rpc_max_body_bytes, 2097152u);
+  EXPECT_EQ(c.rpc_threads, 4u);
+  EXPECT_EQ(c.pool_max_txs, 5000u);
+  EXPECT_EQ(c.pool_max_bytes, 1048576u);
+  EXPECT_EQ(c.verifier_threads, 3u);
+}
+
+TEST_F(ConfigTest, RoundTripsThroughToml) {
+  Result<NodeConfig> parsed = ParseNodeConfig(kValid, dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  NodeConfig c = *parsed;
+  c.node_id = "LEAD \"quoted\"\\bank";  // escapes survive (and then fail the id check below)
+  const std::string text = NodeConfigToToml(c);
+  Result<NodeConfig> again = ParseNodeConfig(text, "/somewhere/else");
+  ASSERT_FALSE(again.ok());  // the id has a space
+  EXPECT_THAT(again.status().message(), HasSubstr("node.id"));
+
+  c.node_id = "LEAD\"\\x";
+  c.log_file.clear();
+  Result<NodeConfig> round = ParseNodeConfig(NodeConfigToToml(c), "/somewhere/else");
+  ASSERT_TRUE(round.ok()) << round.status() << "\n" << NodeConfigToToml(c);
+  EXPECT_EQ(*round, c);
+}
+
+TEST_F(ConfigTest, RoundTripsWithATokenFile) {
+  testutil::WriteFile((dir_ / "rpc.token").string(), "tok-123\n");
+  Result<NodeConfig> parsed =
+      ParseNodeConfig(With("token = \"s3cret-token\"", "token_file = \"rpc.token\""), dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->rpc_token, "tok-123");  // trailing newline dropped
+  EXPECT_EQ(parsed->rpc_token_file, dir_ / "rpc.token");
+  const std::string text = NodeConfigToToml(*parsed);
+  EXPECT_THAT(text, Not(HasSubstr("tok-123")));  // the secret stays in its file
+  Result<NodeConfig> round = ParseNodeConfig(text, "/");
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(*round, *parsed);
+}
+
+TEST_F(ConfigTest, OmittedOptionalValuesTakeDefaults) {
+  const std::string minimal = R"(
+[node]
+id = "LEAD"
+data_dir = "data"
+genesis_file = "genesis.json"
+[p2p]
+listen = "0.0.0.0:30300"
+node_key_file = "keys/node.key.pem"
+node_cert_file = "keys/node.cert.pem"
+ca_cert_file = "ca.cert.pem"
+[rpc]
+listen = "localhost:8545"
+)";
+  Result<NodeConfig> parsed = ParseNodeConfig(minimal, dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const NodeConfig defaults;
+  EXPECT_EQ(parsed->log_level, "info");
+  EXPECT_TRUE(parsed->log_file.empty());
+  EXPECT_TRUE(parsed->peers.empty());
+  EXPECT_TRUE(parsed->rpc_token.empty());
+  EXPECT_EQ(parsed->max_frame_bytes, defaults.max_frame_bytes);
+  EXPECT_EQ(parsed->peer_send_queue_bytes, defaults.peer_send_queue_bytes);
+  EXPECT_EQ(parsed->rpc_max_body_bytes, defaults.rpc_max_body_bytes);
+  EXPECT_EQ(parsed->rpc_threads, defaults.rpc_threads);
+  EXPECT_EQ(parsed->pool_max_txs, defaults.pool_max_txs);
+  EXPECT_EQ(parsed->pool_max_bytes, defaults.pool_max_bytes);
+  EXPECT_EQ(parsed->verifier_threads, defaults.verifier_threads);
+}
+
+TEST_F(ConfigTest, RelativeAndAbsolutePaths) {
+  const fs::path elsewhere = fs::path(scratch_.Path("shared"));
+  fs::create_directories(elsewhere);
+  testutil::WriteFile((elsewhere / "ca.pem").string(), "x");
+  Result<NodeConfig> parsed =
+      ParseNodeConfig(With("ca_cert_file = \"ca.cert.pem\"",
+                           "ca_cert_file = \"" + (elsewhere / "ca.pem").string() + "\""),
+                      dir_ / "keys" / "..");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->ca_cert_file, elsewhere / "ca.pem");
+  EXPECT_EQ(parsed->data_dir, dir_ / "data");  // normalised: no "keys/.."
+
+  Result<NodeConfig> dotted =
+      ParseNodeConfig(With("\"genesis.json\"", "\"./keys/../genesis.json\""), dir_);
+  ASSERT_TRUE(dotted.ok()) << dotted.status();
+  EXPECT_EQ(dotted->genesis_file, dir_ / "genesis.json");
+}
+
+struct BadValue {
+  std::string from;
+  std::string to;
+  std::string expected;  // a substring of the message, starting with the key's name
+};
+
+TEST_F(ConfigTest, EachBadValueIsReportedByName) {
+  const std::vector<BadValue> cases = {
+      {"listen = \"127.0.0.1:30300\"", "listen = \"abc\"", "p2p.listen: expected \"host:port\""},
+      {"listen = \"127.0.0.1:30300\"", "listen = \"127.0.0.1:0\"",
+       "p2p.listen: port must be 1-65535"},
+      {"listen = \"127.0.0.1:30300\"", "listen = \"127.0.0.1:70000\"",
+       "p2p.listen: port must be 1-65535"},
+      {"listen = \"127.0.0.1:30300\"", "listen = \"bad host:1\"", "p2p.listen: host of"},
+      {"listen = \"127.0.0.1:30300\"", "listen = 30300",
+       "p2p.listen: expected a string, got an integer"},
+      {"listen = \"127.0.0.1:8545\"", "listen = \"127.0.0.1:30300\"",
+       "rpc.listen: is the same address as p2p.listen"},
+      {"level = \"debug\"", "level = \"verbose\"",
+       "log.level: must be one of trace, debug, info, warn, error"},
+      {"file = \"logs/node.log\"", "file = \"nodir/node.log\"",
+       "log.file: its directory does not exist"},
+      {"file = \"logs/node.log\"", "file = \"logs\"", "log.file: is a directory"},
+      {"max_frame_bytes = 8388608", "max_frame_bytes = 0",
+       "p2p.max_frame_bytes: must be between 1024 and 1073741824, got 0"},
+      {"max_frame_bytes = 8388608", "max_frame_bytes = \"big\"",
+       "p2p.max_frame_bytes: expected an integer, got a string"},
+      {"max_frame_bytes = 8388608", "max_frame_bytes = 67108864",
+       "p2p.send_queue_bytes: must be at least p2p.max_frame_bytes"},
+      {"threads = 4", "threads = -1", "rpc.threads: must be between 1 and 256, got -1"},
+      {"threads = 4", "threads = 2.5",
+       "rpc.threads: expected an integer, got a floating-point number"},
+      {"max_body_bytes = 2097152", "max_body_bytes = 1073741824",
+       "rpc.max_body_bytes: must be between"},
+      {"verifier_threads = 3", "verifier_threads = 1000",
+       "txpool.verifier_threads: must be between 1 and 256"},
+      {"max_txs = 5000", "max_txs = 0", "txpool.max_txs: must be between"},
+      {"max_bytes = 1048576", "max_bytes = 10", "txpool.max_bytes: must be between"},
+      {"\"genesis.json\"", "\"missing.json\"", "node.genesis_file: no such file: "},
+      {"\"genesis.json\"", "\"keys\"", "node.genesis_file: not a regular file"},
+      {"\"keys/node.key.pem\"", "\"keys/other.pem\"", "p2p.node_key_file: no such file"},
+      {"\"keys/node.cert.pem\"", "\"\"", "p2p.node_cert_file: must not be empty"},
+      {"ca_cert_file = \"ca.cert.pem\"", "", "p2p.ca_cert_file: missing (required)"},
+      {"data_dir = \"data\"", "data_dir = \"genesis.json\"",
+       "node.data_dir: exists and is not a directory"},
+      {"id = \"LEAD\"", "", "node.id: missing (required)"},
+      {"id = \"LEAD\"", "id = \"\"", "node.id: must be a non-empty node id"},
+      {"id = \"PARTNER_A\"", "id = \"LEAD\"", "p2p.peers[0].id: is this node's own id"},
+      {"id = \"PARTNER_B\"", "id = \"PARTNER_A\"",
+       "p2p.peers[1].id: peer \"PARTNER_A\" is listed twice"},
+      {"address = \"[::1]:30302\"", "address = \"[::1]\"",
+       "p2p.peers[1].address: expected \"host:port\""},
+      {"address = \"[::1]:30302\"", "address = \"127.0.0.1:30301\"",
+       "p2p.peers[1].address: another peer has the same address"},
+      {"address = \"[::1]:30302\"", "", "p2p.peers[1].address: missing (required)"},
+      {"token = \"s3cret-token\"", "token = \"has space\"", "rpc.token: must be printable ASCII"},
+      {"token = \"s3cret-token\"", "token = \"x\"\ntoken_file = \"genesis.json\"",
+       "rpc.token_file: set either rpc.token or rpc.token_file"},
+      {"token = \"s3cret-token\"", "token_file = \"nope\"", "rpc.token_file: no such file"},
+      {"[rpc]", "[rpc_]", "rpc: missing section [rpc] (required)"},
+  };
+  for (const BadValue& bad : cases) {
+    SCOPED_TRACE(bad.from + " -> " + bad.to);
+    EXPECT_THAT(ErrorOf(With(bad.from, bad.to)), HasSubstr(bad.expected));
+  }
+  EXPECT_THAT(
+      ErrorOf("log = 5\n" + With("[log]\nlevel = \"debug\"\nfile = \"logs/node.log\"\n", "")),
+      HasSubstr("log: expected a table, got an integer (line 1)"));
+}
+
+TEST_F(ConfigTest, ProblemsCarryTheirLineNumber) {
+  EXPECT_THAT(ErrorOf(With("level = \"debug\"", "level = \"loud\"")),
+              HasSubstr("got \"loud\" (line 8)"));
+}
+
+TEST_F(ConfigTest, SeveralProblemsAreReportedTogetherOnePerLine) {
+  std::string text = With("level = \"debug\"", "level = \"loud\"");
+  text.replace(text.find("threads = 4"), 11, "threads = 0");
+  text.replace(text.find("\"genesis.json\""), 14, "\"gone.json\"");
+  const std::string message = ErrorOf(text);
+  EXPECT_THAT(message, HasSubstr("log.level: "));
+  EXPECT_THAT(message, HasSubstr("rpc.threads: "));
+  EXPECT_THAT(message, HasSubstr("node.genesis_file: "));
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 2) << message;
+}
+
+TEST_F(ConfigTest, UnknownKeysAndSectionsAreErrors) {
+  const std::string message =
+      ErrorOf(With("listen = \"127.0.0.1:30300\"", "lisen = \"127.0.0.1:30300\"") +
+              "\n[rcp]\nthreads = 2\n");
+  EXPECT_THAT(message, HasSubstr("p2p.lisen: unknown key (known keys: listen, node_key_file"));
+  EXPECT_THAT(message, HasSubstr("rcp: unknown key (sections: node, log, p2p, rpc, txpool)"));
+  EXPECT_THAT(message, HasSubstr("p2p.listen: missing (required)"));
+  EXPECT_THAT(ErrorOf(With("id = \"PARTNER_A\"", "id = \"PARTNER_A\"\nhost = \"x\"")),
+              HasSubstr("p2p.peers[0].host: unknown key"));
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesItsLine) {
+  const std::string message = ErrorOf("[node]\nid = \"LEAD\"\ndata_dir = \n");
+  EXPECT_THAT(message, HasSubstr("syntax error at line 3"));
+}
+
+TEST_F(ConfigTest, LoadReadsRelativeToTheFilesDirectory) {
+  testutil::WriteFile((dir_ / "node.toml").string(), kValid);
+  Result<NodeConfig> loaded = LoadNodeConfig(dir_ / "node.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->genesis_file, dir_ / "genesis.json");
+
+  testutil::WriteFile((dir_ / "bad.toml").string(), With("threads = 4", "threads = 0"));
+  Result<NodeConfig> bad = LoadNodeConfig(dir_ / "bad.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("config file " + (dir_ / "bad.toml").string() + ":\nrpc.threads: "));
+
+  Result<NodeConfig> missing = LoadNodeConfig(dir_ / "absent.toml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("absent.toml"));
+}
+
+TEST_F(ConfigTest, EmptyTokenFileIsRefused) {
+  testutil::WriteFile((dir_ / "rpc.token").string(), "\n");
+  EXPECT_THAT(ErrorOf(With("token = \"s3cret-token\"", "token_file = \"rpc.token\"")),
+              HasSubstr("rpc.token_file: must hold one token"));
+}
+
+}  // namespace
+}  // namespace colend::node

@@ -1,0 +1,143 @@
+// The node's executor: committed blocks through the contracts, receipts and roots.
+#include "colend/node/executor.h"
+
+#include <gtest/gtest.h>
+
+#include "colend/contracts/apply.h"
+#include "colend/contracts/records.h"
+#include "colend/contracts/tx_decode.h"
+#include "colend/contracts/tx_json.h"
+#include "colend/crypto/keys.h"
+#include "colend/crypto/merkle.h"
+
+namespace colend::node {
+namespace {
+
+constexpr char kChain[] = "colend-test-1";
+
+struct Bank {
+  std::string id;
+  crypto::PrivateKey key;
+};
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    contracts::InitialState initial;
+    for (const char* id : {"LEAD", "PARTNER_A"}) {
+      crypto::PrivateKey key = crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard()).value();
+      contracts::InitialMember member;
+      member.id = id;
+      member.legal_name = std::string(id) + " Bank";
+      proto::ClientKey client;
+      const Bytes& key_id = key.public_key().key_id();
+      client.set_key_id(std::string(key_id.begin(), key_id.end()));
+      const Bytes der = key.public_key().ToDer().value();
+      client.set_public_key(std::string(der.begin(), der.end()));
+      member.client_keys.push_back(client);
+      initial.members.push_back(member);
+      banks_.push_back(Bank{id, std::move(key)});
+    }
+    genesis_ = contracts::BuildInitialState(initial).value();
+  }
+
+  std::string Signed(std::size_t bank, const std::string& json) {
+    proto::TransactionBody body = contracts::TransactionBodyFromJson(json).value();
+    body.set_chain_id(kChain);
+    const Bytes tx = contracts::SignTransaction(body, banks_[bank].key).value();
+    return std::string(tx.begin(), tx.end());
+  }
+
+  static proto::Block MakeBlock(std::uint64_t height, const std::vector<std::string>& txs,
+                                proto::BlockHeader* header) {
+    header->set_chain_id(kChain);
+    header->set_height(height);
+    header->set_timestamp_ms(1'800'000'000'000 + height);
+    proto::Block block;
+    header->SerializeToString(block.mutable_header());
+    for (const std::string& tx : txs) block.add_transactions(tx);
+    return block;
+  }
+
+  std::vector<Bank> banks_;
+  contracts::WriteSet genesis_;
+};
+
+const char kPropose[] =
+    R"({"type":"ProposeAgreement","signer":"LEAD","id":"p-1","agreement_id":"AG-1","currency":"CNY",)"
+    R"("shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":1500})";
+const char kAccept[] =
+    R"({"type":"AcceptAgreement","signer":"PARTNER_A","id":"a-1","agreement_id":"AG-1"})";
+
+TEST_F(ExecutorTest, ExecutesABlockAndTwoExecutorsAgree) {
+  Executor a(kChain, crypto::CryptoSuite::Standard());
+  Executor b(kChain, crypto::CryptoSuite::Standard());
+  a.Load(genesis_, 0);
+  b.Load(genesis_, 0);
+  EXPECT_EQ(a.state_root(), b.state_root());
+
+  proto::BlockHeader header;
+  const proto::Block block = MakeBlock(1, {Signed(0, kPropose), Signed(1, kAccept)}, &header);
+  ExecutedBlock ea = a.Execute(block, header).value();
+  ExecutedBlock eb = b.Execute(block, header).value();
+  ASSERT_EQ(ea.receipts.size(), 2u);
+  EXPECT_EQ(ea.receipts[0].status(), proto::RECEIPT_STATUS_OK) << ea.receipts[0].message();
+  EXPECT_EQ(ea.receipts[1].status(), proto::RECEIPT_STATUS_OK) << ea.receipts[1].message();
+  EXPECT_EQ(ea.accepted, 2u);
+  EXPECT_EQ(ea.receipts_root, eb.receipts_root);
+  EXPECT_EQ(ea.tx_hashes, eb.tx_hashes);
+  EXPECT_EQ(ea.tx_hashes[0].size(), 32u);
+
+  // Execute changes nothing; Apply does, and gives both the same root.
+  const crypto::Digest before = a.state_root();
+  EXPECT_EQ(a.height(), 0u);
+  a.Apply(ea);
+  b.Apply(eb);
+  EXPECT_NE(a.state_root(), before);
+  EXPECT_EQ(a.state_root(), b.state_root());
+  EXPECT_EQ(ea.state_root, a.state_root());
+  EXPECT_EQ(a.height(), 1u);
+  std::string agreement;
+  EXPECT_TRUE(a.state().Get(contracts::keys::Agreement("AG-1"), &agreement));
+}
+
+TEST_F(ExecutorTest, UndecodableAndRejectedTransactionsGetReceipts) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  proto::BlockHeader header;
+  const proto::Block block =
+      MakeBlock(1, {std::string("\x01\x02garbage", 9), Signed(1, kAccept)}, &header);
+  ExecutedBlock executed = executor.Execute(block, header).value();
+  ASSERT_EQ(executed.receipts.size(), 2u);
+  EXPECT_EQ(executed.receipts[0].status(), proto::RECEIPT_STATUS_REJECTED);
+  EXPECT_EQ(executed.receipts[0].code(), "MALFORMED");
+  EXPECT_TRUE(executed.tx_hashes[0].empty());
+  // Accepting an agreement nobody proposed is a contract rejection with its own code.
+  EXPECT_EQ(executed.receipts[1].status(), proto::RECEIPT_STATUS_REJECTED);
+  EXPECT_FALSE(executed.receipts[1].code().empty());
+  EXPECT_EQ(executed.accepted, 0u);
+}
+
+TEST_F(ExecutorTest, RefusesABlockAtTheWrongHeight) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  proto::BlockHeader header;
+  const proto::Block block = MakeBlock(2, {Signed(0, kPropose)}, &header);
+  EXPECT_EQ(executor.Execute(block, header).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(ReceiptsRootTest, IsTheMerkleRootOfTheSerialisedReceipts) {
+  proto::Receipt r;
+  r.set_tx_hash(std::string(32, 'a'));
+  r.set_status(proto::RECEIPT_STATUS_OK);
+  const std::string encoded = r.SerializeAsString();
+  const crypto::Digest leaf = crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(encoded));
+  const std::vector<Bytes> leaves = {Bytes(leaf.begin(), leaf.end())};
+  EXPECT_EQ(ReceiptsRoot(crypto::HashAlgorithm::kSha256, {r}),
+            crypto::MerkleRoot(crypto::HashAlgorithm::kSha256, std::span<const Bytes>(leaves)));
+  EXPECT_EQ(ReceiptsRoot(crypto::HashAlgorithm::kSha256, {}),
+            crypto::MerkleRoot(crypto::HashAlgorithm::kSha256, std::span<const Bytes>()));
+}
+
+}  // namespace
+}  // namespace colend::node

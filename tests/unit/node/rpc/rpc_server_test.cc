@@ -1,0 +1,684 @@
+// The JSON-RPC server end to end: a real server on 127.0.0.1 (ephemeral port), a Beast
+// client, and a FakeNode whose state the real contracts built. Every method's happy path,
+// every error code, and after each bad request the server still answers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "colend/node/metrics.h"
+#include "colend/node/rpc_server.h"
+#include "fake_node.h"
+#include "http_test_client.h"
+
+namespace colend::node {
+namespace {
+
+namespace json = boost::json;
+using testing::FakeNode;
+using testing::HttpConnection;
+using testing::HttpReply;
+
+const std::string kBorrower = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+std::string Agreement(const std::string& id, const std::string& shares) {
+  return R"({"type":"ProposeAgreement","signer":"LEAD","id":")" + id + R"(","agreement_id":")" +
+         id + R"(","currency":"CNY","shares":)" + shares + "}";
+}
+
+std::string Accept(const std::string& bank, const std::string& agreement) {
+  return R"({"type":"AcceptAgreement","signer":")" + bank + R"(","id":"acc-)" + agreement +
+         R"(","agreement_id":")" + agreement + R"("})";
+}
+
+std::string Loan(const std::string& id, const std::string& agreement,
+                 const std::string& principal) {
+  return R"({"type":"OriginateLoan","signer":"LEAD","id":")" + id + R"(","agreement_id":")" +
+         agreement + R"(","loan_id":")" + id + R"(","borrower_ref":")" + kBorrower +
+         R"(","principal":")" + principal +
+         R"(","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
+}
+
+std::string Repay(const std::string& id, const std::string& loan, const std::string& principal) {
+  return R"({"type":"RecordRepayment","signer":"LEAD","id":")" + id + R"(","loan_id":")" + loan +
+         R"(","principal":")" + principal + R"(","interest":"12000","value_date":"2026-12-21"})";
+}
+
+class RpcServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(node_.Apply(Agreement("AG-1", R"({"LEAD":2000,"PARTNER_A":8000})")), "ok");  // 1
+    ASSERT_EQ(node_.Apply(Accept("PARTNER_A", "AG-1")), "ok");                             // 2
+    ASSERT_EQ(node_.Apply(Loan("L-1", "AG-1", "800000")), "ok");                           // 3
+    ASSERT_EQ(node_.Apply(Repay("R-1", "L-1", "66667")), "ok");                            // 4
+    ASSERT_EQ(node_.Apply(Agreement("AG-2", R"({"LEAD":5000,"PARTNER_B":5000})")), "ok");  // 5
+    ASSERT_EQ(node_.Apply(Accept("PARTNER_B", "AG-2")), "ok");                             // 6
+    ASSERT_EQ(node_.Apply(Loan("L-2", "AG-2", "100000")), "ok");                           // 7
+    ASSERT_EQ(node_.Apply(Loan("L-10", "AG-1", "200000")), "ok");                          // 8
+    ASSERT_EQ(node_.Apply(Loan("L-3", "AG-1", "300000")), "ok");                           // 9
+    ASSERT_EQ(node_.Apply(R"({"type":"CloseSettlement","signer":"PARTNER_A","id":"S-1",)"
+                          R"("counterparty":"LEAD","cutoff":"2026-12-21"})"),
+              "ok");                                                          // 10
+    ASSERT_EQ(node_.Apply(Repay("R-2", "L-1", "999999999")), "OVERPAYMENT");  // 11
+    rejected_hash_ = node_.last_tx_hash();
+    Start(RpcOptions{});
+  }
+
+  void Start(RpcOptions options) {
+    server_.reset();
+    options.port = 0;
+    if (options.max_body_bytes == RpcOptions{}.max_body_bytes) options.max_body_bytes = 64 * 1024;
+    auto server = RpcServer::Create(options, node_, metrics_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    server_->Start();
+  }
+
+  HttpReply Post(const std::string& body, const std::map<std::string, std::string>& headers = {}) {
+    HttpConnection c(server_->port());
+    EXPECT_TRUE(c.connected());
+    return c.Send("POST", "/", body, headers);
+  }
+
+  // Calls `method` and returns the whole response object.
+  json::object Call(const std::string& method, const std::string& params = "") {
+    std::string body = R"({"jsonrpc":"2.0","id":7,"method":")" + method + "\"";
+    if (!params.empty()) body += ",\"params\":" + params;
+    body += "}";
+    HttpReply reply = Post(body);
+    EXPECT_EQ(reply.status, 200) << body << " " << reply.error;
+    boost::system::error_code ec;
+    json::value v = json::parse(reply.body, ec);
+    EXPECT_FALSE(ec) << reply.body;
+    if (ec || !v.is_object()) return {};
+    return v.as_object();
+  }
+
+  json::value Result(const std::string& method, const std::string& params = "") {
+    json::object r = Call(method, params);
+    EXPECT_TRUE(r.contains("result")) << method << " " << params << " -> " << json::serialize(r);
+    EXPECT_EQ(r["id"], json::value(7));
+    EXPECT_EQ(r["jsonrpc"], json::value("2.0"));
+    return r.contains("result") ? r["result"] : json::value();
+  }
+
+  // Expects error `code`; returns its message. Then checks that the server still serves.
+  std::string Error(const std::string& method, const std::string& params, int code) {
+    json::object r = Call(method, params);
+    EXPECT_TRUE(r.contains("error")) << method << " " << params << " -> " << json::serialize(r);
+    if (!r.contains("error")) return "";
+    EXPECT_EQ(r["error"].at("code").as_int64(), code) << json::serialize(r);
+    ExpectStillServing();
+    return std::string(r["error"].at("message").as_string());
+  }
+
+  void ExpectStillServing() {
+    HttpReply reply = Post(R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.body, R"({"jsonrpc":"2.0","id":1,"result":11})");
+  }
+
+  static std::string S(const json::value& v) { return std::string(v.as_string()); }
+
+  FakeNode node_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<RpcServer> server_;
+  Bytes rejected_hash_;
+};
+
+// ---- happy paths ------------------------------------------------------------------------
+
+TEST_F(RpcServerTest, GetBlockNumber) {
+  EXPECT_EQ(Result("getBlockNumber"), json::value(11));
+}
+
+TEST_F(RpcServerTest, SendTransactionAdmitsAndGetTransactionShowsItPending) {
+  proto::TransactionBody body;
+  body.set_chain_id("x");
+  body.set_signer("LEAD");
+  body.set_id("ap-9");
+  body.mutable_approve_loan()->set_loan_id("L-1");
+  proto::SignedTransaction env;
+  env.set_body(body.SerializeAsString());
+  env.set_key_id(std::string(16, '\x05'));
+  env.set_signature("sig");
+  const std::string hex = ToHex(AsBytes(env.SerializeAsString()));
+  json::value r = Result("sendTransaction", R"({"tx":")" + hex + "\"}");
+  const std::string hash = S(r.at("tx_hash"));
+  EXPECT_EQ(hash.size(), 64u);
+  // Sending it again is admitted again (already pending), with the same hash.
+  EXPECT_EQ(S(Result("sendTransaction", R"({"tx":")" + hex + "\"}").at("tx_hash")), hash);
+
+  json::value tx = Result("getTransaction", R"({"tx_hash":")" + hash + "\"}");
+  EXPECT_EQ(tx.at("pending"), json::value(true));
+  EXPECT_EQ(S(tx.at("tx").at("type")), "ApproveLoan");
+  EXPECT_EQ(S(tx.at("tx").at("loan_id")), "L-1");
+  EXPECT_FALSE(tx.as_object().contains("height"));
+  EXPECT_NE(
+      Error("getTransactionReceipt", R"({"tx_hash":")" + hash + "\"}", -32002).find("pending"),
+      std::string::npos);
+}
+
+TEST_F(RpcServerTest, GetTransactionAndReceiptOfCommittedTransactions) {
+  auto block = node_.BlockByNumber(4);
+  ASSERT_TRUE(block.has_value());
+  const std::string hash = ToHex(block->tx_hashes[0]);
+  json::value tx = Result("getTransaction", R"({"tx_hash":")" + hash + "\"}");
+  EXPECT_EQ(tx.at("pending"), json::value(false));
+  EXPECT_EQ(tx.at("height"), json::value(4));
+  EXPECT_EQ(tx.at("index"), json::value(0));
+  EXPECT_EQ(S(tx.at("block_hash")), ToHex(block->block_hash));
+  EXPECT_EQ(S(tx.at("tx_hash")), hash);
+  // The contracts' API.md codec: amounts as strings, fields in API.md order.
+  EXPECT_EQ(S(tx.at("tx").at("type")), "RecordRepayment");
+  EXPECT_EQ(S(tx.at("tx").at("principal")), "66667");
+  EXPECT_EQ(S(tx.at("tx").at("penalty")), "0");
+
+  json::value receipt = Result("getTransactionReceipt", R"({"tx_hash":")" + hash + "\"}");
+  EXPECT_EQ(S(receipt.at("status")), "ok");
+  EXPECT_EQ(receipt.at("height"), json::value(4));
+  EXPECT_FALSE(receipt.as_object().contains("code"));
+
+  json::value rejected =
+      Result("getTransactionReceipt", R"({"tx_hash":")" + ToHex(rejected_hash_) + "\"}");
+  EXPECT_EQ(S(rejected.at("status")), "rejected");
+  EXPECT_EQ(S(rejected.at("code")), "OVERPAYMENT");
+  EXPECT_FALSE(S(rejected.at("message")).empty());
+}
+
+TEST_F(RpcServerTest, GetBlockByNumberAndByHash) {
+  json::value b = Result("getBlockByNumber", R"({"height":3})");
+  EXPECT_EQ(b.at("header").at("height"), json::value(3));
+  EXPECT_EQ(b.at("header").at("tx_count"), json::value(1));
+  EXPECT_EQ(S(b.at("header").at("proposer")), "LEAD-1");
+  EXPECT_EQ(S(b.at("header").at("tx_root")), ToHex(Bytes(32, 0x02)));
+  ASSERT_EQ(b.at("transactions").as_array().size(), 1u);
+  EXPECT_TRUE(b.at("transactions").at(0).is_string());
+  EXPECT_EQ(b.at("certificate").at("height"), json::value(3));
+  EXPECT_EQ(S(b.at("certificate").at("commits").at(0).at("validator")), "LEAD-1");
+
+  const std::string hash = S(b.at("hash"));
+  json::value full = Result("getBlockByHash", R"({"hash":")" + hash + R"(","full":true})");
+  EXPECT_EQ(S(full.at("hash")), hash);
+  EXPECT_EQ(S(full.at("transactions").at(0).at("tx").at("type")), "OriginateLoan");
+  EXPECT_EQ(S(full.at("transactions").at(0).at("tx").at("principal")), "800000");
+}
+
+TEST_F(RpcServerTest, GetLoanHasTheBooksShape) {
+  json::value loan = Result("getLoan", R"({"loan_id":"L-1"})");
+  EXPECT_EQ(S(loan.at("status")), "ACTIVE");
+  EXPECT_EQ(S(loan.at("principal")), "800000");
+  EXPECT_EQ(S(loan.at("agreement_id")), "AG-1");
+  EXPECT_EQ(S(loan.at("banks").at("LEAD").at("share")), "160000");
+  EXPECT_EQ(S(loan.at("banks").at("PARTNER_A").at("share")), "640000");
+  EXPECT_EQ(S(loan.at("banks").at("LEAD").at("outstanding")), "146667");
+  EXPECT_EQ(S(loan.at("banks").at("PARTNER_A").at("outstanding")), "586666");
+}
+
+TEST_F(RpcServerTest, ListLoansPagesInKeyOrderAndFilters) {
+  // Key order: L-1 < L-10 < L-2 < L-3.
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    std::string params = R"({"limit":1)";
+    if (!cursor.empty()) params += R"(,"cursor":")" + cursor + "\"";
+    json::value r = Result("listLoans", params + "}");
+    for (const auto& l : r.at("loans").as_array()) seen.push_back(S(l.at("loan_id")));
+    if (r.at("next_cursor").is_null()) break;
+    cursor = S(r.at("next_cursor"));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"L-1", "L-10", "L-2", "L-3"}));
+
+  json::value all = Result("listLoans");
+  EXPECT_EQ(all.at("loans").as_array().size(), 4u);
+  EXPECT_TRUE(all.at("next_cursor").is_null());
+
+  json::value ag2 = Result("listLoans", R"({"agreement_id":"AG-2"})");
+  ASSERT_EQ(ag2.at("loans").as_array().size(), 1u);
+  EXPECT_EQ(S(ag2.at("loans").at(0).at("loan_id")), "L-2");
+
+  json::value partner_a = Result("listLoans", R"({"bank":"PARTNER_A","limit":2})");
+  ASSERT_EQ(partner_a.at("loans").as_array().size(), 2u);
+  EXPECT_EQ(S(partner_a.at("next_cursor")), "L-10");
+  json::value rest = Result("listLoans", R"({"bank":"PARTNER_A","limit":2,"cursor":"L-10"})");
+  ASSERT_EQ(rest.at("loans").as_array().size(), 1u);
+  EXPECT_EQ(S(rest.at("loans").at(0).at("loan_id")), "L-3");
+  EXPECT_TRUE(rest.at("next_cursor").is_null());
+
+  // A cursor that is not itself a loan still pages from its place in key order.
+  json::value after = Result("listLoans", R"({"cursor":"L-11"})");
+  ASSERT_EQ(after.at("loans").as_array().size(), 2u);
+  EXPECT_EQ(S(after.at("loans").at(0).at("loan_id")), "L-2");
+}
+
+TEST_F(RpcServerTest, AgreementsAndMembers) {
+  json::value ag = Result("getAgreement", R"({"agreement_id":"AG-1"})");
+  EXPECT_EQ(S(ag.at("status")), "ACTIVE");
+  EXPECT_EQ(S(ag.at("lead")), "LEAD");
+  EXPECT_EQ(S(ag.at("disbursement")), "FRONTED");
+  EXPECT_EQ(S(ag.at("approval")), "PREAPPROVED");
+  EXPECT_EQ(ag.at("parties").at("PARTNER_A").at("share_bp"), json::value(8000));
+  EXPECT_EQ(ag.at("loan_count"), json::value(3));
+
+  json::value list = Result("listAgreements");
+  ASSERT_EQ(list.at("agreements").as_array().size(), 2u);
+  EXPECT_EQ(S(list.at("agreements").at(1).at("agreement_id")), "AG-2");
+
+  json::value members = Result("getMembers");
+  ASSERT_EQ(members.at("members").as_array().size(), 3u);
+  EXPECT_EQ(S(members.at("members").at(0).at("id")), "LEAD");
+  EXPECT_EQ(S(members.at("members").at(0).at("status")), "ACTIVE");
+}
+
+TEST_F(RpcServerTest, PositionsNowAndAtAnEarlierHeight) {
+  json::value now = Result("getPositions");
+  EXPECT_EQ(now.at("height"), json::value(11));
+  // Settled up to the cut-off: only the later loans' funding remains for LEAD/PARTNER_A.
+  json::value early = Result("getPositions", R"({"height":4})");
+  EXPECT_EQ(early.at("height"), json::value(4));
+  ASSERT_EQ(early.at("positions").as_array().size(), 1u);
+  const json::value& p = early.at("positions").at(0);
+  EXPECT_EQ(S(p.at("a")), "LEAD");
+  EXPECT_EQ(S(p.at("b")), "PARTNER_A");
+  EXPECT_EQ(S(p.at("components").at("funding")), "-640000");
+  EXPECT_EQ(S(p.at("components").at("principal")), "53334");
+  EXPECT_EQ(S(p.at("components").at("interest")), "9600");
+
+  json::value filtered = Result("getPositions", R"({"bank":"PARTNER_B"})");
+  for (const auto& e : filtered.at("positions").as_array()) {
+    EXPECT_TRUE(S(e.at("a")) == "PARTNER_B" || S(e.at("b")) == "PARTNER_B");
+  }
+  EXPECT_EQ(filtered.at("positions").as_array().size(), 1u);
+  json::value none = Result("getPositions", R"({"bank":"PARTNER_A","counterparty":"PARTNER_B"})");
+  EXPECT_TRUE(none.at("positions").as_array().empty());
+  json::value genesis = Result("getPositions", R"({"height":0})");
+  EXPECT_TRUE(genesis.at("positions").as_array().empty());
+  Error("getPositions", R"({"height":12})", -32002);
+}
+
+TEST_F(RpcServerTest, SettlementsAndBooks) {
+  json::value s = Result("getSettlements");
+  ASSERT_EQ(s.at("settlements").as_array().size(), 1u);
+  const json::value& b = s.at("settlements").at(0);
+  EXPECT_EQ(S(b.at("a")), "LEAD");
+  EXPECT_EQ(S(b.at("b")), "PARTNER_A");
+  EXPECT_EQ(S(b.at("currency")), "CNY");
+  EXPECT_EQ(S(b.at("status")), "CLOSED");
+  EXPECT_TRUE(b.at("net_a_owes_b").is_string());
+  EXPECT_EQ(Result("getSettlements", R"({"status":"PAID"})").at("settlements").as_array().size(),
+            0u);
+  EXPECT_EQ(Result("getSettlements", R"({"bank":"PARTNER_B"})").at("settlements").as_array().size(),
+            0u);
+  EXPECT_EQ(
+      Result("getSettlements", R"({"bank":"LEAD","counterparty":"PARTNER_A","status":"CLOSED"})")
+          .at("settlements")
+          .as_array()
+          .size(),
+      1u);
+
+  json::value books = Result("getBooks");
+  EXPECT_EQ(books.at("height"), json::value(11));
+  EXPECT_EQ(S(books.at("state_root")).size(), 64u);
+  EXPECT_EQ(books.at("loans").as_object().size(), 4u);
+}
+
+TEST_F(RpcServerTest, OperationsViews) {
+  json::value info = Result("getNodeInfo");
+  EXPECT_EQ(S(info.at("node_id")), "LEAD-1");
+  EXPECT_EQ(S(info.at("crypto_suite")), "standard");
+  EXPECT_EQ(S(info.at("genesis_hash")), ToHex(Bytes(32, 0xab)));
+  EXPECT_EQ(info.at("height"), json::value(11));
+  EXPECT_EQ(S(info.at("state_root")), std::string(64, '0'));
+  json::value peers = Result("getPeers");
+  ASSERT_EQ(peers.at("peers").as_array().size(), 1u);
+  EXPECT_EQ(peers.at("peers").at(0).at("connected"), json::value(true));
+  json::value consensus = Result("getConsensusStatus");
+  EXPECT_EQ(consensus.at("view"), json::value(2));
+  EXPECT_EQ(consensus.at("counters").at("view_changes"), json::value(2));
+  json::value sync = Result("getSyncStatus");
+  EXPECT_EQ(sync.at("syncing"), json::value(false));
+  json::value validators = Result("getValidators");
+  EXPECT_EQ(validators.at("validators").as_array().size(), 4u);
+  EXPECT_EQ(S(validators.at("primary")), "PARTNER_A-1");
+  EXPECT_EQ(S(validators.at("validators").at(0).at("public_key"))
+                .rfind("-----BEGIN PUBLIC KEY-----\n", 0),
+            0u);
+}
+
+// ---- errors -----------------------------------------------------------------------------
+
+TEST_F(RpcServerTest, InvalidParamsNameTheField) {
+  EXPECT_NE(Error("getLoan", "{}", -32602).find("\"loan_id\""), std::string::npos);
+  EXPECT_NE(Error("getLoan", R"({"loan_id":5})", -32602).find("\"loan_id\": expected a string"),
+            std::string::npos);
+  EXPECT_NE(Error("getLoan", R"({"loan_id":"L-1","x":1})", -32602).find("\"x\""),
+            std::string::npos);
+  EXPECT_NE(Error("getLoan", R"({"loan_id":"L/1"})", -32602).find("\"loan_id\""),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByNumber", R"({"height":-1})", -32602)
+                .find("\"height\": must not be negative"),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByNumber", R"({"height":"3"})", -32602).find("\"height\""),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByNumber", R"({"height":1.5})", -32602).find("\"height\""),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByNumber", R"({"height":1,"full":"yes"})", -32602).find("\"full\""),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByHash", R"({"hash":"zz"})", -32602).find("\"hash\": not hex"),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockByHash", R"({"hash":"abcd"})", -32602)
+                .find("\"hash\": expected 64 hex digits"),
+            std::string::npos);
+  EXPECT_NE(Error("getTransaction", R"({"tx_hash":"0x00"})", -32602).find("\"tx_hash\""),
+            std::string::npos);
+  EXPECT_NE(Error("sendTransaction", R"({"tx":"xyz"})", -32602).find("\"tx\""), std::string::npos);
+  EXPECT_NE(Error("sendTransaction", "{}", -32602).find("\"tx\""), std::string::npos);
+  EXPECT_NE(Error("listLoans", R"({"limit":0})", -32602).find("\"limit\""), std::string::npos);
+  EXPECT_NE(Error("listLoans", R"({"limit":100000})", -32602).find("\"limit\""), std::string::npos);
+  EXPECT_NE(Error("listLoans", R"({"bank":"lower"})", -32602).find("\"bank\""), std::string::npos);
+  EXPECT_NE(Error("getPositions", R"({"height":-4})", -32602).find("\"height\""),
+            std::string::npos);
+  EXPECT_NE(Error("getSettlements", R"({"status":"OPEN"})", -32602).find("\"status\""),
+            std::string::npos);
+  EXPECT_NE(Error("getBlockNumber", R"({"x":1})", -32602).find("\"x\""), std::string::npos);
+  EXPECT_NE(Error("getBlockNumber", R"([1])", -32602).find("named"), std::string::npos);
+}
+
+TEST_F(RpcServerTest, NotFound) {
+  Error("getLoan", R"({"loan_id":"NOPE"})", -32002);
+  Error("getAgreement", R"({"agreement_id":"NOPE"})", -32002);
+  Error("getBlockByNumber", R"({"height":99})", -32002);
+  Error("getBlockByNumber", R"({"height":0})", -32002);
+  Error("getBlockByHash", R"({"hash":")" + std::string(64, 'e') + "\"}", -32002);
+  Error("getTransaction", R"({"tx_hash":")" + std::string(64, 'e') + "\"}", -32002);
+  Error("getTransactionReceipt", R"({"tx_hash":")" + std::string(64, 'E') + "\"}", -32002);
+}
+
+TEST_F(RpcServerTest, RejectedTransactionCarriesTheCode) {
+  json::object r = Call("sendTransaction", R"({"tx":"0a0b"})");
+  ASSERT_TRUE(r.contains("error")) << json::serialize(r);
+  EXPECT_EQ(r["error"].at("code"), json::value(-32001));
+  EXPECT_EQ(S(r["error"].at("data").at("code")), "MALFORMED");
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, BusyPool) {
+  node_.set_busy(true);
+  Error("sendTransaction", R"({"tx":"0a0b"})", -32004);
+}
+
+TEST_F(RpcServerTest, InternalErrorOnDamagedStoredData) {
+  node_.AddCorruptTransaction(Bytes(32, 0x11));
+  Error("getTransaction", R"({"tx_hash":")" + ToHex(Bytes(32, 0x11)) + "\"}", -32603);
+}
+
+TEST_F(RpcServerTest, EnvelopeErrors) {
+  auto error_of = [&](const std::string& body) -> json::object {
+    HttpReply reply = Post(body);
+    EXPECT_EQ(reply.status, 200) << body;
+    json::value v = json::parse(reply.body);
+    ExpectStillServing();
+    return v.as_object();
+  };
+  json::object r = error_of(R"({"jsonrpc":"2.0","id":1,"method":)");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32700));
+  EXPECT_TRUE(r["id"].is_null());
+  r = error_of("not json at all");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32700));
+  r = error_of(R"({"jsonrpc":"1.0","id":"a","method":"getBlockNumber"})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  EXPECT_EQ(r["id"], json::value("a"));
+  r = error_of(R"({"id":2,"method":"getBlockNumber"})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  r = error_of(R"({"jsonrpc":"2.0","id":{"x":1},"method":"getBlockNumber"})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  EXPECT_TRUE(r["id"].is_null());
+  r = error_of(R"({"jsonrpc":"2.0","id":3,"method":7})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  r = error_of(R"({"jsonrpc":"2.0","id":3,"method":"getLoan","params":"L-1"})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  r = error_of(R"({"jsonrpc":"2.0","id":null,"method":"noSuchMethod"})");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32601));
+  EXPECT_TRUE(r["id"].is_null());
+  r = error_of(R"("just a string")");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+  r = error_of(R"([])");
+  EXPECT_EQ(r["error"].at("code"), json::value(-32600));
+}
+
+TEST_F(RpcServerTest, StringIdsAreEchoed) {
+  HttpReply reply = Post(R"({"jsonrpc":"2.0","id":"req-1","method":"getBlockNumber"})");
+  EXPECT_EQ(reply.body, R"({"jsonrpc":"2.0","id":"req-1","result":11})");
+}
+
+TEST_F(RpcServerTest, BatchAnswersEveryRequestButNotifications) {
+  HttpReply reply =
+      Post(R"([{"jsonrpc":"2.0","id":1,"method":"getBlockNumber"},)"
+           R"({"jsonrpc":"2.0","method":"getBlockNumber"},)"
+           R"({"jsonrpc":"2.0","id":2,"method":"getLoan","params":{"loan_id":"L-2"}},)"
+           R"(5,)"
+           R"({"jsonrpc":"2.0","id":3,"method":"nope"}])");
+  ASSERT_EQ(reply.status, 200);
+  json::array responses = json::parse(reply.body).as_array();
+  ASSERT_EQ(responses.size(), 4u);
+  EXPECT_EQ(responses[0].at("result"), json::value(11));
+  EXPECT_EQ(S(responses[1].at("result").at("loan_id")), "L-2");
+  EXPECT_EQ(responses[2].at("error").at("code"), json::value(-32600));
+  EXPECT_EQ(responses[3].at("error").at("code"), json::value(-32601));
+}
+
+TEST_F(RpcServerTest, BatchOverTheLimitIsRefused) {
+  std::string body = "[";
+  for (int i = 0; i < 101; ++i) {
+    body += (i ? "," : "") + std::string(R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})");
+  }
+  HttpReply reply = Post(body + "]");
+  ASSERT_EQ(reply.status, 200);
+  json::value v = json::parse(reply.body);
+  ASSERT_TRUE(v.is_object());
+  EXPECT_EQ(v.at("error").at("code"), json::value(-32600));
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, NotificationsGetNoResponse) {
+  HttpReply reply = Post(R"({"jsonrpc":"2.0","method":"getBlockNumber"})");
+  EXPECT_EQ(reply.status, 204);
+  EXPECT_TRUE(reply.body.empty());
+  // Even a failing notification is not answered.
+  reply = Post(R"({"jsonrpc":"2.0","method":"noSuchMethod"})");
+  EXPECT_EQ(reply.status, 204);
+  reply = Post(R"([{"jsonrpc":"2.0","method":"getBlockNumber"},{"jsonrpc":"2.0","method":"x"}])");
+  EXPECT_EQ(reply.status, 204);
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, OversizedBodyIsRefusedBeforeParsing) {
+  // Not even JSON: it is never parsed.
+  const std::string body(64 * 1024 + 1, '[');
+  HttpReply reply = Post(body);
+  EXPECT_EQ(reply.status, 413) << reply.error;
+  json::value v = json::parse(reply.body);
+  EXPECT_EQ(v.at("error").at("code"), json::value(-32600));
+  EXPECT_NE(S(v.at("error").at("message")).find("65536"), std::string::npos);
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, MalformedHttpIsRefusedAndTheServerGoesOn) {
+  HttpConnection c(server_->port());
+  HttpReply reply = c.SendRaw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(reply.status, 400) << reply.error;
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, PathsAndVerbs) {
+  HttpConnection c(server_->port());
+  EXPECT_EQ(c.Send("GET", "/", "").status, 405);
+  EXPECT_EQ(c.Send("GET", "/nope", "").status, 404);
+  EXPECT_EQ(c.Send("POST", "/health", "").status, 405);
+  HttpReply health = c.Send("GET", "/health", "");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"status":"ok","height":11})");
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  HttpConnection c(server_->port());
+  for (int i = 0; i < 5; ++i) {
+    HttpReply reply = c.Send("POST", "/", R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_TRUE(reply.keep_alive);
+  }
+}
+
+TEST_F(RpcServerTest, IdleConnectionsAreClosed) {
+  RpcOptions options;
+  options.idle_timeout_ms = 100;
+  Start(options);
+  HttpConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  EXPECT_EQ(c.Send("GET", "/health", "").status, 200);
+  // Nothing more is sent: the server closes the connection, and the blocking read in
+  // SendRaw("") ends with end-of-stream rather than waiting forever.
+  HttpReply after = c.SendRaw("");
+  EXPECT_EQ(after.status, 0);
+  EXPECT_FALSE(after.error.empty());
+  ExpectStillServing();
+}
+
+TEST_F(RpcServerTest, ConcurrentClientsAreAllServed) {
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      HttpConnection c(server_->port());
+      for (int i = 0; i < 20; ++i) {
+        HttpReply r =
+            c.Send("POST", "/",
+                   R"({"jsonrpc":"2.0","id":1,"method":"getLoan","params":{"loan_id":"L-1"}})");
+        if (r.status == 200 && r.body.find("\"result\"") != std::string::npos) ++ok;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 80);
+}
+
+TEST_F(RpcServerTest, BearerToken) {
+  RpcOptions options;
+  options.bearer_token = "s3cret-token";
+  Start(options);
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})";
+  HttpReply missing = Post(body);
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(json::parse(missing.body).at("error").at("code"), json::value(-32003));
+  EXPECT_EQ(Post(body, {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(Post(body, {{"Authorization", "Bearer s3cret-token-longer"}}).status, 401);
+  EXPECT_EQ(Post(body, {{"Authorization", "Basic s3cret-token"}}).status, 401);
+  EXPECT_EQ(Post(body, {{"Authorization", "Bearer "}}).status, 401);
+  HttpReply ok = Post(body, {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"jsonrpc":"2.0","id":1,"result":11})");
+  // /health and /metrics stay open by default.
+  HttpConnection c(server_->port());
+  EXPECT_EQ(c.Send("GET", "/health", "").status, 200);
+  EXPECT_EQ(c.Send("GET", "/metrics", "").status, 200);
+}
+
+TEST_F(RpcServerTest, MetricsCanRequireTheToken) {
+  RpcOptions options;
+  options.bearer_token = "t";
+  options.metrics_require_token = true;
+  Start(options);
+  HttpConnection c(server_->port());
+  EXPECT_EQ(c.Send("GET", "/metrics", "").status, 401);
+  EXPECT_EQ(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer t"}}).status, 200);
+  EXPECT_EQ(c.Send("GET", "/health", "").status, 200);
+}
+
+TEST_F(RpcServerTest, ConnectionsBeyondTheCapAreToldToRetry) {
+  RpcOptions options;
+  options.max_connections = 1;
+  Start(options);
+  HttpConnection first(server_->port());
+  EXPECT_EQ(first.Send("GET", "/health", "").status, 200);  // accepted and counted
+  HttpConnection second(server_->port());
+  HttpReply busy = second.Send("GET", "/health", "");
+  EXPECT_EQ(busy.status, 503) << busy.error;
+  EXPECT_EQ(json::parse(busy.body).at("error").at("code"), json::value(-32004));
+  EXPECT_EQ(first.Send("GET", "/health", "").status, 200);  // the first one keeps working
+}
+
+TEST_F(RpcServerTest, MetricsAreValidPrometheusText) {
+  // What the node registers.
+  metrics_.RegisterGauge("colend_height", "Last committed height").Set(11);
+  metrics_.RegisterGauge("colend_view", "Current PBFT view").Set(2);
+  metrics_.RegisterCounter("colend_txs_committed_total", "Committed transactions").Increment(11);
+  metrics_.RegisterGauge("colend_pool_size", "Transactions in the pool").Set(0);
+  metrics_.RegisterGauge("colend_peers_connected", "Connected peers").Set(3);
+  metrics_
+      .RegisterHistogram("colend_commit_latency_seconds", "Submit-to-commit latency",
+                         LatencyBucketsSeconds())
+      .Observe(0.2);
+  Result("getBlockNumber");
+  Error("getLoan", "{}", -32602);
+
+  HttpConnection c(server_->port());
+  HttpReply reply = c.Send("GET", "/metrics", "");
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  const std::regex help(R"(# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*)");
+  const std::regex type(R"(# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram))");
+  const std::regex sample(
+      R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? (-?[0-9.e+-]+|\+Inf|-Inf|NaN))");
+  std::istringstream lines(reply.body);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# HELP", 0) == 0) {
+      EXPECT_TRUE(std::regex_match(line, help)) << line;
+    } else if (line.rfind("# TYPE", 0) == 0) {
+      EXPECT_TRUE(std::regex_match(line, type)) << line;
+    } else {
+      EXPECT_TRUE(std::regex_match(line, sample)) << line;
+      ++samples;
+    }
+  }
+  EXPECT_GT(samples, 10);
+  const std::string& text = reply.body;
+  EXPECT_NE(text.find("colend_height 11\n"), std::string::npos);
+  EXPECT_NE(text.find("colend_txs_committed_total 11\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE colend_commit_latency_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(text.find("colend_commit_latency_seconds_bucket{le=\"0.25\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("colend_commit_latency_seconds_bucket{le=\"+Inf\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("colend_commit_latency_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(text.find("colend_rpc_requests_total{method=\"getBlockNumber\"} "), std::string::npos);
+  EXPECT_NE(text.find("colend_rpc_errors_total{code=\"-32602\"} 1\n"), std::string::npos);
+}
+
+TEST_F(RpcServerTest, CreateRefusesBadOptions) {
+  RpcOptions bad_host;
+  bad_host.host = "not an address";
+  EXPECT_EQ(RpcServer::Create(bad_host, node_, metrics_).status().code(),
+            StatusCode::kInvalidArgument);
+  RpcOptions no_threads;
+  no_threads.threads = 0;
+  EXPECT_EQ(RpcServer::Create(no_threads, node_, metrics_).status().code(),
+            StatusCode::kInvalidArgument);
+  RpcOptions taken;
+  taken.port = server_->port();
+  EXPECT_EQ(RpcServer::Create(taken, node_, metrics_).status().code(), StatusCode::kIoError);
+}
+
+TEST_F(RpcServerTest, StopIsIdempotentAndClosesTheListener) {
+  const std::uint16_t port = server_->port();
+  server_->Stop();
+  server_->Stop();
+  HttpConnection c(port);
+  EXPECT_FALSE(c.connected());
+}
+
+}  // namespace
+}  // namespace colend::node

@@ -1,0 +1,50 @@
+// colend-bench: drives a running colend network over JSON-RPC with a given rate and mix of
+// transactions, signing with the banks' client keys, and measures what a bank cares about:
+// committed transactions per second and submit-to-commit latency (p50/p95/p99).
+//
+//   colend-bench --network net/network.json --rate 2500 --duration 30
+//                [--mix 60,35,5] [--connections 8] [--json]
+//
+// Setup (not measured): for every partner bank, the lead bank (first in network.json)
+// proposes a 20/80 agreement and the partner accepts; then `--preload` loans are originated
+// and a repayment recorded on some of them, so repayments and reversals have targets.
+// Measured phase: transactions are pre-signed, then sent at `rate` per second, round-robin
+// over the nodes, by `connections` threads; a watcher reads every new block from one node
+// and stamps each transaction's commit time. Latency is from the moment a transaction was
+// sent to the moment the watcher saw its block (the watcher polls every 5 ms).
+// The machine baseline (ECDSA/SM2 verify per second on one core, measured in-process like
+// `openssl speed`) is printed with the results, because the machine may be shared.
+#ifndef COLEND_TOOLS_BENCH_BENCH_H_
+#define COLEND_TOOLS_BENCH_BENCH_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "colend/common/status.h"
+
+namespace colend::bench {
+
+struct BenchOptions {
+  std::string network;  // network.json written by colend-netgen
+  double rate = 1000;   // transactions per second offered
+  double duration_s = 10;
+  // Percentages of originations, repayments and reversals; they must add up to 100.
+  int originate_pct = 60;
+  int repay_pct = 35;
+  int reverse_pct = 5;
+  int connections = 8;
+  int preload = 200;  // loans originated before measuring
+  bool json = false;
+  bool progress = true;  // a progress line on stderr every second
+  std::string rpc_token;
+};
+
+// Runs the benchmark and prints the report. kInvalidArgument for bad options, kUnavailable
+// when the network does not answer or setup transactions do not commit. Returns OK even
+// when some transactions were rejected (they are counted in the report).
+Status RunBench(const BenchOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace colend::bench
+
+#endif  // COLEND_TOOLS_BENCH_BENCH_H_

@@ -1,0 +1,296 @@
+#include "rpc_commands.h"
+
+#include <chrono>
+#include <iomanip>
+#include <istream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "colend/common/amount.h"
+#include "colend/common/bytes.h"
+#include "colend/common/files.h"
+#include "colend/contracts/tx_decode.h"
+#include "colend/contracts/tx_json.h"
+#include "colend/crypto/keys.h"
+#include "colend/crypto/suite.h"
+#include "rpc_client.h"
+
+namespace colend::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kDone = 0;
+constexpr int kProblems = 1;
+constexpr int kCannotRun = 2;
+
+// Minor units as a decimal amount with two places and thousands separators, for tables:
+// "-1234567" -> "-12,345.67". The JSON output keeps the exact minor-unit strings.
+std::string Money(std::string_view minor) {
+  std::string digits(minor);
+  bool negative = false;
+  if (!digits.empty() && digits[0] == '-') {
+    negative = true;
+    digits.erase(0, 1);
+  }
+  while (digits.size() < 3) digits.insert(0, "0");
+  std::string whole = digits.substr(0, digits.size() - 2);
+  const std::string cents = digits.substr(digits.size() - 2);
+  std::string grouped;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
+    grouped += whole[i];
+  }
+  return (negative ? "-" : "") + grouped + "." + cents;
+}
+
+std::string Str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  return json::serialize(v);
+}
+
+std::unique_ptr<tools::JsonRpcClient> Connect(const RpcTarget& target, std::ostream& err) {
+  Result<std::unique_ptr<tools::JsonRpcClient>> client =
+      tools::JsonRpcClient::Create(target.url, target.token);
+  if (!client.ok()) {
+    err << "colend-cli: --rpc: " << client.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(client).value();
+}
+
+// Prints an error answer; the exit code for it.
+int ReportRpcError(const tools::RpcResponse& r, std::ostream& err) {
+  if (!r.status.ok()) {
+    err << "colend-cli: " << r.status.message() << "\n";
+    return kCannotRun;
+  }
+  err << "colend-cli: error " << r.error->code << ": " << r.error->message;
+  if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
+  err << "\n";
+  return kProblems;
+}
+
+// The transactions in `text`: one JSON object (possibly over several lines), or JSON lines.
+std::vector<std::string> SplitTransactions(const std::string& text) {
+  boost::system::error_code ec;
+  json::value whole = json::parse(text, ec);
+  if (!ec && whole.is_object()) return {text};
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& stdin_stream,
+            std::ostream& out, std::ostream& err) {
+  std::unique_ptr<tools::JsonRpcClient> client = Connect(target, err);
+  if (!client) return kCannotRun;
+  std::string chain_id = options.chain_id;
+  std::string suite_name = options.suite;
+  if (chain_id.empty() || suite_name.empty()) {
+    tools::RpcResponse info = client->Call("getNodeInfo");
+    if (!info.status.ok() || info.error.has_value()) return ReportRpcError(info, err);
+    if (chain_id.empty()) chain_id = Str(info.result.at("chain_id"));
+    if (suite_name.empty()) suite_name = Str(info.result.at("crypto_suite"));
+  }
+  Result<crypto::CryptoSuite> suite = crypto::CryptoSuite::FromName(suite_name);
+  if (!suite.ok()) {
+    err << "colend-cli: " << suite.status().message() << "\n";
+    return kCannotRun;
+  }
+  Result<std::string> pem = ReadWholeFile(options.key_file, 64 << 10);
+  if (!pem.ok()) {
+    err << "colend-cli: --key: " << pem.status().message() << "\n";
+    return kCannotRun;
+  }
+  Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(*suite, *pem);
+  if (!key.ok()) {
+    err << "colend-cli: --key " << options.key_file << ": " << key.status().message() << "\n";
+    return kCannotRun;
+  }
+  std::string text;
+  if (options.input == "-") {
+    std::ostringstream buf;
+    buf << stdin_stream.rdbuf();
+    text = buf.str();
+  } else {
+    Result<std::string> file = ReadWholeFile(options.input);
+    if (!file.ok()) {
+      err << "colend-cli: " << file.status().message() << "\n";
+      return kCannotRun;
+    }
+    text = std::move(file).value();
+  }
+
+  int code = kDone;
+  std::vector<std::pair<std::string, std::string>> sent;  // (label, tx hash)
+  const std::vector<std::string> txs = SplitTransactions(text);
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    const std::string label = txs.size() == 1 ? "transaction" : "line " + std::to_string(i + 1);
+    Result<proto::TransactionBody> body = contracts::TransactionBodyFromJson(txs[i]);
+    if (!body.ok()) {
+      err << label << ": " << body.status().message() << "\n";
+      code = kProblems;
+      continue;
+    }
+    if (body->chain_id().empty()) body->set_chain_id(chain_id);
+    Result<Bytes> signed_tx = contracts::SignTransaction(*body, *key);
+    if (!signed_tx.ok()) {
+      err << label << ": " << signed_tx.status().message() << "\n";
+      code = kProblems;
+      continue;
+    }
+    tools::RpcResponse r =
+        client->Call("sendTransaction", json::object{{"tx", ToHex(*signed_tx)}});
+    if (!r.status.ok()) return ReportRpcError(r, err);
+    if (r.error.has_value()) {
+      err << label << " (" << body->id() << "): refused: " << r.error->message;
+      if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
+      err << "\n";
+      code = kProblems;
+      continue;
+    }
+    const std::string hash = Str(r.result.at("tx_hash"));
+    sent.emplace_back(body->id(), hash);
+    if (!options.wait) {
+      if (target.json) {
+        out << json::serialize(json::object{{"id", body->id()}, {"tx_hash", hash}}) << "\n";
+      } else {
+        out << body->id() << "\tadmitted\t" << hash << "\n";
+      }
+    }
+  }
+  if (!options.wait) return code;
+
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.wait_timeout_s);
+  for (const auto& [id, hash] : sent) {
+    for (;;) {
+      tools::RpcResponse r = client->Call("getTransactionReceipt", json::object{{"tx_hash", hash}});
+      if (!r.status.ok()) return ReportRpcError(r, err);
+      if (!r.error.has_value() && r.result.is_object() && r.result.as_object().contains("status")) {
+        const std::string status = Str(r.result.at("status"));
+        if (status != "ok") code = kProblems;
+        if (target.json) {
+          json::object line{{"id", id}, {"tx_hash", hash}};
+          for (const auto& [k, v] : r.result.as_object()) line[k] = v;
+          out << json::serialize(line) << "\n";
+        } else {
+          out << id << "\t" << status;
+          if (const json::value* h = r.result.as_object().if_contains("height")) out << "\theight " << Str(*h);
+          if (const json::value* c = r.result.as_object().if_contains("code")) out << "\t" << Str(*c);
+          if (const json::value* m = r.result.as_object().if_contains("message")) out << "\t" << Str(*m);
+          out << "\n";
+        }
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        err << id << ": no receipt within " << options.wait_timeout_s << " s\n";
+        return kProblems;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  return code;
+}
+
+int RunCall(const RpcTarget& target, const std::string& method, const std::string& params_json,
+            std::ostream& out, std::ostream& err) {
+  json::value params = nullptr;
+  if (!params_json.empty()) {
+    boost::system::error_code ec;
+    params = json::parse(params_json, ec);
+    if (ec) {
+      err << "colend-cli: params are not JSON: " << ec.message() << "\n";
+      return kCannotRun;
+    }
+  }
+  std::unique_ptr<tools::JsonRpcClient> client = Connect(target, err);
+  if (!client) return kCannotRun;
+  tools::RpcResponse r = client->Call(method, params);
+  if (!r.status.ok() || r.error.has_value()) return ReportRpcError(r, err);
+  out << json::serialize(r.result) << "\n";
+  return kDone;
+}
+
+int RunQuery(const RpcTarget& target, const std::string& query, const std::string& arg,
+             const std::string& bank, const std::string& counterparty, std::ostream& out,
+             std::ostream& err) {
+  std::unique_ptr<tools::JsonRpcClient> client = Connect(target, err);
+  if (!client) return kCannotRun;
+  std::string method;
+  json::object params;
+  auto need_arg = [&](const char* what) {
+    if (arg.empty()) err << "colend-cli: " << query << " needs " << what << "\n";
+    return !arg.empty();
+  };
+  if (query == "positions" || query == "settlements") {
+    method = query == "positions" ? "getPositions" : "getSettlements";
+    if (!bank.empty()) params["bank"] = bank;
+    if (!counterparty.empty()) params["counterparty"] = counterparty;
+  } else if (query == "status") {
+    method = "getConsensusStatus";
+  } else if (query == "peers") {
+    method = "getPeers";
+  } else if (query == "block") {
+    if (!need_arg("a height")) return kCannotRun;
+    method = "getBlockByNumber";
+    try {
+      params["height"] = std::stoull(arg);
+    } catch (const std::exception&) {
+      err << "colend-cli: block: \"" << arg << "\" is not a height\n";
+      return kCannotRun;
+    }
+  } else if (query == "tx" || query == "receipt") {
+    if (!need_arg("a transaction hash")) return kCannotRun;
+    method = query == "tx" ? "getTransaction" : "getTransactionReceipt";
+    params["tx_hash"] = arg;
+  } else if (query == "loan") {
+    if (!need_arg("a loan id")) return kCannotRun;
+    method = "getLoan";
+    params["loan_id"] = arg;
+  } else {
+    err << "colend-cli: unknown query \"" << query << "\"\n";
+    return kCannotRun;
+  }
+  tools::RpcResponse r = client->Call(method, params.empty() ? json::value(nullptr) : json::value(params));
+  if (!r.status.ok() || r.error.has_value()) return ReportRpcError(r, err);
+  if (target.json || query != "positions") {
+    out << json::serialize(r.result) << "\n";
+    return kDone;
+  }
+  // Positions as a table: who owes whom, net and by component, in currency units.
+  const json::object& result = r.result.as_object();
+  out << "positions at height " << Str(result.at("height")) << " (unsettled; a positive net "
+      << "means A owes B)\n";
+  out << std::left << std::setw(12) << "A" << std::setw(12) << "B" << std::setw(5) << "CCY"
+      << std::right << std::setw(18) << "net A owes B" << "  components\n";
+  for (const json::value& p : result.at("positions").as_array()) {
+    const json::object& o = p.as_object();
+    out << std::left << std::setw(12) << Str(o.at("a")) << std::setw(12) << Str(o.at("b"))
+        << std::setw(5) << Str(o.at("currency")) << std::right << std::setw(18)
+        << Money(Str(o.at("net_a_owes_b"))) << "  ";
+    bool first = true;
+    if (const json::value* c = o.if_contains("components"); c && c->is_object()) {
+      for (const auto& [name, value] : c->as_object()) {
+        out << (first ? "" : ", ") << name << " " << Money(Str(value));
+        first = false;
+      }
+    }
+    out << "\n";
+  }
+  if (result.at("positions").as_array().empty()) out << "(no unsettled positions)\n";
+  return kDone;
+}
+
+}  // namespace colend::cli

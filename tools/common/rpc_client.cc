@@ -1,0 +1,133 @@
+#include "rpc_client.h"
+
+#include <chrono>
+#include <optional>
+#include <regex>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+namespace colend::tools {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+struct JsonRpcClient::Impl {
+  std::string host;
+  std::string port;
+  std::string token;
+  int timeout_ms = 10000;
+  boost::asio::io_context io;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  std::uint64_t next_id = 1;
+
+  // One HTTP exchange; reconnects once if a kept-alive connection turned out closed.
+  Result<http::response<http::string_body>> Exchange(http::verb verb, const std::string& target,
+                                                     const std::string& body) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        if (!stream.has_value()) {
+          stream.emplace(io);
+          stream->expires_after(std::chrono::milliseconds(timeout_ms));
+          boost::asio::ip::tcp::resolver resolver(io);
+          stream->connect(resolver.resolve(host, port));
+          stream->socket().set_option(boost::asio::ip::tcp::no_delay(true));
+          buffer.clear();
+        }
+        http::request<http::string_body> req(verb, target, 11);
+        req.set(http::field::host, host);
+        req.set(http::field::content_type, "application/json");
+        req.keep_alive(true);
+        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+        req.body() = body;
+        req.prepare_payload();
+        stream->expires_after(std::chrono::milliseconds(timeout_ms));
+        http::write(*stream, req);
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(512u << 20);
+        http::read(*stream, buffer, parser);
+        http::response<http::string_body> res = parser.release();
+        if (!res.keep_alive()) stream.reset();
+        return res;
+      } catch (const std::exception& e) {
+        stream.reset();
+        if (attempt == 1) {
+          return Status::Unavailable("http://" + host + ":" + port + ": " + e.what());
+        }
+      }
+    }
+    return Status::Unavailable("http://" + host + ":" + port + ": no answer");
+  }
+};
+
+Result<std::unique_ptr<JsonRpcClient>> JsonRpcClient::Create(const std::string& url,
+                                                             std::string bearer_token,
+                                                             int timeout_ms) {
+  static const std::regex kUrl(R"(http://([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})/?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) {
+    return Status::InvalidArgument("\"" + url + "\" is not an http://host:port URL");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->host = m[1].str();
+  if (impl->host.front() == '[') impl->host = impl->host.substr(1, impl->host.size() - 2);
+  impl->port = m[2].str();
+  impl->token = std::move(bearer_token);
+  impl->timeout_ms = timeout_ms;
+  return std::unique_ptr<JsonRpcClient>(new JsonRpcClient(url, std::move(impl)));
+}
+
+JsonRpcClient::JsonRpcClient(std::string url, std::unique_ptr<Impl> impl)
+    : url_(std::move(url)), impl_(std::move(impl)) {}
+JsonRpcClient::~JsonRpcClient() = default;
+
+RpcResponse JsonRpcClient::Call(const std::string& method, const boost::json::value& params) {
+  RpcResponse out;
+  boost::json::object request{{"jsonrpc", "2.0"},
+                              {"id", impl_->next_id++},
+                              {"method", method}};
+  if (!params.is_null()) request["params"] = params;
+  Result<http::response<http::string_body>> res =
+      impl_->Exchange(http::verb::post, "/", boost::json::serialize(request));
+  if (!res.ok()) {
+    out.status = res.status();
+    return out;
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(res->body(), ec);
+  if (ec || !v.is_object()) {
+    out.status = Status::Unavailable(url_ + " answered HTTP " + std::to_string(res->result_int()) +
+                                     " without a JSON-RPC response");
+    return out;
+  }
+  const boost::json::object& o = v.as_object();
+  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
+    RpcError error;
+    if (const boost::json::value* c = e->as_object().if_contains("code"); c && c->is_int64()) {
+      error.code = c->as_int64();
+    }
+    if (const boost::json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
+      error.message = std::string(m->as_string());
+    }
+    if (const boost::json::value* d = e->as_object().if_contains("data")) error.data = *d;
+    out.error = std::move(error);
+    return out;
+  }
+  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
+  return out;
+}
+
+Result<std::string> JsonRpcClient::Get(const std::string& target) {
+  COLEND_ASSIGN_OR_RETURN(http::response<http::string_body> res,
+                          impl_->Exchange(http::verb::get, target, ""));
+  if (res.result_int() != 200) {
+    return Status::Unavailable(url_ + target + " answered HTTP " + std::to_string(res.result_int()));
+  }
+  return res.body();
+}
+
+}  // namespace colend::tools

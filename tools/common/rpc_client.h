@@ -1,0 +1,62 @@
+// JsonRpcClient: the tools' JSON-RPC 2.0 client for a colend node (API.md), over one
+// keep-alive HTTP/1.1 connection (Boost.Beast), reconnecting when the node closes it.
+//
+// Ownership: owns its connection. Thread safety: one thread per client; make one client per
+// thread for parallel calls.
+#ifndef COLEND_TOOLS_COMMON_RPC_CLIENT_H_
+#define COLEND_TOOLS_COMMON_RPC_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "colend/common/result.h"
+#include "colend/common/status.h"
+
+namespace colend::tools {
+
+// A JSON-RPC error answer: code, message and data as the node sent them.
+struct RpcError {
+  std::int64_t code = 0;
+  std::string message;
+  boost::json::value data;
+};
+
+// The answer to one call: exactly one of result / error is set when `status` is OK;
+// `status` is not OK when there was no answer (connection, timeout, not JSON-RPC).
+struct RpcResponse {
+  Status status;
+  boost::json::value result;
+  std::optional<RpcError> error;
+};
+
+class JsonRpcClient {
+ public:
+  // `url`: http://host:port (path "/" implied). kInvalidArgument for anything else.
+  static Result<std::unique_ptr<JsonRpcClient>> Create(const std::string& url,
+                                                       std::string bearer_token = "",
+                                                       int timeout_ms = 10000);
+  ~JsonRpcClient();
+  JsonRpcClient(const JsonRpcClient&) = delete;
+  JsonRpcClient& operator=(const JsonRpcClient&) = delete;
+
+  RpcResponse Call(const std::string& method, const boost::json::value& params = nullptr);
+
+  // GET of a path ("/metrics", "/health"): the body, or the failure.
+  Result<std::string> Get(const std::string& target);
+
+  const std::string& url() const { return url_; }
+
+ private:
+  struct Impl;
+  JsonRpcClient(std::string url, std::unique_ptr<Impl> impl);
+  std::string url_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colend::tools
+
+#endif  // COLEND_TOOLS_COMMON_RPC_CLIENT_H_

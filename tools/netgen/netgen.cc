@@ -1,0 +1,290 @@
+#include "netgen.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <boost/json.hpp>
+
+#include "colend/common/bytes.h"
+#include "colend/common/files.h"
+#include "colend/contracts/genesis.h"
+#include "colend/crypto/keys.h"
+#include "colend/crypto/suite.h"
+#include "colend/crypto/x509.h"
+#include "colend/node/config.h"
+
+namespace colend::netgen {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint32_t kCaValidityDays = 3650;
+constexpr std::uint32_t kNodeValidityDays = 825;
+
+struct Bank {
+  std::string id;
+  std::string node_id;
+  std::uint16_t p2p_port = 0;
+  std::uint16_t rpc_port = 0;
+  std::string host;
+  fs::path dir;
+  std::string client_key_id_hex;
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+Status Check(const NetgenOptions& o) {
+  if (o.banks.empty()) return Status::InvalidArgument("--banks: name at least one bank");
+  static const std::regex kBankId("[A-Z0-9_]{1,32}");
+  std::set<std::string> seen;
+  for (const std::string& b : o.banks) {
+    if (!std::regex_match(b, kBankId)) {
+      return Status::InvalidArgument("--banks: \"" + b + "\" is not a bank id (1-32 of A-Z 0-9 _)");
+    }
+    if (!seen.insert(b).second) return Status::InvalidArgument("--banks: \"" + b + "\" is named twice");
+  }
+  if (o.out.empty()) return Status::InvalidArgument("--out: name the output directory");
+  if (o.crypto != "standard" && o.crypto != "sm") {
+    return Status::InvalidArgument("--crypto: \"" + o.crypto + "\" is not standard or sm");
+  }
+  const std::uint32_t last_port = static_cast<std::uint32_t>(o.base_port) + 2 * o.banks.size();
+  if (o.base_port < 1024 || last_port > 65535) {
+    return Status::InvalidArgument("--base-port: " + std::to_string(o.base_port) +
+                                   " leaves no room for " + std::to_string(o.banks.size()) +
+                                   " nodes below 65536 (use 1024-" +
+                                   std::to_string(65535 - 2 * o.banks.size()) + ")");
+  }
+  return Status::Ok();
+}
+
+Status WritePublic(const fs::path& path, std::string_view text) {
+  return WriteNewFile(path.string(), text, 0644);
+}
+
+Status WriteSecret(const fs::path& path, const crypto::PrivateKey& key) {
+  COLEND_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+  return WriteNewFile(path.string(), pem, 0600);
+}
+
+Status WriteScript(const fs::path& path, std::string_view text) {
+  return WriteNewFile(path.string(), text, 0755);
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string StartScript(const std::vector<Bank>& banks, const fs::path& node_binary) {
+  std::string s =
+      "#!/usr/bin/env bash\n"
+      "# Starts every node of this local network in the background (written by colend-netgen).\n"
+      "# Logs: <BANK>/node.log. Stop them with ./stop.sh.\n"
+      "set -euo pipefail\n"
+      "cd \"$(dirname \"$0\")\"\n"
+      "NODE=${COLEND_NODE:-" + ShellQuote(node_binary.string()) + "}\n"
+      "[ -x \"$NODE\" ] || { echo \"start.sh: $NODE is not an executable colend-node (set COLEND_NODE)\" >&2; exit 2; }\n";
+  for (const Bank& b : banks) {
+    s += "if [ -f " + b.id + "/node.pid ] && kill -0 \"$(cat " + b.id + "/node.pid)\" 2>/dev/null; then\n"
+         "  echo \"" + b.id + ": already running (pid $(cat " + b.id + "/node.pid))\"\n"
+         "else\n"
+         "  nohup \"$NODE\" --config " + b.id + "/node.toml >>" + b.id + "/node.log 2>&1 &\n"
+         "  echo $! >" + b.id + "/node.pid\n"
+         "  echo \"" + b.id + ": started " + b.node_id + " (pid $!), rpc http://" + b.host + ":" +
+         std::to_string(b.rpc_port) + "\"\n"
+         "fi\n";
+  }
+  return s;
+}
+
+std::string StopScript(const std::vector<Bank>& banks) {
+  std::string s =
+      "#!/usr/bin/env bash\n"
+      "# Stops every node started by ./start.sh (SIGTERM: each flushes and closes its store).\n"
+      "cd \"$(dirname \"$0\")\"\n"
+      "pids=()\n";
+  for (const Bank& b : banks) {
+    s += "if [ -f " + b.id + "/node.pid ]; then pid=$(cat " + b.id + "/node.pid); "
+         "kill \"$pid\" 2>/dev/null && pids+=(\"$pid\"); rm -f " + b.id + "/node.pid; fi\n";
+  }
+  s += "for pid in \"${pids[@]}\"; do\n"
+       "  for _ in $(seq 100); do kill -0 \"$pid\" 2>/dev/null || break; sleep 0.1; done\n"
+       "  kill -0 \"$pid\" 2>/dev/null && { echo \"stop.sh: $pid did not stop; killing it\" >&2; kill -9 \"$pid\"; }\n"
+       "done\n"
+       "echo \"stopped ${#pids[@]} node(s)\"\n";
+  return s;
+}
+
+fs::path DefaultNodeBinary() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "colend-node";
+  return self.parent_path() / "colend-node";
+}
+
+}  // namespace
+
+Status Generate(const NetgenOptions& options, std::ostream& out) {
+  COLEND_RETURN_IF_ERROR(Check(options));
+  COLEND_ASSIGN_OR_RETURN(crypto::CryptoSuite suite, crypto::CryptoSuite::FromName(options.crypto));
+  std::error_code ec;
+  const fs::path root = fs::absolute(options.out, ec).lexically_normal();
+  if (ec) return Status::InvalidArgument("--out: " + ec.message());
+  if (fs::exists(root) && !(fs::is_directory(root) && fs::is_empty(root))) {
+    return Status::AlreadyExists(root.string() +
+                                 " exists and is not empty; refusing to overwrite a network");
+  }
+  fs::create_directories(root / "ca", ec);
+  if (ec) return Status::IoError("cannot create " + (root / "ca").string() + ": " + ec.message());
+
+  // The CA.
+  COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey ca_key, crypto::PrivateKey::Generate(suite));
+  COLEND_ASSIGN_OR_RETURN(std::string ca_pem,
+                          crypto::MakeCaCertificate(ca_key, "colend consortium CA " + options.chain_id,
+                                                    kCaValidityDays));
+  COLEND_RETURN_IF_ERROR(WriteSecret(root / "ca" / "ca.key.pem", ca_key));
+  COLEND_RETURN_IF_ERROR(WritePublic(root / "ca" / "ca.crt.pem", ca_pem));
+
+  // Each bank: node key and certificate, client key.
+  contracts::Genesis genesis;
+  genesis.chain_id = options.chain_id;
+  genesis.suite = suite;
+  genesis.consortium_ca_pem = ca_pem;
+  genesis.consensus.batch_timeout_ms = options.batch_timeout_ms;
+  genesis.consensus.view_change_timeout_ms = options.view_change_timeout_ms;
+  std::vector<Bank> banks;
+  for (std::size_t i = 0; i < options.banks.size(); ++i) {
+    Bank bank;
+    bank.id = options.banks[i];
+    bank.node_id = bank.id + "-1";
+    bank.dir = root / bank.id;
+    if (options.localnet) {
+      bank.host = "127.0.0.1";
+      bank.p2p_port = static_cast<std::uint16_t>(options.base_port + 2 * i);
+      bank.rpc_port = static_cast<std::uint16_t>(options.base_port + 2 * i + 1);
+    } else {
+      bank.host = Lower(bank.id) + ".colend.internal";
+      bank.p2p_port = options.base_port;
+      bank.rpc_port = static_cast<std::uint16_t>(options.base_port + 1);
+    }
+    fs::create_directories(bank.dir / "data", ec);
+    if (ec) return Status::IoError("cannot create " + bank.dir.string() + ": " + ec.message());
+
+    COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
+    COLEND_ASSIGN_OR_RETURN(std::string cert,
+                            crypto::IssueNodeCertificate(ca_key, ca_pem, node_key.public_key(),
+                                                         bank.node_id, kNodeValidityDays));
+    COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey client_key, crypto::PrivateKey::Generate(suite));
+    COLEND_RETURN_IF_ERROR(WriteSecret(bank.dir / "node.key.pem", node_key));
+    COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "node.crt.pem", cert));
+    COLEND_RETURN_IF_ERROR(WriteSecret(bank.dir / "client.key.pem", client_key));
+
+    contracts::GenesisMember member;
+    member.id = bank.id;
+    member.legal_name = bank.id + " (co-lending member)";
+    proto::ClientKey client;
+    const Bytes& key_id = client_key.public_key().key_id();
+    client.set_key_id(std::string(key_id.begin(), key_id.end()));
+    COLEND_ASSIGN_OR_RETURN(Bytes client_der, client_key.public_key().ToDer());
+    client.set_public_key(std::string(client_der.begin(), client_der.end()));
+    member.client_keys.push_back(std::move(client));
+    genesis.members.push_back(std::move(member));
+    bank.client_key_id_hex = ToHex(key_id);
+
+    proto::Validator validator;
+    validator.set_node_id(bank.node_id);
+    validator.set_member_id(bank.id);
+    COLEND_ASSIGN_OR_RETURN(Bytes node_der, node_key.public_key().ToDer());
+    validator.set_public_key(std::string(node_der.begin(), node_der.end()));
+    genesis.validators.push_back(std::move(validator));
+    banks.push_back(std::move(bank));
+  }
+  std::sort(genesis.validators.begin(), genesis.validators.end(),
+            [](const proto::Validator& a, const proto::Validator& b) {
+              return a.node_id() < b.node_id();
+            });
+  const std::string genesis_json = contracts::GenesisToJson(genesis);
+  // What we wrote must be what every node will accept.
+  COLEND_RETURN_IF_ERROR(contracts::ParseGenesis(genesis_json).status());
+  COLEND_RETURN_IF_ERROR(WritePublic(root / "genesis.json", genesis_json));
+
+  // Node configurations.
+  for (const Bank& bank : banks) {
+    node::NodeConfig config;
+    config.node_id = bank.node_id;
+    config.data_dir = bank.dir / "data";
+    config.genesis_file = root / "genesis.json";
+    config.p2p_host = options.localnet ? "127.0.0.1" : "0.0.0.0";
+    config.p2p_port = bank.p2p_port;
+    for (const Bank& peer : banks) {
+      if (peer.id == bank.id) continue;
+      config.peers.push_back(node::PeerAddress{peer.node_id, peer.host, peer.p2p_port});
+    }
+    config.node_key_file = bank.dir / "node.key.pem";
+    config.node_cert_file = bank.dir / "node.crt.pem";
+    config.ca_cert_file = root / "ca" / "ca.crt.pem";
+    config.rpc_host = "127.0.0.1";
+    config.rpc_port = bank.rpc_port;
+    config.rpc_token = options.rpc_token;
+    COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "node.toml", node::NodeConfigToToml(config)));
+  }
+
+  // The manifest the tools read.
+  boost::json::object manifest;
+  manifest["chain_id"] = options.chain_id;
+  manifest["crypto_suite"] = options.crypto;
+  manifest["genesis"] = "genesis.json";
+  boost::json::array list;
+  for (const Bank& bank : banks) {
+    boost::json::object b;
+    b["id"] = bank.id;
+    b["node_id"] = bank.node_id;
+    b["rpc"] = "http://" + bank.host + ":" + std::to_string(bank.rpc_port);
+    b["p2p"] = bank.host + ":" + std::to_string(bank.p2p_port);
+    b["client_key"] = bank.id + "/client.key.pem";
+    b["client_key_id"] = bank.client_key_id_hex;
+    b["config"] = bank.id + "/node.toml";
+    b["log"] = bank.id + "/node.log";
+    list.push_back(std::move(b));
+  }
+  manifest["banks"] = std::move(list);
+  COLEND_RETURN_IF_ERROR(
+      WritePublic(root / "network.json", boost::json::serialize(manifest) + "\n"));
+
+  if (options.localnet) {
+    const fs::path binary = options.node_binary.empty() ? DefaultNodeBinary() : options.node_binary;
+    COLEND_RETURN_IF_ERROR(WriteScript(root / "start.sh", StartScript(banks, binary)));
+    COLEND_RETURN_IF_ERROR(WriteScript(root / "stop.sh", StopScript(banks)));
+  }
+
+  out << "colend-netgen: chain " << options.chain_id << " (" << options.crypto << ") in "
+      << root.string() << "\n";
+  for (const Bank& bank : banks) {
+    out << "  " << bank.id << ": node " << bank.node_id << " p2p " << bank.host << ":"
+        << bank.p2p_port << ", rpc http://127.0.0.1:" << bank.rpc_port << ", client key id "
+        << bank.client_key_id_hex << "\n";
+  }
+  out << "  CA key: " << (root / "ca" / "ca.key.pem").string()
+      << " (keep it offline; nodes need only ca.crt.pem)\n";
+  if (options.localnet) out << "  start: " << (root / "start.sh").string() << "\n";
+  return Status::Ok();
+}
+
+}  // namespace colend::netgen
