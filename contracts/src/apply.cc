@@ -4,6 +4,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,33 +21,38 @@ namespace {
 // Every text field of the body a human or a system types. Ids are included: a loan id
 // must not be a phone number either. borrower_ref is checked by its own rule (hex only).
 std::optional<std::string> FindPersonalDataInBody(const proto::TransactionBody& body) {
-  std::vector<std::pair<const char*, const std::string*>> fields = {{"id", &body.id()}};
+  // At most five fields: a fixed array, no allocation per transaction.
+  std::array<std::pair<const char*, const std::string*>, 5> storage;
+  std::size_t count = 0;
+  auto add = [&](const char* name, const std::string& value) { storage[count++] = {name, &value}; };
+  add("id", body.id());
   switch (body.payload_case()) {
     case proto::TransactionBody::kProposeAgreement:
-      fields.emplace_back("agreement_id", &body.propose_agreement().agreement_id());
+      add("agreement_id", body.propose_agreement().agreement_id());
       break;
     case proto::TransactionBody::kOriginateLoan:
-      fields.emplace_back("agreement_id", &body.originate_loan().agreement_id());
-      fields.emplace_back("loan_id", &body.originate_loan().loan_id());
+      add("agreement_id", body.originate_loan().agreement_id());
+      add("loan_id", body.originate_loan().loan_id());
       break;
     case proto::TransactionBody::kReverse:
-      fields.emplace_back("reason", &body.reverse().reason());
+      add("reason", body.reverse().reason());
       break;
     case proto::TransactionBody::kConfirmSettlement:
-      fields.emplace_back("payment_ref", &body.confirm_settlement().payment_ref());
+      add("payment_ref", body.confirm_settlement().payment_ref());
       break;
     case proto::TransactionBody::kGovernanceProposal: {
       const proto::GovernanceProposal& g = body.governance_proposal();
-      fields.emplace_back("proposal_id", &g.proposal_id());
-      fields.emplace_back("description", &g.description());
-      if (g.has_add_member()) fields.emplace_back("legal_name", &g.add_member().legal_name());
-      if (g.has_suspend_member()) fields.emplace_back("reason", &g.suspend_member().reason());
+      add("proposal_id", g.proposal_id());
+      add("description", g.description());
+      if (g.has_add_member()) add("legal_name", g.add_member().legal_name());
+      if (g.has_suspend_member()) add("reason", g.suspend_member().reason());
       break;
     }
     default:
       break;
   }
-  for (const auto& [name, value] : fields) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& [name, value] = storage[i];
     if (auto found = FindPersonalData(*value)) {
       return "field " + std::string(name) + " contains what looks like " + *found +
              "; personal data never goes on the chain";
@@ -88,8 +94,9 @@ proto::Receipt Rejected(ByteView tx_hash, ErrorCode code, std::string message) {
 
 // Checks that leave no trace when they fail: the transaction does not belong on this chain
 // or to a member, so it has no (signer, id) to remember.
-std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const StateReader& state,
-                                             const BlockContext& ctx, Status* fault) {
+std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const StateView& state,
+                                             const BlockContext& ctx, std::string* tx_key,
+                                             Status* fault) {
   const proto::TransactionBody& body = *tx.body;
   if (body.chain_id() != ctx.chain_id) {
     return Rejected(tx.tx_hash, ErrorCode::kWrongChain,
@@ -99,18 +106,20 @@ std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const State
   if (!IsMemberId(body.signer())) {
     return Rejected(tx.tx_hash, ErrorCode::kUnknownSigner, "signer must be a member id");
   }
-  auto member = ReadMember(state, body.signer());
-  if (!member.ok()) {
-    *fault = member.status();
+  // Decoded once per block, not copied.
+  auto found = PeekRecord<proto::MemberRecord>(state, keys::Member(body.signer()));
+  if (!found.ok()) {
+    *fault = found.status();
     return std::nullopt;
   }
-  if (!member->has_value() || (*member)->status() != proto::MEMBER_STATUS_ACTIVE) {
+  const proto::MemberRecord* member = *found;
+  if (member == nullptr || member->status() != proto::MEMBER_STATUS_ACTIVE) {
     return Rejected(tx.tx_hash, ErrorCode::kUnknownSigner,
                     body.signer() + " is not an active member");
   }
   if (tx.authentication == Authentication::kVerifiedKey) {
     bool registered = false;
-    for (const proto::ClientKey& key : (*member)->client_keys()) {
+    for (const proto::ClientKey& key : member->client_keys()) {
       const ByteView id = AsBytes(key.key_id());
       if (id.size() == tx.key_id.size() && std::equal(id.begin(), id.end(), tx.key_id.begin())) {
         registered = true;
@@ -125,8 +134,9 @@ std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const State
     return Rejected(tx.tx_hash, ErrorCode::kBadField,
                     "id must be 1-64 letters, digits or . _ : -");
   }
+  *tx_key = keys::Tx(body.signer(), body.id());
   std::string unused;
-  if (state.Get(keys::Tx(body.signer(), body.id()), &unused)) {
+  if (state.Get(*tx_key, &unused)) {
     return Rejected(tx.tx_hash, ErrorCode::kDuplicate,
                     body.signer() + " already used id " + body.id() +
                         "; the first transaction with it has the receipt");
@@ -139,7 +149,8 @@ std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const State
 Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const BlockContext& ctx) {
   const proto::TransactionBody& body = *tx.body;
   Status fault;
-  if (auto rejected = CheckAdmission(tx, state, ctx, &fault)) return *rejected;
+  std::string tx_key;
+  if (auto rejected = CheckAdmission(tx, state, ctx, &tx_key, &fault)) return *rejected;
   if (!fault.ok()) return fault;
 
   // The record and its journal lines live on an arena: a repayment under a four-bank
@@ -182,7 +193,7 @@ Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const Blo
     record.set_code(std::string(ErrorCodeName(verdict.code())));
     receipt = Rejected(tx.tx_hash, verdict.code(), verdict.message());
   }
-  WriteRecord(state, keys::Tx(body.signer(), body.id()), record);
+  WriteRecord(state, tx_key, record);
   return receipt;
 }
 

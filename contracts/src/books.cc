@@ -115,6 +115,10 @@ Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& stat
   return out;
 }
 
+std::string SettlementJsonText(const proto::SettlementBatchRecord& batch) {
+  return json::serialize(SettlementJson(batch));
+}
+
 Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state) {
   COLEND_ASSIGN_OR_RETURN(auto counter, ReadRecord<proto::BatchCounter>(state, keys::kBatches));
   std::vector<proto::SettlementBatchRecord> out;

@@ -8,6 +8,7 @@
 // -position(b, a) holds by construction (only the a < b orientation is stored).
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -129,15 +130,16 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
   // Each pair's position is read and written once per transaction: lines are grouped by
   // pair in first-seen order (a journal touches a handful of pairs).
   struct Group {
-    std::string a, b;
+    std::string_view a, b;
     std::vector<const proto::JournalLine*> lines;
   };
   std::vector<Group> groups;
+  groups.reserve(4);
   for (const proto::JournalLine& line : record.journal()) {
     if (line.debtor() == line.creditor()) return Status::Internal("posting from a bank to itself");
     const bool debtor_first = line.debtor() < line.creditor();
-    const std::string& a = debtor_first ? line.debtor() : line.creditor();
-    const std::string& b = debtor_first ? line.creditor() : line.debtor();
+    const std::string_view a = debtor_first ? line.debtor() : line.creditor();
+    const std::string_view b = debtor_first ? line.creditor() : line.debtor();
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const Group& g) { return g.a == a && g.b == b; });
     if (it == groups.end()) it = groups.insert(groups.end(), Group{a, b, {}});
@@ -146,17 +148,17 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
   std::vector<proto::PairKey> added;
   for (const Group& group : groups) {
     const std::string key = keys::Position(group.a, group.b, record.currency());
-    COLEND_ASSIGN_OR_RETURN(auto existing, ReadRecord<proto::PositionRecord>(view, key));
-    proto::PositionRecord position;
-    if (existing.has_value()) {
-      position = std::move(*existing);
-    } else {
-      position.set_a(group.a);
-      position.set_b(group.b);
+    COLEND_ASSIGN_OR_RETURN(proto::PositionRecord * existing,
+                            MutableRecord<proto::PositionRecord>(view, key));
+    proto::PositionRecord& position =
+        existing != nullptr ? *existing : *NewRecord<proto::PositionRecord>(view, key);
+    if (existing == nullptr) {
+      position.set_a(std::string(group.a));
+      position.set_b(std::string(group.b));
       position.set_currency(record.currency());
       proto::PairKey& k = added.emplace_back();
-      k.set_a(group.a);
-      k.set_b(group.b);
+      k.set_a(std::string(group.a));
+      k.set_b(std::string(group.b));
       k.set_currency(record.currency());
     }
     for (const proto::JournalLine* line : group.lines) {
@@ -166,7 +168,6 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
       }
       COLEND_RETURN_IF_ERROR(BookDay(position, record.value_date(), line->component(), a_owes_b));
     }
-    WriteRecord(view, key, position);
   }
   if (!added.empty()) COLEND_RETURN_IF_ERROR(RegisterPairs(view, added));
   return Verdict::Accept();

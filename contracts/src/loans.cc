@@ -52,8 +52,12 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   if (o.term_months() == 0 || o.term_months() > kMaxTermMonths) {
     return Verdict::Reject(ErrorCode::kBadField, "term_months must be between 1 and 600");
   }
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadAgreement(env.view, o.agreement_id()));
-  if (!found.has_value()) {
+  // Staged for changing: an accepted origination always writes the agreement (a rejected
+  // transaction's view is dropped with it).
+  COLEND_ASSIGN_OR_RETURN(
+      proto::AgreementRecord * found,
+      MutableRecord<proto::AgreementRecord>(env.view, keys::Agreement(o.agreement_id())));
+  if (found == nullptr) {
     return Verdict::Reject(ErrorCode::kNoAgreement, "no agreement " + o.agreement_id());
   }
   proto::AgreementRecord& agreement = *found;
@@ -71,7 +75,10 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   if (env.view.Get(loan_key, &unused)) {
     return Verdict::Reject(ErrorCode::kLoanExists, "loan " + o.loan_id() + " already exists");
   }
-  COLEND_ASSIGN_OR_RETURN(proto::NetworkRules rules, ReadRules(env.view));
+  COLEND_ASSIGN_OR_RETURN(const proto::NetworkRules* stored_rules,
+                          PeekRecord<proto::NetworkRules>(env.view, keys::kRules));
+  const proto::NetworkRules& rules =
+      stored_rules != nullptr ? *stored_rules : proto::NetworkRules::default_instance();
   for (const proto::AgreementParty& party : agreement.parties()) {
     if (party.share_bp() < rules.min_funder_bp()) {
       return Verdict::Reject(ErrorCode::kBelowMinShare,
@@ -132,8 +139,8 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   } else {
     Activate(env, loan, agreement);
   }
+  // The loan is written as bytes (a block touches it once); the agreement is staged.
   WriteRecord(env.view, loan_key, loan);
-  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
   return Verdict::Accept();
 }
 

@@ -49,14 +49,19 @@ Verdict LoadServicedLoan(TxEnv& env, const std::string& id, std::optional<proto:
   return Verdict::Accept();
 }
 
-Result<proto::AgreementRecord> LoadAgreementOf(const StateReader& view,
-                                               const proto::LoanRecord& loan) {
-  COLEND_ASSIGN_OR_RETURN(auto agreement, ReadAgreement(view, loan.agreement_id()));
-  if (!agreement.has_value()) {
+// Stages the agreement of `loan` for changing in place (every accepted servicing event
+// writes it): the block keeps it decoded, so a block of events under one agreement parses
+// and serialises it once. The loan itself, touched by one event in a block, is read and
+// written as bytes.
+Result<proto::AgreementRecord*> LoadAgreementOf(StateView& view, const proto::LoanRecord& loan) {
+  COLEND_ASSIGN_OR_RETURN(
+      proto::AgreementRecord * agreement,
+      MutableRecord<proto::AgreementRecord>(view, keys::Agreement(loan.agreement_id())));
+  if (agreement == nullptr) {
     return Status::Corruption("loan " + loan.id() + " names missing agreement " +
                               loan.agreement_id());
   }
-  return std::move(*agreement);
+  return agreement;
 }
 
 Verdict CheckValueDate(const std::string& date, const proto::LoanRecord& loan) {
@@ -116,7 +121,8 @@ Verdict RecordRepaymentHandler(TxEnv& env) {
   COLEND_ASSIGN_OR_RETURN(auto principal, SplitBy(r.principal(), loan, OutstandingOf));
   COLEND_ASSIGN_OR_RETURN(auto interest, SplitBy(r.interest(), loan, OutstandingOf));
   COLEND_ASSIGN_OR_RETURN(auto penalty, SplitBy(r.penalty(), loan, OutstandingOf));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  proto::AgreementRecord& agreement = *staged;
 
   env.record.set_kind(proto::EVENT_KIND_REPAYMENT);
   for (int i = 0; i < loan.legs_size(); ++i) {
@@ -140,8 +146,7 @@ Verdict RecordRepaymentHandler(TxEnv& env) {
   }
   if (r.principal() == outstanding) loan.set_status(proto::LOAN_STATUS_REPAID);
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
-  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
-  return Verdict::Accept();
+  return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
 }
 
 Verdict ChargeOffHandler(TxEnv& env) {
@@ -153,7 +158,8 @@ Verdict ChargeOffHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kLoanNotActive, "loan " + loan.id() + " is not active");
   }
   COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(c.value_date(), loan));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  proto::AgreementRecord& agreement = *staged;
   for (proto::LoanLeg& leg : *loan.mutable_legs()) {
     const std::int64_t lost = leg.outstanding();
     COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -lost, lost, false));
@@ -162,8 +168,7 @@ Verdict ChargeOffHandler(TxEnv& env) {
   }
   loan.set_status(proto::LOAN_STATUS_CHARGED_OFF);
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
-  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
-  return Verdict::Accept();
+  return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
 }
 
 Verdict RecordRecoveryHandler(TxEnv& env) {
@@ -184,7 +189,8 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
                                std::to_string(open_loss) + " still open on loan " + loan.id());
   }
   COLEND_ASSIGN_OR_RETURN(auto parts, SplitBy(r.amount(), loan, OpenLossOf));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  proto::AgreementRecord& agreement = *staged;
   env.record.set_kind(proto::EVENT_KIND_RECOVERY);
   for (int i = 0; i < loan.legs_size(); ++i) {
     proto::LoanLeg& leg = *loan.mutable_legs(i);
@@ -199,8 +205,7 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
              r.value_date());
   }
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
-  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
-  return Verdict::Accept();
+  return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
 }
 
 Verdict ReverseHandler(TxEnv& env) {
@@ -231,7 +236,8 @@ Verdict ReverseHandler(TxEnv& env) {
                            "loan " + loan.id() + " was charged off after repayment " +
                                v.target_id() + "; a charged-off loan's repayment is never reversed");
   }
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord agreement, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  proto::AgreementRecord& agreement = *staged;
   env.record.set_kind(proto::EVENT_KIND_REVERSAL);
   env.record.set_loan_id(loan.id());
   for (const proto::LegDelta& delta : target.deltas()) {
@@ -260,8 +266,7 @@ Verdict ReverseHandler(TxEnv& env) {
   target.set_reversed_by(env.id());
   WriteRecord(env.view, target_key, target);
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
-  WriteRecord(env.view, keys::Agreement(agreement.id()), agreement);
-  return Verdict::Accept();
+  return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
 }
 
 }  // namespace colend::contracts

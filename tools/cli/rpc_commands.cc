@@ -154,7 +154,8 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
         client->Call("sendTransaction", json::object{{"tx", ToHex(*signed_tx)}});
     if (!r.status.ok()) return ReportRpcError(r, err);
     if (r.error.has_value()) {
-      err << label << " (" << body->id() << "): refused: " << r.error->message;
+      err << label << " (" << body->id() << "): refused, error " << r.error->code << ": "
+          << r.error->message;
       if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
       err << "\n";
       code = kProblems;

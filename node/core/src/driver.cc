@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "colend/common/overloaded.h"
 #include "colend/consensus/certificates.h"
 #include "colend/consensus/messages.h"
 #include "colend/contracts/tx_decode.h"
@@ -14,13 +15,6 @@
 
 namespace colend::node {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::size_t TimerIndex(consensus::TimerId timer) {
   return timer == consensus::TimerId::kViewChange ? 0 : 1;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "colend/contracts/books.h"
 #include "colend/contracts/tx_json.h"
 #include "colend/proto/tx.pb.h"
 
@@ -22,17 +23,6 @@ std::string EnumName(const std::string& full, std::string_view prefix, int numbe
 
 std::string Hex(const std::string& s) {
   return ToHex(AsBytes(s));
-}
-
-json::object Components(const proto::ComponentAmounts& c) {
-  json::object out;
-  const std::pair<const char*, std::int64_t> parts[] = {
-      {"funding", c.funding()},         {"principal", c.principal()}, {"interest", c.interest()},
-      {"service_fee", c.service_fee()}, {"penalty", c.penalty()},     {"recovery", c.recovery()}};
-  for (const auto& [name, value] : parts) {
-    if (value != 0) out[name] = Str(value);
-  }
-  return out;
 }
 
 Result<json::object> HeaderJson(const std::string& header_bytes) {
@@ -247,23 +237,9 @@ json::object MemberJson(const proto::MemberRecord& m) {
   return out;
 }
 
-// The books' settlement shape (contracts/src/books.cc), field for field.
+// The books' settlement shape, from the contracts' own rendering.
 json::object SettlementJson(const proto::SettlementBatchRecord& b) {
-  json::object out;
-  out["a"] = b.a();
-  out["b"] = b.b();
-  out["currency"] = b.currency();
-  out["net_a_owes_b"] = Str(b.net_a_owes_b());
-  out["batch_id"] = b.batch_id();
-  out["status"] =
-      EnumName(proto::SettlementStatus_Name(b.status()), "SETTLEMENT_STATUS_", b.status());
-  out["cutoff"] = b.cutoff();
-  out["closed_by"] = b.closed_by();
-  out["closed_at_height"] = b.closed_at_height();
-  out["posting_count"] = b.posting_count();
-  out["components"] = Components(b.amounts());
-  if (!b.payment_ref().empty()) out["payment_ref"] = b.payment_ref();
-  return out;
+  return json::parse(contracts::SettlementJsonText(b)).as_object();
 }
 
 json::object NodeInfoJson(const NodeInfo& info) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "colend/common/overloaded.h"
 #include "colend/consensus/certificates.h"
 #include "colend/consensus/messages.h"
 #include "colend/crypto/hash.h"
@@ -28,13 +29,6 @@ SimResult RunSimulation(const SimConfig& config) {
 namespace internal {
 
 namespace {
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::size_t TimerIndex(consensus::TimerId timer) {
   return timer == consensus::TimerId::kViewChange ? 0 : 1;

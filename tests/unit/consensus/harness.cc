@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "colend/common/overloaded.h"
 #include "colend/consensus/messages.h"
 #include "colend/crypto/hash.h"
 
@@ -15,13 +16,6 @@ namespace {
 crypto::Digest HashOf(std::string_view text) {
   return crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(text));
 }
-
-template <typename... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 class FunctionValidator final : public ProposalValidator {
  public:

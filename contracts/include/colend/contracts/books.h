@@ -46,6 +46,10 @@ Result<std::string> BooksJson(const StateReader& reader, const StateScanner& sca
 Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state);
 Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state);
 
+// One settlement batch as the books print it in "settlements" (a JSON object's text), so
+// the node's getSettlements answers in exactly the books' shape.
+std::string SettlementJsonText(const proto::SettlementBatchRecord& batch);
+
 }  // namespace colend::contracts
 
 #endif  // COLEND_CONTRACTS_BOOKS_H_

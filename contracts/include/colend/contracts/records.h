@@ -62,14 +62,20 @@ std::string Proposal(std::string_view id);
 namespace colend::contracts {
 
 // Reads and parses the record at `key`: std::nullopt if absent, kCorruption if the stored
-// bytes do not parse as M (a damaged store, never a transaction's fault).
+// bytes do not parse as M (a damaged store, never a transaction's fault). On a StateView
+// that holds the record decoded (see state.h), the record is copied instead of parsed.
 template <typename M>
 Result<std::optional<M>> ReadRecord(const StateReader& state, std::string_view key) {
+  M record;
+  if (const auto* view = dynamic_cast<const StateView*>(&state)) {
+    COLEND_ASSIGN_OR_RETURN(bool found, view->CopyRecord(key, &record));
+    if (!found) return std::optional<M>();
+    return std::optional<M>(std::move(record));
+  }
   // One buffer per thread: reads are the hot path of execution and most records are
   // small, so this saves an allocation per read.
   thread_local std::string bytes;
   if (!state.Get(key, &bytes)) return std::optional<M>();
-  M record;
   if (!record.ParseFromString(bytes)) {
     return Status::Corruption("state record at \"" + std::string(key) + "\" does not parse as " +
                               std::string(M::descriptor()->name()));
@@ -82,6 +88,34 @@ Result<std::optional<M>> ReadRecord(const StateReader& state, std::string_view k
 template <typename M>
 void WriteRecord(StateView& state, std::string_view key, const M& record) {
   state.Put(key, record.SerializeAsString());
+}
+
+// The record at `key` without a copy: nullptr if absent, kCorruption as ReadRecord. The
+// view decodes it at most once per block (StateView::FindRecord); the pointer is valid
+// until the next change to `state` or a view it sits on.
+template <typename M>
+Result<const M*> PeekRecord(const StateView& state, std::string_view key) {
+  COLEND_ASSIGN_OR_RETURN(const google::protobuf::Message* record,
+                          state.FindRecord(key, M::default_instance()));
+  return static_cast<const M*>(record);
+}
+
+// Stages the record at `key` as a write of `state` and returns it for changing in place:
+// what it holds when the block's writes are taken is what is written (serialised once per
+// block). nullptr if the key is absent (nothing staged). Call it only on a path that
+// writes the record; a rejected transaction's view is dropped with everything staged in
+// it. Pointer valid until the next Put, Delete, MergeInto, TakeWrites or Clear of `state`.
+template <typename M>
+Result<M*> MutableRecord(StateView& state, std::string_view key) {
+  COLEND_ASSIGN_OR_RETURN(google::protobuf::Message* record,
+                          state.MutableRecord(key, M::default_instance()));
+  return static_cast<M*>(record);
+}
+
+// Stages an empty M at `key` (replacing any value) and returns it for filling in.
+template <typename M>
+M* NewRecord(StateView& state, std::string_view key) {
+  return static_cast<M*>(state.NewRecord(key, M::default_instance()));
 }
 
 }  // namespace colend::contracts

@@ -10,11 +10,15 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include <google/protobuf/message.h>
+
+#include "colend/common/result.h"
 #include "colend/common/status.h"
 
 namespace colend::contracts {
@@ -59,10 +63,27 @@ struct StringKeyHash {
 // first. A StateView may sit on another StateView (a transaction on its block), and
 // MergeInto() moves its writes into the parent.
 //
-// Thread safety: not thread-safe; one executing thread owns it. The base must outlive it.
+// Decoded records: besides bytes, a view can hold records in decoded form, so that a
+// record read and changed by many transactions of a block (an agreement, a position, a
+// member) is parsed once and serialised once per block instead of once per transaction.
+// FindRecord() reads a record (decoding it at most once per block: the outermost view
+// keeps what it decoded from its base), MutableRecord() stages a record as a write of this
+// view and returns it for changing in place (a transaction's view gets its own copy, so a
+// rejected transaction leaves no trace), NewRecord() stages a fresh one. A staged record
+// is serialised only when someone needs its bytes: Get(), writes(), TakeWrites(). Bytes
+// and decoded records are two forms of the same value: Get() and the write set are exactly
+// what Put(key, record.SerializeAsString()) would have given. records.h has the typed
+// wrappers (PeekRecord, MutableRecord, NewRecord).
+//
+// The base must not change while the view lives (the outermost view remembers what it
+// decoded from it), except between TakeWrites() or Clear() and the next read.
+//
+// Thread safety: not thread-safe; one executing thread owns it, and its child views (reads
+// through a child may update the parent's decoding cache). The base must outlive it.
 class StateView final : public StateReader {
  public:
-  explicit StateView(const StateReader* base) : base_(base) {}
+  explicit StateView(const StateReader* base);
+  ~StateView() override;
 
   StateView(const StateView&) = delete;
   StateView& operator=(const StateView&) = delete;
@@ -71,7 +92,32 @@ class StateView final : public StateReader {
   void Put(std::string_view key, std::string value);
   void Delete(std::string_view key);
 
-  // The writes ordered by key (a copy; call once per block, not per read).
+  // The record at `key` decoded as a message of `prototype`'s type, or nullptr if the key
+  // is absent. kCorruption if its bytes do not parse as that type. The pointer is valid
+  // until the next change to this view or any view in its chain (Put, Delete,
+  // MutableRecord, NewRecord, MergeInto, TakeWrites, Clear).
+  Result<const google::protobuf::Message*> FindRecord(
+      std::string_view key, const google::protobuf::Message& prototype) const;
+
+  // Copies the record at `key` into *out (from its decoded form when a view of the chain
+  // holds one, else by parsing its bytes; nothing is cached) and returns true, or returns
+  // false if the key is absent. kCorruption as FindRecord. REQUIRES: out != nullptr.
+  Result<bool> CopyRecord(std::string_view key, google::protobuf::Message* out) const;
+
+  // Stages the record at `key` as a write of this view and returns it for changing in
+  // place (its serialised form is the value of `key` from now on), or returns nullptr if
+  // the key is absent (nothing is staged). kCorruption as FindRecord. The pointer is valid
+  // until the next Put, Delete, MergeInto, TakeWrites or Clear of this view.
+  Result<google::protobuf::Message*> MutableRecord(std::string_view key,
+                                                   const google::protobuf::Message& prototype);
+
+  // Stages an empty record of `prototype`'s type at `key` (replacing any value) and
+  // returns it for filling in. Pointer validity as MutableRecord.
+  google::protobuf::Message* NewRecord(std::string_view key,
+                                       const google::protobuf::Message& prototype);
+
+  // The writes ordered by key (a copy; call once per block, not per read). Staged records
+  // are serialised here.
   WriteSet writes() const;
   WriteSet TakeWrites();
   std::size_t write_count() const { return writes_.size(); }
@@ -79,14 +125,41 @@ class StateView final : public StateReader {
   // Moves every write into `parent` (which must be this view's base) and clears this view.
   void MergeInto(StateView& parent);
 
-  // Forgets every write.
-  void Clear() { writes_.clear(); }
+  // Forgets every write (and every record decoded from the base).
+  void Clear();
 
  private:
+  // One written key. Either `value` is the value (bytes, or std::nullopt for a deletion)
+  // and `record`, if set, is a decoding of it kept for reads; or `record_is_value` and the
+  // serialised `record` is the value. `spare` is a retired record of this key kept as the
+  // target of the next copy (a copy into a message of the same shape allocates nothing).
+  struct Slot {
+    std::optional<std::string> value;
+    std::unique_ptr<google::protobuf::Message> record;
+    std::unique_ptr<google::protobuf::Message> spare;
+    bool record_is_value = false;
+  };
+  // Where a key was found in the chain of views (without asking the outermost base).
+  struct Found;
+
+  Found Locate(std::string_view key) const;
+  // Decodes (or re-types) the value of `slot` into slot.record for reading.
+  Status DecodeSlot(std::string_view key, Slot& slot,
+                    const google::protobuf::Message& prototype) const;
+  // The value of `slot` (which must not be a deletion) as bytes.
+  static std::string SlotBytes(const Slot& slot);
+
   const StateReader* base_;
+  // base_ when it is a StateView (this view is a transaction's or a nested overlay).
+  const StateView* parent_ = nullptr;
   // Unordered for O(1) reads while executing; writes() sorts them for anyone who iterates.
-  std::unordered_map<std::string, std::optional<std::string>, StringKeyHash, std::equal_to<>>
-      writes_;
+  // Mutable: reads decode into it (a cache of the same value, never a change of it).
+  mutable std::unordered_map<std::string, Slot, StringKeyHash, std::equal_to<>> writes_;
+  // Records decoded from base_ (outermost view only): read-mostly records such as members
+  // and rules are parsed once per block.
+  mutable std::unordered_map<std::string, std::unique_ptr<google::protobuf::Message>,
+                             StringKeyHash, std::equal_to<>>
+      decoded_;
 };
 
 }  // namespace colend::contracts

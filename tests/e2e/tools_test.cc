@@ -1,0 +1,168 @@
+// The bank-facing tools end to end: colend-netgen makes a consortium, colend-cli signs,
+// sends and queries against real nodes, colend-bench drives load and reports.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "colend/contracts/genesis.h"
+#include "colend/crypto/x509.h"
+#include "colend/node/config.h"
+#include "colend/testutil/process_util.h"
+#include "local_network.h"
+
+namespace colend::e2e {
+namespace {
+
+using testutil::RunCommand;
+
+const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
+
+TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
+  testutil::ScratchDir dir("colend-netgen-e2e");
+  const std::string out = dir.Path("net");
+  const testutil::RunResult r = RunCommand(std::string(COLEND_NETGEN_PATH) +
+                                           " --banks LEAD,PARTNER_A --out " + out +
+                                           " --localnet --base-port 41000");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string genesis_text = testutil::ReadFile(out + "/genesis.json");
+  Result<contracts::Genesis> genesis = contracts::ParseGenesis(genesis_text);
+  ASSERT_TRUE(genesis.ok()) << genesis.status();
+  EXPECT_EQ(genesis->members.size(), 2u);
+  EXPECT_EQ(genesis->validators.size(), 2u);
+  const std::string ca = testutil::ReadFile(out + "/ca/ca.crt.pem");
+  for (const std::string bank : {"LEAD", "PARTNER_A"}) {
+    Result<node::NodeConfig> config = node::LoadNodeConfig(out + "/" + bank + "/node.toml");
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->node_id, bank + "-1");
+    const std::string cert = testutil::ReadFile(out + "/" + bank + "/node.crt.pem");
+    EXPECT_TRUE(crypto::VerifyCertificateIssuedBy(cert, ca).ok());
+    EXPECT_EQ(crypto::InspectCertificate(cert)->common_name, bank + "-1");
+    // Keys are secret: readable by the owner only.
+    const auto perms = std::filesystem::status(out + "/" + bank + "/client.key.pem").permissions();
+    EXPECT_EQ(perms & std::filesystem::perms::group_read, std::filesystem::perms::none);
+  }
+  EXPECT_EQ(std::filesystem::status(out + "/ca/ca.key.pem").permissions() &
+                std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+  EXPECT_TRUE(std::filesystem::exists(out + "/start.sh"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/network.json"));
+
+  // It never overwrites a network, and it names what is wrong.
+  const testutil::RunResult again = RunCommand(std::string(COLEND_NETGEN_PATH) +
+                                               " --banks LEAD,PARTNER_A --out " + out);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.output.find("refusing to overwrite"), std::string::npos) << again.output;
+  const testutil::RunResult bad =
+      RunCommand(std::string(COLEND_NETGEN_PATH) + " --banks LEAD,lower --out " + dir.Path("x"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("\"lower\" is not a bank id"), std::string::npos) << bad.output;
+  EXPECT_EQ(RunCommand(std::string(COLEND_NETGEN_PATH) + " --help").exit_code, 0);
+}
+
+class ToolsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(scratch_.Path("a"));
+    std::string error;
+    net_ = LocalNetwork::Create(scratch_.Path("a"), kBanks, "", &error);
+    ASSERT_NE(net_, nullptr) << error;
+    ASSERT_TRUE(net_->StartAll());
+  }
+
+  std::string Rpc(std::size_t i) const {
+    return "http://127.0.0.1:" + std::to_string(net_->bank(i).rpc_port);
+  }
+  std::string Key(std::size_t i) const { return net_->bank(i).client_key_file; }
+  std::string Cli() const { return COLEND_CLI_PATH; }
+
+  testutil::ScratchDir scratch_{"colend-tools-e2e"};
+  std::unique_ptr<LocalNetwork> net_;
+};
+
+TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
+  const std::string day = scratch_.Path("day.jsonl");
+  testutil::WriteFile(day,
+                      R"({"type":"ProposeAgreement","signer":"LEAD","id":"p-1","agreement_id":"AG-1","currency":"CNY","shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":1500})"
+                      "\n");
+  testutil::RunResult r = RunCommand(Cli() + " send --rpc " + Rpc(0) + " --key " + Key(0) +
+                                     " --wait " + day);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("p-1\tok"), std::string::npos) << r.output;
+
+  // Stdin, another node, the partner's key.
+  r = RunCommand("echo '{\"type\":\"AcceptAgreement\",\"signer\":\"PARTNER_A\",\"id\":\"a-1\","
+                 "\"agreement_id\":\"AG-1\"}' | " +
+                 Cli() + " send --rpc " + Rpc(1) + " --key " + Key(1) + " --wait -");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  std::string loans;
+  for (int i = 1; i <= 5; ++i) {
+    loans += R"({"type":"OriginateLoan","signer":"LEAD","id":"L-)" + std::to_string(i) +
+             R"(","agreement_id":"AG-1","loan_id":"L-)" + std::to_string(i) +
+             R"(","borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","principal":"800000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})"
+             "\n";
+  }
+  testutil::WriteFile(day, loans);
+  r = RunCommand(Cli() + " send --json --rpc " + Rpc(2) + " --key " + Key(0) + " --wait " + day);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  // A contract rejection is exit 1 with the code; a key that is not the signer's is refused.
+  testutil::WriteFile(day, R"({"type":"RecordRepayment","signer":"LEAD","id":"R-x","loan_id":"L-1","principal":"900000","interest":"0","value_date":"2026-12-21"})");
+  r = RunCommand(Cli() + " send --rpc " + Rpc(0) + " --key " + Key(0) + " --wait " + day);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("OVERPAYMENT"), std::string::npos) << r.output;
+  testutil::WriteFile(day, R"({"type":"ChargeOff","signer":"LEAD","id":"C-x","loan_id":"L-2","value_date":"2027-04-01"})");
+  r = RunCommand(Cli() + " send --rpc " + Rpc(0) + " --key " + Key(1) + " " + day);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("-32001"), std::string::npos) << r.output;
+
+  // Queries: the positions table and its JSON agree with the loans (5 x 6,400.00 funded).
+  r = RunCommand(Cli() + " positions --rpc " + Rpc(3), true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find("funding -32,000.00"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " positions --json --bank PARTNER_A --rpc " + Rpc(1), true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const boost::json::value positions = boost::json::parse(r.stdout_text);
+  EXPECT_EQ(positions.at("positions").as_array().size(), 1u);
+  r = RunCommand(Cli() + " loan L-3 --rpc " + Rpc(2), true);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find("\"principal\":\"800000\""), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " loan NOPE --rpc " + Rpc(2));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = RunCommand(Cli() + " call --rpc " + Rpc(0) + " getNodeInfo '{}'", true);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.stdout_text.find("\"node_id\":\"LEAD-1\""), std::string::npos);
+
+  // A node that is not there: exit 2, with a sentence.
+  r = RunCommand(Cli() + " status --rpc http://127.0.0.1:1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = RunCommand(Cli() + " status --rpc not-a-url");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST_F(ToolsE2eTest, BenchReportsCommittedThroughputAndLatency) {
+  const testutil::RunResult r =
+      RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
+                     "/network.json --rate 100 --duration 2 --preload 10 --json --quiet",
+                 true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const boost::json::value report = boost::json::parse(r.stdout_text);
+  EXPECT_EQ(report.at("sent").to_number<std::uint64_t>(), 200u);
+  EXPECT_EQ(report.at("committed").to_number<std::uint64_t>(), 200u) << r.stdout_text;
+  EXPECT_EQ(report.at("not_committed").to_number<std::uint64_t>(), 0u);
+  EXPECT_EQ(report.at("rejected_by_contract").to_number<double>(), 0.0) << r.stdout_text;
+  EXPECT_GT(report.at("committed_tps").to_number<double>(), 0.0);
+  EXPECT_GT(report.at("latency_ms").at("p99").to_number<double>(), 0.0);
+  EXPECT_GT(report.at("baseline_verify_per_s").to_number<double>(), 0.0);
+  const testutil::RunResult bad =
+      RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
+                 "/network.json --mix 50,10,10");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
+}  // namespace
+}  // namespace colend::e2e
