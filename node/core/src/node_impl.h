@@ -37,7 +37,11 @@
 
 namespace colend::node {
 
-// The pool's view of who may sign, read from the executor's committed state.
+// The pool's view of who may sign, read from the executor's committed state. Parsed keys
+// are cached by their DER bytes: parsing validates the point (a scalar multiplication, as
+// costly as a signature check), and every admission, gossip copy and proposal check asks.
+// The cache is content-addressed, so a rotated or retired key needs no invalidation (the
+// member record decides which keys are active); it is bounded and simply cleared when full.
 class StateKeyDirectory final : public KeyDirectory {
  public:
   explicit StateKeyDirectory(const Executor& executor) : executor_(executor) {}
@@ -46,7 +50,12 @@ class StateKeyDirectory final : public KeyDirectory {
   bool IdCommitted(std::string_view signer, std::string_view id) const override;
 
  private:
+  static constexpr std::size_t kMaxCachedKeys = 4096;
+  Result<crypto::PublicKey> Parse(const std::string& der) const;
+
   const Executor& executor_;
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // GUARDED_BY(cache_mu_)
 };
 
 class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ProposalValidator {

@@ -59,11 +59,24 @@ Result<crypto::PublicKey> StateKeyDirectory::ActiveKey(std::string_view signer,
   for (const proto::ClientKey& key : member->client_keys()) {
     const ByteView id = AsBytes(key.key_id());
     if (std::equal(id.begin(), id.end(), key_id.begin(), key_id.end())) {
-      return crypto::PublicKey::FromDer(executor_.suite(), AsBytes(key.public_key()));
+      return Parse(key.public_key());
     }
   }
   return Status::NotFound("member \"" + std::string(signer) + "\" has no active key " +
                           ToHex(key_id));
+}
+
+Result<crypto::PublicKey> StateKeyDirectory::Parse(const std::string& der) const {
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = cache_.find(der); it != cache_.end()) return it->second;
+  }
+  COLEND_ASSIGN_OR_RETURN(crypto::PublicKey key,
+                          crypto::PublicKey::FromDer(executor_.suite(), AsBytes(der)));
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() >= kMaxCachedKeys) cache_.clear();
+  cache_.emplace(der, key);
+  return key;
 }
 
 bool StateKeyDirectory::IsActiveMember(std::string_view signer) const {
