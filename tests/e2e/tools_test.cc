@@ -13,6 +13,7 @@
 #include "colend/node/config.h"
 #include "colend/testutil/process_util.h"
 #include "local_network.h"
+#include "rpc_commands.h"
 
 namespace colend::e2e {
 namespace {
@@ -20,6 +21,22 @@ namespace {
 using testutil::RunCommand;
 
 const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
+
+TEST(CliDecimalTest, ConvertsDecimalAmountsExactlyOrRefuses) {
+  EXPECT_EQ(cli::DecimalToMinor("8000.00", 2).value(), 800000);
+  EXPECT_EQ(cli::DecimalToMinor("8000", 2).value(), 800000);
+  EXPECT_EQ(cli::DecimalToMinor("666.67", 2).value(), 66667);
+  EXPECT_EQ(cli::DecimalToMinor("0.5", 2).value(), 50);
+  EXPECT_EQ(cli::DecimalToMinor("0", 2).value(), 0);
+  EXPECT_EQ(cli::DecimalToMinor("007.10", 2).value(), 710);
+  EXPECT_EQ(cli::DecimalToMinor("1234", 0).value(), 1234);
+  EXPECT_EQ(cli::DecimalToMinor("92233720368547758.07", 2).value(), INT64_MAX);
+  for (const char* bad : {"1.005", "-1.00", "+1", "1,000.00", "1.", ".5", "", "1e3", "12 3",
+                          "92233720368547758.08", "99999999999999999999"}) {
+    EXPECT_FALSE(cli::DecimalToMinor(bad, 2).ok()) << bad;
+  }
+  EXPECT_FALSE(cli::DecimalToMinor("1.5", 0).ok());
+}
 
 TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
   testutil::ScratchDir dir("colend-netgen-e2e");
@@ -120,10 +137,28 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("-32001"), std::string::npos) << r.output;
 
-  // Queries: the positions table and its JSON agree with the loans (5 x 6,400.00 funded).
+  // The shortcut: decimal amounts, converted exactly; a sixth loan of 8,000.00.
+  r = RunCommand(Cli() + " loan originate --rpc " + Rpc(3) + " --key " + Key(0) +
+                 " --signer LEAD --agreement AG-1 --loan-id L-6 --principal 8000.00 --rate-bp 1800"
+                 " --term-months 12 --value-date 2026-11-21 --borrower-ref "
+                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 --wait");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(Cli() + " loan repay --rpc " + Rpc(3) + " --key " + Key(0) +
+                 " --signer LEAD --id R-6 --loan-id L-6 --principal 666.67 --interest 120"
+                 " --value-date 2026-12-21 --wait");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = RunCommand(Cli() + " loan repay --rpc " + Rpc(3) + " --key " + Key(0) +
+                 " --signer LEAD --id R-7 --loan-id L-6 --principal 1.005 --value-date 2026-12-21");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("never rounded"), std::string::npos) << r.output;
+  r = RunCommand(Cli() + " loan L-6 --rpc " + Rpc(1), true);
+  EXPECT_NE(r.stdout_text.find("\"outstanding\":\"586666\""), std::string::npos) << r.stdout_text;
+
+  // Queries: the positions table and its JSON agree with the loans (6 x 6,400.00 funded,
+  // PARTNER_A's 533.34 of principal and 96.00 of interest repaid).
   r = RunCommand(Cli() + " positions --rpc " + Rpc(3), true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.stdout_text.find("funding -32,000.00"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("funding -38,400.00"), std::string::npos) << r.stdout_text;
   r = RunCommand(Cli() + " positions --json --bank PARTNER_A --rpc " + Rpc(1), true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const boost::json::value positions = boost::json::parse(r.stdout_text);

@@ -86,18 +86,72 @@ int main(int argc, char** argv) {
       q->add_option("--bank", bank, "only this bank's positions");
       q->add_option("--counterparty", counterparty, "only against this bank");
     }
-    if (name == "block" || name == "tx" || name == "receipt" || name == "loan") {
-      q->add_option("arg", query_arg, "height, hash or loan id")->required();
+    if (name == "block" || name == "tx" || name == "receipt") {
+      q->add_option("arg", query_arg, "height or hash")->required();
     }
+    if (name == "loan") q->add_option("loan_id", query_arg, "the loan to show");
     queries.emplace_back(name, q);
+  }
+
+  // Shortcuts: `colend-cli loan originate|approve|repay|chargeoff|recover ...` with decimal
+  // amounts, signed with --key and sent like `send`.
+  CLI::App* loan_cmd = queries.back().second;
+  colend::cli::LoanShortcut loan;
+  colend::cli::SendOptions loan_send;
+  std::vector<CLI::App*> loan_actions;
+  for (const auto& [action, help] : std::vector<std::pair<std::string, std::string>>{
+           {"originate", "originate a co-funded loan"},
+           {"approve", "a partner approves a loan (PER_LOAN agreements)"},
+           {"repay", "record a repayment"},
+           {"chargeoff", "charge a loan off"},
+           {"recover", "record a recovery on a charged-off loan"}}) {
+    CLI::App* a = loan_cmd->add_subcommand(action, help);
+    add_target(a);
+    a->add_option("--key", loan_send.key_file, "the signing bank's client key")->required();
+    a->add_option("--signer", loan.signer, "the bank that signs (member id)")->required();
+    a->add_option("--id", loan.id, "the transaction's id (default: derived from the loan)");
+    a->add_option("--loan-id", loan.loan_id, "the loan")->required();
+    a->add_flag("--wait", loan_send.wait, "wait for the receipt");
+    a->add_option("--decimals", loan.decimals, "fraction digits of the currency (CNY: 2)");
+    if (action == "originate") {
+      a->add_option("--agreement", loan.agreement, "the co-lending agreement")->required();
+      a->add_option("--principal", loan.principal, "principal, e.g. 8000.00")->required();
+      a->add_option("--rate-bp", loan.annual_rate_bp, "annual rate in basis points")->required();
+      a->add_option("--term-months", loan.term_months, "term in months")->required();
+      a->add_option("--borrower-ref", loan.borrower_ref, "64-hex keyed hash of the borrower")
+          ->required();
+    }
+    if (action == "repay") {
+      a->add_option("--principal", loan.principal, "principal repaid, e.g. 666.67")->required();
+      a->add_option("--interest", loan.interest, "interest, e.g. 120.00");
+      a->add_option("--penalty", loan.penalty, "penalty interest, e.g. 0");
+    }
+    if (action == "recover") {
+      a->add_option("--amount", loan.amount, "amount recovered, e.g. 1000.00")->required();
+    }
+    if (action != "approve") {
+      a->add_option("--value-date", loan.value_date, "YYYY-MM-DD")->required();
+    }
+    loan_actions.push_back(a);
   }
 
   CLI11_PARSE(app, argc, argv);
 
   if (send_cmd->parsed()) return colend::cli::RunSend(target, send, std::cin, std::cout, std::cerr);
   if (call_cmd->parsed()) return colend::cli::RunCall(target, method, params, std::cout, std::cerr);
+  for (CLI::App* a : loan_actions) {
+    if (a->parsed()) {
+      loan.action = a->get_name();
+      return colend::cli::RunLoanShortcut(target, loan_send, loan, std::cout, std::cerr);
+    }
+  }
   for (const auto& [name, q] : queries) {
     if (q->parsed()) {
+      if (name == "loan" && query_arg.empty()) {
+        std::cerr << "colend-cli: loan: name a loan id, or an action (originate, approve, "
+                     "repay, chargeoff, recover); see --help\n";
+        return 2;
+      }
       return colend::cli::RunQuery(target, name, query_arg, bank, counterparty, std::cout,
                                    std::cerr);
     }

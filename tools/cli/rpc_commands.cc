@@ -1,5 +1,6 @@
 #include "rpc_commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <istream>
@@ -118,8 +119,10 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
     err << "colend-cli: --key " << options.key_file << ": " << key.status().message() << "\n";
     return kCannotRun;
   }
-  std::string text;
-  if (options.input == "-") {
+  std::string text = options.text;
+  if (!text.empty()) {
+    // Built by a shortcut.
+  } else if (options.input == "-") {
     std::ostringstream buf;
     buf << stdin_stream.rdbuf();
     text = buf.str();
@@ -203,6 +206,95 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
     }
   }
   return code;
+}
+
+Result<std::int64_t> DecimalToMinor(std::string_view text, int decimals) {
+  const std::string shown = "\"" + std::string(text) + "\"";
+  if (decimals < 0 || decimals > 6) return Status::InvalidArgument("--decimals must be 0-6");
+  const std::size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  auto digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || !digits(whole) || !digits(fraction) ||
+      (dot != std::string_view::npos && fraction.empty())) {
+    return Status::InvalidArgument(shown + " is not a decimal amount like 8000.00");
+  }
+  if (fraction.size() > static_cast<std::size_t>(decimals)) {
+    return Status::InvalidArgument(shown + " has more than " + std::to_string(decimals) +
+                                   " decimal places; amounts are never rounded");
+  }
+  std::string minor(whole);
+  minor += fraction;
+  minor.append(static_cast<std::size_t>(decimals) - fraction.size(), '0');
+  Result<Amount> amount = Amount::Parse(minor.erase(0, std::min(minor.find_first_not_of('0'),
+                                                                   minor.size() - 1)));
+  if (!amount.ok()) return Status::InvalidArgument(shown + " is too large");
+  return amount->minor();
+}
+
+int RunLoanShortcut(const RpcTarget& target, SendOptions options, const LoanShortcut& loan,
+                    std::ostream& out, std::ostream& err) {
+  json::object tx;
+  auto money = [&](const char* field, const std::string& value) -> bool {
+    Result<std::int64_t> minor = DecimalToMinor(value, loan.decimals);
+    if (!minor.ok()) {
+      err << "colend-cli: --" << field << ": " << minor.status().message() << "\n";
+      return false;
+    }
+    tx[field] = std::to_string(*minor);
+    return true;
+  };
+  std::string id = loan.id;
+  if (loan.action == "originate") {
+    tx["type"] = "OriginateLoan";
+    if (id.empty()) id = loan.loan_id;
+  } else if (loan.action == "approve") {
+    tx["type"] = "ApproveLoan";
+    if (id.empty()) id = "approve:" + loan.loan_id;
+  } else if (loan.action == "repay") {
+    tx["type"] = "RecordRepayment";
+  } else if (loan.action == "chargeoff") {
+    tx["type"] = "ChargeOff";
+    if (id.empty()) id = "chargeoff:" + loan.loan_id;
+  } else if (loan.action == "recover") {
+    tx["type"] = "RecordRecovery";
+  } else {
+    err << "colend-cli: unknown loan action \"" << loan.action << "\"\n";
+    return kCannotRun;
+  }
+  if (id.empty()) {
+    err << "colend-cli: loan " << loan.action << " needs --id (the transaction's own id)\n";
+    return kCannotRun;
+  }
+  tx["signer"] = loan.signer;
+  tx["id"] = id;
+  if (loan.action == "originate") {
+    tx["agreement_id"] = loan.agreement;
+    tx["loan_id"] = loan.loan_id;
+    tx["borrower_ref"] = loan.borrower_ref;
+    if (!money("principal", loan.principal)) return kCannotRun;
+    tx["annual_rate_bp"] = loan.annual_rate_bp;
+    tx["term_months"] = loan.term_months;
+    tx["value_date"] = loan.value_date;
+  } else {
+    tx["loan_id"] = loan.loan_id;
+  }
+  if (loan.action == "repay") {
+    if (!money("principal", loan.principal) || !money("interest", loan.interest) ||
+        !money("penalty", loan.penalty)) {
+      return kCannotRun;
+    }
+  }
+  if (loan.action == "recover" && !money("amount", loan.amount)) return kCannotRun;
+  if (loan.action == "repay" || loan.action == "chargeoff" || loan.action == "recover") {
+    tx["value_date"] = loan.value_date;
+  }
+  options.text = json::serialize(tx);
+  std::istringstream no_stdin;
+  return RunSend(target, options, no_stdin, out, err);
 }
 
 int RunCall(const RpcTarget& target, const std::string& method, const std::string& params_json,

@@ -17,6 +17,9 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
+
+#include "colend/common/result.h"
 
 namespace colend::cli {
 
@@ -28,7 +31,8 @@ struct RpcTarget {
 
 struct SendOptions {
   std::string key_file;
-  std::string input;     // file path or "-"
+  std::string input;     // file path or "-"; ignored when `text` is set
+  std::string text;      // the transactions themselves (the shortcuts build them)
   std::string chain_id;  // empty: ask the node
   std::string suite;     // empty: ask the node
   bool wait = false;
@@ -38,6 +42,27 @@ struct SendOptions {
 // Each returns the process exit code (0, 1 or 2 as above).
 int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& stdin_stream,
             std::ostream& out, std::ostream& err);
+// A shortcut: `loan originate|approve|repay|chargeoff|recover` from named options, amounts
+// as decimals ("8000.00") converted exactly to minor units with `decimals` fraction digits
+// (2 for CNY); then sent as RunSend does. `fields` maps option names (agreement, loan-id,
+// principal, ...) to their values as given.
+struct LoanShortcut {
+  std::string action;  // originate | approve | repay | chargeoff | recover
+  std::string signer;
+  std::string id;      // the transaction id; defaults per action where one is natural
+  std::string agreement, loan_id, borrower_ref, value_date;
+  std::string principal, interest = "0", penalty = "0", amount;  // decimals
+  int annual_rate_bp = 0;
+  int term_months = 0;
+  int decimals = 2;
+};
+int RunLoanShortcut(const RpcTarget& target, SendOptions options, const LoanShortcut& loan,
+                    std::ostream& out, std::ostream& err);
+
+// "8000.00" -> 800000 with decimals = 2. Refuses signs, more fraction digits than
+// `decimals`, anything but digits and one '.', and values that overflow int64 minor units.
+Result<std::int64_t> DecimalToMinor(std::string_view text, int decimals);
+
 int RunCall(const RpcTarget& target, const std::string& method, const std::string& params_json,
             std::ostream& out, std::ostream& err);
 // `query`: positions | status | peers | block | tx | receipt | loan | settlements; `arg` is
