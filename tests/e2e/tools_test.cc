@@ -151,7 +151,7 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
                  " --signer LEAD --id R-7 --loan-id L-6 --principal 1.005 --value-date 2026-12-21");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("never rounded"), std::string::npos) << r.output;
-  r = RunCommand(Cli() + " loan L-6 --rpc " + Rpc(1), true);
+  r = RunCommand(Cli() + " loan L-6 --json --rpc " + Rpc(1), true);
   EXPECT_NE(r.stdout_text.find("\"outstanding\":\"586666\""), std::string::npos) << r.stdout_text;
 
   // Queries: the positions table and its JSON agree with the loans (6 x 6,400.00 funded,
@@ -163,9 +163,15 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const boost::json::value positions = boost::json::parse(r.stdout_text);
   EXPECT_EQ(positions.at("positions").as_array().size(), 1u);
-  r = RunCommand(Cli() + " loan L-3 --rpc " + Rpc(2), true);
+  r = RunCommand(Cli() + " loan L-3 --json --rpc " + Rpc(2), true);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.stdout_text.find("\"principal\":\"800000\""), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " loan L-3 --rpc " + Rpc(2), true);  // for people: a table
+  EXPECT_NE(r.stdout_text.find("principal                 8,000.00"), std::string::npos)
+      << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("PARTNER_A  8000      6,400.00"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " peers --rpc " + Rpc(0), true);
+  EXPECT_NE(r.stdout_text.find("PARTNER_C-1"), std::string::npos) << r.stdout_text;
   r = RunCommand(Cli() + " loan NOPE --rpc " + Rpc(2));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   r = RunCommand(Cli() + " call --rpc " + Rpc(0) + " getNodeInfo '{}'", true);

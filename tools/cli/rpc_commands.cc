@@ -90,6 +90,89 @@ std::vector<std::string> SplitTransactions(const std::string& text) {
   return lines;
 }
 
+// A scalar as text for tables.
+std::string Cell(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+// Columns padded to their widest cell.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      out << std::left << std::setw(static_cast<int>(width[c]) + 2) << cells[c];
+    }
+    out << "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  if (rows.empty()) out << "(none)\n";
+}
+
+// settlements, status, peers, receipt and loan as tables or "field  value" lines.
+void PrintForPeople(const std::string& query, const json::value& result, std::ostream& out) {
+  if (!result.is_object()) {
+    out << json::serialize(result) << "\n";
+    return;
+  }
+  const json::object& o = result.as_object();
+  if (query == "settlements" && o.contains("settlements")) {
+    std::vector<std::vector<std::string>> rows;
+    for (const json::value& b : o.at("settlements").as_array()) {
+      rows.push_back({Cell(b.at("batch_id")), Cell(b.at("a")), Cell(b.at("b")),
+                      Cell(b.at("currency")), Money(Cell(b.at("net_a_owes_b"))),
+                      Cell(b.at("status")), Cell(b.at("cutoff"))});
+    }
+    PrintTable({"batch", "A", "B", "CCY", "net A owes B", "status", "cutoff"}, rows, out);
+    return;
+  }
+  if (query == "peers" && o.contains("peers")) {
+    std::vector<std::vector<std::string>> rows;
+    for (const json::value& p : o.at("peers").as_array()) {
+      rows.push_back({Cell(p.at("node_id")), Cell(p.at("address")),
+                      p.at("connected").as_bool() ? "yes" : "no", Cell(p.at("best_height"))});
+    }
+    PrintTable({"peer", "address", "connected", "best height"}, rows, out);
+    return;
+  }
+  if (query == "loan" && o.contains("banks")) {
+    for (const auto& [k, v] : o) {
+      if (k == "banks") continue;
+      out << std::left << std::setw(26) << std::string(k)
+          << (k == "principal" ? Money(Cell(v)) : Cell(v)) << "\n";
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [bank, leg] : o.at("banks").as_object()) {
+      const json::object& l = leg.as_object();
+      rows.push_back({std::string(bank), Cell(l.at("share_bp")), Money(Cell(l.at("share"))),
+                      Money(Cell(l.at("outstanding")))});
+    }
+    out << "\n";
+    PrintTable({"bank", "share bp", "share", "outstanding"}, rows, out);
+    return;
+  }
+  // status, receipt: one field per line; nested objects (counters) indented.
+  for (const auto& [k, v] : o) {
+    if (v.is_object()) {
+      out << std::string(k) << ":\n";
+      for (const auto& [k2, v2] : v.as_object()) {
+        out << "  " << std::left << std::setw(24) << std::string(k2) << Cell(v2) << "\n";
+      }
+      continue;
+    }
+    out << std::left << std::setw(26) << std::string(k) << Cell(v) << "\n";
+  }
+}
+
 }  // namespace
 
 int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& stdin_stream,
@@ -358,8 +441,12 @@ int RunQuery(const RpcTarget& target, const std::string& query, const std::strin
   }
   tools::RpcResponse r = client->Call(method, params.empty() ? json::value(nullptr) : json::value(params));
   if (!r.status.ok() || r.error.has_value()) return ReportRpcError(r, err);
-  if (target.json || query != "positions") {
+  if (target.json || query == "block" || query == "tx") {
     out << json::serialize(r.result) << "\n";
+    return kDone;
+  }
+  if (query != "positions") {
+    PrintForPeople(query, r.result, out);
     return kDone;
   }
   // Positions as a table: who owes whom, net and by component, in currency units.

@@ -6,6 +6,7 @@
 
 #include "colend/crypto/hash.h"
 #include "recon.h"
+#include "totals.h"
 
 namespace colend::recon {
 namespace {
@@ -56,15 +57,6 @@ bool ParseInt(std::string_view s, std::int64_t* out) {
   if (s.front() == '+') s.remove_prefix(1);
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && end == s.data() + s.size();
-}
-
-std::int64_t AddSat(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) {
-    return b > 0 ? std::numeric_limits<std::int64_t>::max()
-                 : std::numeric_limits<std::int64_t>::min();
-  }
-  return r;
 }
 
 std::string Diff(std::string_view field, std::string_view ledger, std::string_view chain) {

@@ -10,6 +10,7 @@
 
 #include "colend/common/int128.h"
 #include "recon.h"
+#include "totals.h"
 
 namespace colend::recon {
 namespace {
@@ -40,15 +41,6 @@ struct CounterpartySummary {
 
 std::string I(std::int64_t v) { return std::to_string(v); }
 std::string U(std::uint64_t v) { return std::to_string(v); }
-
-std::int64_t AddSat(std::int64_t a, std::int64_t b) {
-  std::int64_t r = 0;
-  if (__builtin_add_overflow(a, b, &r)) {
-    return b > 0 ? std::numeric_limits<std::int64_t>::max()
-                 : std::numeric_limits<std::int64_t>::min();
-  }
-  return r;
-}
 
 std::string IsoTime(std::uint64_t ms) {
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
