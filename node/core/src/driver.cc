@@ -36,19 +36,49 @@ std::uint64_t Node::Impl::NowMs() {
 }
 
 // Actions are performed strictly in order, each Persist durable before the next action.
-// Actions returned by inputs given while performing (OnBlockExecuted after a commit, a
-// proposal) go to the back of the queue, after the rest of the current list.
+// Actions returned by inputs given while performing go to the back of the queue.
+//
+// The replica's contract (proposal_validator.h): when it is given an input, every block it
+// handed out in a CommitAction before must already be executed (the pool's proposal check
+// and batches read the executed state). So while a CommitAction is still queued, the inputs
+// this loop would give on its own (OnBlockExecuted, OnPoolChanged, OnProposal) wait until
+// the queue holds no more commits.
 void Node::Impl::Perform(consensus::Actions actions) {
   for (consensus::Action& a : actions) queue_.push_back(std::move(a));
   if (performing_) return;
   performing_ = true;
-  while (!queue_.empty() && halted_.ok() && !stopping_.load()) {
-    consensus::Action action = std::move(queue_.front());
-    queue_.pop_front();
-    PerformOne(action);
+  while (halted_.ok() && !stopping_.load()) {
+    if (!queue_.empty()) {
+      consensus::Action action = std::move(queue_.front());
+      queue_.pop_front();
+      PerformOne(action);
+      continue;
+    }
+    if (!executed_.empty()) {
+      std::vector<consensus::ExecutedRoots> executed;
+      executed.swap(executed_);
+      for (const consensus::ExecutedRoots& e : executed) {
+        Perform(replica_->OnBlockExecuted(NowMs(), e.height, e.state_root, e.receipts_root));
+      }
+      PoolChanged();
+      continue;
+    }
+    if (deferred_proposal_.has_value()) {
+      const consensus::RequestProposalAction request = std::move(*deferred_proposal_);
+      deferred_proposal_.reset();
+      Propose(request);
+      continue;
+    }
+    break;
   }
   performing_ = false;
   PublishStatus();
+}
+
+bool Node::Impl::CommitQueued() const {
+  return std::any_of(queue_.begin(), queue_.end(), [](const consensus::Action& a) {
+    return std::holds_alternative<consensus::CommitAction>(a);
+  });
 }
 
 void Node::Impl::PerformOne(consensus::Action& action) {
@@ -166,9 +196,9 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
     syncing_.store(false);
     spdlog::info("caught up at height {}", stored.height);
   }
-  Perform(replica_->OnBlockExecuted(NowMs(), stored.height, stored.state_root,
-                                    stored.receipts_root));
-  PoolChanged();
+  // The replica hears of it once no other commit is waiting (Perform).
+  executed_.push_back(
+      consensus::ExecutedRoots{stored.height, stored.state_root, stored.receipts_root});
 }
 
 void Node::Impl::SetTimer(consensus::TimerId timer, std::uint64_t delay_ms) {
@@ -189,6 +219,13 @@ void Node::Impl::CancelTimer(consensus::TimerId timer) {
 }
 
 void Node::Impl::Propose(const consensus::RequestProposalAction& request) {
+  if (CommitQueued()) {  // the pool still holds the transactions of those blocks
+    deferred_proposal_ = request;
+    return;
+  }
+  // The core asks again only after its last request was answered or dropped (a new view),
+  // so an older deferred request is obsolete.
+  deferred_proposal_.reset();
   std::vector<std::string> txs =
       pool_->Batch(request.max_txs, request.max_bytes,
                    std::span<const crypto::Digest>(request.exclude.data(), request.exclude.size()));

@@ -227,6 +227,9 @@ Status Node::Impl::Open() {
   p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
   COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(io_, std::move(p2p), this,
                                                     [this] { return store_->height(); }));
+  // Bind now, so a taken port is a start-up failure (exit 2) rather than a halt; accepting
+  // and dialling begin when Run runs the event loop.
+  if (const Status s = p2p_->Start(); !s.ok()) return s.WithContext("p2p.listen");
 
   RpcOptions rpc;
   rpc.host = config_.rpc_host;
@@ -254,7 +257,6 @@ Status Node::Impl::Run(bool handle_signals) {
       Shutdown();
     });
   }
-  COLEND_RETURN_IF_ERROR(p2p_->Start());
   rpc_->Start();
   spdlog::info("node {} ({}) running: p2p port {}, rpc port {}", config_.node_id, member_id_,
                p2p_->listen_port(), rpc_->port());

@@ -97,6 +97,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   static std::uint64_t NowMs();
   void Perform(consensus::Actions actions);
   void PerformOne(consensus::Action& action);
+  bool CommitQueued() const;
   void Commit(consensus::CommitAction& commit);
   void SetTimer(consensus::TimerId timer, std::uint64_t delay_ms);
   void CancelTimer(consensus::TimerId timer);
@@ -137,6 +138,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   consensus::Actions recovered_;  // Recover's actions, performed when Run starts
   std::deque<consensus::Action> queue_;
   bool performing_ = false;
+  std::vector<consensus::ExecutedRoots> executed_;  // stored, not yet told to the replica
+  std::optional<consensus::RequestProposalAction> deferred_proposal_;
   std::array<std::unique_ptr<boost::asio::steady_timer>, 2> timers_;
   std::array<std::uint64_t, 2> timer_generation_{};
   std::vector<std::string> gossip_;
