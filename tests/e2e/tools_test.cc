@@ -137,6 +137,11 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("-32001"), std::string::npos) << r.output;
 
+  // Positions as of this height, kept by the store's versioned records.
+  const boost::json::value before = net_->Result(0, "getPositions");
+  ASSERT_TRUE(before.is_object());
+  const std::uint64_t height_before = before.at("height").to_number<std::uint64_t>();
+
   // The shortcut: decimal amounts, converted exactly; a sixth loan of 8,000.00.
   r = RunCommand(Cli() + " loan originate --rpc " + Rpc(3) + " --key " + Key(0) +
                  " --signer LEAD --agreement AG-1 --loan-id L-6 --principal 8000.00 --rate-bp 1800"
@@ -153,6 +158,20 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
   EXPECT_NE(r.output.find("never rounded"), std::string::npos) << r.output;
   r = RunCommand(Cli() + " loan L-6 --json --rpc " + Rpc(1), true);
   EXPECT_NE(r.stdout_text.find("\"outstanding\":\"586666\""), std::string::npos) << r.stdout_text;
+
+  // Every node answers getPositions at the earlier height with what was current then, and
+  // the current positions moved on.
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    const boost::json::value then = net_->Result(
+        i, "getPositions", boost::json::object{{"height", height_before}});
+    ASSERT_TRUE(then.is_object()) << i;
+    EXPECT_EQ(then.at("positions"), before.at("positions")) << i;
+  }
+  const boost::json::value now = net_->Result(0, "getPositions");
+  EXPECT_NE(now.at("positions"), before.at("positions"));
+  const boost::json::value future = net_->Rpc(
+      0, "getPositions", boost::json::object{{"height", height_before + 1000}});
+  EXPECT_EQ(future.at("error").at("code").to_number<int>(), -32002) << boost::json::serialize(future);
 
   // Queries: the positions table and its JSON agree with the loans (6 x 6,400.00 funded,
   // PARTNER_A's 533.34 of principal and 96.00 of interest repaid).
