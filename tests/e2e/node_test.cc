@@ -183,6 +183,12 @@ TEST_F(NodeE2eTest, PrimaryKilledViewChangeFollows) {
     ASSERT_TRUE(s.is_object());
     EXPECT_GT(s.at("view").to_number<std::uint64_t>(), 0u) << kBanks[i];
     EXPECT_NE(std::string(s.at("primary").as_string()), primary);
+    // The metric follows the replica's own count of VIEW-CHANGEs it started.
+    const testutil::HttpReply metrics =
+        testutil::HttpCall("127.0.0.1", net_->bank(i).rpc_port, "GET", "/metrics", "");
+    const std::size_t at = metrics.body.find("\ncolend_view_changes_total ");
+    ASSERT_NE(at, std::string::npos) << metrics.body;
+    EXPECT_GT(std::stoull(metrics.body.substr(at + 27)), 0u) << metrics.body.substr(at, 40);
   }
 }
 

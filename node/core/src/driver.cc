@@ -207,7 +207,6 @@ void Node::Impl::SetTimer(consensus::TimerId timer, std::uint64_t delay_ms) {
   timers_[i]->expires_after(std::chrono::milliseconds(delay_ms));
   timers_[i]->async_wait([this, timer, i, generation](const boost::system::error_code& ec) {
     if (ec || generation != timer_generation_[i] || !halted_.ok()) return;
-    if (timer == consensus::TimerId::kViewChange) m_view_changes_->Increment();
     Perform(replica_->OnTimeout(NowMs(), timer));
   });
 }
@@ -456,7 +455,11 @@ void Node::Impl::PublishStatus() {
                    status.view_active ? "" : " (changing)", validators_->Primary(status.view));
     }
     status_ = status;
-    counters_ = replica_->counters();
+    const consensus::ReplicaCounters& counters = replica_->counters();
+    // The metric follows the replica's own count of VIEW-CHANGEs it started (a timer that
+    // fires while a view change is already under way starts none).
+    m_view_changes_->Increment(counters.view_changes - counters_.view_changes);
+    counters_ = counters;
   }
   m_view_->Set(static_cast<double>(status.view));
 }
