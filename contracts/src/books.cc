@@ -100,7 +100,47 @@ json::object SettlementJson(const proto::SettlementBatchRecord& b) {
   return out;
 }
 
+json::object LimitExcessJson(const LimitExcess& e) {
+  json::object out;
+  out["agreement_id"] = e.agreement_id;
+  out["bank"] = e.bank;
+  out["currency"] = e.currency;
+  out["outstanding"] = Str(e.outstanding);
+  out["max_outstanding"] = Str(e.max_outstanding);
+  out["excess"] = Str(e.excess);
+  return out;
+}
+
 }  // namespace
+
+std::vector<LimitExcess> LimitExcessesOf(const proto::AgreementRecord& agreement) {
+  std::vector<LimitExcess> out;
+  for (const proto::AgreementParty& party : agreement.parties()) {
+    if (!party.has_limit() || party.outstanding() <= party.max_outstanding()) continue;
+    // Both are >= 0 (the contract keeps them so), so the difference cannot overflow.
+    out.push_back(LimitExcess{agreement.id(), party.bank(), agreement.currency(),
+                              party.outstanding(), party.max_outstanding(),
+                              party.outstanding() - party.max_outstanding()});
+  }
+  return out;
+}
+
+Result<std::vector<LimitExcess>> ReadLimitExcesses(const StateScanner& scanner) {
+  std::vector<LimitExcess> out;
+  Status scan_status;
+  scanner.Scan(keys::kAgreementPrefix, [&](std::string_view key, std::string_view value) {
+    proto::AgreementRecord agreement;
+    if (!agreement.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      scan_status =
+          Status::Corruption("state record at \"" + std::string(key) + "\" is not an agreement");
+      return false;
+    }
+    for (LimitExcess& e : LimitExcessesOf(agreement)) out.push_back(std::move(e));
+    return true;
+  });
+  COLEND_RETURN_IF_ERROR(scan_status);
+  return out;
+}
 
 Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state) {
   COLEND_ASSIGN_OR_RETURN(auto pairs, ReadRecord<proto::PairList>(state, keys::kPairs));
@@ -167,6 +207,11 @@ Result<std::string> BooksJson(const StateReader& reader, const StateScanner& sca
   json::array settlements;
   for (const auto& b : batches) settlements.push_back(SettlementJson(b));
   books["settlements"] = std::move(settlements);
+
+  COLEND_ASSIGN_OR_RETURN(auto excesses, ReadLimitExcesses(scanner));
+  json::array over_limit;
+  for (const LimitExcess& e : excesses) over_limit.push_back(LimitExcessJson(e));
+  books["over_limit"] = std::move(over_limit);
 
   json::array lines;
   for (const ReceiptLine& r : receipts) {

@@ -101,12 +101,18 @@ Verdict OriginateLoanHandler(TxEnv& env) {
     proto::AgreementParty& party = *agreement.mutable_parties(i);
     COLEND_ASSIGN_OR_RETURN(std::int64_t after,
                             CheckedAdd(party.outstanding(), shares[i].minor()));
-    if (party.has_limit() && after > party.max_outstanding()) {
-      return Verdict::Reject(
-          ErrorCode::kLimitExceeded,
-          party.bank() + " would have " + std::to_string(after) +
-              " outstanding under agreement " + agreement.id() + ", above its limit of " +
-              std::to_string(party.max_outstanding()));
+    // A limit binds new exposure only. A bank that a correction (a Reverse) left above its
+    // limit refuses every loan that needs a share of it, until repayments bring it back
+    // under; a party whose share of this loan rounds to 0 takes on nothing and is not asked.
+    if (party.has_limit() && shares[i].is_positive() && after > party.max_outstanding()) {
+      std::string why = party.bank() + " would have " + std::to_string(after) +
+                        " outstanding under agreement " + agreement.id() +
+                        ", above its limit of " + std::to_string(party.max_outstanding());
+      if (party.outstanding() > party.max_outstanding()) {
+        why += " (it is already " + std::to_string(party.outstanding() - party.max_outstanding()) +
+               " above it)";
+      }
+      return Verdict::Reject(ErrorCode::kLimitExceeded, why);
     }
     party.set_outstanding(after);
   }

@@ -75,20 +75,17 @@ Verdict CheckValueDate(const std::string& date, const proto::LoanRecord& loan) {
 }
 
 // Changes a party's exposure under the agreement by `delta` (outstanding) and `loss_delta`.
+// Servicing records facts, so no limit applies here: a limit binds new exposure only
+// (OriginateLoan). A reversal that restores principal may leave a bank above its limit; the
+// agreement then refuses originations that need that bank's share until it is back under.
 Verdict AdjustExposure(proto::AgreementRecord& agreement, const std::string& bank,
-                       std::int64_t delta, std::int64_t loss_delta, bool check_limit) {
+                       std::int64_t delta, std::int64_t loss_delta) {
   proto::AgreementParty* party = FindParty(agreement, bank);
   if (party == nullptr) {
     return Status::Corruption("agreement " + agreement.id() + " has no party " + bank);
   }
   COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding, CheckedAdd(party->outstanding(), delta));
   COLEND_ASSIGN_OR_RETURN(std::int64_t loss, CheckedAdd(party->loss(), loss_delta));
-  if (check_limit && delta > 0 && party->has_limit() && outstanding > party->max_outstanding()) {
-    return Verdict::Reject(ErrorCode::kLimitExceeded,
-                           bank + " would have " + std::to_string(outstanding) +
-                               " outstanding under agreement " + agreement.id() +
-                               ", above its limit of " + std::to_string(party->max_outstanding()));
-  }
   party->set_outstanding(outstanding);
   party->set_loss(loss);
   return Verdict::Accept();
@@ -129,7 +126,7 @@ Verdict RecordRepaymentHandler(TxEnv& env) {
     proto::LoanLeg& leg = *loan.mutable_legs(i);
     const std::int64_t p = principal[i].minor();
     leg.set_outstanding(leg.outstanding() - p);  // p <= outstanding by the split
-    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -p, 0, false));
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -p, 0));
     proto::LegDelta* delta = env.record.add_deltas();
     delta->set_bank(leg.bank());
     delta->set_principal(p);
@@ -162,7 +159,7 @@ Verdict ChargeOffHandler(TxEnv& env) {
   proto::AgreementRecord& agreement = *staged;
   for (proto::LoanLeg& leg : *loan.mutable_legs()) {
     const std::int64_t lost = leg.outstanding();
-    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -lost, lost, false));
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), -lost, lost));
     leg.set_loss(lost);
     leg.set_outstanding(0);
   }
@@ -196,7 +193,7 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
     proto::LoanLeg& leg = *loan.mutable_legs(i);
     const std::int64_t part = parts[i].minor();
     leg.set_recovered(leg.recovered() + part);  // part <= open loss by the split
-    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), 0, -part, false));
+    COLEND_RETURN_IF_NOT_ACCEPTED(AdjustExposure(agreement, leg.bank(), 0, -part));
     proto::LegDelta* delta = env.record.add_deltas();
     delta->set_bank(leg.bank());
     delta->set_recovered(part);
@@ -251,7 +248,7 @@ Verdict ReverseHandler(TxEnv& env) {
     leg->set_outstanding(outstanding);
     leg->set_recovered(leg->recovered() - delta.recovered());
     COLEND_RETURN_IF_NOT_ACCEPTED(
-        AdjustExposure(agreement, delta.bank(), delta.principal(), delta.recovered(), true));
+        AdjustExposure(agreement, delta.bank(), delta.principal(), delta.recovered()));
   }
   if (repayment && loan.status() == proto::LOAN_STATUS_REPAID) {
     std::int64_t total = 0;

@@ -249,6 +249,33 @@ TEST_F(ReconLibTest, ReportsAreDeterministicAndHtmlIsSelfContained) {
   EXPECT_NE(text.find("result: 1 break(s)"), std::string::npos) << text;
 }
 
+TEST_F(ReconLibTest, BanksAboveTheirLimitAreAWarningInEveryFormat) {
+  Report clean{snapshot_, std::nullopt, ""};
+  EXPECT_NE(RenderReport(clean, Format::kText).find("(no bank is above its limit)"),
+            std::string::npos);
+  EXPECT_TRUE(boost::json::parse(RenderReport(clean, Format::kJson)).at("over_limit").as_array().empty());
+
+  snapshot_.over_limit.push_back({"AG-1", "PARTNER_A", "CNY", 7060116, 7000000, 60116});
+  Report report{snapshot_, std::nullopt, ""};
+  const std::string text = RenderReport(report, Format::kText);
+  const std::size_t warning = text.find("== Warning: banks above their limit");
+  ASSERT_NE(warning, std::string::npos) << text;
+  EXPECT_LT(warning, text.find("== Summary per counterparty"));  // read before anything else
+  const std::string row = text.substr(text.find("\nAG-1", warning) + 1);
+  EXPECT_EQ(row.substr(0, row.find('\n')),
+            "AG-1       PARTNER_A  CNY           7060116          7000000   60116");
+  const boost::json::value j = boost::json::parse(RenderReport(report, Format::kJson));
+  const auto& over = j.at("over_limit").as_array().at(0).as_object();
+  EXPECT_EQ(over.at("bank").as_string(), "PARTNER_A");
+  EXPECT_EQ(over.at("excess").as_string(), "60116");
+  EXPECT_EQ(over.at("max_outstanding").as_string(), "7000000");
+  EXPECT_NE(RenderReport(report, Format::kCsv).find("# over_limit\nagreement,bank,currency,"
+                                                    "outstanding,max_outstanding,excess\n"
+                                                    "AG-1,PARTNER_A,CNY,7060116,7000000,60116\n"),
+            std::string::npos);
+  EXPECT_NE(RenderReport(report, Format::kHtml).find("<h2 id=\"over_limit\">"), std::string::npos);
+}
+
 TEST_F(ReconLibTest, StrayBytesInTheLedgerKeepTheReportValid) {
   Result<ReconResult> r = Run(MatchingLedger() + "LOAN,L-\xff<b>,,,1,,,1,1,1,ACTIVE\n" +
                               "\xfe\x01,,,,,,,,,,\n");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <exception>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -212,6 +213,30 @@ Status ReadEvents(tools::JsonRpcClient& client, std::uint64_t height,
   return Status::Ok();
 }
 
+// Every party above its limit in the agreements where `options.bank` (and, with
+// --counterparty, that bank too) is a party.
+Status ReadLimitExcesses(tools::JsonRpcClient& client, const FetchOptions& options,
+                         std::vector<LimitExcessRow>& out) {
+  COLEND_ASSIGN_OR_RETURN(json::value r, Call(client, "listAgreements", nullptr));
+  for (const json::value& a : r.at("agreements").as_array()) {
+    const json::object& parties = a.at("parties").as_object();
+    if (!parties.contains(options.bank)) continue;
+    if (!options.counterparty.empty() && !parties.contains(options.counterparty)) continue;
+    for (const auto& [bank, party] : parties) {  // sorted by bank
+      const json::object& p = party.as_object();
+      const std::int64_t excess = IntOr0(p, "excess");
+      if (excess <= 0) continue;
+      out.push_back(LimitExcessRow{Str(a.at("agreement_id")), std::string(bank),
+                                   Str(a.at("currency")), Int(p.at("outstanding")),
+                                   Int(p.at("max_outstanding")), excess});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const LimitExcessRow& x, const LimitExcessRow& y) {
+    return std::tie(x.agreement_id, x.bank) < std::tie(y.agreement_id, y.bank);
+  });
+  return Status::Ok();
+}
+
 Result<ChainSnapshot> FetchOnce(tools::JsonRpcClient& client, const FetchOptions& options,
                                 bool* head_moved) {
   *head_moved = false;
@@ -251,7 +276,10 @@ Result<ChainSnapshot> FetchOnce(tools::JsonRpcClient& client, const FetchOptions
   }
 
   std::vector<ChainLoan> all_loans;
-  if (snap.loans_at_height) COLEND_RETURN_IF_ERROR(ReadLoans(client, options.bank, all_loans));
+  if (snap.loans_at_height) {
+    COLEND_RETURN_IF_ERROR(ReadLoans(client, options.bank, all_loans));
+    COLEND_RETURN_IF_ERROR(ReadLimitExcesses(client, options, snap.over_limit));
+  }
   COLEND_RETURN_IF_ERROR(ReadPositions(client, options, snap.height, snap.positions));
   COLEND_RETURN_IF_ERROR(
       ReadSettlements(client, options, snap.height, snap.loans_at_height, snap.settlements));

@@ -90,6 +90,17 @@ struct SettlementRow {
   std::uint64_t posting_count = 0;
 };
 
+// A party above its limit under an agreement the bank belongs to (a correction put it
+// there; new loans needing its share are refused until it is back under).
+struct LimitExcessRow {
+  std::string agreement_id;
+  std::string bank;
+  std::string currency;
+  std::int64_t outstanding = 0;
+  std::int64_t max_outstanding = 0;
+  std::int64_t excess = 0;
+};
+
 // The chain side of a report.
 struct ChainSnapshot {
   std::string bank;
@@ -107,6 +118,9 @@ struct ChainSnapshot {
   std::vector<ChainEvent> events;           // in scope, in chain order
   std::vector<PositionRow> positions;       // sorted by counterparty, currency
   std::vector<SettlementRow> settlements;   // in the order they were closed
+  // Parties above their limits in the bank's agreements (in scope), by agreement then bank;
+  // read at the head only, with the loans.
+  std::vector<LimitExcessRow> over_limit;
 };
 
 struct FetchOptions {

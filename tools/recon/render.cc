@@ -109,6 +109,24 @@ std::vector<Table> Tables(const Report& r) {
   header.note = LoansNote(s);
   tables.push_back(std::move(header));
 
+  // A warning first, so nobody reads past it: banks a correction left above a limit.
+  Table over{"over_limit",
+             "Warning: banks above their limit (new loans needing their share are refused)",
+             {"agreement", "bank", "currency", "outstanding", "max_outstanding", "excess"},
+             {false, false, false, true, true, true},
+             {},
+             ""};
+  for (const LimitExcessRow& e : s.over_limit) {
+    over.rows.push_back({e.agreement_id, e.bank, e.currency, I(e.outstanding),
+                         I(e.max_outstanding), I(e.excess)});
+  }
+  if (!s.loans_at_height) {
+    over.note = "limits are served at the head only";
+  } else if (over.rows.empty()) {
+    over.note = "no bank is above its limit";
+  }
+  tables.push_back(std::move(over));
+
   const std::vector<CounterpartySummary> sums = Summaries(s);
   Table summary{"summary",
                 "Summary per counterparty",
@@ -380,6 +398,18 @@ std::string Json(const Report& r) {
     summary.push_back(std::move(o));
   }
   out["summary"] = std::move(summary);
+  if (s.loans_at_height) {
+    json::array over;
+    for (const LimitExcessRow& e : s.over_limit) {
+      over.push_back(json::object{{"agreement_id", e.agreement_id},
+                                  {"bank", e.bank},
+                                  {"currency", e.currency},
+                                  {"outstanding", I(e.outstanding)},
+                                  {"max_outstanding", I(e.max_outstanding)},
+                                  {"excess", I(e.excess)}});
+    }
+    out["over_limit"] = std::move(over);
+  }
   if (r.recon.has_value()) {
     const ReconResult& rc = *r.recon;
     json::object recon;

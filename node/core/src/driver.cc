@@ -186,6 +186,7 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
   m_txs_->Increment(stored.tx_hashes.size());
   m_rejected_->Increment(stored.tx_hashes.size() - executed->accepted);
   m_blocks_->Increment();
+  limit_metrics_->ObserveWrites(stored.state_writes);
   m_height_->Set(static_cast<double>(stored.height));
   m_pool_->Set(static_cast<double>(pool_->size()));
   spdlog::debug("committed block {} ({} txs, {} accepted) in {} us", stored.height,

@@ -159,6 +159,8 @@ Status Node::Impl::Open() {
       "colend_block_latency_seconds", "From a block's timestamp to its storage at this node.",
       LatencyBucketsSeconds());
   m_height_->Set(static_cast<double>(height));
+  limit_metrics_ = std::make_unique<LimitExposureMetrics>(metrics_);
+  limit_metrics_->ObserveAll(executor_.state());
 
   // The pool.
   keys_ = std::make_shared<StateKeyDirectory>(executor_);

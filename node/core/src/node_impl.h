@@ -34,6 +34,7 @@
 #include "colend/node/p2p_network.h"
 #include "colend/node/rpc_server.h"
 #include "colend/node/txpool.h"
+#include "colend/node/limit_metrics.h"
 
 namespace colend::node {
 
@@ -177,6 +178,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   Counter* m_view_changes_ = nullptr;
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;
+  std::unique_ptr<LimitExposureMetrics> limit_metrics_;
 };
 
 }  // namespace colend::node

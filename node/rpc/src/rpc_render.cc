@@ -198,7 +198,14 @@ json::object AgreementJson(const proto::AgreementRecord& a) {
     json::object o;
     o["share_bp"] = p.share_bp();
     o["accepted"] = p.accepted();
-    if (p.has_limit()) o["max_outstanding"] = Str(p.max_outstanding());
+    if (p.has_limit()) {
+      // A correction may leave a party above its limit (new loans needing its share are then
+      // refused); "excess" says by how much, "0" when it is within.
+      o["max_outstanding"] = Str(p.max_outstanding());
+      o["excess"] = Str(p.outstanding() > p.max_outstanding()
+                            ? p.outstanding() - p.max_outstanding()
+                            : 0);
+    }
     o["outstanding"] = Str(p.outstanding());
     o["loss"] = Str(p.loss());
     parties[p.bank()] = std::move(o);

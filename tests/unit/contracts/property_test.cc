@@ -14,12 +14,18 @@
 //   6. a rejected or duplicate transaction writes nothing but its own (signer, id) record;
 //   7. a reversal's journal is the exact negation of its target's, its loan balances
 //      return by exactly the target's deltas, and a second reversal is rejected;
-//   8. only the lead services, no limit or minimum share is exceeded;
+//   8. only the lead services; no origination takes a bank above a limit or below the
+//      minimum share; only an origination is ever refused LIMIT_EXCEEDED; a reversal that
+//      is otherwise valid is accepted even when it leaves a bank above its limit (checked
+//      against the test's own record of accepted, unreversed events), and the books'
+//      "over_limit" lists exactly the parties whose exposure is above their limit;
 //   9. the books are the same bytes every time they are produced.
 // A failure names its seed; COLEND_PROPERTY_SEEDS sets how many seeds run (default 1000;
-// the `slow` label runs 20,000).
+// the `slow` label runs 20,000). A second run gives every partner a tight limit, so that
+// originations fill it and reversals of repayments cross it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -61,7 +67,8 @@ struct ShadowPosting {
 
 class Scenario {
  public:
-  explicit Scenario(std::uint64_t seed) : seed_(seed), rng_(seed), state_(crypto::HashAlgorithm::kSha256) {
+  explicit Scenario(std::uint64_t seed, bool tight_limits = false)
+      : seed_(seed), tight_limits_(tight_limits), rng_(seed), state_(crypto::HashAlgorithm::kSha256) {
     InitialState initial;
     for (const auto& b : kBanks) initial.members.push_back({b, b + " Bank", {}, 0});
     initial.min_funder_bp = Pick(4) == 0 ? 1000 : 0;
@@ -83,6 +90,8 @@ class Scenario {
   crypto::Digest Root() { return state_.Root(); }
 
   int accepted() const { return accepted_; }
+  int reversals_over_limit() const { return reversals_over_limit_; }
+  int refused_while_over() const { return refused_while_over_; }
 
  private:
   std::uint64_t Pick(std::uint64_t n) { return std::uniform_int_distribution<std::uint64_t>(0, n - 1)(rng_); }
@@ -123,7 +132,15 @@ class Scenario {
       p->set_service_fee_bp(static_cast<std::uint32_t>(Amount(3000)));
       p->set_disbursement(Pick(3) == 0 ? proto::DISBURSEMENT_MODE_DIRECT : proto::DISBURSEMENT_MODE_FRONTED);
       p->set_approval(Pick(3) == 0 ? proto::APPROVAL_MODE_PER_LOAN : proto::APPROVAL_MODE_PREAPPROVED);
-      if (Pick(3) == 0) (*p->mutable_limits())[Of(parties)].set_max_outstanding(Amount(5'000'000));
+      if (tight_limits_) {
+        for (const auto& party : parties) {
+          if (party != lead || Pick(4) == 0) {
+            (*p->mutable_limits())[party].set_max_outstanding(500'000 + Amount(1'500'000));
+          }
+        }
+      } else if (Pick(3) == 0) {
+        (*p->mutable_limits())[Of(parties)].set_max_outstanding(Amount(5'000'000));
+      }
       agreements_.push_back(p->agreement_id());
       return body;
     }
@@ -186,7 +203,7 @@ class Scenario {
       events_.push_back({body.signer(), body.id()});
       return body;
     }
-    if (kind < 83 && !events_.empty()) {
+    if (kind < (tight_limits_ ? 90 : 83) && !events_.empty()) {
       const auto& [signer, target] = Of(events_);
       proto::TransactionBody body = Body(Pick(8) == 0 ? Bank() : signer);
       body.mutable_reverse()->set_target_id(Pick(15) == 0 ? body.id() : target);
@@ -280,12 +297,23 @@ class Scenario {
       }
     }
 
+    const bool reversal_must_pass = body.has_reverse() && !duplicate && ReversalIsValid(body);
+    const bool over_before = !ReadLimitExcesses(state_)->empty();
+
     StateView block(&state_);
     auto receipt = Apply(tx, block, ctx);
     ASSERT_TRUE(receipt.ok()) << receipt.status();
     last_ok_ = receipt->status() == proto::RECEIPT_STATUS_OK;
     if (duplicate) {
       EXPECT_EQ(receipt->code(), "DUPLICATE");
+    }
+    // Invariant 8: a correction records the fact; a limit refuses originations only.
+    if (reversal_must_pass) {
+      EXPECT_TRUE(last_ok_) << receipt->code() << ": " << receipt->message();
+    }
+    if (receipt->code() == "LIMIT_EXCEEDED") {
+      EXPECT_TRUE(body.has_originate_loan());
+      if (receipt->message().find("already") != std::string::npos) ++refused_while_over_;
     }
     if (!last_ok_) {
       // Invariant 6: a rejection writes at most its own (signer, id) record.
@@ -302,9 +330,31 @@ class Scenario {
     ++accepted_;
     auto record = Read<proto::TxRecord>(state_, tx_key);
     ASSERT_TRUE(record.has_value());
+    if (body.has_record_repayment() || body.has_record_recovery()) {
+      accepted_events_[tx_key] = body.has_record_repayment();
+    }
+    if (body.has_reverse() && !over_before && !ReadLimitExcesses(state_)->empty()) {
+      ++reversals_over_limit_;
+    }
     for (const auto& line : record->journal()) AddShadow(*record, line);
     CheckAccepted(body, *record, loan_before);
     CheckAll();
+  }
+
+  // The test's own model of a valid reversal: the signer's accepted repayment or recovery,
+  // not yet reversed, not a repayment of a loan charged off since, with a reason that is
+  // not personal data. Limits play no part.
+  bool ReversalIsValid(const proto::TransactionBody& body) {
+    const std::string target_key = keys::Tx(body.signer(), body.reverse().target_id());
+    auto event = accepted_events_.find(target_key);
+    if (event == accepted_events_.end()) return false;
+    if (reversed_.contains(body.reverse().target_id() + "@" + body.signer())) return false;
+    if (body.reverse().reason().find("card") != std::string::npos) return false;
+    if (!event->second) return true;  // a recovery
+    auto target = Read<proto::TxRecord>(state_, target_key);
+    if (!target.has_value()) return false;
+    auto loan = Read<proto::LoanRecord>(state_, keys::Loan(target->loan_id()));
+    return loan.has_value() && loan->status() != proto::LOAN_STATUS_CHARGED_OFF;
   }
 
   static std::string LoanOf(const proto::TransactionBody& b) {
@@ -352,6 +402,16 @@ class Scenario {
         parts.push_back(leg.share());
       }
       CheckSplit(loan->principal(), w, parts);
+      // Invariant 8: no origination takes a bank above its limit.
+      auto agreement = Read<proto::AgreementRecord>(state_, keys::Agreement(loan->agreement_id()));
+      ASSERT_TRUE(agreement.has_value());
+      for (const auto& leg : loan->legs()) {
+        for (const auto& party : agreement->parties()) {
+          if (party.bank() == leg.bank() && party.has_limit() && leg.share() > 0) {
+            EXPECT_LE(party.outstanding(), party.max_outstanding()) << party.bank();
+          }
+        }
+      }
     }
     if (body.has_record_repayment() || body.has_record_recovery() || body.has_charge_off()) {
       ASSERT_TRUE(loan.has_value() && before.has_value());
@@ -434,7 +494,7 @@ class Scenario {
 
   void CheckAll() {
     // Invariant 1 and the exposures.
-    std::map<std::pair<std::string, std::string>, std::int64_t> exposure;
+    std::map<std::pair<std::string, std::string>, std::int64_t> exposure, over_limit;
     state_.Scan(keys::kLoanPrefix, [&](std::string_view, std::string_view value) {
       proto::LoanRecord loan;
       EXPECT_TRUE(loan.ParseFromArray(value.data(), static_cast<int>(value.size())));
@@ -457,13 +517,20 @@ class Scenario {
       proto::AgreementRecord agreement;
       EXPECT_TRUE(agreement.ParseFromArray(value.data(), static_cast<int>(value.size())));
       for (const auto& party : agreement.parties()) {
-        EXPECT_EQ(party.outstanding(), (exposure[{agreement.id(), party.bank()}]));
-        if (party.has_limit()) {
-          EXPECT_LE(party.outstanding(), party.max_outstanding());  // invariant 8
+        const std::int64_t exposed = exposure[{agreement.id(), party.bank()}];
+        EXPECT_EQ(party.outstanding(), exposed);
+        if (party.has_limit() && exposed > party.max_outstanding()) {
+          over_limit[{agreement.id(), party.bank()}] = exposed - party.max_outstanding();
         }
       }
       return true;
     });
+    // Invariant 8: the books list exactly the parties above their limit, by how much.
+    auto excesses = ReadLimitExcesses(state_);
+    ASSERT_TRUE(excesses.ok());
+    std::map<std::pair<std::string, std::string>, std::int64_t> listed;
+    for (const LimitExcess& e : *excesses) listed[{e.agreement_id, e.bank}] = e.excess;
+    EXPECT_EQ(listed, over_limit);
     // Invariant 3: positions equal the shadow's unsettled postings, per component too.
     std::map<PairCcy, std::int64_t> shadow_net;
     for (const auto& p : shadow_) {
@@ -498,6 +565,7 @@ class Scenario {
   }
 
   std::uint64_t seed_;
+  bool tight_limits_;
   std::mt19937_64 rng_;
   MemoryState state_;
   std::uint64_t height_ = 0;
@@ -509,6 +577,9 @@ class Scenario {
   std::vector<std::string> used_ids_, agreements_, loans_, batches_, proposals_;
   std::vector<std::pair<std::string, std::string>> events_;
   std::set<std::string> reversed_;
+  std::map<std::string, bool> accepted_events_;  // (signer, id) key -> is a repayment
+  int reversals_over_limit_ = 0;
+  int refused_while_over_ = 0;
   std::vector<ShadowPosting> shadow_;
   proto::LoanRecord reversal_loan_before_;
 };
@@ -529,6 +600,26 @@ TEST(ContractPropertyTest, InvariantsHoldOverManySeeds) {
   // The generator must exercise the contract, not only its rejections.
   EXPECT_GT(accepted, seeds * 30L);
   RecordProperty("accepted", std::to_string(accepted));
+}
+
+// Tight limits on every partner: originations fill them, repayments free room, and
+// reversals of repayments push banks back above them. Every invariant still holds, every
+// valid reversal is accepted, and the run must really have crossed limits both ways.
+TEST(ContractPropertyTest, CorrectionsCrossTightLimits) {
+  const int seeds = std::max(SeedCount() / 2, 1);
+  long accepted = 0, crossings = 0, refused = 0;
+  for (int seed = 1; seed <= seeds && !HasFailure(); ++seed) {
+    Scenario scenario(static_cast<std::uint64_t>(seed) + 1'000'000, /*tight_limits=*/true);
+    scenario.Run(300);
+    accepted += scenario.accepted();
+    crossings += scenario.reversals_over_limit();
+    refused += scenario.refused_while_over();
+  }
+  EXPECT_GT(accepted, seeds * 30L);
+  EXPECT_GE(crossings, seeds / 25L);
+  EXPECT_GT(refused, 0);
+  RecordProperty("reversals_over_limit", std::to_string(crossings));
+  RecordProperty("refused_while_over", std::to_string(refused));
 }
 
 TEST(ContractPropertyTest, ReplayGivesTheSameRootAndBooks) {

@@ -98,7 +98,7 @@ TEST(RulesTest, PerLoanApprovalActivatesWhenEveryPartnerApproved) {
   EXPECT_EQ(chain.Tx(R"({"type":"ApproveLoan","signer":"PARTNER_B","id":"ap5","loan_id":"L1"})"), "NOT_PENDING_APPROVAL");
 }
 
-TEST(RulesTest, PartnerLimitIsNeverExceeded) {
+TEST(RulesTest, PartnerLimitBindsNewLoansOnly) {
   Chain chain;
   ASSERT_EQ(chain.Tx(Agreement("AG", R"({"LEAD":2000,"PARTNER_A":8000})",
                                R"(,"limits":{"PARTNER_A":{"max_outstanding":"800000"}})")), "ok");
@@ -109,9 +109,85 @@ TEST(RulesTest, PartnerLimitIsNeverExceeded) {
   EXPECT_EQ(chain.Tx(R"({"type":"RecordRepayment","signer":"LEAD","id":"R1","loan_id":"L1","principal":"500000","interest":"0","value_date":"2026-12-01"})"),
             "ok");  // frees 400000 of PARTNER_A's room
   EXPECT_EQ(chain.Tx(Loan("L4", "AG", "500000")), "ok");
-  // Reversing R1 would put PARTNER_A back above its limit: refused, nothing changes.
+  // The repayment bounced: its reversal records the fact although it puts PARTNER_A
+  // 400000 above its limit (1200000 outstanding).
   EXPECT_EQ(chain.Tx(R"({"type":"Reverse","signer":"LEAD","id":"V1","target_id":"R1","reason":"bounced"})"),
-            "LIMIT_EXCEEDED");
+            "ok");
+  EXPECT_EQ(Str(chain.Leg("L1", "PARTNER_A")["outstanding"]), "720000");
+  EXPECT_EQ(chain.Tx(Loan("L6", "AG", "100")), "LIMIT_EXCEEDED");
+  EXPECT_NE(chain.LastMessage().find("already 400000 above it"), std::string::npos)
+      << chain.LastMessage();
+}
+
+// The example a user met: a bounced repayment's reversal was refused LIMIT_EXCEEDED, so the
+// chain kept saying the money had arrived. 20/80, PARTNER_A's limit 7,000,000.
+//   L1 8,750,000: LEAD 1,750,000, PARTNER_A 7,000,000 (at its limit).
+//   R1 repays principal 75,145 by outstanding 1,750,000 : 7,000,000 = 1 : 4:
+//     PARTNER_A 60,116, LEAD 15,029; PARTNER_A 6,939,884 outstanding.
+//   L2 75,145: PARTNER_A floor(75,145 * 8000 / 10000) = 60,116 -> 7,000,000 again.
+//   V1 reverses R1: PARTNER_A 7,060,116, 60,116 above its limit. Accepted; the principal
+//   the lead passed on to PARTNER_A is taken back: LEAD owes PARTNER_A funding -7,060,116
+//   and nothing else.
+TEST(RulesTest, BouncedRepaymentIsReversedAboveTheLimit) {
+  Chain chain;
+  ASSERT_EQ(chain.Tx(Agreement("AG-1", R"({"LEAD":2000,"PARTNER_A":8000})",
+                               R"(,"limits":{"PARTNER_A":{"max_outstanding":"7000000"}})")), "ok");
+  ASSERT_EQ(chain.Tx(Accept("PARTNER_A", "AG-1")), "ok");
+  ASSERT_EQ(chain.Tx(Loan("L1", "AG-1", "8750000")), "ok");
+  ASSERT_EQ(chain.Tx(R"({"type":"RecordRepayment","signer":"LEAD","id":"R1","loan_id":"L1","principal":"75145","interest":"0","value_date":"2026-12-01"})"),
+            "ok");
+  EXPECT_EQ(Str(chain.Leg("L1", "PARTNER_A")["outstanding"]), "6939884");
+  EXPECT_EQ(Str(chain.Leg("L1", "LEAD")["outstanding"]), "1734971");
+  ASSERT_EQ(chain.Tx(Loan("L2", "AG-1", "75145")), "ok");
+  EXPECT_EQ(Str(chain.Leg("L2", "PARTNER_A")["share"]), "60116");
+  EXPECT_TRUE(chain.Books()["over_limit"].as_array().empty());
+
+  EXPECT_EQ(chain.Tx(R"({"type":"Reverse","signer":"LEAD","id":"V1","target_id":"R1","reason":"bounced direct debit"})"),
+            "ok");
+  EXPECT_EQ(Str(chain.Leg("L1", "PARTNER_A")["outstanding"]), "7000000");
+  EXPECT_EQ(Str(chain.Leg("L1", "LEAD")["outstanding"]), "1750000");
+  auto position = chain.Position("LEAD", "PARTNER_A");
+  EXPECT_EQ(Str(position["net_a_owes_b"]), "-7060116");
+  EXPECT_EQ(position["components"].as_object().size(), 1u);  // funding only
+  auto over = chain.Books()["over_limit"].as_array();
+  ASSERT_EQ(over.size(), 1u);
+  EXPECT_EQ(Str(over[0].at("agreement_id")), "AG-1");
+  EXPECT_EQ(Str(over[0].at("bank")), "PARTNER_A");
+  EXPECT_EQ(Str(over[0].at("currency")), "CNY");
+  EXPECT_EQ(Str(over[0].at("outstanding")), "7060116");
+  EXPECT_EQ(Str(over[0].at("max_outstanding")), "7000000");
+  EXPECT_EQ(Str(over[0].at("excess")), "60116");
+
+  // New loans needing PARTNER_A's share are refused until it is back under its limit.
+  EXPECT_EQ(chain.Tx(Loan("L3", "AG-1", "100")), "LIMIT_EXCEEDED");
+  EXPECT_EQ(chain.LastMessage(),
+            "PARTNER_A would have 7060196 outstanding under agreement AG-1, above its limit of "
+            "7000000 (it is already 60116 above it)");
+  // Repaying L2 in full brings PARTNER_A back to exactly its limit: still no room.
+  ASSERT_EQ(chain.Tx(R"({"type":"RecordRepayment","signer":"LEAD","id":"R2","loan_id":"L2","principal":"75145","interest":"0","value_date":"2026-12-02"})"),
+            "ok");
+  EXPECT_TRUE(chain.Books()["over_limit"].as_array().empty());
+  EXPECT_EQ(chain.Tx(Loan("L4", "AG-1", "100")), "LIMIT_EXCEEDED");
+  // 125,000 repaid on L1 frees PARTNER_A 100,000: a 125,000 loan fits exactly.
+  ASSERT_EQ(chain.Tx(R"({"type":"RecordRepayment","signer":"LEAD","id":"R3","loan_id":"L1","principal":"125000","interest":"0","value_date":"2026-12-03"})"),
+            "ok");
+  EXPECT_EQ(chain.Tx(Loan("L5", "AG-1", "125000")), "ok");
+  EXPECT_EQ(Str(chain.Leg("L5", "PARTNER_A")["share"]), "100000");
+}
+
+// A recovery, its reversal and a charge-off never meet a limit: they move loss, not
+// outstanding, or lower the outstanding.
+TEST(RulesTest, RecoveriesAndChargeOffsAreNeverRefusedByALimit) {
+  Chain chain;
+  ASSERT_EQ(chain.Tx(Agreement("AG", R"({"LEAD":2000,"PARTNER_A":8000})",
+                               R"(,"limits":{"PARTNER_A":{"max_outstanding":"80000"}})")), "ok");
+  ASSERT_EQ(chain.Tx(Accept("PARTNER_A", "AG")), "ok");
+  ASSERT_EQ(chain.Tx(Loan("L1", "AG", "100000")), "ok");  // PARTNER_A at its limit
+  ASSERT_EQ(chain.Tx(R"({"type":"ChargeOff","signer":"LEAD","id":"C1","loan_id":"L1","value_date":"2026-12-01"})"), "ok");
+  EXPECT_EQ(chain.Tx(Loan("L2", "AG", "100000")), "ok");  // the charge-off freed the room
+  EXPECT_EQ(chain.Tx(R"({"type":"RecordRecovery","signer":"LEAD","id":"RC1","loan_id":"L1","amount":"50000","value_date":"2026-12-02"})"), "ok");
+  EXPECT_EQ(chain.Tx(R"({"type":"Reverse","signer":"LEAD","id":"V1","target_id":"RC1","reason":"bounced"})"), "ok");
+  EXPECT_EQ(chain.Tx(R"({"type":"RecordRecovery","signer":"LEAD","id":"RC2","loan_id":"L1","amount":"100000","value_date":"2026-12-03"})"), "ok");
 }
 
 TEST(RulesTest, NetworkMinimumShareApplies) {

@@ -38,9 +38,27 @@ struct PositionFilter {
 // The unsettled positions (API.md order and omissions), as a JSON array.
 Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter = {});
 
-// The whole books object: height, state_root, loans, positions, settlements, receipts.
+// The whole books object: height, state_root, loans, positions, settlements, over_limit,
+// receipts.
 Result<std::string> BooksJson(const StateReader& reader, const StateScanner& scanner,
                               const BooksHeader& header, const std::vector<ReceiptLine>& receipts);
+
+// A party of an agreement whose outstanding principal is above its limit. Only a correction
+// (a Reverse that restores principal) can put it there: a limit binds new exposure only.
+struct LimitExcess {
+  std::string agreement_id;
+  std::string bank;
+  std::string currency;
+  std::int64_t outstanding = 0;
+  std::int64_t max_outstanding = 0;
+  std::int64_t excess = 0;  // outstanding - max_outstanding, > 0
+};
+
+// The parties of `agreement` above their limits, in party (bank) order.
+std::vector<LimitExcess> LimitExcessesOf(const proto::AgreementRecord& agreement);
+
+// Every party above its limit, by agreement id then bank.
+Result<std::vector<LimitExcess>> ReadLimitExcesses(const StateScanner& scanner);
 
 // Typed views used by queries and tests.
 Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state);

@@ -254,6 +254,31 @@ TEST_F(RpcServerTest, ListLoansPagesInKeyOrderAndFilters) {
   EXPECT_EQ(S(after.at("loans").at(0).at("loan_id")), "L-2");
 }
 
+// A reversal may leave a bank above its limit; the agreement says by how much.
+TEST_F(RpcServerTest, AgreementsShowAPartyAboveItsLimit) {
+  ASSERT_EQ(node_.Apply(R"({"type":"ProposeAgreement","signer":"LEAD","id":"AG-3","agreement_id":"AG-3",)"
+                        R"("currency":"CNY","shares":{"LEAD":5000,"PARTNER_B":5000},)"
+                        R"("limits":{"PARTNER_B":{"max_outstanding":"100000"}}})"),
+            "ok");
+  ASSERT_EQ(node_.Apply(Accept("PARTNER_B", "AG-3")), "ok");
+  ASSERT_EQ(node_.Apply(Loan("L-30", "AG-3", "200000")), "ok");  // PARTNER_B 100000
+  ASSERT_EQ(node_.Apply(Repay("R-30", "L-30", "100000")), "ok");  // PARTNER_B 50000
+  ASSERT_EQ(node_.Apply(Loan("L-31", "AG-3", "100000")), "ok");  // PARTNER_B 100000
+  json::value ag = Result("getAgreement", R"({"agreement_id":"AG-3"})");
+  EXPECT_EQ(S(ag.at("parties").at("PARTNER_B").at("excess")), "0");
+  EXPECT_FALSE(ag.at("parties").at("LEAD").as_object().contains("excess"));  // no limit
+  ASSERT_EQ(node_.Apply(R"({"type":"Reverse","signer":"LEAD","id":"V-30","target_id":"R-30","reason":"bounced"})"),
+            "ok");
+  ag = Result("getAgreement", R"({"agreement_id":"AG-3"})");
+  EXPECT_EQ(S(ag.at("parties").at("PARTNER_B").at("outstanding")), "150000");
+  EXPECT_EQ(S(ag.at("parties").at("PARTNER_B").at("max_outstanding")), "100000");
+  EXPECT_EQ(S(ag.at("parties").at("PARTNER_B").at("excess")), "50000");
+  json::value books = Result("getBooks");
+  ASSERT_EQ(books.at("over_limit").as_array().size(), 1u);
+  EXPECT_EQ(S(books.at("over_limit").at(0).at("excess")), "50000");
+  EXPECT_EQ(node_.Apply(Loan("L-32", "AG-3", "2")), "LIMIT_EXCEEDED");
+}
+
 TEST_F(RpcServerTest, AgreementsAndMembers) {
   json::value ag = Result("getAgreement", R"({"agreement_id":"AG-1"})");
   EXPECT_EQ(S(ag.at("status")), "ACTIVE");
