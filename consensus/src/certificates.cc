@@ -22,7 +22,15 @@ Status VerifyCommitCertificate(const proto::CommitCertificate& certificate,
                                    " but the block is at height " +
                                    std::to_string(parsed->header.height()));
   }
+  return VerifyCommitSignatures(certificate, validators, chain_id, hash, verifier);
+}
 
+Status VerifyCommitSignatures(const proto::CommitCertificate& certificate,
+                              const ValidatorSet& validators, std::string_view chain_id,
+                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier) {
+  if (!DigestFromBytes(certificate.block_hash()).has_value()) {
+    return Status::InvalidArgument("certificate block hash is not a digest");
+  }
   // 2. Each entry on its own. A validator named twice counts for neither entry.
   std::map<std::string, int> appearances;
   for (const proto::CommitSignature& entry : certificate.commits()) {

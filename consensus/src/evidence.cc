@@ -3,6 +3,8 @@
 #include <set>
 #include <utility>
 
+#include "colend/consensus/certificates.h"
+
 namespace colend::consensus {
 
 Result<CheckpointSummary> VerifyCheckpointCertificate(const proto::CheckpointCertificate& cert,
@@ -106,7 +108,20 @@ Result<ViewChangeSummary> VerifyViewChange(const OpenedMessage& opened, const Ch
   COLEND_ASSIGN_OR_RETURN(
       summary.checkpoint,
       VerifyCheckpointCertificate(vc.stable_checkpoint(), context, genesis, checkpoint_period));
-  std::uint64_t previous = summary.checkpoint.sequence;
+  summary.anchor = Anchor{summary.checkpoint.sequence, summary.checkpoint.block_hash};
+  if (vc.has_committed()) {
+    const proto::CommitCertificate& committed = vc.committed();
+    if (committed.height() <= summary.checkpoint.sequence) {
+      return Status::InvalidArgument("VIEW-CHANGE quotes a commit certificate at or below its "
+                                     "stable checkpoint");
+    }
+    COLEND_RETURN_IF_ERROR(VerifyCommitSignatures(committed, *context.validators,
+                                                  context.chain_id, context.hash,
+                                                  *context.verifier)
+                               .WithContext("VIEW-CHANGE commit certificate"));
+    summary.anchor = Anchor{committed.height(), *DigestFromBytes(committed.block_hash())};
+  }
+  std::uint64_t previous = summary.anchor.sequence;
   for (const proto::PreparedCertificate& cert : vc.prepared()) {
     COLEND_ASSIGN_OR_RETURN(PreparedSummary prepared, VerifyPreparedCertificate(cert, context));
     if (prepared.sequence <= previous || prepared.sequence > summary.checkpoint.sequence + window) {

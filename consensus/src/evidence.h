@@ -37,11 +37,21 @@ struct PreparedSummary {
   proto::PreparedCertificate certificate;
 };
 
+// A block known final, on which a new view may build: a stable checkpoint's, or one with a
+// commit certificate (a quorum of COMMITs).
+struct Anchor {
+  std::uint64_t sequence = 0;
+  crypto::Digest block_hash{};
+};
+
 // A valid VIEW-CHANGE.
 struct ViewChangeSummary {
   std::string sender;
   std::uint64_t new_view = 0;
   CheckpointSummary checkpoint;
+  // The committed block quoted by its certificate when above the checkpoint, else the
+  // checkpoint's block: every prepared certificate is for a sequence above it.
+  Anchor anchor;
   std::vector<PreparedSummary> prepared;  // strictly ascending sequence numbers
   proto::ConsensusEnvelope envelope;
 };

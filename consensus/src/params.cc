@@ -1,5 +1,6 @@
 #include "colend/consensus/params.h"
 
+#include <algorithm>
 #include <string>
 
 namespace colend::consensus {
@@ -24,6 +25,38 @@ Status ConsensusParams::Validate() const {
     return Status::InvalidArgument("max_view_change_backoff must be <= 20");
   }
   return Status::Ok();
+}
+
+namespace {
+
+// A signed consensus message or COMMIT entry: body fields, a DER signature (<= 72 bytes for
+// P-256 and SM2), a node id; generous.
+constexpr std::uint64_t kSignedVoteBytes = 512;
+
+std::uint64_t QuorumOf(std::size_t n) {
+  const std::uint64_t f = (n - 1) / 3;
+  return (n + f + 2) / 2;  // ceil((n + f + 1) / 2)
+}
+
+}  // namespace
+
+std::uint64_t ConsensusParams::MaxViewChangeBytes(std::size_t validators) const {
+  const std::uint64_t quorum = QuorumOf(std::max<std::size_t>(validators, 1));
+  // A block: header, then each transaction with its length prefix.
+  const std::uint64_t block = max_block_bytes + std::uint64_t{max_block_txs} * 8 + 1024;
+  // A prepared certificate: the PRE-PREPARE with its block, quorum - 1 PREPAREs.
+  const std::uint64_t prepared = block + quorum * kSignedVoteBytes;
+  // Checkpoint and commit certificates: a quorum of signed votes each.
+  return MaxInFlight() * prepared + 2 * quorum * kSignedVoteBytes + kSignedVoteBytes;
+}
+
+std::uint64_t ConsensusParams::MaxNewViewBytes(std::size_t validators) const {
+  const std::uint64_t quorum = QuorumOf(std::max<std::size_t>(validators, 1));
+  const std::uint64_t block = max_block_bytes + std::uint64_t{max_block_txs} * 8 + 1024;
+  // The quorum of VIEW-CHANGEs quoted, and the re-proposals (at most MaxInFlight above the
+  // highest anchor), each a signed PRE-PREPARE with its block.
+  return quorum * MaxViewChangeBytes(validators) +
+         MaxInFlight() * (block + kSignedVoteBytes) + kSignedVoteBytes;
 }
 
 }  // namespace colend::consensus

@@ -171,6 +171,16 @@ void Replica::Impl::Dispatch(OpenedMessage message) {
   }
   switch (message.message.payload_case()) {
     case proto::ConsensusMessage::kPrePrepare:
+    case proto::ConsensusMessage::kPrepare:
+    case proto::ConsensusMessage::kCommit:
+    case proto::ConsensusMessage::kNewView:
+      FollowPeersAhead(message.sender(), ViewOf(message.message));
+      break;
+    default:
+      break;
+  }
+  switch (message.message.payload_case()) {
+    case proto::ConsensusMessage::kPrePrepare:
       HandlePrePrepare(std::move(message));
       break;
     case proto::ConsensusMessage::kPrepare:

@@ -124,6 +124,10 @@ class Replica::Impl {
   void SendViewChange();
   void HandleViewChange(const OpenedMessage& message);
   void JoinIfBehind();
+  // Liveness: f + 1 validators working in views above ours (a restart, a pause, a lost
+  // NEW-VIEW) -> ask for the highest view f + 1 of them are in; peers active there answer
+  // a VIEW-CHANGE for their view with its NEW-VIEW.
+  void FollowPeersAhead(const std::string& sender, std::uint64_t view);
   void TryBuildNewView();
   void HandleNewView(const OpenedMessage& message);
   void EnterView(const safety::VerifiedNewView& new_view);
@@ -173,6 +177,9 @@ class Replica::Impl {
   std::map<std::string, ViewChangeSummary> view_changes_;       // latest per validator
   std::map<std::string, std::uint64_t> asked_for_new_view_at_;  // by peer: when we last asked
   std::map<std::string, std::uint64_t> forwarded_new_view_at_;  // by peer: when we last sent
+  // The highest view each peer has shown in a signed PRE-PREPARE, PREPARE, COMMIT or
+  // NEW-VIEW (FollowPeersAhead).
+  std::map<std::string, std::uint64_t> peer_views_;
 
   // --- log ------------------------------------------------------------------------------------
   std::uint64_t low_ = 0;  // stable checkpoint
@@ -184,6 +191,8 @@ class Replica::Impl {
   std::uint64_t committed_height_ = 0;
   crypto::Digest committed_hash_{};
   std::uint64_t committed_timestamp_ = 0;
+  // The commit certificate of the block at committed_height_ (quoted in VIEW-CHANGE).
+  std::optional<proto::CommitCertificate> committed_certificate_;
   std::map<std::uint64_t, crypto::Digest> committed_hashes_;  // recent heights
   std::uint64_t executed_height_ = 0;
   std::map<std::uint64_t, safety::ExpectedRoots> roots_;  // by executed height

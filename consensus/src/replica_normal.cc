@@ -95,6 +95,9 @@ Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
       return Outcome::kRejected;
     }
   }
+  // Not too far ahead of this replica's own commits (ConsensusParams::MaxInFlight): it waits
+  // until the replica has committed more, which bounds what its VIEW-CHANGE can quote.
+  if (sequence > committed_height_ + params().MaxInFlight()) return Outcome::kDeferred;
   // The parent must be the block this replica holds at sequence - 1 in this view's chain.
   const std::optional<Link> parent = LinkAt(sequence - 1, view);
   if (!parent.has_value() || !parent->timestamp_ms.has_value()) {
@@ -470,6 +473,7 @@ void Replica::Impl::FindCommitQuorum(std::uint64_t sequence, Slot& slot) {
 
 void Replica::Impl::CommitBlock(std::uint64_t height, BlockRef block,
                                 proto::CommitCertificate certificate) {
+  committed_certificate_ = certificate;
   Emit(CommitAction{height, block->block, std::move(certificate)});
   committed_height_ = height;
   committed_hash_ = block->hash;

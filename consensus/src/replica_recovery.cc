@@ -28,6 +28,11 @@ Status Replica::Impl::RestoreCommitted(const RecoveryState& state) {
     if (!committed_hashes_.count(committed_height_)) {
       return Status::InvalidArgument("the last committed header is not at the committed height");
     }
+    if (state.committed_certificate.has_value() &&
+        state.committed_certificate->height() == committed_height_ &&
+        state.committed_certificate->block_hash() == DigestBytes(committed_hash_)) {
+      committed_certificate_ = state.committed_certificate;
+    }
   }
   for (const ExecutedRoots& executed : state.executed) {
     roots_[executed.height] = safety::ExpectedRoots{executed.state_root, executed.receipts_root};

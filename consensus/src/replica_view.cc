@@ -65,7 +65,16 @@ void Replica::Impl::SendViewChange() {
   summary.sender = self();
   summary.new_view = view_;
   summary.checkpoint = stable_;
-  for (auto it = slots_.upper_bound(low_); it != slots_.end() && it->first <= high(); ++it) {
+  summary.anchor = Anchor{stable_.sequence, stable_.block_hash};
+  // Anchored on the last committed block when its certificate is at hand: nothing at or
+  // below it is quoted, so the message holds only the few blocks still in flight.
+  if (committed_certificate_.has_value() && committed_height_ > stable_.sequence &&
+      committed_certificate_->height() == committed_height_) {
+    *vc->mutable_committed() = *committed_certificate_;
+    summary.anchor = Anchor{committed_height_, committed_hash_};
+  }
+  for (auto it = slots_.upper_bound(summary.anchor.sequence);
+       it != slots_.end() && it->first <= high(); ++it) {
     const std::optional<PreparedSummary>& prepared = it->second.best_prepared;
     if (!prepared.has_value()) continue;
     // Never a certificate from the view being asked for: this replica has not entered it
@@ -130,6 +139,24 @@ void Replica::Impl::JoinIfBehind() {
   StartViewChange(views[needed - 1]);
 }
 
+void Replica::Impl::FollowPeersAhead(const std::string& sender, std::uint64_t view) {
+  if (sender == self()) return;
+  std::uint64_t& seen = peer_views_[sender];
+  if (view <= seen) return;
+  seen = view;
+  if (view <= view_) return;
+  std::vector<std::uint64_t> views;
+  for (const auto& [peer, v] : peer_views_) {
+    if (v > view_) views.push_back(v);
+  }
+  const std::size_t needed = validators_->max_faulty() + 1;
+  if (views.size() < needed) return;
+  std::sort(views.begin(), views.end(), std::greater<>());
+  // At least one honest validator is in this view or above: it was started by a NEW-VIEW
+  // this replica has not seen. Asking for it is the only way in (Rule 6).
+  StartViewChange(views[needed - 1]);
+}
+
 // Rule 5, as the new primary: with a quorum of VIEW-CHANGEs for our view, re-propose what
 // they require and start the view.
 void Replica::Impl::TryBuildNewView() {
@@ -149,6 +176,7 @@ void Replica::Impl::TryBuildNewView() {
   safety::VerifiedNewView verified;
   verified.view = view_;
   verified.checkpoint = plan.checkpoint;
+  verified.anchor = plan.anchor;
   verified.top = plan.top;
   proto::ConsensusMessage message = NewMessage();
   proto::NewView* nv = message.mutable_new_view();
@@ -208,6 +236,7 @@ bool Replica::Impl::ConflictsWithCommitted(const safety::VerifiedNewView& new_vi
     return height <= committed_height_ && it != committed_hashes_.end() && it->second != hash;
   };
   if (differs(new_view.checkpoint.sequence, new_view.checkpoint.block_hash)) return true;
+  if (differs(new_view.anchor.sequence, new_view.anchor.block_hash)) return true;
   for (const safety::Reproposal& r : new_view.reproposals) {
     if (differs(r.sequence, r.block->hash)) return true;
   }
@@ -243,8 +272,14 @@ void Replica::Impl::EnterView(const safety::VerifiedNewView& new_view) {
   Emit(CompactWalAction{low_, view_});
   RebroadcastCheckpoints();
   restart_view_change_timer_ = true;
-  if (committed_height_ < new_view.checkpoint.sequence) {
-    RequestSync(new_view.checkpoint.sequence, {});
+  // The new view builds on the anchor: a replica that has not committed up to it fetches
+  // the blocks (each with its commit certificate) before it can vote on what follows.
+  if (committed_height_ < new_view.anchor.sequence) {
+    std::vector<std::string> peers;
+    for (const auto& [peer, view] : peer_views_) {
+      if (view >= view_) peers.push_back(peer);
+    }
+    RequestSync(new_view.anchor.sequence, std::move(peers));
   }
 }
 

@@ -17,8 +17,8 @@
 //   Rule 1 (accept). In view v it accepts at most one PRE-PREPARE per sequence s. A fresh
 //     proposal (not re-proposed by NEW-VIEW) must come from the primary of v, with
 //     header.view = v, height = s, at least one and at most max_block_txs transactions and
-//     max_block_bytes, a timestamp after its parent's and within max_clock_drift_ms of the
-//     replica's clock, and (when the replica has executed s - L) the replica's own roots.
+//     max_block_bytes, a timestamp after its parent's and at most max_clock_drift_ms ahead
+//     of the replica's clock, and (when the replica has executed s - L) the replica's own roots.
 //     Its parent must be the block the replica holds at s - 1 *in the chain of view v*:
 //     the committed block (or genesis), or the PRE-PREPARE it accepted at (v, s - 1). A
 //     replica without that parent defers the message; it never guesses. It also holds
@@ -43,7 +43,9 @@
 //     last; those COMMITs, verbatim, are the commit certificate.
 //
 //   Rule 5 (what NEW-VIEW re-proposes). From the quorum of VIEW-CHANGEs it quotes: let C be
-//     the highest stable checkpoint among them (hash H_C). Walk s = C + 1, C + 2, ...: take
+//     the highest anchor among them (hash H_C). A VIEW-CHANGE's anchor is the block its
+//     sender committed last, proven by that block's commit certificate, or else its stable
+//     checkpoint; either way a block proven final. Walk s = C + 1, C + 2, ...: take
 //     the prepared certificate for s with the highest view among all the VIEW-CHANGEs (ties
 //     broken by block hash); stop at the first s that has none, or whose block's parent is
 //     not the block chosen at s - 1 (H_C for C + 1). Re-propose exactly the blocks walked,
@@ -54,8 +56,12 @@
 //     primary that quotes a quorum of valid VIEW-CHANGEs for v and carries exactly Rule 5's
 //     re-proposals, which it recomputes. After sending VIEW-CHANGE for v it never signs a
 //     PRE-PREPARE, PREPARE or COMMIT of a lower view. A VIEW-CHANGE carries the replica's
-//     stable checkpoint certificate and, for each sequence above it, its Rule-3 prepared
-//     certificate from the highest view.
+//     stable checkpoint certificate, optionally the commit certificate of its last
+//     committed block (its anchor, when above the checkpoint), and, for each sequence above
+//     its anchor, its Rule-3 prepared certificate from the highest view. Nothing at or below
+//     a block the replica committed is quoted, so the message holds only what is in flight.
+//     A replica entering a view whose anchor it has not committed fetches the blocks up to
+//     it by sync (each verified by its commit certificate) before voting above it.
 //
 // The argument. Say a set of validators "backs" (v, s, B) when at least f + 1 honest
 // replicas are prepared for it in the sense of Rule 3.
@@ -77,9 +83,11 @@
 //     the checkpointed chain, or re-proposes B at s. By induction on u. The quorum of
 //     VIEW-CHANGEs in NEW-VIEW(u) shares an honest member r with the f + 1 that back B
 //     (Q + f + 1 > n). r sent its VIEW-CHANGE after preparing B (it stops voting in w once
-//     it asks to leave), so either r's checkpoint is >= s (then C >= s, and the checkpointed
-//     block at s is committed, hence backed, hence B by L1 and this lemma in earlier views)
-//     or r quotes a certificate for s from a view >= w. Any valid certificate for s from a
+//     it asks to leave), so either r's anchor is >= s (then C >= s, and the block at s
+//     below the anchor is committed, hence backed, hence B by L1 and this lemma in earlier
+//     views; committed blocks form one chain, so it lies on the chain ending at H_C), or r
+//     quotes a certificate for s from a view >= w: r omits only sequences at or below its
+//     anchor, and if r committed s its anchor (its last committed height) is >= s. Any valid certificate for s from a
 //     view in [w, u) names B: in w by L1, in a view between by the induction hypothesis (its
 //     primary had to re-propose B at s, and honest replicas accept no other PRE-PREPARE at a
 //     sequence the NEW-VIEW covers). So the highest-view certificate at s is B's. By L2 the
@@ -148,9 +156,13 @@ Status CheckFreshProposal(const ParsedBlock& block, std::uint64_t view, std::uin
   if (timestamp <= parent.timestamp_ms) {
     return Status::InvalidArgument("timestamp not after the parent's");
   }
-  if (timestamp > arrival_ms + params.max_clock_drift_ms ||
-      timestamp + params.max_clock_drift_ms < arrival_ms) {
-    return Status::InvalidArgument("timestamp too far from this replica's clock");
+  // Only a timestamp from the future is refused. A block is never "too old": a replica may
+  // handle an honest PRE-PREPARE seconds after it was made (a CPU stall, a long queue, a
+  // paused process), and refusing it for the replica's own delay would stall the view for
+  // everyone (the parent-timestamp rule above already stops a primary from going back).
+  if (timestamp > arrival_ms + params.max_clock_drift_ms) {
+    return Status::InvalidArgument("timestamp more than max_clock_drift_ms ahead of this "
+                                   "replica's clock");
   }
   if (roots.has_value() && (header.state_root() != DigestBytes(roots->state_root) ||
                             header.receipts_root() != DigestBytes(roots->receipts_root))) {
@@ -185,12 +197,18 @@ NewViewPlan PlanNewView(std::uint64_t view, std::span<const ViewChangeSummary> v
     if (vc.checkpoint.sequence > highest->checkpoint.sequence) highest = &vc;
   }
   plan.checkpoint = highest->checkpoint;
+  // C: the highest anchor quoted, a checkpoint or a committed block (ties: the first; two
+  // final blocks at one height are the same block).
+  plan.anchor = view_changes.front().anchor;
+  for (const ViewChangeSummary& vc : view_changes) {
+    if (vc.anchor.sequence > plan.anchor.sequence) plan.anchor = vc.anchor;
+  }
 
   // For each sequence above C, the certificate from the highest view.
   std::map<std::uint64_t, const PreparedSummary*> best;
   for (const ViewChangeSummary& vc : view_changes) {
     for (const PreparedSummary& p : vc.prepared) {
-      if (p.sequence <= plan.checkpoint.sequence) continue;
+      if (p.sequence <= plan.anchor.sequence) continue;
       auto [it, inserted] = best.emplace(p.sequence, &p);
       if (inserted) continue;
       const PreparedSummary* current = it->second;
@@ -202,15 +220,15 @@ NewViewPlan PlanNewView(std::uint64_t view, std::span<const ViewChangeSummary> v
   }
 
   // Walk up from C while the chosen blocks link; stop at the first gap or break.
-  crypto::Digest previous = plan.checkpoint.block_hash;
-  for (std::uint64_t s = plan.checkpoint.sequence + 1;; ++s) {
+  crypto::Digest previous = plan.anchor.block_hash;
+  for (std::uint64_t s = plan.anchor.sequence + 1;; ++s) {
     const auto it = best.find(s);
     if (it == best.end()) break;
     if (it->second->block->header.parent_hash() != DigestBytes(previous)) break;
     plan.reproposals.push_back(it->second);
     previous = it->second->block->hash;
   }
-  plan.top = plan.checkpoint.sequence + plan.reproposals.size();
+  plan.top = plan.anchor.sequence + plan.reproposals.size();
   return plan;
 }
 
@@ -250,6 +268,7 @@ Result<VerifiedNewView> VerifyNewView(const OpenedMessage& opened, const ChainCo
   VerifiedNewView verified;
   verified.view = nv.view();
   verified.checkpoint = plan.checkpoint;
+  verified.anchor = plan.anchor;
   verified.top = plan.top;
   for (std::size_t i = 0; i < plan.reproposals.size(); ++i) {
     const PreparedSummary& expected = *plan.reproposals[i];

@@ -65,8 +65,9 @@ bool CommitQuorum(std::size_t commits, const ValidatorSet& validators);
 struct NewViewPlan {
   std::uint64_t view = 0;
   CheckpointSummary checkpoint;                     // the highest stable checkpoint quoted
-  std::vector<const PreparedSummary*> reproposals;  // sequences checkpoint+1 .. top
-  std::uint64_t top = 0;                            // last re-proposed sequence (or checkpoint)
+  Anchor anchor;                                    // the highest anchor quoted (C)
+  std::vector<const PreparedSummary*> reproposals;  // sequences anchor+1 .. top
+  std::uint64_t top = 0;                            // last re-proposed sequence (or anchor)
 };
 
 // Rule 5. REQUIRES: every summary is a verified VIEW-CHANGE for `view`, from distinct
@@ -84,6 +85,7 @@ struct Reproposal {
 struct VerifiedNewView {
   std::uint64_t view = 0;
   CheckpointSummary checkpoint;
+  Anchor anchor;
   std::vector<Reproposal> reproposals;
   std::uint64_t top = 0;
   proto::ConsensusEnvelope envelope;

@@ -176,6 +176,18 @@ Status Node::Impl::Open() {
   COLEND_ASSIGN_OR_RETURN(consensus::ValidatorSet set, consensus::ValidatorSet::Create(ids));
   validators_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
   params_ = ToConsensusParams(genesis_.consensus);
+  // A view change must always fit in a frame, or the chain stops at the first one that does
+  // not (every VIEW-CHANGE and NEW-VIEW refused by the p2p layer): refuse to start instead.
+  if (const std::uint64_t largest = params_.MaxNewViewBytes(ids.size());
+      largest > config_.max_frame_bytes) {
+    return Status::InvalidArgument(
+        "p2p.max_frame_bytes (" + std::to_string(config_.max_frame_bytes) +
+        ") is below the largest NEW-VIEW the chain's consensus parameters allow (" +
+        std::to_string(largest) + " bytes for " + std::to_string(ids.size()) +
+        " validators: consensus.execution_lag + 2 blocks of consensus.max_block_bytes per "
+        "VIEW-CHANGE, a quorum of them per NEW-VIEW); raise p2p.max_frame_bytes in node.toml "
+        "or lower consensus.max_block_bytes or consensus.execution_lag in genesis.json");
+  }
   consensus::ReplicaOptions options;
   options.chain_id = genesis_.chain_id;
   options.hash = suite_.hash();
@@ -201,6 +213,7 @@ Status Node::Impl::Open() {
   for (std::uint64_t h = height > keep ? height - keep + 1 : 1; h <= height; ++h) {
     COLEND_ASSIGN_OR_RETURN(proto::CertifiedBlock block, store_->GetBlock(h));
     recovery.committed_headers.push_back(block.block().header());
+    if (h == height) recovery.committed_certificate = block.certificate();
   }
   for (std::uint64_t h = height > params_.execution_lag ? height - params_.execution_lag : 1;
        h <= height; ++h) {

@@ -217,6 +217,7 @@ void World::Start(SimNode& node, bool restart) {
          h < node.chain.size(); ++h) {
       state.committed_headers.push_back(node.chain[h].block().header());
     }
+    if (!node.chain.empty()) state.committed_certificate = node.chain.back().certificate();
     const std::size_t lag = static_cast<std::size_t>(config_.params.execution_lag) + 1;
     for (std::size_t h = node.executed.size() > lag ? node.executed.size() - lag : 0;
          h < node.executed.size(); ++h) {

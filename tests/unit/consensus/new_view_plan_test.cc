@@ -32,6 +32,7 @@ ViewChangeSummary VC(const std::string& sender, std::uint64_t checkpoint,
   vc.new_view = 5;
   vc.checkpoint.sequence = checkpoint;
   vc.checkpoint.block_hash = checkpoint_hash;
+  vc.anchor = Anchor{checkpoint, checkpoint_hash};
   vc.prepared = std::move(certs);
   return vc;
 }
@@ -40,7 +41,7 @@ std::vector<crypto::Digest> Planned(const std::vector<ViewChangeSummary>& vcs) {
   const safety::NewViewPlan plan = safety::PlanNewView(5, vcs);
   std::vector<crypto::Digest> out;
   for (const PreparedSummary* p : plan.reproposals) out.push_back(p->block->hash);
-  EXPECT_EQ(plan.top, plan.checkpoint.sequence + out.size());
+  EXPECT_EQ(plan.top, plan.anchor.sequence + out.size());
   return out;
 }
 
@@ -96,6 +97,27 @@ TEST(NewViewPlanTest, StartsFromTheHighestCheckpointAndMustLinkToIt) {
   EXPECT_TRUE(Planned({VC("a", 4, h4, {Cert(1, stray5)}), VC("b", 0, kGenesis, {}),
                        VC("c", 0, kGenesis, {})})
                   .empty());
+}
+
+// A replica that committed up to 7 quotes that block's commit certificate as its anchor and
+// nothing below it; the plan builds on the highest anchor, above every checkpoint.
+TEST(NewViewPlanTest, BuildsOnTheHighestCommittedAnchor) {
+  const crypto::Digest h7 = crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes("block 7"));
+  const BlockRef b8 = Block(8, h7, "8");
+  const BlockRef b9 = Block(9, b8->hash, "9");
+  const BlockRef old5 = Block(5, kGenesis, "5");
+  ViewChangeSummary committed = VC("a", 4, kGenesis, {Cert(2, b8), Cert(2, b9)});
+  committed.anchor = Anchor{7, h7};
+  const std::vector<ViewChangeSummary> vcs = {committed, VC("b", 4, kGenesis, {Cert(1, old5)}),
+                                              VC("c", 0, kGenesis, {Cert(1, b8)})};
+  const safety::NewViewPlan plan = safety::PlanNewView(5, vcs);
+  EXPECT_EQ(plan.checkpoint.sequence, 4u);  // the low watermark stays the checkpoint's
+  EXPECT_EQ(plan.anchor.sequence, 7u);
+  EXPECT_EQ(plan.anchor.block_hash, h7);
+  ASSERT_EQ(plan.reproposals.size(), 2u);  // 5 is below the anchor: never re-proposed
+  EXPECT_EQ(plan.reproposals[0]->block->hash, b8->hash);
+  EXPECT_EQ(plan.reproposals[1]->block->hash, b9->hash);
+  EXPECT_EQ(plan.top, 9u);
 }
 
 TEST(NewViewPlanTest, TiesInOneViewAreBrokenTheSameWayEverywhere) {

@@ -221,7 +221,9 @@ TEST_F(NormalCaseTest, MessagesOutsideTheWindowOrViewAreRefused) {
   EXPECT_EQ(h_.replica(1).counters().out_of_window, 1u);
   h_.Deliver(1, h_.Sign(2, PrepareMessage(0, 0, hash)));
   EXPECT_EQ(h_.replica(1).counters().stale, 1u);
-  h_.Deliver(1, h_.Sign(2, PrepareMessage(5, 1, hash)));  // a view far ahead
+  // A view far ahead, from the same validator as the PRE-PREPARE below: one validator
+  // alone (it may be faulty) never pulls a replica into another view.
+  h_.Deliver(1, h_.Sign(3, PrepareMessage(5, 1, hash)));
   EXPECT_EQ(h_.replica(1).counters().out_of_window, 2u);
   const proto::Block block = h_.FirstBlock({Tx(1)}, 3);
   h_.Deliver(1, h_.Sign(3, PrePrepareMessage(3, 1, block)));  // view 3 has not started

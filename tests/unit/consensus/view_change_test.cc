@@ -233,5 +233,66 @@ TEST(ViewChangeTest, TheNextPrimaryCannotPushAnIdleChainIntoItsView) {
   EXPECT_TRUE(h.replica(2).status().view_active);
 }
 
+// Many blocks committed since the last checkpoint, then the primary crashes: every
+// VIEW-CHANGE is anchored on its sender's last committed block (by its commit certificate)
+// and quotes nothing at or below it, so its size does not grow with the blocks since the
+// checkpoint; the next view builds on that anchor.
+TEST(ViewChangeTest, ViewChangesQuoteNothingAlreadyCommitted) {
+  Harness h(4);
+  h.StartAll();
+  for (int i = 0; i < 6; ++i) {
+    h.Submit("tx-" + std::to_string(i));
+    h.Run(200);
+  }
+  ASSERT_EQ(h.Committed(1), 6u);
+  ASSERT_LT(h.replica(1).status().low_watermark, 6u);  // no stable checkpoint covers them
+  h.Crash(0);
+  h.Submit("after");
+  std::vector<proto::ConsensusEnvelope> vcs;
+  h.Run(5'000, 50, [&](const InFlight& m) {
+    if (KindOf(m.envelope) == "view_change") vcs.push_back(m.envelope);
+    return true;
+  });
+  ASSERT_FALSE(vcs.empty());
+  for (const proto::ConsensusEnvelope& e : vcs) {
+    proto::ConsensusMessage m;
+    ASSERT_TRUE(m.ParseFromString(e.body()));
+    const proto::ViewChange& vc = m.view_change();
+    ASSERT_TRUE(vc.has_committed()) << e.sender();
+    EXPECT_EQ(vc.committed().height(), 6u);
+    for (const proto::PreparedCertificate& p : vc.prepared()) {
+      proto::ConsensusMessage pp;
+      ASSERT_TRUE(pp.ParseFromString(p.pre_prepare().body()));
+      EXPECT_GT(pp.pre_prepare().sequence(), 6u);
+    }
+  }
+  for (std::size_t i = 1; i < h.size(); ++i) {
+    EXPECT_EQ(h.replica(i).status().view, 1u);
+    EXPECT_EQ(h.Committed(i), 7u) << h.id(i);
+  }
+}
+
+// A replica that missed a view change (a crash and restart, a pause, a lost NEW-VIEW) sees
+// f + 1 validators working in a higher view: it asks for that view and their NEW-VIEW lets
+// it in, instead of staying in its old view as a primary nobody follows.
+TEST(ViewChangeTest, AReplicaLeftBehindFollowsFPlusOnePeersIntoTheirView) {
+  Harness h(4);
+  h.StartAll();
+  h.Crash(0);
+  h.Submit("a");
+  h.Run(5'000, 50);
+  ASSERT_EQ(h.replica(1).status().view, 1u);
+  ASSERT_EQ(h.Committed(1), 1u);
+  h.Restart(0);  // its log knows view 0 only
+  ASSERT_EQ(h.replica(0).status().view, 0u);
+  h.Submit("b");
+  h.Run(500, 10);  // less than a view-change timeout
+  EXPECT_EQ(h.replica(0).status().view, 1u);
+  EXPECT_TRUE(h.replica(0).status().view_active);
+  EXPECT_EQ(h.Committed(1), 2u);
+  h.ServeSync(0, 1);  // what it missed while down (the node's sync does this)
+  EXPECT_EQ(h.replica(0).status().committed_height, 2u);
+}
+
 }  // namespace
 }  // namespace colend::consensus::testing

@@ -36,6 +36,12 @@ Status VerifyCommitCertificate(const proto::CommitCertificate& certificate,
                                std::string_view chain_id, crypto::HashAlgorithm hash,
                                const SignatureVerifier& verifier);
 
+// Steps 2 and 3 alone: the certificate proves that the block with certificate.block_hash is
+// final at certificate.height, without the block itself (a VIEW-CHANGE quotes it so).
+Status VerifyCommitSignatures(const proto::CommitCertificate& certificate,
+                              const ValidatorSet& validators, std::string_view chain_id,
+                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier);
+
 // Builds the certificate from COMMIT envelopes for (view, height, block_hash) keyed by
 // sender: the first `quorum` of them in node id order, each quoted verbatim.
 // REQUIRES: commits.size() >= quorum; every envelope is a verified COMMIT for these values.

@@ -32,8 +32,8 @@ struct ConsensusParams {
   std::uint32_t max_block_txs = 1000;
   std::uint64_t max_block_bytes = 4u << 20;
 
-  // A fresh proposal's timestamp must lie within this distance of the replica's clock
-  // (both directions) when the PRE-PREPARE arrives.
+  // A fresh proposal's timestamp may be at most this far ahead of the replica's clock when
+  // the PRE-PREPARE arrives (never refused for being old: see safety.cc, Rule 1).
   std::uint64_t max_clock_drift_ms = 5'000;
 
   // --- Node-local timing (liveness only; never affects what is committed) ------------------
@@ -48,6 +48,19 @@ struct ConsensusParams {
 
   // OK, or kInvalidArgument naming the first parameter out of range.
   Status Validate() const;
+
+  // How far above its committed height a replica takes a fresh proposal: an honest primary
+  // proposes h only after executing h - L, so never above L past its own commits; one more
+  // for a replica a block behind the primary. Proposals above it wait (deferred) until the
+  // replica commits more. It bounds what a VIEW-CHANGE quotes (prepared blocks above the
+  // last committed one), hence the largest consensus message.
+  std::uint64_t MaxInFlight() const { return execution_lag + 2; }
+
+  // The largest VIEW-CHANGE and NEW-VIEW an honest validator of an `validators`-member set
+  // sends with these parameters, in bytes (an upper bound, with room for certificates and
+  // framing). The node refuses to start when it does not fit its frame limit.
+  std::uint64_t MaxViewChangeBytes(std::size_t validators) const;
+  std::uint64_t MaxNewViewBytes(std::size_t validators) const;
 };
 
 }  // namespace colend::consensus

@@ -84,6 +84,10 @@ struct RecoveryState {
   // ideally every height above the WAL's stable checkpoint.
   std::uint64_t committed_height = 0;
   std::vector<std::string> committed_headers;
+  // The commit certificate of the block at committed_height, if the node has it: lets the
+  // replica's VIEW-CHANGEs quote nothing at or below that height (optional; without it they
+  // quote everything prepared above the stable checkpoint until the next commit).
+  std::optional<proto::CommitCertificate> committed_certificate;
   // Roots of the most recently executed heights, ascending: at least the last
   // execution_lag of them (fewer only near genesis).
   std::vector<ExecutedRoots> executed;
