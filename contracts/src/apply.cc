@@ -117,6 +117,11 @@ std::optional<proto::Receipt> CheckAdmission(const ExecutableTx& tx, const State
     return Rejected(tx.tx_hash, ErrorCode::kUnknownSigner,
                     body.signer() + " is not an active member");
   }
+  if (tx.authentication == Authentication::kSignatureInvalid) {
+    return Rejected(tx.tx_hash, ErrorCode::kBadSignature,
+                    "the signature does not verify under the key " + ToHex(tx.key_id) + " of " +
+                        body.signer());
+  }
   if (tx.authentication == Authentication::kVerifiedKey) {
     bool registered = false;
     for (const proto::ClientKey& key : member->client_keys()) {

@@ -10,6 +10,7 @@
 #include "colend/common/overloaded.h"
 #include "colend/consensus/certificates.h"
 #include "colend/consensus/messages.h"
+#include "colend/contracts/records.h"
 #include "colend/contracts/tx_decode.h"
 #include "node_impl.h"
 
@@ -169,6 +170,18 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
   const std::vector<std::string> committed_txs(stored.block.transactions().begin(),
                                                stored.block.transactions().end());
   pool_->RemoveCommitted(committed_txs);
+  // Governance changed who may sign: drop what can now only be rejected, so no primary keeps
+  // proposing it (execution would reject it; nothing refuses a block for it).
+  const std::string_view members = contracts::keys::kMemberPrefix;
+  const auto touched = stored.state_writes.lower_bound(members);
+  if (touched != stored.state_writes.end() &&
+      std::string_view(touched->first).starts_with(members)) {
+    for (const auto& [code, n] : pool_->PurgeInvalid()) {
+      spdlog::warn("block {} changed members or keys: dropped {} pending transactions ({})",
+                   stored.height, n, code);
+      m_evicted_->Increment(n);
+    }
+  }
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(latency_mu_);

@@ -5,6 +5,7 @@
 
 #include "colend/contracts/apply.h"
 #include "colend/contracts/error_code.h"
+#include "colend/contracts/records.h"
 #include "colend/contracts/tx_decode.h"
 #include "colend/crypto/merkle.h"
 
@@ -75,7 +76,9 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     contracts::ExecutableTx tx;
     tx.body = &decoded->body;
     tx.tx_hash = decoded->tx_hash;
-    tx.authentication = contracts::Authentication::kVerifiedKey;
+    tx.authentication = verified_ && verified_(block.transactions(i))
+                            ? contracts::Authentication::kVerifiedKey
+                            : Authenticate(*decoded, view);
     tx.key_id = AsBytes(decoded->envelope.key_id());
     tx.index = static_cast<std::uint32_t>(i);
     Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);
@@ -87,6 +90,24 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   out.writes = view.TakeWrites();
   out.receipts_root = ReceiptsRoot(suite_.hash(), out.receipts);
   return out;
+}
+
+contracts::Authentication Executor::Authenticate(const contracts::DecodedTransaction& tx,
+                                                const contracts::StateView& view) const {
+  // A key the signer does not hold (or a member that cannot sign) is refused by the
+  // contract's own key check; only a key it holds needs the signature verified here.
+  Result<std::optional<proto::MemberRecord>> member = contracts::ReadRecord<proto::MemberRecord>(
+      view, contracts::keys::Member(tx.body.signer()));
+  if (!member.ok() || !member->has_value()) return contracts::Authentication::kVerifiedKey;
+  for (const proto::ClientKey& key : (*member)->client_keys()) {
+    if (key.key_id() != tx.envelope.key_id()) continue;
+    Result<crypto::PublicKey> parsed = crypto::PublicKey::FromDer(suite_, AsBytes(key.public_key()));
+    if (!parsed.ok() || !contracts::VerifyTransactionSignature(tx, *parsed).ok()) {
+      return contracts::Authentication::kSignatureInvalid;
+    }
+    return contracts::Authentication::kVerifiedKey;
+  }
+  return contracts::Authentication::kVerifiedKey;
 }
 
 void Executor::Apply(ExecutedBlock& executed) {

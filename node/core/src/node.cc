@@ -171,6 +171,14 @@ Status Node::Impl::Open() {
   pool_options.max_bytes = config_.pool_max_bytes;
   pool_options.verifier_threads = config_.verifier_threads;
   COLEND_ASSIGN_OR_RETURN(pool_, TxPool::Create(pool_options, keys_));
+  // Execution verifies only the signatures this node has not (a proposal's transaction whose
+  // key this node's state did not hold yet when it checked the proposal).
+  executor_.SetVerifiedLookup(
+      [pool = pool_.get()](std::string_view signed_tx) { return pool->Verified(signed_tx); });
+  m_evicted_ = &metrics_.RegisterCounter(
+      "colend_pool_evicted_total",
+      "Pending transactions dropped because governance suspended their signer or retired "
+      "their key.");
 
   // Consensus.
   COLEND_ASSIGN_OR_RETURN(consensus::ValidatorSet set, consensus::ValidatorSet::Create(ids));

@@ -176,6 +176,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   Counter* m_rejected_ = nullptr;
   Counter* m_blocks_ = nullptr;
   Counter* m_view_changes_ = nullptr;
+  Counter* m_evicted_ = nullptr;
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;
   std::unique_ptr<LimitExposureMetrics> limit_metrics_;

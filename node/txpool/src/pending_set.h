@@ -36,6 +36,7 @@ struct PendingTx {
   crypto::Digest leaf_hash{};
   std::string signer;
   std::string id;
+  std::string key_id;  // the envelope's, to re-check the key after governance changes
 };
 
 // An injective key for (signer, id): the signer's length prefixes it, so no two pairs of
@@ -59,6 +60,12 @@ class PendingSet {
   bool RemoveByLeaf(const crypto::Digest& leaf_hash);
   bool RemoveByTxHash(const crypto::Digest& tx_hash);
   bool RemoveBySignerId(std::string_view signer, std::string_view id);
+
+  // Every pending transaction, in arrival order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const auto& [seq, tx] : by_seq_) fn(tx);
+  }
 
   // The fair order of txpool.h, within the limits, skipping `exclude` (leaf hashes).
   std::vector<std::string> Batch(std::uint32_t max_txs, std::uint64_t max_bytes,

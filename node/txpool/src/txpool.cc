@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 
@@ -198,6 +200,46 @@ class TxPool::Impl {
     return pending_.bytes();
   }
 
+  // Drops every pending transaction whose signer cannot sign with its key any more.
+  std::map<std::string, std::uint64_t, std::less<>> PurgeInvalid() {
+    std::map<std::pair<std::string, std::string>, std::string> verdicts;  // -> code or ""
+    {
+      std::lock_guard lock(mutex_);
+      pending_.ForEach([&](const PendingTx& tx) { verdicts.emplace(std::make_pair(tx.signer, tx.key_id), ""); });
+    }
+    // The key directory is asked outside the lock (it may take its own).
+    for (auto& [who, code] : verdicts) {
+      if (keys_->ActiveKey(who.first, AsBytes(who.second)).ok()) continue;
+      code = std::string(keys_->IsActiveMember(who.first) ? kCodeUnknownKey : kCodeUnknownSigner);
+    }
+    std::map<std::string, std::uint64_t, std::less<>> evicted;
+    {
+      std::lock_guard lock(mutex_);
+      std::vector<crypto::Digest> gone;
+      std::vector<std::string> codes;
+      pending_.ForEach([&](const PendingTx& tx) {
+        const auto it = verdicts.find(std::make_pair(tx.signer, tx.key_id));
+        if (it == verdicts.end() || it->second.empty()) return;  // admitted since: checked then
+        gone.push_back(tx.leaf_hash);
+        codes.push_back(it->second);
+      });
+      for (std::size_t i = 0; i < gone.size(); ++i) {
+        if (pending_.RemoveByLeaf(gone[i])) ++evicted[codes[i]];
+      }
+    }
+    std::lock_guard lock(counters_mutex_);
+    for (const auto& [code, n] : evicted) counters_.evicted[code] += n;
+    return evicted;
+  }
+
+  // Whether this pool verified the signature of these exact bytes: pending (verified at
+  // admission) or checked in a proposal not long ago.
+  bool Verified(std::string_view signed_tx) const {
+    const crypto::Digest leaf = consensus::TxLeafHash(options_.suite.hash(), signed_tx);
+    std::lock_guard lock(mutex_);
+    return pending_.HasLeaf(leaf) || proposal_verified_.contains(leaf);
+  }
+
   std::optional<std::string> Find(ByteView tx_hash) const {
     if (tx_hash.size() != crypto::kDigestSize) return std::nullopt;
     crypto::Digest digest{};
@@ -220,9 +262,10 @@ class TxPool::Impl {
   // already known, else the candidate to verify.
   std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx) const;
 
-  // The checks of one proposed transaction before its signature: the candidate, or
-  // "CODE: reason". Records (signer, id) in `seen`.
-  std::variant<std::string, ProposedTx> CheckProposedTx(
+  // The checks of one proposed transaction before its signature: the candidate, "CODE:
+  // reason" for a reason to refuse the block, or monostate for a transaction whose key this
+  // replica's state does not hold (execution verifies it). Records (signer, id) in `seen`.
+  std::variant<std::string, ProposedTx, std::monostate> CheckProposedTx(
       const std::string& bytes, std::size_t index,
       std::unordered_map<std::string, std::size_t>& seen) const;
 
@@ -283,7 +326,7 @@ class TxPool::Impl {
             return std::move(*done);
           }
           PendingTx tx{std::move(candidate.bytes), candidate.tx_hash, candidate.leaf_hash,
-                       body.signer(), body.id()};
+                       body.signer(), body.id(), candidate.tx.envelope.key_id()};
           pending_.Insert(std::move(tx));
           return AdmitResult{AdmitStatus::kAdmitted, DigestToBytes(candidate.tx_hash), "", ""};
         }
@@ -330,6 +373,11 @@ class TxPool::Impl {
 
   mutable std::mutex mutex_;
   PendingSet pending_;  // guarded by mutex_
+  // Leaf hashes of transactions whose signatures CheckProposal verified, oldest first,
+  // bounded (guarded by mutex_): execution does not verify them again.
+  static constexpr std::size_t kMaxProposalVerified = 1 << 16;
+  mutable std::unordered_set<crypto::Digest, internal::DigestHash> proposal_verified_;
+  mutable std::deque<crypto::Digest> proposal_verified_order_;
   // Incremented (under mutex_) by every RemoveCommitted, so an admission can tell whether a
   // block committed between its IdCommitted question and its insertion.
   std::atomic<std::uint64_t> removal_epoch_{0};
@@ -374,7 +422,7 @@ std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx
   return c;
 }
 
-std::variant<std::string, ProposedTx> TxPool::Impl::CheckProposedTx(
+std::variant<std::string, ProposedTx, std::monostate> TxPool::Impl::CheckProposedTx(
     const std::string& bytes, std::size_t index,
     std::unordered_map<std::string, std::size_t>& seen) const {
   Result<contracts::DecodedTransaction> decoded =
@@ -391,15 +439,14 @@ std::variant<std::string, ProposedTx> TxPool::Impl::CheckProposedTx(
     return std::string(kCodeDuplicate) + ": signer '" + body.signer() + "' and id '" + body.id() +
            "' also at index " + std::to_string(where->second);
   }
-  if (keys_->IdCommitted(body.signer(), body.id())) {
-    return std::string(kCodeDuplicate) + ": signer '" + body.signer() + "' and id '" + body.id() +
-           "' is already on chain";
-  }
-  auto key = LookUpKey(body, tx.envelope.key_id(), tx.tx_hash);
-  if (auto* done = std::get_if<AdmitResult>(&key)) return done->code + ": " + done->message;
+  // What depends on this replica's state (an id committed meanwhile, a key retired or not
+  // yet registered, a member suspended) is no reason to refuse the block: replicas at
+  // different heights would disagree. Execution decides it, with a rejection receipt.
+  Result<crypto::PublicKey> key = keys_->ActiveKey(body.signer(), AsBytes(tx.envelope.key_id()));
+  if (!key.ok() || key->key_id() != ToBytes(tx.envelope.key_id())) return std::monostate{};
   tx.raw.clear();
   return ProposedTx{index, consensus::TxLeafHash(options_.suite.hash(), bytes), std::move(tx),
-                    std::move(std::get<crypto::PublicKey>(key))};
+                    std::move(key).value()};
 }
 
 Status TxPool::Impl::CheckProposal(std::span<const std::string> block_transactions) const {
@@ -412,12 +459,14 @@ Status TxPool::Impl::CheckProposal(std::span<const std::string> block_transactio
       first_error.emplace(i, std::move(*error));
       break;
     }
-    to_verify.push_back(std::move(std::get<ProposedTx>(checked)));
+    if (auto* proposed = std::get_if<ProposedTx>(&checked)) to_verify.push_back(std::move(*proposed));
   }
   // Bytes pending here were verified at admission: same bytes, same key id, same key.
   {
     std::lock_guard lock(mutex_);
-    std::erase_if(to_verify, [&](const ProposedTx& v) { return pending_.HasLeaf(v.leaf_hash); });
+    std::erase_if(to_verify, [&](const ProposedTx& v) {
+      return pending_.HasLeaf(v.leaf_hash) || proposal_verified_.contains(v.leaf_hash);
+    });
   }
   std::vector<crypto::SignedMessage> items;
   items.reserve(to_verify.size());
@@ -428,12 +477,25 @@ Status TxPool::Impl::CheckProposal(std::span<const std::string> block_transactio
   CountVerified(items.size());
   const crypto::BatchVerifyReport report = verifier_->VerifyBatch(items);
   if (!report.failures.empty()) {
+    // A bad signature under the key its id names is the same fact on every replica that
+    // knows the key (the key id is a hash of the key): the primary signed off on a forgery.
     // Failures come in ascending order, and every index verified is below that of a
     // non-signature error, so this is the lowest bad index.
     const crypto::BatchFailure& failure = report.failures.front();
     first_error.emplace(
         to_verify[failure.index].index,
         std::string(SignatureCode(failure.status)) + ": " + SignatureFailure(failure.status));
+  }
+  if (!first_error) {
+    std::lock_guard lock(mutex_);
+    for (const ProposedTx& v : to_verify) {
+      if (!proposal_verified_.insert(v.leaf_hash).second) continue;
+      proposal_verified_order_.push_back(v.leaf_hash);
+      if (proposal_verified_order_.size() > kMaxProposalVerified) {
+        proposal_verified_.erase(proposal_verified_order_.front());
+        proposal_verified_order_.pop_front();
+      }
+    }
   }
   {
     std::lock_guard lock(counters_mutex_);
@@ -498,6 +560,14 @@ std::optional<std::string> TxPool::Find(ByteView tx_hash) const {
 
 Status TxPool::CheckProposal(std::span<const std::string> block_transactions) const {
   return impl_->CheckProposal(block_transactions);
+}
+
+std::map<std::string, std::uint64_t, std::less<>> TxPool::PurgeInvalid() {
+  return impl_->PurgeInvalid();
+}
+
+bool TxPool::Verified(std::string_view signed_tx) const {
+  return impl_->Verified(signed_tx);
 }
 
 TxPool::Counters TxPool::counters() const {

@@ -47,6 +47,13 @@ enum class Authentication {
   // Nothing was signed (colend-replay of a JSON-lines file): the key check is skipped and
   // only membership is checked.
   kUnsignedReplay,
+  // The node verified the signature at execution under the signer's key with id `key_id`
+  // (as the state holds it at this point of the block), and it does not verify: rejected
+  // BAD_SIGNATURE, leaving no (signer, id) record. A proposal check cannot refuse a block
+  // for it when the key was unknown to that replica's state then (a key registered in a
+  // block it had not executed yet), so execution, which every node does at the same state,
+  // decides.
+  kSignatureInvalid,
 };
 
 // One transaction as the contract sees it. The body was parsed from the verbatim bytes the

@@ -9,6 +9,7 @@
 #include "colend/contracts/tx_json.h"
 #include "colend/crypto/keys.h"
 #include "colend/crypto/merkle.h"
+#include "colend/proto/tx.pb.h"
 
 namespace colend::node {
 namespace {
@@ -116,6 +117,43 @@ TEST_F(ExecutorTest, UndecodableAndRejectedTransactionsGetReceipts) {
   EXPECT_EQ(executed.receipts[1].status(), proto::RECEIPT_STATUS_REJECTED);
   EXPECT_FALSE(executed.receipts[1].code().empty());
   EXPECT_EQ(executed.accepted, 0u);
+}
+
+// A transaction whose signature the node did not verify before (its key was unknown to the
+// proposal check) is verified at execution against the key the state holds: a forgery gets
+// a BAD_SIGNATURE receipt and changes nothing, a valid one executes. Those already verified
+// are not verified again.
+TEST_F(ExecutorTest, VerifiesWhatTheNodeHasNotVerifiedYet) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  std::string forged = Signed(0, kPropose);
+  proto::SignedTransaction envelope;
+  ASSERT_TRUE(envelope.ParseFromString(forged));
+  std::string signature = envelope.signature();
+  signature[signature.size() / 2] ^= 0x01;
+  envelope.set_signature(signature);
+  forged = envelope.SerializeAsString();
+  const std::string good = Signed(0, kPropose);
+  std::vector<std::string> asked;
+  executor.SetVerifiedLookup([&](std::string_view tx) {
+    asked.emplace_back(tx);
+    return false;  // nothing verified before
+  });
+  proto::BlockHeader header;
+  const proto::Block block = MakeBlock(1, {forged, good}, &header);
+  ExecutedBlock executed = executor.Execute(block, header).value();
+  ASSERT_EQ(executed.receipts.size(), 2u);
+  EXPECT_EQ(executed.receipts[0].code(), "BAD_SIGNATURE") << executed.receipts[0].message();
+  // The forgery left no (signer, id) behind: the genuine transaction with that id executes.
+  EXPECT_EQ(executed.receipts[1].status(), proto::RECEIPT_STATUS_OK) << executed.receipts[1].message();
+  EXPECT_EQ(asked.size(), 2u);
+
+  // Marked verified: the executor trusts the node's earlier check of those exact bytes.
+  Executor trusting(kChain, crypto::CryptoSuite::Standard());
+  trusting.Load(genesis_, 0);
+  trusting.SetVerifiedLookup([](std::string_view) { return true; });
+  ExecutedBlock trusted = trusting.Execute(block, header).value();
+  EXPECT_EQ(trusted.receipts[0].status(), proto::RECEIPT_STATUS_OK);
 }
 
 TEST_F(ExecutorTest, RefusesABlockAtTheWrongHeight) {

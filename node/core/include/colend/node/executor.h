@@ -22,14 +22,18 @@
 #define COLEND_NODE_EXECUTOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
+#include "colend/contracts/apply.h"
 #include "colend/contracts/memory_state.h"
 #include "colend/contracts/state.h"
+#include "colend/contracts/tx_decode.h"
 #include "colend/crypto/hash.h"
 #include "colend/crypto/suite.h"
 #include "colend/proto/block.pb.h"
@@ -59,6 +63,15 @@ class Executor {
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
+  // Whether this node already verified the signature of a transaction (its serialised
+  // SignedTransaction bytes): admitted to the pool, or checked in a proposal. Execute
+  // verifies every other transaction itself against the key the state holds at that point
+  // of the block (a proposal check cannot verify a transaction whose key its state did not
+  // hold yet, and must not refuse the block for it). Unset: every signature is verified.
+  // Must be safe to call from the executing thread; set before the first Execute.
+  using VerifiedLookup = std::function<bool(std::string_view signed_tx)>;
+  void SetVerifiedLookup(VerifiedLookup lookup) { verified_ = std::move(lookup); }
+
   // Loads committed state (genesis write set, or the store's state at start). Before any
   // Execute. `height` is the height the state is after.
   void Load(const contracts::WriteSet& writes, std::uint64_t height);
@@ -82,8 +95,13 @@ class Executor {
   std::shared_mutex& mutex() const { return mutex_; }
 
  private:
+  // The signature check of a transaction this node has not verified yet.
+  contracts::Authentication Authenticate(const contracts::DecodedTransaction& tx,
+                                         const contracts::StateView& view) const;
+
   std::string chain_id_;
   crypto::CryptoSuite suite_;
+  VerifiedLookup verified_;
   mutable std::shared_mutex mutex_;
   contracts::MemoryState state_;
   std::uint64_t height_ = 0;

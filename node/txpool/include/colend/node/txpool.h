@@ -168,13 +168,29 @@ class TxPool {
   std::optional<std::string> Find(ByteView tx_hash) const;
 
   // Checks a proposed block's transactions before voting (the node's
-  // consensus::ProposalValidator calls it): each decodes strictly, names this chain and an
-  // active signer key, carries a valid signature (bytes pending here were verified at
-  // admission and are not verified again; the rest are verified as one batch), and no
-  // (signer, id) appears twice in the block or is already committed. Size limits are the
-  // consensus core's (they must agree on every validator, and max_tx_bytes is local).
-  // OK, or kInvalidArgument "transaction <i>: <CODE>: <reason>" for the lowest bad index.
+  // consensus::ProposalValidator calls it). A block is refused only for what every honest
+  // replica finds the same whatever its state and pool: a transaction that does not decode
+  // strictly, names another chain, repeats a (signer, id) of the same block, or carries a
+  // signature that does not verify under the key its key id names. A transaction that is
+  // merely invalid at this replica's state (its id committed meanwhile, its member
+  // suspended, its key retired or not yet known here) does not make the block invalid:
+  // execution gives it a rejection receipt (DUPLICATE, UNKNOWN_SIGNER, BAD_SIGNATURE), and
+  // a signature this replica could not check for want of the key is verified then
+  // (Executor::SetVerifiedLookup). Bytes pending here were verified at admission and are
+  // not verified again; the rest are verified as one batch and remembered (Verified).
+  // Size limits are the consensus core's. OK, or kInvalidArgument "transaction <i>:
+  // <CODE>: <reason>" for the lowest bad index.
   Status CheckProposal(std::span<const std::string> block_transactions) const;
+
+  // Whether the signature of these exact SignedTransaction bytes was verified here:
+  // pending (at admission), or by a recent CheckProposal (the last 65,536 it verified).
+  bool Verified(std::string_view signed_tx) const;
+
+  // After governance changed members or keys: drops every pending transaction whose signer
+  // is no longer an active member or whose key is no longer one of its active keys, so that
+  // no primary proposes what can only be rejected. Returns how many, by code
+  // (UNKNOWN_SIGNER, UNKNOWN_KEY). Walks the whole pool: call it on such changes only.
+  std::map<std::string, std::uint64_t, std::less<>> PurgeInvalid();
 
   // Totals since Create, for /metrics.
   struct Counters {
@@ -183,6 +199,8 @@ class TxPool {
     std::uint64_t busy = 0;
     // Dropped by RemoveCommitted.
     std::uint64_t removed = 0;
+    // Dropped by PurgeInvalid, by code.
+    std::map<std::string, std::uint64_t, std::less<>> evicted;
     // Rejections by code (kCode*).
     std::map<std::string, std::uint64_t, std::less<>> rejected;
     std::uint64_t proposals_checked = 0;
