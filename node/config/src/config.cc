@@ -386,9 +386,18 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
 
 void ReadTxPool(const toml::table& root, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "txpool", false, problems);
-  if (t != nullptr) CheckKeys(*t, "txpool", {"max_txs", "max_bytes", "verifier_threads"}, problems);
+  if (t != nullptr) {
+    CheckKeys(*t, "txpool",
+              {"max_txs", "max_bytes", "verifier_threads", "target_drain_ms", "min_txs",
+               "signer_share_pct"},
+              problems);
+  }
   SectionReader r(t, "txpool", problems);
   r.Integer("max_txs", 1, 10'000'000, &c.pool_max_txs);
+  r.Integer("target_drain_ms", 100, 60'000, &c.pool_target_drain_ms);
+  r.Integer("min_txs", 1, 10'000'000, &c.pool_min_txs);
+  r.Integer("signer_share_pct", 1, 100, &c.pool_signer_share_pct);
+  // min_txs above max_txs simply means max_txs (the hard cap wins).
   r.Integer("max_bytes", 1 << 10, std::uint64_t{64} << 30, &c.pool_max_bytes);
   r.Integer("verifier_threads", 1, 256, &c.verifier_threads);
 }

@@ -196,6 +196,7 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
   if (wall >= stored.timestamp_ms) {
     m_block_latency_->Observe(static_cast<double>(wall - stored.timestamp_ms) / 1000.0);
   }
+  UpdatePoolCapacity(stored.tx_hashes.size());
   m_txs_->Increment(stored.tx_hashes.size());
   m_rejected_->Increment(stored.tx_hashes.size() - executed->accepted);
   m_blocks_->Increment();
@@ -213,6 +214,32 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
   // The replica hears of it once no other commit is waiting (Perform).
   executed_.push_back(
       consensus::ExecutedRoots{stored.height, stored.state_root, stored.receipts_root});
+}
+
+// The pool admits from clients what the network commits in target_drain_ms at the rate of
+// the last 10 s (never below min_txs, never above max_txs), so an admitted transaction
+// waits about that long and the excess is told BUSY at once instead of waiting seconds.
+// The retry hint is the time one block's worth of room takes to free up.
+void Node::Impl::UpdatePoolCapacity(std::uint64_t committed_txs) {
+  constexpr auto kWindow = std::chrono::seconds(10);
+  const auto now = std::chrono::steady_clock::now();
+  commit_window_.emplace_back(now, committed_txs);
+  while (commit_window_.size() > 1 && now - commit_window_.front().first > kWindow) {
+    commit_window_.pop_front();
+  }
+  std::uint64_t txs = 0;
+  for (const auto& [when, n] : commit_window_) txs += n;
+  const double span_s = std::max(
+      1.0, std::chrono::duration<double>(now - commit_window_.front().first).count());
+  const double rate = static_cast<double>(txs) / span_s;  // tx/s
+  const double wanted = rate * config_.pool_target_drain_ms / 1000.0;
+  const std::size_t capacity = std::clamp<std::size_t>(
+      static_cast<std::size_t>(wanted), std::min(config_.pool_min_txs, config_.pool_max_txs),
+      config_.pool_max_txs);
+  const double block_ms =
+      rate > 0 ? 1000.0 * static_cast<double>(params_.max_block_txs) / rate : 1000.0;
+  pool_->SetCapacity(capacity, static_cast<std::uint32_t>(std::clamp(block_ms, 50.0, 5000.0)));
+  m_pool_capacity_->Set(static_cast<double>(capacity));
 }
 
 void Node::Impl::SetTimer(consensus::TimerId timer, std::uint64_t delay_ms) {

@@ -169,12 +169,19 @@ Status Node::Impl::Open() {
   pool_options.suite = suite_;
   pool_options.max_txs = config_.pool_max_txs;
   pool_options.max_bytes = config_.pool_max_bytes;
+  pool_options.signer_share_pct = config_.pool_signer_share_pct;
   pool_options.verifier_threads = config_.verifier_threads;
   COLEND_ASSIGN_OR_RETURN(pool_, TxPool::Create(pool_options, keys_));
   // Execution verifies only the signatures this node has not (a proposal's transaction whose
   // key this node's state did not hold yet when it checked the proposal).
+  pool_->SetCapacity(std::min<std::size_t>(config_.pool_min_txs, config_.pool_max_txs), 200);
   executor_.SetVerifiedLookup(
       [pool = pool_.get()](std::string_view signed_tx) { return pool->Verified(signed_tx); });
+  m_pool_capacity_ = &metrics_.RegisterGauge(
+      "colend_pool_capacity",
+      "Pending transactions admitted from clients: what the network commits in "
+      "txpool.target_drain_ms at the recent rate (txpool.min_txs .. txpool.max_txs).");
+  m_pool_capacity_->Set(static_cast<double>(pool_->capacity()));
   m_evicted_ = &metrics_.RegisterCounter(
       "colend_pool_evicted_total",
       "Pending transactions dropped because governance suspended their signer or retired "

@@ -180,6 +180,12 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;
   std::unique_ptr<LimitExposureMetrics> limit_metrics_;
+  Gauge* m_pool_capacity_ = nullptr;
+
+  // Backpressure (driver.cc): transactions committed per block over the last seconds, from
+  // which the pool's capacity follows (what commits in txpool.target_drain_ms).
+  void UpdatePoolCapacity(std::uint64_t committed_txs);
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> commit_window_;
 };
 
 }  // namespace colend::node

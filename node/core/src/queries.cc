@@ -100,6 +100,8 @@ SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
   if (stopping_.load() || !halted_.ok()) {
     out.kind = SubmitResult::Kind::kBusy;
     out.message = "the node is shutting down";
+    out.busy_reason = "shutting_down";
+    out.retry_after_ms = 1000;
     return out;
   }
   std::string copy = signed_tx_bytes;
@@ -129,6 +131,8 @@ SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
       break;
     case AdmitStatus::kBusy:
       out.kind = SubmitResult::Kind::kBusy;
+      out.busy_reason = admitted.busy_reason;
+      out.retry_after_ms = admitted.retry_after_ms;
       break;
   }
   return out;

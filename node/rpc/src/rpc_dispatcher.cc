@@ -283,9 +283,15 @@ MethodResult RpcDispatcher::SendTransaction(const ParamReader& p) {
       out["tx_hash"] = ToHex(submitted.tx_hash);
       return json::value(std::move(out));
     }
-    case SubmitResult::Kind::kBusy:
+    case SubmitResult::Kind::kBusy: {
+      // The same signed bytes may be sent again as they are: an identical transaction is
+      // idempotent. retry_after_ms is the node's estimate of when there will be room.
+      json::object data;
+      data["reason"] = submitted.busy_reason.empty() ? "busy" : submitted.busy_reason;
+      data["retry_after_ms"] = submitted.retry_after_ms == 0 ? 200 : submitted.retry_after_ms;
       return RpcError{kBusy, submitted.message.empty() ? "busy: retry later" : submitted.message,
-                      std::nullopt};
+                      std::move(data)};
+    }
     case SubmitResult::Kind::kRejected:
       break;
   }

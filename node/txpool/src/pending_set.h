@@ -50,6 +50,11 @@ class PendingSet {
 
   const PendingTx* FindByTxHash(const crypto::Digest& tx_hash) const;
   bool HasLeaf(const crypto::Digest& leaf_hash) const { return by_leaf_.contains(leaf_hash); }
+  // Pending transactions of `signer`.
+  std::size_t CountOf(std::string_view signer) const {
+    const auto it = by_signer_.find(signer);
+    return it == by_signer_.end() ? 0 : it->second.size();
+  }
   // The pending transaction with this (signer, id), if any.
   const PendingTx* FindBySignerId(std::string_view signer, std::string_view id) const;
 

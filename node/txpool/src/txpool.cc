@@ -34,7 +34,7 @@ Bytes DigestToBytes(const crypto::Digest& digest) {
 }
 
 AdmitResult Rejected(std::string_view code, std::string message, Bytes tx_hash = {}) {
-  return {AdmitStatus::kRejected, std::move(tx_hash), std::string(code), std::move(message)};
+  return {AdmitStatus::kRejected, std::move(tx_hash), std::string(code), std::move(message), "", 0};
 }
 
 // A transaction that passed every check but its signature.
@@ -45,6 +45,7 @@ struct Candidate {
   crypto::Digest leaf_hash{};
   std::optional<crypto::PublicKey> key;
   std::uint64_t removal_epoch = 0;  // TxPool::Impl::removal_epoch_ when IdCommitted was asked
+  bool from_client = true;
 };
 
 // A proposed transaction that passed every check but its signature.
@@ -80,10 +81,12 @@ class TxPool::Impl {
  public:
   Impl(PoolOptions options, std::shared_ptr<const KeyDirectory> keys,
        std::unique_ptr<crypto::BatchVerifier> verifier)
-      : options_(std::move(options)), keys_(std::move(keys)), verifier_(std::move(verifier)) {}
+      : options_(std::move(options)), keys_(std::move(keys)), verifier_(std::move(verifier)) {
+    capacity_.store(options_.max_txs);
+  }
 
   AdmitResult Admit(std::string signed_tx) {
-    auto prepared = Prepare(std::move(signed_tx));
+    auto prepared = Prepare(std::move(signed_tx), /*from_client=*/true);
     if (auto* done = std::get_if<AdmitResult>(&prepared)) return Count(std::move(*done));
     Candidate& candidate = std::get<Candidate>(prepared);
     CountVerified(1);
@@ -101,7 +104,7 @@ class TxPool::Impl {
     std::vector<crypto::SignedMessage> items;
     std::vector<std::size_t> item_index;  // items[k] checks candidates[item_index[k]]
     for (std::size_t i = 0; i < signed_txs.size(); ++i) {
-      auto prepared = Prepare(std::move(signed_txs[i]));
+      auto prepared = Prepare(std::move(signed_txs[i]), /*from_client=*/false);
       if (auto* done = std::get_if<AdmitResult>(&prepared)) {
         results[i] = std::move(*done);
       } else {
@@ -232,6 +235,13 @@ class TxPool::Impl {
     return evicted;
   }
 
+  void SetCapacity(std::size_t capacity, std::uint32_t retry_after_ms) {
+    capacity_.store(std::clamp<std::size_t>(capacity, 1, options_.max_txs),
+                    std::memory_order_relaxed);
+    retry_after_ms_.store(std::max<std::uint32_t>(retry_after_ms, 1), std::memory_order_relaxed);
+  }
+  std::size_t capacity() const { return capacity_.load(std::memory_order_relaxed); }
+
   // Whether this pool verified the signature of these exact bytes: pending (verified at
   // admission) or checked in a proposal not long ago.
   bool Verified(std::string_view signed_tx) const {
@@ -260,7 +270,10 @@ class TxPool::Impl {
  private:
   // Steps 1-7 of txpool.h: everything but the signature. An AdmitResult when the outcome is
   // already known, else the candidate to verify.
-  std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx) const;
+  // from_client: admission from sendTransaction, held to the capacity and the signer share;
+  // gossip of what another validator admitted is held to max_txs only (that validator
+  // promised the client a receipt, and the primary must see the transaction).
+  std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx, bool from_client) const;
 
   // The checks of one proposed transaction before its signature: the candidate, "CODE:
   // reason" for a reason to refuse the block, or monostate for a transaction whose key this
@@ -290,9 +303,9 @@ class TxPool::Impl {
   // go on.
   std::optional<AdmitResult> CheckPendingLocked(const crypto::Digest& tx_hash,
                                                 const proto::TransactionBody& body,
-                                                std::size_t size) const {
+                                                std::size_t size, bool from_client) const {
     if (pending_.FindByTxHash(tx_hash) != nullptr) {
-      return AdmitResult{AdmitStatus::kAlreadyPending, DigestToBytes(tx_hash), "", ""};
+      return AdmitResult{AdmitStatus::kAlreadyPending, DigestToBytes(tx_hash), "", "", "", 0};
     }
     if (pending_.FindBySignerId(body.signer(), body.id()) != nullptr) {
       return Rejected(kCodeDuplicate,
@@ -300,9 +313,24 @@ class TxPool::Impl {
                           body.id() + "' is pending",
                       DigestToBytes(tx_hash));
     }
-    if (pending_.size() >= options_.max_txs || pending_.bytes() + size > options_.max_bytes) {
+    const std::size_t capacity =
+        from_client ? capacity_.load(std::memory_order_relaxed) : options_.max_txs;
+    const std::uint32_t retry = retry_after_ms_.load(std::memory_order_relaxed);
+    if (pending_.size() >= capacity || pending_.bytes() + size > options_.max_bytes) {
       return AdmitResult{AdmitStatus::kBusy, DigestToBytes(tx_hash), std::string(kCodeBusy),
-                         "the transaction pool is full; retry later"};
+                         "the transaction pool holds what the network can commit in the next "
+                         "moments (" + std::to_string(pending_.size()) +
+                             " pending); retry in " + std::to_string(retry) + " ms",
+                         "pool_full", retry};
+    }
+    const std::size_t share =
+        std::max<std::size_t>(1, capacity * options_.signer_share_pct / 100);
+    if (from_client && pending_.CountOf(body.signer()) >= share) {
+      return AdmitResult{AdmitStatus::kBusy, DigestToBytes(tx_hash), std::string(kCodeBusy),
+                         body.signer() + " already has " + std::to_string(share) +
+                             " transactions pending, its share of this node's pool; retry in " +
+                             std::to_string(retry) + " ms",
+                         "signer_share", retry};
     }
     return std::nullopt;
   }
@@ -322,13 +350,14 @@ class TxPool::Impl {
       {
         std::lock_guard lock(mutex_);
         if (removal_epoch_.load(std::memory_order_acquire) == candidate.removal_epoch) {
-          if (auto done = CheckPendingLocked(candidate.tx_hash, body, candidate.bytes.size())) {
+          if (auto done = CheckPendingLocked(candidate.tx_hash, body, candidate.bytes.size(),
+                                             candidate.from_client)) {
             return std::move(*done);
           }
           PendingTx tx{std::move(candidate.bytes), candidate.tx_hash, candidate.leaf_hash,
                        body.signer(), body.id(), candidate.tx.envelope.key_id()};
           pending_.Insert(std::move(tx));
-          return AdmitResult{AdmitStatus::kAdmitted, DigestToBytes(candidate.tx_hash), "", ""};
+          return AdmitResult{AdmitStatus::kAdmitted, DigestToBytes(candidate.tx_hash), "", "", "", 0};
         }
       }
       // A block committed since IdCommitted was asked: ask again.
@@ -381,12 +410,15 @@ class TxPool::Impl {
   // Incremented (under mutex_) by every RemoveCommitted, so an admission can tell whether a
   // block committed between its IdCommitted question and its insertion.
   std::atomic<std::uint64_t> removal_epoch_{0};
+  std::atomic<std::size_t> capacity_{0};  // set to max_txs at construction
+  std::atomic<std::uint32_t> retry_after_ms_{200};
 
   mutable std::mutex counters_mutex_;
   mutable Counters counters_;  // guarded by counters_mutex_
 };
 
-std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx) const {
+std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx,
+                                                           bool from_client) const {
   if (signed_tx.size() > options_.max_tx_bytes) {
     return Rejected(kCodeTooLarge, "the signed transaction is " + std::to_string(signed_tx.size()) +
                                        " bytes; this node accepts at most " +
@@ -410,8 +442,11 @@ std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx
   c.tx_hash = ToDigest(tx_hash);
   {
     std::lock_guard lock(mutex_);
-    if (auto done = CheckPendingLocked(c.tx_hash, body, signed_tx.size())) return std::move(*done);
+    if (auto done = CheckPendingLocked(c.tx_hash, body, signed_tx.size(), from_client)) {
+      return std::move(*done);
+    }
   }
+  c.from_client = from_client;
   c.removal_epoch = removal_epoch_.load(std::memory_order_acquire);
   if (keys_->IdCommitted(body.signer(), body.id())) return CommittedDuplicate(body, tx_hash);
   auto key = LookUpKey(body, c.tx.envelope.key_id(), tx_hash);
@@ -564,6 +599,13 @@ Status TxPool::CheckProposal(std::span<const std::string> block_transactions) co
 
 std::map<std::string, std::uint64_t, std::less<>> TxPool::PurgeInvalid() {
   return impl_->PurgeInvalid();
+}
+
+void TxPool::SetCapacity(std::size_t capacity, std::uint32_t retry_after_ms) {
+  impl_->SetCapacity(capacity, retry_after_ms);
+}
+std::size_t TxPool::capacity() const {
+  return impl_->capacity();
 }
 
 bool TxPool::Verified(std::string_view signed_tx) const {

@@ -137,6 +137,8 @@ class FakeNode final : public NodeApi {
     if (busy_) {
       out.kind = SubmitResult::Kind::kBusy;
       out.message = "pool full: retry later";
+      out.busy_reason = "pool_full";
+      out.retry_after_ms = 350;
       return out;
     }
     auto decoded =

@@ -433,6 +433,9 @@ TEST_F(RpcServerTest, RejectedTransactionCarriesTheCode) {
 TEST_F(RpcServerTest, BusyPool) {
   node_.set_busy(true);
   Error("sendTransaction", R"({"tx":"0a0b"})", -32004);
+  json::object reply = Call("sendTransaction", R"({"tx":"0a0b"})");
+  EXPECT_EQ(reply["error"].at("data").at("reason"), json::value("pool_full"));
+  EXPECT_EQ(reply["error"].at("data").at("retry_after_ms"), json::value(350));
 }
 
 TEST_F(RpcServerTest, InternalErrorOnDamagedStoredData) {

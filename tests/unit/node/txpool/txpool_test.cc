@@ -364,6 +364,42 @@ TEST_F(TxPoolTest, FullPoolIsBusyUntilABlockCommits) {
   EXPECT_EQ(pool_->Admit(Lead("a-3")).status, AdmitStatus::kAdmitted);
 }
 
+// Backpressure: clients are held to the capacity the node sets from its commit rate, and
+// each signer to its share of it; gossip (another validator already promised its client a
+// receipt) only to the hard cap. BUSY says why and when to retry.
+TEST_F(TxPoolTest, CapacityAndSignerShareMakeClientsBusyButNotGossip) {
+  PoolOptions options = Options();
+  options.max_txs = 100;
+  options.signer_share_pct = 50;
+  pool_ = MakePool(options);
+  pool_->SetCapacity(10, 120);
+  EXPECT_EQ(pool_->capacity(), 10u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(pool_->Admit(Lead("l-" + std::to_string(i))).status, AdmitStatus::kAdmitted);
+  }
+  const AdmitResult share = pool_->Admit(Lead("l-5"));
+  EXPECT_EQ(share.status, AdmitStatus::kBusy);
+  EXPECT_EQ(share.busy_reason, "signer_share");
+  EXPECT_EQ(share.retry_after_ms, 120u);
+  EXPECT_NE(share.message.find("LEAD already has 5"), std::string::npos) << share.message;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(pool_->Admit(PartnerA("a-" + std::to_string(i))).status, AdmitStatus::kAdmitted);
+  }
+  const AdmitResult full = pool_->Admit(PartnerB("b-0"));
+  EXPECT_EQ(full.status, AdmitStatus::kBusy);
+  EXPECT_EQ(full.busy_reason, "pool_full");
+  // Gossip of what other validators admitted still gets in, up to max_txs.
+  std::vector<std::string> gossip;
+  for (int i = 0; i < 20; ++i) gossip.push_back(PartnerB("g-" + std::to_string(i)));
+  for (const AdmitResult& r : pool_->AdmitBatch(gossip)) {
+    EXPECT_EQ(r.status, AdmitStatus::kAdmitted) << r.message;
+  }
+  EXPECT_EQ(pool_->size(), 30u);
+  pool_->SetCapacity(1'000'000, 50);  // capped by max_txs
+  EXPECT_EQ(pool_->capacity(), 100u);
+  EXPECT_EQ(pool_->Admit(PartnerB("b-0")).status, AdmitStatus::kAdmitted);
+}
+
 TEST_F(TxPoolTest, BytesLimitMakesThePoolBusy) {
   const std::string first = Lead("a-1");
   const std::string second = Lead("a-2");

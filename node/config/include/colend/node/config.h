@@ -31,9 +31,12 @@
 //   threads = 2                          # 1 .. 256
 //
 //   [txpool]
-//   max_txs = 100000                     # 1 .. 10,000,000
+//   max_txs = 100000                     # 1 .. 10,000,000: the hard cap
 //   max_bytes = 268435456                # 1 KiB .. 64 GiB
 //   verifier_threads = 2                 # 1 .. 256
+//   target_drain_ms = 1000               # 100 .. 60,000: admit what commits in this long
+//   min_txs = 3000                       # 1 .. 10,000,000: capacity floor (capped by max_txs)
+//   signer_share_pct = 50                # 1 .. 100: of the capacity, per signer
 //
 // Every problem is reported by its key name ("p2p.listen: expected \"host:port\", got
 // \"abc\" (line 7)"), all of them at once in one kInvalidArgument Status, one per line.
@@ -87,6 +90,12 @@ struct NodeConfig {
   std::uint32_t rpc_threads = 2;
   // [txpool]
   std::uint32_t pool_max_txs = 100'000;
+  // Backpressure: the pool admits what the chain commits in target_drain_ms at the recent
+  // commit rate (never below min_txs, never above max_txs); one signer at most
+  // signer_share_pct of that. Beyond it sendTransaction answers BUSY with a retry hint.
+  std::uint32_t pool_target_drain_ms = 1000;
+  std::uint32_t pool_min_txs = 3000;
+  std::uint32_t pool_signer_share_pct = 50;
   std::uint64_t pool_max_bytes = 256u << 20;
   std::uint32_t verifier_threads = 2;
 

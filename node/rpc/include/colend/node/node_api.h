@@ -40,6 +40,9 @@ struct SubmitResult {
   Bytes tx_hash;        // kAdmitted: the transaction hash (suite hash of the body bytes)
   std::string code;     // kRejected: the pool's or contract's stable upper-case code
   std::string message;  // kRejected / kBusy: a sentence for the caller
+  // kBusy: why ("pool_full", "signer_share", "shutting_down") and when to try again.
+  std::string busy_reason;
+  std::uint32_t retry_after_ms = 0;
 };
 
 // A transaction the node knows, pending in the pool or committed in a block.

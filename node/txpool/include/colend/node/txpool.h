@@ -104,6 +104,9 @@ struct PoolOptions {
   // Threads of the batch verifier (AdmitBatch, CheckProposal) besides the calling thread,
   // which verifies too. 0 verifies on the caller alone.
   std::size_t verifier_threads = 1;
+  // One signer may hold at most this share of the capacity (SetCapacity), so that one bank
+  // flooding its node cannot crowd the others out of the pool.
+  std::uint32_t signer_share_pct = 100;
 };
 
 enum class AdmitStatus {
@@ -118,6 +121,9 @@ struct AdmitResult {
   Bytes tx_hash;        // 32 bytes once the body decoded; empty for TOO_LARGE / MALFORMED
   std::string code;     // one of the kCode* names when status is kRejected or kBusy
   std::string message;  // a sentence for the client
+  // kBusy: "pool_full" or "signer_share", and when to try again (SetCapacity's hint).
+  std::string busy_reason;
+  std::uint32_t retry_after_ms = 0;
 };
 
 // Ownership: owns the pending transactions' bytes and its batch verifier's threads; shares
@@ -159,6 +165,12 @@ class TxPool {
   // leaf hash, else by tx hash) and any pending transaction with the same (signer, id).
   // Bytes that do not decode are ignored.
   void RemoveCommitted(std::span<const std::string> block_transactions);
+
+  // Backpressure: the number of pending transactions admitted from now on (at most
+  // max_txs; the node sets it from the recent commit rate), and the retry hint BUSY answers
+  // carry. Until called, the capacity is max_txs.
+  void SetCapacity(std::size_t capacity, std::uint32_t retry_after_ms);
+  std::size_t capacity() const;
 
   // Pending transactions and their total bytes.
   std::size_t size() const;
