@@ -5,15 +5,24 @@
 //   colend-bench --network net/network.json --rate 2500 --duration 30
 //                [--mix 60,35,5] [--connections 8] [--json]
 //
-// Setup (not measured): for every partner bank, the lead bank (first in network.json)
-// proposes a 20/80 agreement and the partner accepts; then `--preload` loans are originated
-// and a repayment recorded on some of them, so repayments and reversals have targets.
-// Measured phase: transactions are pre-signed, then sent at `rate` per second, round-robin
-// over the nodes, by `connections` threads; a watcher reads every new block from one node
-// and stamps each transaction's commit time. Latency is from the moment a transaction was
-// sent to the moment the watcher saw its block (the watcher polls every 5 ms).
-// The machine baseline (ECDSA/SM2 verify per second on one core, measured in-process like
-// `openssl speed`) is printed with the results, because the machine may be shared.
+// Setup (not measured), through the first node that answers: for every partner bank, the
+// lead bank (first in network.json) proposes a 20/80 agreement and the partner accepts;
+// then `--preload` loans are originated and a repayment recorded on some of them, so
+// repayments and reversals have targets.
+// Measured phase (load_run.h): transactions are pre-signed, then offered at `rate`
+// sendTransaction calls per second, retries included, round-robin over the nodes that
+// answer, by `connections` threads. BUSY answers are retried after the node's
+// retry_after_ms; a node that does not answer is skipped and probed every second, and its
+// transactions go to another node. One watcher per node reads every new block; a
+// transaction's commit time is the earliest any node showed it. Latency is reported from
+// the send of the attempt that was admitted, and from the first attempt, to that commit
+// time (the watchers poll every 5 ms).
+// At the end every node's height and state root are read, so the report says whether the
+// nodes that answer agree. The machine baseline (ECDSA/SM2 verify per second on one core,
+// measured in-process like `openssl speed`) is printed with the results, because the
+// machine may be shared.
+//
+// Thread safety: RunBench is called from one thread; it starts and joins its own.
 #ifndef COLEND_TOOLS_BENCH_BENCH_H_
 #define COLEND_TOOLS_BENCH_BENCH_H_
 
@@ -38,6 +47,9 @@ struct BenchOptions {
   bool json = false;
   bool progress = true;  // a progress line on stderr every second
   std::string rpc_token;
+  int rpc_timeout_ms = 2000;  // per call in the measured phase: how long a hung node holds a sender
+  int retry_grace_s = 30;     // sending (retries included) stops this long after `duration_s`
+  int commit_wait_s = 60;     // after sending, how long to wait for admitted transactions' blocks
 };
 
 // Runs the benchmark and prints the report. kInvalidArgument for bad options, kUnavailable

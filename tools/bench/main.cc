@@ -20,9 +20,18 @@ int main(int argc, char** argv) {
   app.add_option("--rate", o.rate, "transactions per second to offer");
   app.add_option("--duration", o.duration_s, "seconds to offer them for");
   app.add_option("--mix", mix, "percent originations,repayments,reversals (sum 100)");
-  app.add_option("--connections", o.connections, "parallel JSON-RPC connections");
+  app.add_option("--connections", o.connections,
+                 "sender threads (each keeps one JSON-RPC connection per node)");
   app.add_option("--preload", o.preload, "loans originated before measuring");
   app.add_option("--rpc-token", o.rpc_token, "bearer token, if the nodes require one");
+  app.add_option("--rpc-timeout-ms", o.rpc_timeout_ms,
+                 "per-call timeout in the measured phase; a node that does not answer in time "
+                 "is marked down (default 2000)");
+  app.add_option(
+      "--retry-grace", o.retry_grace_s,
+      "seconds after --duration during which BUSY retries may still be sent (default 30)");
+  app.add_option("--commit-wait", o.commit_wait_s,
+                 "seconds to wait for admitted transactions to commit after sending (default 60)");
   app.add_flag("--json", o.json, "one JSON object instead of the text report");
   app.add_flag("--quiet", quiet, "no progress line");
   try {

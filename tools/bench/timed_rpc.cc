@@ -1,0 +1,165 @@
+#include "timed_rpc.h"
+
+#include <optional>
+#include <regex>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+namespace colend::bench {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct TimedRpcClient::Impl {
+  std::string host;
+  std::string port;
+  std::string token;
+  std::chrono::milliseconds timeout{2000};
+  boost::asio::io_context io;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  std::uint64_t next_id = 1;
+
+  // Runs the operations just started until they complete; the stream's timer completes
+  // them with beast::error::timeout at its deadline.
+  void Run() {
+    io.restart();
+    io.run();
+  }
+
+  beast::error_code Connect(Clock::time_point deadline) {
+    stream.emplace(io);
+    buffer.clear();
+    beast::error_code ec;
+    tcp::resolver resolver(io);
+    // network.json names nodes by address, so this does not wait on DNS.
+    const tcp::resolver::results_type endpoints = resolver.resolve(host, port, ec);
+    if (ec) return ec;
+    stream->expires_at(deadline);
+    stream->async_connect(endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (!ec) stream->socket().set_option(tcp::no_delay(true), ec);
+    return ec;
+  }
+
+  beast::error_code Exchange(const http::request<http::string_body>& req,
+                             http::response<http::string_body>& res, Clock::time_point deadline) {
+    beast::error_code ec;
+    stream->expires_at(deadline);
+    http::async_write(*stream, req, [&ec](beast::error_code e, std::size_t) { ec = e; });
+    Run();
+    if (ec) return ec;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(512u << 20);
+    stream->expires_at(deadline);
+    http::async_read(*stream, buffer, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
+    Run();
+    if (!ec) res = parser.release();
+    return ec;
+  }
+
+  Result<http::response<http::string_body>> Request(http::verb verb, const std::string& target,
+                                                    const std::string& body) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, host);
+    req.set(http::field::content_type, "application/json");
+    req.keep_alive(true);
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    req.body() = body;
+    req.prepare_payload();
+    for (;;) {
+      const bool reused = stream.has_value();
+      beast::error_code ec = reused ? beast::error_code() : Connect(deadline);
+      http::response<http::string_body> res;
+      if (!ec) ec = Exchange(req, res, deadline);
+      if (!ec) {
+        if (!res.keep_alive()) stream.reset();
+        return res;
+      }
+      stream.reset();
+      // Only a kept-alive connection the node had closed meanwhile earns a second try.
+      if (!reused || ec == beast::error::timeout || Clock::now() >= deadline) {
+        return Status::Unavailable(
+            "http://" + host + ":" + port + ": " +
+            (ec == beast::error::timeout
+                 ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                 : ec.message()));
+      }
+    }
+  }
+};
+
+Result<std::unique_ptr<TimedRpcClient>> TimedRpcClient::Create(const std::string& url,
+                                                               std::string bearer_token,
+                                                               std::chrono::milliseconds timeout) {
+  static const std::regex kUrl(R"(http://([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):([0-9]{1,5})/?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) {
+    return Status::InvalidArgument("\"" + url + "\" is not an http://host:port URL");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->host = m[1].str();
+  if (impl->host.front() == '[') impl->host = impl->host.substr(1, impl->host.size() - 2);
+  impl->port = m[2].str();
+  impl->token = std::move(bearer_token);
+  impl->timeout = timeout;
+  return std::unique_ptr<TimedRpcClient>(new TimedRpcClient(url, std::move(impl)));
+}
+
+TimedRpcClient::TimedRpcClient(std::string url, std::unique_ptr<Impl> impl)
+    : url_(std::move(url)), impl_(std::move(impl)) {}
+TimedRpcClient::~TimedRpcClient() = default;
+
+tools::RpcResponse TimedRpcClient::Call(const std::string& method,
+                                        const boost::json::value& params) {
+  tools::RpcResponse out;
+  boost::json::object request{{"jsonrpc", "2.0"}, {"id", impl_->next_id++}, {"method", method}};
+  if (!params.is_null()) request["params"] = params;
+  Result<http::response<http::string_body>> res =
+      impl_->Request(http::verb::post, "/", boost::json::serialize(request));
+  if (!res.ok()) {
+    out.status = res.status();
+    return out;
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(res->body(), ec);
+  if (ec || !v.is_object()) {
+    out.status = Status::Unavailable(url_ + " answered HTTP " + std::to_string(res->result_int()) +
+                                     " without a JSON-RPC response");
+    return out;
+  }
+  const boost::json::object& o = v.as_object();
+  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
+    tools::RpcError error;
+    if (const boost::json::value* c = e->as_object().if_contains("code"); c && c->is_int64()) {
+      error.code = c->as_int64();
+    }
+    if (const boost::json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
+      error.message = std::string(m->as_string());
+    }
+    if (const boost::json::value* d = e->as_object().if_contains("data")) error.data = *d;
+    out.error = std::move(error);
+    return out;
+  }
+  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
+  return out;
+}
+
+Result<std::string> TimedRpcClient::Get(const std::string& target) {
+  COLEND_ASSIGN_OR_RETURN(http::response<http::string_body> res,
+                          impl_->Request(http::verb::get, target, ""));
+  if (res.result_int() != 200) {
+    return Status::Unavailable(url_ + target + " answered HTTP " +
+                               std::to_string(res.result_int()));
+  }
+  return res.body();
+}
+
+}  // namespace colend::bench
