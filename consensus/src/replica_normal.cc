@@ -97,7 +97,13 @@ Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
   }
   // Not too far ahead of this replica's own commits (ConsensusParams::MaxInFlight): it waits
   // until the replica has committed more, which bounds what its VIEW-CHANGE can quote.
-  if (sequence > committed_height_ + params().MaxInFlight()) return Outcome::kDeferred;
+  if (sequence > committed_height_ + params().MaxInFlight()) {
+    // The primary could only propose this far after executing sequence - L: the blocks
+    // below are committed somewhere. Fetch them rather than wait (a replica that was paused
+    // or slow would otherwise defer every proposal and drop out of the view).
+    RequestSync(sequence - params().MaxInFlight(), {message.sender()});
+    return Outcome::kDeferred;
+  }
   // The parent must be the block this replica holds at sequence - 1 in this view's chain.
   const std::optional<Link> parent = LinkAt(sequence - 1, view);
   if (!parent.has_value() || !parent->timestamp_ms.has_value()) {

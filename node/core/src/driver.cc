@@ -450,6 +450,7 @@ void Node::Impl::ServeSync(const std::string& peer, const proto::SyncRequest& re
     bytes += size;
     *response->add_blocks() = std::move(block).value();
   }
+  response->set_responder_height(height);
   p2p_->Send(peer, frame);
 }
 
@@ -457,6 +458,18 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
   if (peer == sync_peer_) {
     sync_in_flight_ = false;
     sync_timer_->cancel();
+  }
+  // Still behind a peer that gave blocks: keep going up to its height (consensus only asks
+  // for what it has seen evidence of; the peers may be further on).
+  if (response.blocks_size() > 0 && response.responder_height() > sync_target_) {
+    sync_target_ = response.responder_height();
+    sync_target_published_.store(sync_target_);
+    syncing_.store(true);
+  } else if (response.blocks_size() == 0 && response.responder_height() <= store_->height() &&
+             peer == sync_peer_) {
+    // Nothing more there: stop asking rather than loop (consensus asks again, rate-limited,
+    // when it sees evidence of more).
+    sync_target_ = store_->height();
   }
   for (const proto::CertifiedBlock& block : response.blocks()) {
     if (!halted_.ok()) return;
