@@ -47,6 +47,8 @@ class LocalNetwork {
   bool StartAll();
   // Sends `signal` to node i and reaps it; returns its exit code (128+signal if killed).
   int Stop(std::size_t i, int signal = SIGTERM);
+  // Sends `signal` to node i without waiting (SIGSTOP / SIGCONT: a hung, then resumed node).
+  void Signal(std::size_t i, int signal) { processes_[i]->Signal(signal, false); }
   bool running(std::size_t i) { return processes_[i]->running(); }
 
   boost::json::value Rpc(std::size_t i, const std::string& method,
