@@ -40,6 +40,10 @@ crypto::Digest TxRoot(crypto::HashAlgorithm hash, std::span<const crypto::Digest
   return crypto::MerkleRoot(hash, std::span<const ByteView>(leaves));
 }
 
+// A DER ECDSA/SM2 signature is at most 72 bytes; node ids are short names.
+constexpr std::size_t kMaxEnvelopeSignatureBytes = 80;
+constexpr std::size_t kMaxEnvelopeSenderBytes = 128;
+
 bool HasUnknownFields(const Message& message) {
   const Reflection* reflection = message.GetReflection();
   if (!reflection->GetUnknownFields(message).empty()) return true;
@@ -93,6 +97,16 @@ Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain
 
 Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
                                    const ChainContext& context) {
+  // The envelope is kept and quoted verbatim in certificates: padding outside the signed
+  // body (unknown fields, an oversized signature) would be stored and relayed by honest
+  // replicas, so it is refused before anything else.
+  if (HasUnknownFields(envelope)) {
+    return Status::InvalidArgument("consensus envelope has fields this version does not know");
+  }
+  if (envelope.signature().size() > kMaxEnvelopeSignatureBytes ||
+      envelope.sender().size() > kMaxEnvelopeSenderBytes) {
+    return Status::InvalidArgument("consensus envelope signature or sender is oversized");
+  }
   if (!context.validators->Contains(envelope.sender())) {
     return Status::NotFound("sender '" + envelope.sender() + "' is not a validator");
   }

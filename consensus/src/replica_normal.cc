@@ -7,6 +7,13 @@
 #include "replica_impl.h"
 
 namespace colend::consensus {
+namespace {
+
+// PRE-PREPAREs at most this many times MaxInFlight above the committed height are parked
+// (deferred); higher ones make the replica sync instead.
+constexpr std::uint64_t kParkDepth = 3;
+
+}  // namespace
 
 void Replica::Impl::HandlePrePrepare(OpenedMessage message) {
   const proto::PrePrepare& pp = message.message.pre_prepare();
@@ -27,6 +34,19 @@ void Replica::Impl::HandlePrePrepare(OpenedMessage message) {
   Result<ParsedBlock> parsed = ParseBlock(pp.block(), options_.chain_id, options_.hash);
   if (!parsed.ok()) {
     ++counters_.invalid_proposals;
+    return;
+  }
+  // Sizes first, before anything is parked: a block over the limits is refused whatever
+  // else holds (Rule 1), and parking is bounded in height too, so a faulty primary cannot
+  // make this replica hold more than a few blocks' worth of its messages.
+  if (parsed->header.tx_count() > params().max_block_txs ||
+      parsed->tx_bytes > params().max_block_bytes) {
+    ++counters_.invalid_proposals;
+    return;
+  }
+  if (sequence > committed_height_ + kParkDepth * params().MaxInFlight()) {
+    ++counters_.out_of_window;
+    RequestSync(sequence - params().MaxInFlight(), {message.sender()});
     return;
   }
   BlockRef block = std::make_shared<const ParsedBlock>(std::move(parsed).value());

@@ -184,3 +184,54 @@ TEST(HostileInputTest, MutatedSignedMessagesNeverCrashOrForkAReplica) {
 
 }  // namespace
 }  // namespace colend::consensus::testing
+
+namespace colend::consensus::testing {
+namespace {
+
+// What a faulty validator could make honest ones store: padding outside the signed body of
+// an envelope, a block over the size limits, PRE-PREPAREs far above the committed height.
+// None of it is kept.
+TEST(HostileInputTest, PaddedEnvelopesOversizedBlocksAndFarProposalsAreNotStored) {
+  ConsensusParams params = TestParams();
+  params.window = 16;  // room above the parking bound (3 x MaxInFlight = 9)
+  params.checkpoint_period = 8;
+  Harness h(4, params);
+  h.StartAll();
+  // Unknown fields outside the signed body: refused before the signature is even checked.
+  proto::ConsensusEnvelope padded = h.Sign(0, PrePrepareMessage(0, 1, h.FirstBlock({"a"})));
+  ASSERT_TRUE(padded.ParseFromString(padded.SerializeAsString() +
+                                     std::string("\xa2\x06\x04junk", 7)));  // field 100
+  const std::uint64_t malformed = h.replica(1).counters().malformed;
+  h.Deliver(1, padded);
+  EXPECT_EQ(h.replica(1).counters().malformed, malformed + 1);
+  EXPECT_EQ(h.replica(1).counters().accepted, 0u);
+  proto::ConsensusEnvelope long_signature =
+      h.Sign(0, PrePrepareMessage(0, 1, h.FirstBlock({"a"})));
+  long_signature.mutable_signature()->append(200, '\0');
+  h.Deliver(1, long_signature);
+  EXPECT_EQ(h.replica(1).counters().malformed, malformed + 2);
+
+  // A block with more transactions than max_block_txs is refused, not parked, even for a
+  // view that has not started.
+  std::vector<std::string> many;
+  for (std::uint32_t i = 0; i <= h.params().max_block_txs; ++i) many.push_back("t" + std::to_string(i));
+  const std::uint64_t invalid = h.replica(2).counters().invalid_proposals;
+  h.Deliver(2, h.Sign(1, PrePrepareMessage(1, 1, h.FirstBlock(many, 1))));
+  EXPECT_EQ(h.replica(2).counters().invalid_proposals, invalid + 1);
+  EXPECT_EQ(h.replica(2).counters().deferred, 0u);
+
+  // A PRE-PREPARE far above the committed height is not parked (the replica syncs instead).
+  const std::uint64_t far = 3 * h.params().MaxInFlight() + 1;
+  ASSERT_LE(far, h.params().window);
+  h.Deliver(2, h.Sign(0, PrePrepareMessage(0, far, h.FirstBlock({"x"}))));
+  EXPECT_EQ(h.replica(2).counters().deferred, 0u);
+  EXPECT_GE(h.replica(2).counters().out_of_window, 1u);
+
+  // The chain is unharmed.
+  h.Submit("ok");
+  h.Run(2'000, 10);
+  for (std::size_t i = 0; i < h.size(); ++i) EXPECT_EQ(h.Committed(i), 1u) << h.id(i);
+}
+
+}  // namespace
+}  // namespace colend::consensus::testing
