@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "colend/common/overloaded.h"
@@ -27,6 +28,8 @@ constexpr auto kGossipDelay = std::chrono::milliseconds(2);
 // Blocks asked for in one SyncRequest, and how long to wait for the answer.
 constexpr std::uint32_t kSyncBatch = 64;
 constexpr auto kSyncTimeout = std::chrono::milliseconds(3000);
+// Gossip bytes waiting for admission on the gossip worker, at most.
+constexpr std::size_t kMaxQueuedGossipBytes = 256u << 20;
 
 }  // namespace
 
@@ -360,12 +363,29 @@ void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
       Perform(replica_->OnMessage(NowMs(), frame.consensus()));
       return;
     case proto::Frame::kTxGossip: {
-      std::vector<std::string> txs(frame.tx_gossip().transactions().begin(),
-                                   frame.tx_gossip().transactions().end());
-      const std::vector<AdmitResult> results = pool_->AdmitBatch(std::move(txs));
-      std::size_t admitted = 0;
-      for (const AdmitResult& r : results) admitted += r.status == AdmitStatus::kAdmitted;
-      if (admitted > 0) PoolChanged();
+      // Admitted on the gossip worker (signatures on the verifier threads); the event loop
+      // only hears that the pool changed. What waits is bounded: a flood is dropped and
+      // counted (the sender still holds those transactions, proposes them as primary and
+      // hands its pool to peers that reconnect).
+      std::vector<std::string> txs(
+          std::make_move_iterator(frame.mutable_tx_gossip()->mutable_transactions()->begin()),
+          std::make_move_iterator(frame.mutable_tx_gossip()->mutable_transactions()->end()));
+      std::size_t bytes = 0;
+      for (const std::string& tx : txs) bytes += tx.size();
+      if (gossip_queued_bytes_.load() + bytes > kMaxQueuedGossipBytes) {
+        m_gossip_dropped_->Increment();
+        spdlog::debug("peer {}: dropped a gossip frame of {} transactions (admission backlog)",
+                      node_id, txs.size());
+        return;
+      }
+      gossip_queued_bytes_ += bytes;
+      boost::asio::post(*gossip_worker_, [this, bytes, txs = std::move(txs)]() mutable {
+        const std::vector<AdmitResult> results = pool_->AdmitBatch(std::move(txs));
+        gossip_queued_bytes_ -= bytes;
+        std::size_t admitted = 0;
+        for (const AdmitResult& r : results) admitted += r.status == AdmitStatus::kAdmitted;
+        if (admitted > 0) boost::asio::post(io_, [this] { PoolChanged(); });
+      });
       return;
     }
     case proto::Frame::kSyncRequest:

@@ -1,5 +1,7 @@
 #include "colend/node/node.h"
 
+#include <pthread.h>
+
 #include <csignal>
 #include <utility>
 
@@ -55,6 +57,7 @@ Node::Impl::Impl(NodeConfig config, contracts::Genesis genesis)
 Node::Impl::~Impl() {
   if (rpc_) rpc_->Stop();
   if (p2p_) p2p_->Stop();
+  if (gossip_worker_) gossip_worker_->join();
 }
 
 Status Node::Impl::Open() {
@@ -177,6 +180,11 @@ Status Node::Impl::Open() {
   pool_->SetCapacity(std::min<std::size_t>(config_.pool_min_txs, config_.pool_max_txs), 200);
   executor_.SetVerifiedLookup(
       [pool = pool_.get()](std::string_view signed_tx) { return pool->Verified(signed_tx); });
+  gossip_worker_ = std::make_unique<boost::asio::thread_pool>(1);
+  boost::asio::post(*gossip_worker_, [] { pthread_setname_np(pthread_self(), "colend-gossip"); });
+  m_gossip_dropped_ = &metrics_.RegisterCounter(
+      "colend_gossip_dropped_total",
+      "Transaction gossip frames dropped because too much was already waiting to be admitted.");
   m_pool_capacity_ = &metrics_.RegisterGauge(
       "colend_pool_capacity",
       "Pending transactions admitted from clients: what the network commits in "
@@ -298,6 +306,7 @@ Status Node::Impl::Run(bool handle_signals) {
   // Stopped: no more callbacks; close the doors, then the store closes with the Node.
   rpc_->Stop();
   p2p_->Stop();
+  gossip_worker_->join();  // what it still admits is only posted to the stopped loop
   spdlog::info("node {} stopped at height {}", config_.node_id, store_->height());
   return halted_;
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "colend/consensus/actions.h"
 #include "colend/consensus/proposal_validator.h"
@@ -130,6 +131,12 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   Executor executor_;
   std::shared_ptr<StateKeyDirectory> keys_;
   std::unique_ptr<TxPool> pool_;
+  // "colend-gossip": admits transaction gossip (decode, key look-up, signature batch) off
+  // the event loop, so a peer's burst never delays consensus messages, timers or
+  // keep-alives. Declared after pool_: stopped and joined before the pool goes.
+  std::unique_ptr<boost::asio::thread_pool> gossip_worker_;
+  std::atomic<std::size_t> gossip_queued_bytes_{0};
+  Counter* m_gossip_dropped_ = nullptr;
   std::unique_ptr<consensus::Replica> replica_;
   std::unique_ptr<P2pNetwork> p2p_;
   std::unique_ptr<RpcServer> rpc_;
