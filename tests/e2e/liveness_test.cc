@@ -8,8 +8,10 @@
 // Each run is bounded (tens of seconds); the measured figures live in the README.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +141,102 @@ TEST_F(LivenessE2eTest, HungPrimaryUnderLoadThenResumedLosesNothing) {
   EXPECT_EQ(U(report, "committed"), U(report, "admitted")) << report;
   EXPECT_EQ(U(report, "not_committed"), 0u) << report;
   ExpectAllAgree(60'000);
+}
+
+}  // namespace
+}  // namespace colend::e2e
+
+namespace colend::e2e {
+namespace {
+
+// A bank is suspended by vote while a burst of its transactions is pending everywhere: the
+// pools drop what can only be rejected, no block is refused for them, and the other banks'
+// transactions keep committing.
+TEST_F(LivenessE2eTest, SuspendingABankWithPendingTransactionsDoesNotStopTheChain) {
+  constexpr std::size_t kLead = 0, kPartnerC = 3;
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> admitted{0};
+  std::vector<std::string> hashes;
+  std::mutex hashes_mu;
+  std::thread burst([&] {
+    for (int i = 0; i < 1400 && !stop; ++i) {
+      const std::string tx = net_->Sign(
+          kPartnerC, R"({"type":"ProposeAgreement","signer":"PARTNER_C","id":"c-)" +
+                         std::to_string(i) + R"(","agreement_id":"AGC-)" + std::to_string(i) +
+                         R"(","currency":"CNY","shares":{"PARTNER_C":5000,"LEAD":5000}})");
+      const boost::json::value r = net_->Send(static_cast<std::size_t>(i) % net_->size(), tx);
+      if (r.is_object() && r.as_object().contains("result")) {
+        ++admitted;
+        std::lock_guard lock(hashes_mu);
+        hashes.emplace_back(r.at("result").at("tx_hash").as_string());
+      }
+    }
+  });
+  // The vote lands in the middle of the burst.
+  ASSERT_TRUE(LocalNetwork::WaitUntil([&] { return admitted.load() >= 300; }, 30'000));
+  const auto send_ok = [&](std::size_t bank, const std::string& json) {
+    const boost::json::value r = net_->Send(bank, net_->Sign(bank, json));
+    EXPECT_TRUE(r.is_object() && r.as_object().contains("result")) << r;
+  };
+  send_ok(kLead, R"({"type":"GovernanceProposal","signer":"LEAD","id":"gp-1","proposal_id":"GP-1",)"
+                 R"("description":"licence revoked","action":{"type":"SuspendMember",)"
+                 R"("member_id":"PARTNER_C","reason":"licence revoked"}})");
+  for (std::size_t bank : {std::size_t{0}, std::size_t{1}, std::size_t{2}}) {
+    send_ok(bank, R"({"type":"GovernanceVote","signer":")" + net_->bank(bank).id +
+                      R"(","id":"v-)" + net_->bank(bank).id +
+                      R"(","proposal_id":"GP-1","choice":"APPROVE"})");
+  }
+  const auto suspended = [&] {
+    const boost::json::value members = net_->Result(1, "getMembers");
+    if (!members.is_object()) return false;
+    for (const auto& m : members.at("members").as_array()) {
+      if (m.at("id").as_string() == "PARTNER_C") return m.at("status").as_string() != "ACTIVE";
+    }
+    return false;
+  };
+  EXPECT_TRUE(LocalNetwork::WaitUntil(suspended, 30'000));
+  stop = true;
+  burst.join();
+  RecordProperty("partner_c_admitted", std::to_string(admitted.load()));
+
+  // Other banks' transactions still commit, on every node.
+  const boost::json::value lead = net_->Send(
+      2, net_->Sign(kLead, R"({"type":"ProposeAgreement","signer":"LEAD","id":"after",)"
+                           R"("agreement_id":"AG-AFTER","currency":"CNY",)"
+                           R"("shares":{"LEAD":2000,"PARTNER_A":8000}})"));
+  ASSERT_TRUE(lead.is_object() && lead.as_object().contains("result")) << lead;
+  const std::string lead_hash(lead.at("result").at("tx_hash").as_string());
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] {
+          const boost::json::value r =
+              net_->Result(i, "getTransactionReceipt", {{"tx_hash", lead_hash}});
+          return r.is_object() && r.as_object().contains("status");
+        },
+        20'000))
+        << net_->bank(i).id;
+  }
+  // Nothing of PARTNER_C's is left pending anywhere: committed (before or after the vote,
+  // with a receipt) or dropped by the pools.
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] {
+          const boost::json::value info = net_->Result(i, "getNodeInfo");
+          return info.is_object() && info.at("pool_size").to_number<std::uint64_t>() == 0;
+        },
+        20'000))
+        << net_->bank(i).id;
+  }
+  ExpectAllAgree(20'000);
+  std::size_t purges = 0;
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    const std::string log = net_->Log(i);
+    for (std::size_t at = log.find("changed members or keys: dropped"); at != std::string::npos;
+         at = log.find("changed members or keys: dropped", at + 1)) {
+      ++purges;
+    }
+  }
+  RecordProperty("pool_purges", std::to_string(purges));
 }
 
 }  // namespace

@@ -217,6 +217,8 @@ NodeInfo Node::Impl::GetNodeInfo() const {
     info.executed_height = executor_.height();
     info.state_root = executor_.state_root();
   }
+  info.pool_size = pool_->size();
+  info.pool_capacity = pool_->capacity();
   return info;
 }
 

@@ -260,6 +260,8 @@ json::object NodeInfoJson(const NodeInfo& info) {
   out["height"] = info.height;
   out["executed_height"] = info.executed_height;
   out["state_root"] = ToHex(info.state_root);
+  out["pool_size"] = info.pool_size;
+  out["pool_capacity"] = info.pool_capacity;
   return out;
 }
 

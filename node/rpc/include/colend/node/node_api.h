@@ -79,6 +79,8 @@ struct NodeInfo {
   std::uint64_t height = 0;           // last committed block
   std::uint64_t executed_height = 0;  // last executed block
   crypto::Digest state_root{};        // this node's state root after executed_height
+  std::uint64_t pool_size = 0;        // transactions pending in this node's pool
+  std::uint64_t pool_capacity = 0;    // what it admits from clients now (backpressure)
 };
 
 struct RpcPeerInfo {
