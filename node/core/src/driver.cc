@@ -359,9 +359,15 @@ void Node::Impl::OnPeerDown(const std::string& node_id) {
 void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
   if (!halted_.ok()) return;
   switch (frame.kind_case()) {
-    case proto::Frame::kConsensus:
+    case proto::Frame::kConsensus: {
+      const consensus::ReplicaCounters& c = replica_->counters();
+      const std::uint64_t bad_before = c.bad_signature + c.malformed + c.wrong_chain;
       Perform(replica_->OnMessage(NowMs(), frame.consensus()));
+      const consensus::ReplicaCounters& after = replica_->counters();
+      const std::uint64_t bad = after.bad_signature + after.malformed + after.wrong_chain;
+      if (bad > bad_before) CountBadMessages(node_id, bad - bad_before);
       return;
+    }
     case proto::Frame::kTxGossip: {
       // Admitted on the gossip worker (signatures on the verifier threads); the event loop
       // only hears that the pool changed. What waits is bounded: a flood is dropped and
@@ -398,6 +404,30 @@ void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
       spdlog::warn("peer {}: unexpected frame kind {}", node_id, static_cast<int>(frame.kind_case()));
       return;
   }
+}
+
+void Node::Impl::CountBadMessages(const std::string& peer, std::uint64_t bad) {
+  constexpr std::uint32_t kThreshold = 20;  // bad envelopes a minute before barring
+  constexpr auto kWindow = std::chrono::minutes(1);
+  m_bad_peer_messages_->Increment(bad);
+  PeerConduct& conduct = conduct_[peer];
+  const auto now = std::chrono::steady_clock::now();
+  if (now - conduct.window_start > kWindow) {
+    conduct.window_start = now;
+    conduct.bad_in_window = 0;
+  }
+  conduct.bad_in_window += static_cast<std::uint32_t>(bad);
+  if (conduct.bad_in_window < kThreshold) return;
+  conduct.bad_in_window = 0;
+  const auto bar = std::min<std::chrono::milliseconds>(
+      std::chrono::milliseconds(5'000LL << std::min<std::uint32_t>(conduct.penalties, 7)),
+      std::chrono::minutes(10));
+  ++conduct.penalties;
+  m_peer_penalties_->Increment();
+  p2p_->Penalize(peer, bar,
+                 std::to_string(kThreshold) +
+                     " consensus messages with a bad signature or that did not parse within a "
+                     "minute");
 }
 
 // --- sync -------------------------------------------------------------------------------

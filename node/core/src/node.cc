@@ -190,6 +190,12 @@ Status Node::Impl::Open() {
       "Pending transactions admitted from clients: what the network commits in "
       "txpool.target_drain_ms at the recent rate (txpool.min_txs .. txpool.max_txs).");
   m_pool_capacity_->Set(static_cast<double>(pool_->capacity()));
+  m_bad_peer_messages_ = &metrics_.RegisterCounter(
+      "colend_bad_peer_messages_total",
+      "Consensus messages from peers whose signature failed or that did not parse.");
+  m_peer_penalties_ = &metrics_.RegisterCounter(
+      "colend_peer_penalties_total",
+      "Times a peer was disconnected and barred for sending bad signatures or garbage.");
   m_evicted_ = &metrics_.RegisterCounter(
       "colend_pool_evicted_total",
       "Pending transactions dropped because governance suspended their signer or retired "

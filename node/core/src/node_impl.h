@@ -184,6 +184,19 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   Counter* m_blocks_ = nullptr;
   Counter* m_view_changes_ = nullptr;
   Counter* m_evicted_ = nullptr;
+  Counter* m_bad_peer_messages_ = nullptr;
+  Counter* m_peer_penalties_ = nullptr;
+
+  // Byzantine bounds (driver.cc): consensus envelopes from a peer that fail their
+  // signature or do not parse; past a threshold in a minute the peer is barred, for longer
+  // each time (5 s doubling to 10 min).
+  struct PeerConduct {
+    std::chrono::steady_clock::time_point window_start{};
+    std::uint32_t bad_in_window = 0;
+    std::uint32_t penalties = 0;
+  };
+  std::unordered_map<std::string, PeerConduct> conduct_;
+  void CountBadMessages(const std::string& peer, std::uint64_t bad);
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;
   std::unique_ptr<LimitExposureMetrics> limit_metrics_;

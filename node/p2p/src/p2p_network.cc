@@ -161,6 +161,8 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   void Stop();
   std::uint16_t listen_port() const { return port_.load(std::memory_order_relaxed); }
   bool Send(const std::string& node_id, const proto::Frame& frame);
+  void Penalize(const std::string& node_id, std::chrono::milliseconds bar,
+                const std::string& reason);
   std::size_t Broadcast(const proto::Frame& frame);
   std::vector<PeerInfo> Peers() const;
   P2pCounters Counters() const {
@@ -186,6 +188,7 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
     std::shared_ptr<Connection> dialing;  // an outbound attempt not yet up
     std::unique_ptr<asio::steady_timer> redial_timer;
     std::uint32_t failed_dials = 0;
+    std::chrono::steady_clock::time_point barred_until{};  // Penalize
     std::shared_ptr<PeerCounters> counters;
     PeerInfo info;  // fields other than counters; guarded by mutex_
   };
@@ -321,6 +324,10 @@ void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
   for (std::uint32_t i = 0; i < peer.failed_dials && delay < options_.reconnect_max; ++i)
     delay *= 2;
   delay = std::min(delay, options_.reconnect_max);
+  const auto now = std::chrono::steady_clock::now();
+  if (peer.barred_until > now) {
+    delay = std::max(delay, std::chrono::duration_cast<decltype(delay)>(peer.barred_until - now));
+  }
   ++peer.failed_dials;
   peer.redial_timer->expires_after(delay);
   peer.redial_timer->async_wait(
@@ -392,6 +399,10 @@ Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
                                     ", this node speaks " + std::to_string(kP2pProtocolVersion));
   }
   Peer& peer = peers_.at(hello.node_id());
+  if (std::chrono::steady_clock::now() < peer.barred_until) {
+    return Status::PermissionDenied("\"" + hello.node_id() +
+                                    "\" is barred for a while: it sent bad signatures or garbage");
+  }
   handshaking_.erase(connection);
   if (peer.up != nullptr) {
     // Only inbound connections can meet an existing one (we dial only when down).
@@ -470,6 +481,21 @@ void P2pNetwork::Impl::OnConnectionClosed(const std::shared_ptr<Connection>& con
   if (connection->outbound() && peer.dial && peer.up == nullptr && peer.dialing == nullptr) {
     ScheduleDial(id);
   }
+}
+
+void P2pNetwork::Impl::Penalize(const std::string& node_id, std::chrono::milliseconds bar,
+                                const std::string& reason) {
+  auto it = peers_.find(node_id);
+  if (it == peers_.end() || stopped_) return;
+  Peer& peer = it->second;
+  peer.barred_until = std::chrono::steady_clock::now() + bar;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.penalties;
+  }
+  spdlog::warn("p2p {}: barring {} for {} ms: {}", options_.self_id, node_id, bar.count(),
+               reason);
+  if (peer.up != nullptr) peer.up->Close(CloseKind::kRefused, "barred: " + reason);
 }
 
 bool P2pNetwork::Impl::Send(const std::string& node_id, const proto::Frame& frame) {
@@ -583,6 +609,11 @@ std::size_t P2pNetwork::Broadcast(const proto::Frame& frame) {
 
 std::vector<PeerInfo> P2pNetwork::Peers() const {
   return impl_->Peers();
+}
+
+void P2pNetwork::Penalize(const std::string& node_id, std::chrono::milliseconds bar,
+                          const std::string& reason) {
+  impl_->Penalize(node_id, bar, reason);
 }
 
 P2pCounters P2pNetwork::Counters() const {

@@ -396,6 +396,22 @@ TEST_F(P2pNetworkTest, PeerThatRestartsIsReconnected) {
   EXPECT_TRUE(hb1.frames.empty());
 }
 
+// A peer the node penalises (bad signatures, garbage) is disconnected and neither dialled
+// nor accepted until its bar expires; then it is back.
+TEST_F(P2pNetworkTest, PenalisedPeerIsBarredForAWhile) {
+  RecordingHandler ha, hb;
+  auto b = StartNetwork(Options("b", {}), &hb);
+  auto a = StartNetwork(Options("a", {At("b", b->listen_port())}), &ha);
+  ASSERT_TRUE(RunUntil(io_, [&] { return ha.Ups("b") == 1 && hb.Ups("a") == 1; }));
+  b->Penalize("a", 600ms, "test");
+  ASSERT_TRUE(RunUntil(io_, [&] { return ha.Downs("b") == 1 && hb.Downs("a") == 1; }));
+  EXPECT_EQ(b->Counters().penalties, 1u);
+  RunFor(io_, 300ms);  // a redials and is refused while barred
+  EXPECT_EQ(hb.Ups("a"), 1);
+  EXPECT_FALSE(InfoOf(*b, "a").connected);
+  ASSERT_TRUE(RunUntil(io_, [&] { return hb.Ups("a") == 2 && InfoOf(*a, "b").connected; }));
+}
+
 TEST_F(P2pNetworkTest, StalledPeerQueueStaysBoundedAndFramesAreDropped) {
   RecordingHandler hb;
   P2pOptions options = Options("b", {});

@@ -111,6 +111,7 @@ struct PeerInfo {
 struct P2pCounters {
   std::uint64_t refused_connections = 0;  // TLS, certificate, Hello or dial-rule refusals
   std::uint64_t bad_frames = 0;           // connections closed for a malformed frame
+  std::uint64_t penalties = 0;            // Penalize calls that closed or barred a peer
 };
 
 // Receives what the network delivers. Implemented by the node; not owned by the network.
@@ -167,6 +168,11 @@ class P2pNetwork {
   // Send to every connected peer; the frame is serialised once and the bytes shared.
   // Returns the number of peers it was queued for.
   std::size_t Broadcast(const proto::Frame& frame);
+
+  // Closes `node_id`'s connection and refuses it (neither dialled nor accepted) for `bar`:
+  // a peer that sends bad signatures or garbage. Call on the io thread.
+  void Penalize(const std::string& node_id, std::chrono::milliseconds bar,
+                const std::string& reason);
 
   // Thread-safe snapshots, ordered by node id.
   std::vector<PeerInfo> Peers() const;
