@@ -174,9 +174,14 @@ std::string NodeConfigToToml(const NodeConfig& c) {
   line("threads", std::to_string(c.rpc_threads));
 
   out += "\n[txpool]\n";
-  line("max_txs", std::to_string(c.pool_max_txs));
+  line("max_txs", std::to_string(c.pool_max_txs), "hard cap on pending transactions");
   line("max_bytes", std::to_string(c.pool_max_bytes));
   line("verifier_threads", std::to_string(c.verifier_threads), "signature checks in parallel");
+  line("target_drain_ms", std::to_string(c.pool_target_drain_ms),
+       "admit from clients what the network commits in this long; beyond it, BUSY");
+  line("min_txs", std::to_string(c.pool_min_txs), "capacity floor (capped by max_txs)");
+  line("signer_share_pct", std::to_string(c.pool_signer_share_pct),
+       "one signer's share of that capacity");
   return out;
 }
 

@@ -54,6 +54,9 @@ threads = 4
 max_txs = 5000
 max_bytes = 1048576
 verifier_threads = 3
+target_drain_ms = 1500
+min_txs = 2500
+signer_share_pct = 40
 )";
 
 class ConfigTest : public ::testing::Test {
@@ -118,6 +121,9 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_EQ(c.pool_max_txs, 5000u);
   EXPECT_EQ(c.pool_max_bytes, 1048576u);
   EXPECT_EQ(c.verifier_threads, 3u);
+  EXPECT_EQ(c.pool_target_drain_ms, 1500u);
+  EXPECT_EQ(c.pool_min_txs, 2500u);
+  EXPECT_EQ(c.pool_signer_share_pct, 40u);
 }
 
 TEST_F(ConfigTest, RoundTripsThroughToml) {
@@ -179,6 +185,9 @@ listen = "localhost:8545"
   EXPECT_EQ(parsed->pool_max_txs, defaults.pool_max_txs);
   EXPECT_EQ(parsed->pool_max_bytes, defaults.pool_max_bytes);
   EXPECT_EQ(parsed->verifier_threads, defaults.verifier_threads);
+  EXPECT_EQ(parsed->pool_target_drain_ms, defaults.pool_target_drain_ms);
+  EXPECT_EQ(parsed->pool_min_txs, defaults.pool_min_txs);
+  EXPECT_EQ(parsed->pool_signer_share_pct, defaults.pool_signer_share_pct);
 }
 
 TEST_F(ConfigTest, RelativeAndAbsolutePaths) {
@@ -237,6 +246,9 @@ TEST_F(ConfigTest, EachBadValueIsReportedByName) {
        "txpool.verifier_threads: must be between 1 and 256"},
       {"max_txs = 5000", "max_txs = 0", "txpool.max_txs: must be between"},
       {"max_bytes = 1048576", "max_bytes = 10", "txpool.max_bytes: must be between"},
+      {"target_drain_ms = 1500", "target_drain_ms = 5", "txpool.target_drain_ms: must be between"},
+      {"min_txs = 2500", "min_txs = 0", "txpool.min_txs: must be between"},
+      {"signer_share_pct = 40", "signer_share_pct = 101", "txpool.signer_share_pct: must be between"},
       {"\"genesis.json\"", "\"missing.json\"", "node.genesis_file: no such file: "},
       {"\"genesis.json\"", "\"keys\"", "node.genesis_file: not a regular file"},
       {"\"keys/node.key.pem\"", "\"keys/other.pem\"", "p2p.node_key_file: no such file"},
