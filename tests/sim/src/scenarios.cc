@@ -31,7 +31,8 @@ std::string_view BehaviorName(ByzantineBehavior behavior) {
 
 const std::vector<std::string>& ScenarioNames() {
   static const std::vector<std::string> names = {
-      "clean", "lossy", "crash", "primary_crash", "partition", "byzantine", "silent", "mixed"};
+      "clean", "lossy", "crash", "primary_crash", "partition", "byzantine", "silent", "mixed",
+      "primary_stall"};
   return names;
 }
 
@@ -86,6 +87,10 @@ std::optional<SimConfig> ScenarioConfig(std::string_view scenario, int n, std::u
   } else if (scenario == "primary_crash") {
     c.primary_crashes = static_cast<int>(pick(1, 3));
     c.drop_rate = 0.01;
+  } else if (scenario == "primary_stall") {
+    c.primary_stalls = static_cast<int>(pick(1, 3));
+    c.drop_rate = 0.01;
+    p.max_clock_drift_ms = 1'000;  // as colend-netgen's networks: stalls last longer
   } else if (scenario == "partition") {
     c.partitions = static_cast<int>(pick(1, 3));
     c.drop_rate = 0.02;
@@ -127,7 +132,8 @@ std::string SimResult::Describe(const SimConfig& c) const {
       << " L=" << c.params.execution_lag << " batch=" << c.params.max_block_txs
       << " drop=" << c.drop_rate << " dup=" << c.duplicate_rate << " delay=" << c.min_delay_ms
       << ".." << c.max_delay_ms << " crashes=" << c.crashes << "+" << c.primary_crashes
-      << " partitions=" << c.partitions << " byzantine=" << c.byzantine;
+      << " stalls=" << c.primary_stalls << " partitions=" << c.partitions
+      << " byzantine=" << c.byzantine;
   for (ByzantineBehavior b : c.behaviors)
     out << (b == c.behaviors.front() ? ":" : ",") << BehaviorName(b);
   if (c.broken_quorum_for_testing) out << " BROKEN-QUORUM=" << *c.broken_quorum_for_testing;
@@ -139,7 +145,8 @@ std::string SimResult::Describe(const SimConfig& c) const {
   }
   out << " (height " << stats.min_height << ".." << stats.max_height << ", txs "
       << stats.txs_committed << "/" << stats.txs_submitted << ", view changes "
-      << stats.view_changes << ", crashes " << stats.crashes << ", messages " << stats.messages_sent
+      << stats.view_changes << ", crashes " << stats.crashes << ", stalls " << stats.stalls
+      << ", messages " << stats.messages_sent
       << ", events " << stats.events << ")";
   if (!ok) out << "\n  replay: " << c.ReplayCommand();
   return out.str();

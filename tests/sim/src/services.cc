@@ -36,6 +36,9 @@ Status SimProposalValidator::ValidateProposal(const proto::BlockHeader&,
 void World::ExecuteCommitted(std::size_t index, std::uint64_t incarnation) {
   SimNode& node = *nodes_[index];
   if (!node.up || node.incarnation != incarnation) return;
+  if (DeferIfStalled(node, [this, index, incarnation] { ExecuteCommitted(index, incarnation); })) {
+    return;
+  }
   node.execution_scheduled = false;
   while (node.up && result_.ok && node.executed.size() < node.chain.size()) {
     const std::uint64_t height = node.executed.size() + 1;
@@ -71,6 +74,11 @@ void World::Propose(SimNode& node, const consensus::RequestProposalAction& reque
 void World::Sync(std::size_t index, std::uint64_t target, std::uint64_t incarnation, int attempt) {
   SimNode& node = *nodes_[index];
   if (!node.up || node.incarnation != incarnation || node.chain.size() >= target) return;
+  if (DeferIfStalled(node, [this, index, target, incarnation, attempt] {
+        Sync(index, target, incarnation, attempt);
+      })) {
+    return;
+  }
   const SimNode* source = nullptr;
   for (const auto& other : nodes_) {
     if (other->index == index || !other->up || Partitioned(index, other->index)) continue;
@@ -101,6 +109,7 @@ void World::PoolChanged(SimNode& node) {
   events_.At(now_, [this, index, incarnation] {
     SimNode& n = *nodes_[index];
     if (!n.up || n.incarnation != incarnation) return;
+    if (DeferIfStalled(n, [this, &n] { PoolChanged(n); })) return;
     Perform(n, n.replica->OnPoolChanged(now_, consensus::PoolStatus{n.pool.size(), n.pool_bytes}));
   });
 }

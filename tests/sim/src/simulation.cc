@@ -145,6 +145,18 @@ void World::ScheduleFaults() {
       });
     });
   }
+  for (int k = 0; k < config_.primary_stalls; ++k) {
+    const std::uint64_t at = phase * static_cast<std::uint64_t>(k + 1) /
+                             static_cast<std::uint64_t>(config_.primary_stalls + 1);
+    // Longer than a view-change timeout: the others move on while it is stalled.
+    const std::uint64_t duration = uniform(1'500, 4'000);
+    events_.At(at, [this, duration] {
+      SimNode& victim = *nodes_[CurrentPrimaryIndex()];
+      if (!victim.up || victim.stalled_until > now_) return;
+      victim.stalled_until = now_ + duration;
+      ++result_.stats.stalls;
+    });
+  }
   if (config_.partitions > 0) {
     const std::uint64_t slot = phase / static_cast<std::uint64_t>(config_.partitions);
     for (int k = 0; k < config_.partitions; ++k) {
@@ -367,10 +379,26 @@ void World::SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t dela
   const std::uint64_t incarnation = node.incarnation;
   const std::size_t index = node.index;
   events_.At(now_ + delay, [this, index, incarnation, generation, t, timer] {
-    SimNode& n = *nodes_[index];
-    if (!n.up || n.incarnation != incarnation || n.timer_generation[t] != generation) return;
-    Perform(n, n.replica->OnTimeout(now_, timer));
+    FireTimer(index, incarnation, generation, t, timer);
   });
+}
+
+void World::FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t generation,
+                      std::size_t t, consensus::TimerId timer) {
+  SimNode& n = *nodes_[index];
+  if (!n.up || n.incarnation != incarnation || n.timer_generation[t] != generation) return;
+  if (DeferIfStalled(n, [this, index, incarnation, generation, t, timer] {
+        FireTimer(index, incarnation, generation, t, timer);
+      })) {
+    return;
+  }
+  Perform(n, n.replica->OnTimeout(now_, timer));
+}
+
+bool World::DeferIfStalled(const SimNode& node, std::function<void()> retry) {
+  if (now_ >= node.stalled_until) return false;
+  events_.At(node.stalled_until, std::move(retry));
+  return true;
 }
 
 void World::Send(SimNode& from, const std::string& to, const proto::ConsensusEnvelope& envelope) {
@@ -420,6 +448,7 @@ void World::Transmit(std::size_t from, std::size_t to, const proto::ConsensusEnv
 void World::Deliver(std::size_t to, const proto::ConsensusEnvelope& envelope) {
   SimNode& node = *nodes_[to];
   if (!node.up) return;
+  if (DeferIfStalled(node, [this, to, envelope] { Deliver(to, envelope); })) return;
   ++result_.stats.messages_delivered;
   if (node.adversary) node.adversary->Observe(envelope);
   Perform(node, node.replica->OnMessage(now_, envelope));

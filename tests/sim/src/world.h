@@ -83,6 +83,7 @@ struct SimNode {
   std::uint64_t pool_bytes = 0;
   std::uint64_t timer_generation[2] = {0, 0};
   bool execution_scheduled = false;
+  std::uint64_t stalled_until = 0;  // a stall: inputs before this time wait until then
 
   std::uint64_t height_at_heal = 0;
   std::optional<std::uint64_t> progress_after_heal_ms;
@@ -111,6 +112,10 @@ class World {
   void Sync(std::size_t node, std::uint64_t target, std::uint64_t incarnation, int attempt);
   void ExecuteCommitted(std::size_t node, std::uint64_t incarnation);
   void PoolChanged(SimNode& node);
+  void FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t generation,
+                 std::size_t t, consensus::TimerId timer);
+  // If `node` is stalled now, schedules `retry` for when it resumes and returns true.
+  bool DeferIfStalled(const SimNode& node, std::function<void()> retry);
   // Admits `tx`; the first time, relays it to the other pools (TxGossip), through the
   // simulated network.
   void AddToPool(SimNode& node, const std::string& tx, bool gossip);

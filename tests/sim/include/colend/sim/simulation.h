@@ -66,6 +66,10 @@ struct SimConfig {
   int partitions = 0;                        // random partitions during the fault phase
   int crashes = 0;                           // random crash/restart episodes during the fault phase
   int primary_crashes = 0;                   // crashes aimed at the current primary
+  // Stalls aimed at the current primary (a SIGSTOP, a long GC or CPU starvation): it
+  // handles nothing for a while, its inputs queue, then it handles them all at once with
+  // the clock of the moment it resumes.
+  int primary_stalls = 0;
   double mid_step_crash_rate = 0;            // chance a step is cut after a random action
   int byzantine = 0;                         // byzantine replicas (<= f)
   std::vector<ByzantineBehavior> behaviors;  // what they do (all of them at once)
@@ -99,6 +103,7 @@ struct SimStats {
   // timeout + VIEW-CHANGE + NEW-VIEW + the three phases): the longest one.
   std::uint64_t primary_crashes = 0;
   std::uint64_t primary_crash_to_commit_ms = 0;
+  std::uint64_t stalls = 0;
 };
 
 struct SimResult {
