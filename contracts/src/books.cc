@@ -113,14 +113,19 @@ json::object LimitExcessJson(const LimitExcess& e) {
 
 }  // namespace
 
+std::int64_t LimitExcessOf(const proto::AgreementParty& party) {
+  if (!party.has_limit() || party.outstanding() <= party.max_outstanding()) return 0;
+  // Both are >= 0 (the contract keeps them so), so the difference cannot overflow.
+  return party.outstanding() - party.max_outstanding();
+}
+
 std::vector<LimitExcess> LimitExcessesOf(const proto::AgreementRecord& agreement) {
   std::vector<LimitExcess> out;
   for (const proto::AgreementParty& party : agreement.parties()) {
-    if (!party.has_limit() || party.outstanding() <= party.max_outstanding()) continue;
-    // Both are >= 0 (the contract keeps them so), so the difference cannot overflow.
+    const std::int64_t excess = LimitExcessOf(party);
+    if (excess == 0) continue;
     out.push_back(LimitExcess{agreement.id(), party.bank(), agreement.currency(),
-                              party.outstanding(), party.max_outstanding(),
-                              party.outstanding() - party.max_outstanding()});
+                              party.outstanding(), party.max_outstanding(), excess});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include "checked.h"
 #include "colend/common/split.h"
+#include "colend/contracts/books.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
 #include "tx_env.h"
@@ -108,9 +109,8 @@ Verdict OriginateLoanHandler(TxEnv& env) {
       std::string why = party.bank() + " would have " + std::to_string(after) +
                         " outstanding under agreement " + agreement.id() +
                         ", above its limit of " + std::to_string(party.max_outstanding());
-      if (party.outstanding() > party.max_outstanding()) {
-        why += " (it is already " + std::to_string(party.outstanding() - party.max_outstanding()) +
-               " above it)";
+      if (const std::int64_t already = LimitExcessOf(party); already > 0) {
+        why += " (it is already " + std::to_string(already) + " above it)";
       }
       return Verdict::Reject(ErrorCode::kLimitExceeded, why);
     }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "colend/contracts/books.h"
 #include "colend/contracts/records.h"
 
 namespace colend::node {
@@ -45,9 +46,7 @@ void LimitExposureMetrics::Observe(const proto::AgreementRecord& agreement) {
                        {"bank", party.bank()},
                        {"currency", agreement.currency()}});
     }
-    const std::int64_t excess = party.outstanding() > party.max_outstanding()
-                                    ? party.outstanding() - party.max_outstanding()
-                                    : 0;
+    const std::int64_t excess = contracts::LimitExcessOf(party);
     it->second.first->Set(static_cast<double>(excess));
     const bool over = excess > 0;
     if (over != it->second.second) {

@@ -202,9 +202,7 @@ json::object AgreementJson(const proto::AgreementRecord& a) {
       // A correction may leave a party above its limit (new loans needing its share are then
       // refused); "excess" says by how much, "0" when it is within.
       o["max_outstanding"] = Str(p.max_outstanding());
-      o["excess"] = Str(p.outstanding() > p.max_outstanding()
-                            ? p.outstanding() - p.max_outstanding()
-                            : 0);
+      o["excess"] = Str(contracts::LimitExcessOf(p));
     }
     o["outstanding"] = Str(p.outstanding());
     o["loss"] = Str(p.loss());

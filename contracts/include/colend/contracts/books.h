@@ -54,6 +54,10 @@ struct LimitExcess {
   std::int64_t excess = 0;  // outstanding - max_outstanding, > 0
 };
 
+// How far `party`'s outstanding principal is above its limit: 0 when it has none or is
+// within it.
+std::int64_t LimitExcessOf(const proto::AgreementParty& party);
+
 // The parties of `agreement` above their limits, in party (bank) order.
 std::vector<LimitExcess> LimitExcessesOf(const proto::AgreementRecord& agreement);
 
