@@ -21,7 +21,7 @@
 #include "report.h"
 #include "rpc_client.h"
 #include "send_answer.h"
-#include "timed_rpc.h"
+#include "rpc_client.h"
 
 namespace colend::bench {
 namespace {
@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 // Setup and metrics calls: generous, as nothing is measured then.
-constexpr std::chrono::milliseconds kSetupTimeout{10'000};
+constexpr int kSetupTimeoutMs = 10'000;
 
 struct Bank {
   std::string id;
@@ -87,7 +87,7 @@ std::string Agreement(const std::string& run, const Bank& lead, const Bank& part
 
 // Sends `txs` through `client` and waits until each has a receipt; every one must be ok.
 // BUSY answers wait as in the measured phase (the node's hint, else backing off).
-Status SubmitAndWait(TimedRpcClient& client, const std::vector<PlannedTx>& txs, int timeout_s) {
+Status SubmitAndWait(tools::JsonRpcClient& client, const std::vector<PlannedTx>& txs, int timeout_s) {
   for (const PlannedTx& tx : txs) {
     for (std::uint32_t busy = 1;; ++busy) {
       tools::RpcResponse r = client.Call("sendTransaction", boost::json::object{{"tx", tx.hex}});
@@ -141,7 +141,7 @@ double VerifyPerSecond(const crypto::CryptoSuite& suite) {
   return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Result<double> MetricValue(TimedRpcClient& client, const std::string& name) {
+Result<double> MetricValue(tools::JsonRpcClient& client, const std::string& name) {
   COLEND_ASSIGN_OR_RETURN(std::string text, client.Get("/metrics"));
   std::istringstream in(text);
   std::string line;
@@ -177,7 +177,7 @@ std::string RepayJson(const Network& net, const std::string& id, const std::stri
 
 // Setup (not measured): for every partner the lead proposes a 20/80 agreement and the
 // partner accepts; then `preload` loans and `reversals` repayments to reverse.
-Result<Fixtures> SetUp(const Network& net, const BenchOptions& o, TimedRpcClient& client,
+Result<Fixtures> SetUp(const Network& net, const BenchOptions& o, tools::JsonRpcClient& client,
                        std::uint64_t reversals) {
   Fixtures f;
   f.run = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
@@ -252,7 +252,7 @@ Result<std::vector<PlannedTx>> SignPlan(const Network& net, const BenchOptions& 
 // Every node's colend_txs_rejected_total (nullopt for a node that does not answer, or that
 // `end` found unreachable: no need to wait for its timeout again).
 std::vector<std::optional<double>> RejectedCounters(
-    const std::vector<std::unique_ptr<TimedRpcClient>>& clients,
+    const std::vector<std::unique_ptr<tools::JsonRpcClient>>& clients,
     const NetworkEndState* end = nullptr) {
   std::vector<std::optional<double>> out;
   for (std::size_t i = 0; i < clients.size(); ++i) {
@@ -289,17 +289,17 @@ Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   COLEND_RETURN_IF_ERROR(CheckOptions(o));
   COLEND_ASSIGN_OR_RETURN(Network net, LoadNetwork(o.network));
   std::vector<std::string> ids, urls;
-  std::vector<std::unique_ptr<TimedRpcClient>> clients;
+  std::vector<std::unique_ptr<tools::JsonRpcClient>> clients;
   for (const Bank& b : net.banks) {
-    COLEND_ASSIGN_OR_RETURN(std::unique_ptr<TimedRpcClient> c,
-                            TimedRpcClient::Create(b.rpc, o.rpc_token, kSetupTimeout));
+    COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
+                            tools::JsonRpcClient::Create(b.rpc, o.rpc_token, kSetupTimeoutMs));
     clients.push_back(std::move(c));
     ids.push_back(b.id);
     urls.push_back(b.rpc);
   }
   // Setup goes through the first node that answers, so a node already down does not stop
   // the run.
-  TimedRpcClient* setup_client = nullptr;
+  tools::JsonRpcClient* setup_client = nullptr;
   for (const auto& c : clients) {
     if (c->Call("getBlockNumber").status.ok()) {
       setup_client = c.get();

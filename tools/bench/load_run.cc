@@ -15,7 +15,7 @@
 #include "rpc_client.h"
 #include "send_answer.h"
 #include "send_scheduler.h"
-#include "timed_rpc.h"
+#include "rpc_client.h"
 
 namespace colend::bench {
 namespace {
@@ -75,8 +75,8 @@ class LoadRun {
   std::size_t n_nodes_ = 0;
   std::vector<std::string> urls_;
   // send_clients_[c][node]: sender c's connection to node; watch_clients_[node].
-  std::vector<std::vector<std::unique_ptr<TimedRpcClient>>> send_clients_;
-  std::vector<std::unique_ptr<TimedRpcClient>> watch_clients_;
+  std::vector<std::vector<std::unique_ptr<tools::JsonRpcClient>>> send_clients_;
+  std::vector<std::unique_ptr<tools::JsonRpcClient>> watch_clients_;
   Clock::time_point start_;
   std::unique_ptr<NodeHealth> health_;
   std::unique_ptr<SendScheduler> scheduler_;
@@ -89,20 +89,19 @@ class LoadRun {
 };
 
 Status LoadRun::Connect(const std::vector<std::string>& urls) {
-  const std::chrono::milliseconds timeout(o_.rpc_timeout_ms);
   n_nodes_ = urls.size();
   urls_ = urls;
   send_clients_.resize(static_cast<std::size_t>(o_.connections));
   for (auto& per_node : send_clients_) {
     for (const std::string& url : urls) {
-      COLEND_ASSIGN_OR_RETURN(std::unique_ptr<TimedRpcClient> c,
-                              TimedRpcClient::Create(url, o_.rpc_token, timeout));
+      COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
+                              tools::JsonRpcClient::Create(url, o_.rpc_token, o_.rpc_timeout_ms));
       per_node.push_back(std::move(c));
     }
   }
   for (const std::string& url : urls) {
-    COLEND_ASSIGN_OR_RETURN(std::unique_ptr<TimedRpcClient> c,
-                            TimedRpcClient::Create(url, o_.rpc_token, timeout));
+    COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
+                            tools::JsonRpcClient::Create(url, o_.rpc_token, o_.rpc_timeout_ms));
     watch_clients_.push_back(std::move(c));
   }
   return Status::Ok();
@@ -216,7 +215,7 @@ void LoadRun::Probe(std::size_t node) {
 }
 
 void LoadRun::WatchLoop(std::size_t node, std::uint64_t from_height) {
-  TimedRpcClient& client = *watch_clients_[node];
+  tools::JsonRpcClient& client = *watch_clients_[node];
   std::uint64_t height = from_height;
   while (!stop_watch_.load()) {
     if (!health_->IsUp(node)) {

@@ -7,7 +7,7 @@
 
 #include <boost/json.hpp>
 
-#include "timed_rpc.h"
+#include "rpc_client.h"
 
 namespace colend::bench {
 namespace {
@@ -26,7 +26,7 @@ std::uint64_t UintField(const boost::json::object& o, std::string_view name) {
 }
 
 // getNodeInfo into `node`: reachable and the heights and root, or the reason why not.
-void ReadNodeInfo(TimedRpcClient& client, NodeEndState& node) {
+void ReadNodeInfo(tools::JsonRpcClient& client, NodeEndState& node) {
   const tools::RpcResponse r = client.Call("getNodeInfo");
   node.reachable = false;
   if (!r.status.ok()) {
@@ -98,13 +98,13 @@ NetworkEndState ReadEndState(const std::vector<std::string>& ids,
                              const std::vector<std::string>& urls, const std::string& rpc_token,
                              int timeout_ms, std::chrono::milliseconds settle) {
   NetworkEndState state;
-  std::vector<std::unique_ptr<TimedRpcClient>> clients;
+  std::vector<std::unique_ptr<tools::JsonRpcClient>> clients;
   for (std::size_t i = 0; i < urls.size(); ++i) {
     NodeEndState node;
     node.id = i < ids.size() ? ids[i] : urls[i];
     node.rpc = urls[i];
-    Result<std::unique_ptr<TimedRpcClient>> c =
-        TimedRpcClient::Create(urls[i], rpc_token, std::chrono::milliseconds(timeout_ms));
+    Result<std::unique_ptr<tools::JsonRpcClient>> c =
+        tools::JsonRpcClient::Create(urls[i], rpc_token, timeout_ms);
     if (c.ok()) {
       clients.push_back(std::move(c).value());
     } else {

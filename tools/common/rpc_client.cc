@@ -15,52 +15,90 @@ namespace colend::tools {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// One keep-alive HTTP/1.1 connection, driven asynchronously on its own io_context so that
+// connect, write and read together end at the deadline: a beast::tcp_stream applies
+// expires_after to asynchronous operations only, so blocking calls would wait for as long as
+// a node that accepted the connection but never answers (stopped, wedged, a full backlog).
 struct JsonRpcClient::Impl {
   std::string host;
   std::string port;
   std::string token;
-  int timeout_ms = 10000;
+  std::chrono::milliseconds timeout{10000};
   boost::asio::io_context io;
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
   std::uint64_t next_id = 1;
 
-  // One HTTP exchange; reconnects once if a kept-alive connection turned out closed.
+  // Runs the operations just started until they complete; the stream's timer completes
+  // them with beast::error::timeout at its deadline.
+  void Run() {
+    io.restart();
+    io.run();
+  }
+
+  beast::error_code Connect(Clock::time_point deadline) {
+    stream.emplace(io);
+    buffer.clear();
+    beast::error_code ec;
+    tcp::resolver resolver(io);
+    const tcp::resolver::results_type endpoints = resolver.resolve(host, port, ec);
+    if (ec) return ec;
+    stream->expires_at(deadline);
+    stream->async_connect(endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (!ec) stream->socket().set_option(tcp::no_delay(true), ec);
+    return ec;
+  }
+
+  beast::error_code Send(const http::request<http::string_body>& req,
+                         http::response<http::string_body>& res, Clock::time_point deadline) {
+    beast::error_code ec;
+    stream->expires_at(deadline);
+    http::async_write(*stream, req, [&ec](beast::error_code e, std::size_t) { ec = e; });
+    Run();
+    if (ec) return ec;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(512u << 20);
+    stream->expires_at(deadline);
+    http::async_read(*stream, buffer, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
+    Run();
+    if (!ec) res = parser.release();
+    return ec;
+  }
+
+  // One HTTP exchange within the timeout. Only a kept-alive connection the node had closed
+  // meanwhile earns a second try; a refused connect or a timeout fails at once.
   Result<http::response<http::string_body>> Exchange(http::verb verb, const std::string& target,
                                                      const std::string& body) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      try {
-        if (!stream.has_value()) {
-          stream.emplace(io);
-          stream->expires_after(std::chrono::milliseconds(timeout_ms));
-          boost::asio::ip::tcp::resolver resolver(io);
-          stream->connect(resolver.resolve(host, port));
-          stream->socket().set_option(boost::asio::ip::tcp::no_delay(true));
-          buffer.clear();
-        }
-        http::request<http::string_body> req(verb, target, 11);
-        req.set(http::field::host, host);
-        req.set(http::field::content_type, "application/json");
-        req.keep_alive(true);
-        if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-        req.body() = body;
-        req.prepare_payload();
-        stream->expires_after(std::chrono::milliseconds(timeout_ms));
-        http::write(*stream, req);
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(512u << 20);
-        http::read(*stream, buffer, parser);
-        http::response<http::string_body> res = parser.release();
+    const Clock::time_point deadline = Clock::now() + timeout;
+    http::request<http::string_body> req(verb, target, 11);
+    req.set(http::field::host, host);
+    req.set(http::field::content_type, "application/json");
+    req.keep_alive(true);
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    req.body() = body;
+    req.prepare_payload();
+    for (;;) {
+      const bool reused = stream.has_value();
+      beast::error_code ec = reused ? beast::error_code() : Connect(deadline);
+      http::response<http::string_body> res;
+      if (!ec) ec = Send(req, res, deadline);
+      if (!ec) {
         if (!res.keep_alive()) stream.reset();
         return res;
-      } catch (const std::exception& e) {
-        stream.reset();
-        if (attempt == 1) {
-          return Status::Unavailable("http://" + host + ":" + port + ": " + e.what());
-        }
+      }
+      stream.reset();
+      if (!reused || ec == beast::error::timeout || Clock::now() >= deadline) {
+        return Status::Unavailable(
+            "http://" + host + ":" + port + ": " +
+            (ec == beast::error::timeout
+                 ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                 : ec.message()));
       }
     }
-    return Status::Unavailable("http://" + host + ":" + port + ": no answer");
   }
 };
 
@@ -77,7 +115,7 @@ Result<std::unique_ptr<JsonRpcClient>> JsonRpcClient::Create(const std::string& 
   if (impl->host.front() == '[') impl->host = impl->host.substr(1, impl->host.size() - 2);
   impl->port = m[2].str();
   impl->token = std::move(bearer_token);
-  impl->timeout_ms = timeout_ms;
+  impl->timeout = std::chrono::milliseconds(timeout_ms);
   return std::unique_ptr<JsonRpcClient>(new JsonRpcClient(url, std::move(impl)));
 }
 

@@ -36,6 +36,8 @@ struct RpcResponse {
 class JsonRpcClient {
  public:
   // `url`: http://host:port (path "/" implied). kInvalidArgument for anything else.
+  // Each call (connect, request, answer) ends within `timeout_ms`, even against a node that
+  // accepted the connection and never answers.
   static Result<std::unique_ptr<JsonRpcClient>> Create(const std::string& url,
                                                        std::string bearer_token = "",
                                                        int timeout_ms = 10000);
