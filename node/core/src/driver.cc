@@ -39,116 +39,97 @@ std::uint64_t Node::Impl::NowMs() {
                                         .count());
 }
 
-// Actions are performed strictly in order, each Persist durable before the next action.
-// Actions returned by inputs given while performing go to the back of the queue.
-//
-// The replica's contract (proposal_validator.h): when it is given an input, every block it
-// handed out in a CommitAction before must already be executed (the pool's proposal check
-// and batches read the executed state). So while a CommitAction is still queued, the inputs
-// this loop would give on its own (OnBlockExecuted, OnPoolChanged, OnProposal) wait until
-// the queue holds no more commits.
-void Node::Impl::Perform(consensus::Actions actions) {
-  for (consensus::Action& a : actions) queue_.push_back(std::move(a));
-  if (performing_) return;
-  performing_ = true;
-  while (halted_.ok() && !stopping_.load()) {
-    if (!queue_.empty()) {
-      consensus::Action action = std::move(queue_.front());
-      queue_.pop_front();
-      PerformOne(action);
-      continue;
-    }
-    if (!executed_.empty()) {
-      std::vector<consensus::ExecutedRoots> executed;
-      executed.swap(executed_);
-      for (const consensus::ExecutedRoots& e : executed) {
-        Perform(replica_->OnBlockExecuted(NowMs(), e.height, e.state_root, e.receipts_root));
-      }
-      PoolChanged();
-      continue;
-    }
-    if (deferred_proposal_.has_value()) {
-      const consensus::RequestProposalAction request = std::move(*deferred_proposal_);
-      deferred_proposal_.reset();
-      Propose(request);
-      continue;
-    }
-    break;
-  }
-  performing_ = false;
-  PublishStatus();
+// --- consensus::ActionHost: what the action loop asks of this node --------------------------
+
+void Node::Impl::Send(const std::string& to, proto::ConsensusEnvelope envelope) {
+  proto::Frame frame;
+  *frame.mutable_consensus() = std::move(envelope);
+  p2p_->Send(to, frame);
 }
 
-bool Node::Impl::CommitQueued() const {
-  return std::any_of(queue_.begin(), queue_.end(), [](const consensus::Action& a) {
-    return std::holds_alternative<consensus::CommitAction>(a);
+void Node::Impl::Broadcast(proto::ConsensusEnvelope envelope) {
+  proto::Frame frame;
+  *frame.mutable_consensus() = std::move(envelope);
+  p2p_->Broadcast(frame);
+}
+
+Status Node::Impl::Persist(const consensus::PersistAction& record) {
+  return store_->PutWal(record.key, record.record);
+}
+
+void Node::Impl::CompactWal(const consensus::CompactWalAction& compact) {
+  const Status s = store_->CompactWal(compact.stable_sequence, compact.view);
+  if (!s.ok()) spdlog::warn("compacting the consensus log: {}", s.ToString());
+}
+
+void Node::Impl::ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) {
+  boost::asio::steady_timer& t = *timers_[TimerIndex(timer)];
+  t.expires_after(std::chrono::milliseconds(delay_ms));  // cancels the earlier arming
+  t.async_wait([this, timer, token](const boost::system::error_code& ec) {
+    if (!ec) loop_->OnTimeout(timer, token);  // a stale token is ignored by the loop
   });
 }
 
-void Node::Impl::PerformOne(consensus::Action& action) {
-  std::visit(
-      Overloaded{
-          [&](consensus::SendAction& a) {
-            proto::Frame frame;
-            *frame.mutable_consensus() = std::move(a.envelope);
-            p2p_->Send(a.to, frame);
-          },
-          [&](consensus::BroadcastAction& a) {
-            proto::Frame frame;
-            *frame.mutable_consensus() = std::move(a.envelope);
-            p2p_->Broadcast(frame);
-          },
-          [&](consensus::PersistAction& a) {
-            const Status s = store_->PutWal(a.key, a.record);
-            if (!s.ok()) Halt(s.WithContext("writing the consensus log"));
-          },
-          [&](consensus::CompactWalAction& a) {
-            const Status s = store_->CompactWal(a.stable_sequence, a.view);
-            if (!s.ok()) spdlog::warn("compacting the consensus log: {}", s.ToString());
-          },
-          [&](consensus::CommitAction& a) { Commit(a); },
-          [&](consensus::SetTimerAction& a) { SetTimer(a.timer, a.delay_ms); },
-          [&](consensus::CancelTimerAction& a) { CancelTimer(a.timer); },
-          [&](consensus::RequestSyncAction& a) { RequestSync(a.target_height, a.peers); },
-          [&](consensus::RequestProposalAction& a) { Propose(a); },
-      },
-      action);
+void Node::Impl::RequestSync(const consensus::RequestSyncAction& request) {
+  RequestSync(request.target_height, request.peers);
 }
+
+std::vector<std::string> Node::Impl::Batch(const consensus::RequestProposalAction& request) {
+  std::vector<std::string> txs =
+      pool_->Batch(request.max_txs, request.max_bytes,
+                   std::span<const crypto::Digest>(request.exclude.data(), request.exclude.size()));
+  spdlog::debug("proposing block {} with {} of {} pending transactions", request.height,
+                txs.size(), pool_->size());
+  return txs;
+}
+
+consensus::PoolStatus Node::Impl::Pool() {
+  consensus::PoolStatus pool;
+  pool.pending_txs = pool_->size();
+  pool.pending_bytes = pool_->bytes();
+  m_pool_->Set(static_cast<double>(pool.pending_txs));
+  return pool;
+}
+
+void Node::Impl::BeforeAction(const consensus::Action& /*action*/, bool /*more*/) {
+  if (stopping_.load()) loop_->Stop();  // shutting down: perform nothing more
+}
+
+void Node::Impl::Idle() { PublishStatus(); }
+
+void Node::Impl::Halted(const Status& why) { Halt(why); }
 
 // A block is final: execute it, check the roots its header carries against this node's own
 // execution, store it with its certificate in one synced batch, then tell the pool and the
 // replica.
-void Node::Impl::Commit(consensus::CommitAction& commit) {
+Status Node::Impl::Commit(consensus::CommitAction& commit) {
   const auto started = std::chrono::steady_clock::now();
   proto::BlockHeader header;
   if (!header.ParseFromString(commit.block.header())) {
-    Halt(Status::Corruption("committed block " + std::to_string(commit.height) +
-                            " has a header that does not parse"));
-    return;
+    return Status::Corruption("committed block " + std::to_string(commit.height) +
+                              " has a header that does not parse");
   }
   // The header carries the roots after block h - L; this node executed that block itself.
   const std::uint64_t lag = params_.execution_lag;
   const std::uint64_t checked = commit.height > lag ? commit.height - lag : 0;
   Result<BlockMeta> expected = store_->GetMeta(checked);
   if (!expected.ok()) {
-    Halt(expected.status().WithContext("reading the roots of height " + std::to_string(checked)));
-    return;
+    return expected.status().WithContext("reading the roots of height " +
+                                         std::to_string(checked));
   }
   if (header.state_root() != std::string(expected->state_root.begin(), expected->state_root.end()) ||
       header.receipts_root() !=
           std::string(expected->receipts_root.begin(), expected->receipts_root.end())) {
-    Halt(Status::Corruption(
+    return Status::Corruption(
         "block " + std::to_string(commit.height) + " carries the roots of height " +
         std::to_string(checked) + " as " + ToHex(AsBytes(header.state_root())) +
         " but this node computed " + ToHex(expected->state_root) +
-        ": this node's state diverges from the quorum's; stopping instead of forking"));
-    return;
+        ": this node's state diverges from the quorum's; stopping instead of forking");
   }
 
   Result<ExecutedBlock> executed = executor_.Execute(commit.block, header);
   if (!executed.ok()) {
-    Halt(executed.status().WithContext("executing block " + std::to_string(commit.height)));
-    return;
+    return executed.status().WithContext("executing block " + std::to_string(commit.height));
   }
   executor_.Apply(*executed);
 
@@ -163,10 +144,8 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
   stored.state_root = executed->state_root;
   stored.receipts_root = executed->receipts_root;
   stored.timestamp_ms = executed->timestamp_ms;
-  const Status s = store_->Commit(stored);
-  if (!s.ok()) {
-    Halt(s.WithContext("storing block " + std::to_string(commit.height)));
-    return;
+  if (const Status s = store_->Commit(stored); !s.ok()) {
+    return s.WithContext("storing block " + std::to_string(commit.height));
   }
 
   // Durable: the pool forgets the block's transactions, metrics and the replica learn.
@@ -214,9 +193,10 @@ void Node::Impl::Commit(consensus::CommitAction& commit) {
     syncing_.store(false);
     spdlog::info("caught up at height {}", stored.height);
   }
-  // The replica hears of it once no other commit is waiting (Perform).
-  executed_.push_back(
+  // The replica hears of it once no other commit is waiting (the action loop).
+  loop_->OnExecuted(
       consensus::ExecutedRoots{stored.height, stored.state_root, stored.receipts_root});
+  return Status::Ok();
 }
 
 // The pool admits from clients what the network commits in target_drain_ms at the rate of
@@ -245,45 +225,9 @@ void Node::Impl::UpdatePoolCapacity(std::uint64_t committed_txs) {
   m_pool_capacity_->Set(static_cast<double>(capacity));
 }
 
-void Node::Impl::SetTimer(consensus::TimerId timer, std::uint64_t delay_ms) {
-  const std::size_t i = TimerIndex(timer);
-  const std::uint64_t generation = ++timer_generation_[i];
-  timers_[i]->expires_after(std::chrono::milliseconds(delay_ms));
-  timers_[i]->async_wait([this, timer, i, generation](const boost::system::error_code& ec) {
-    if (ec || generation != timer_generation_[i] || !halted_.ok()) return;
-    Perform(replica_->OnTimeout(NowMs(), timer));
-  });
-}
-
-void Node::Impl::CancelTimer(consensus::TimerId timer) {
-  const std::size_t i = TimerIndex(timer);
-  ++timer_generation_[i];
-  timers_[i]->cancel();
-}
-
-void Node::Impl::Propose(const consensus::RequestProposalAction& request) {
-  if (CommitQueued()) {  // the pool still holds the transactions of those blocks
-    deferred_proposal_ = request;
-    return;
-  }
-  // The core asks again only after its last request was answered or dropped (a new view),
-  // so an older deferred request is obsolete.
-  deferred_proposal_.reset();
-  std::vector<std::string> txs =
-      pool_->Batch(request.max_txs, request.max_bytes,
-                   std::span<const crypto::Digest>(request.exclude.data(), request.exclude.size()));
-  spdlog::debug("proposing block {} with {} of {} pending transactions", request.height,
-                txs.size(), pool_->size());
-  Perform(replica_->OnProposal(NowMs(), request.height, std::move(txs)));
-}
-
 void Node::Impl::PoolChanged() {
   if (!halted_.ok()) return;
-  consensus::PoolStatus pool;
-  pool.pending_txs = pool_->size();
-  pool.pending_bytes = pool_->bytes();
-  m_pool_->Set(static_cast<double>(pool.pending_txs));
-  Perform(replica_->OnPoolChanged(NowMs(), pool));
+  loop_->OnPoolChanged();
 }
 
 Status Node::Impl::ValidateProposal(const proto::BlockHeader& /*header*/,
@@ -360,10 +304,10 @@ void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
   if (!halted_.ok()) return;
   switch (frame.kind_case()) {
     case proto::Frame::kConsensus: {
-      const consensus::ReplicaCounters& c = replica_->counters();
+      const consensus::ReplicaCounters& c = loop_->replica().counters();
       const std::uint64_t bad_before = c.bad_signature + c.malformed + c.wrong_chain;
-      Perform(replica_->OnMessage(NowMs(), frame.consensus()));
-      const consensus::ReplicaCounters& after = replica_->counters();
+      loop_->OnMessage(frame.consensus());
+      const consensus::ReplicaCounters& after = loop_->replica().counters();
       const std::uint64_t bad = after.bad_signature + after.malformed + after.wrong_chain;
       if (bad > bad_before) CountBadMessages(node_id, bad - bad_before);
       return;
@@ -523,15 +467,15 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
   }
   for (const proto::CertifiedBlock& block : response.blocks()) {
     if (!halted_.ok()) return;
-    Result<consensus::Actions> actions = replica_->OnSyncedBlock(NowMs(), block);
-    if (!actions.ok()) {
-      if (actions.status().code() == StatusCode::kOutOfRange) continue;  // not the next one
+    const Status verdict = loop_->OnSyncedBlock(block);
+    if (!verdict.ok()) {
+      if (!halted_.ok()) return;
+      if (verdict.code() == StatusCode::kOutOfRange) continue;  // not the next one
       spdlog::warn("sync: peer {} sent a block that does not verify: {}", peer,
-                   actions.status().ToString());
+                   verdict.ToString());
       sync_preferred_.clear();
       break;
     }
-    Perform(std::move(actions).value());
   }
   if (sync_target_ > store_->height()) {
     if (!sync_in_flight_) SendSyncRequest();
@@ -551,7 +495,8 @@ void Node::Impl::Halt(Status why) {
 }
 
 void Node::Impl::PublishStatus() {
-  const consensus::ReplicaStatus status = replica_->status();
+  const consensus::Replica& replica = loop_->replica();
+  const consensus::ReplicaStatus status = replica.status();
   {
     std::lock_guard lock(status_mu_);
     if (status.view != status_.view || status.view_active != status_.view_active) {
@@ -559,7 +504,7 @@ void Node::Impl::PublishStatus() {
                    status.view_active ? "" : " (changing)", validators_->Primary(status.view));
     }
     status_ = status;
-    const consensus::ReplicaCounters& counters = replica_->counters();
+    const consensus::ReplicaCounters& counters = replica.counters();
     // The metric follows the replica's own count of VIEW-CHANGEs it started (a timer that
     // fires while a view change is already under way starts none).
     m_view_changes_->Increment(counters.view_changes - counters_.view_changes);

@@ -233,7 +233,9 @@ Status Node::Impl::Open() {
   options.signer = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
   options.proposal_validator = std::shared_ptr<consensus::ProposalValidator>(
       std::shared_ptr<consensus::ProposalValidator>{}, this);
-  COLEND_ASSIGN_OR_RETURN(replica_, consensus::Replica::Create(std::move(options)));
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::Replica> replica,
+                          consensus::Replica::Create(std::move(options)));
+  loop_ = std::make_unique<consensus::ActionLoop>(std::move(replica), *this);
 
   consensus::RecoveryState recovery;
   COLEND_ASSIGN_OR_RETURN(recovery.records, store_->LoadWal());
@@ -249,9 +251,9 @@ Status Node::Impl::Open() {
     COLEND_ASSIGN_OR_RETURN(BlockMeta meta, store_->GetMeta(h));
     recovery.executed.push_back(consensus::ExecutedRoots{h, meta.state_root, meta.receipts_root});
   }
-  COLEND_ASSIGN_OR_RETURN(recovered_, replica_->Recover(NowMs(), recovery));
+  COLEND_RETURN_IF_ERROR(loop_->Recover(recovery));
   spdlog::info("consensus recovered: {} WAL records, view {}", recovery.records.size(),
-               replica_->status().view);
+               loop_->replica().status().view);
 
   // The network.
   P2pOptions p2p;
@@ -305,8 +307,7 @@ Status Node::Impl::Run(bool handle_signals) {
   spdlog::info("node {} ({}) running: p2p port {}, rpc port {}", config_.node_id, member_id_,
                p2p_->listen_port(), rpc_->port());
   boost::asio::post(io_, [this] {
-    Perform(std::move(recovered_));
-    PoolChanged();
+    loop_->Start();  // what recovery asked for, then the pool's size
   });
   io_.run();
   // Stopped: no more callbacks; close the doors, then the store closes with the Node.

@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "colend/consensus/action_loop.h"
 #include "colend/consensus/actions.h"
 #include "colend/consensus/proposal_validator.h"
 #include "colend/consensus/replica.h"
@@ -60,7 +61,10 @@ class StateKeyDirectory final : public KeyDirectory {
   mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // GUARDED_BY(cache_mu_)
 };
 
-class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ProposalValidator {
+class Node::Impl final : public P2pHandler,
+                         public NodeApi,
+                         public consensus::ProposalValidator,
+                         public consensus::ActionHost {
  public:
   Impl(NodeConfig config, contracts::Genesis genesis);
   ~Impl() override;
@@ -80,6 +84,21 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   // consensus::ProposalValidator (driver.cc).
   Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) override;
 
+  // consensus::ActionHost (driver.cc): the action loop's I/O on the event loop.
+  std::uint64_t NowMs() override;
+  void Send(const std::string& to, proto::ConsensusEnvelope envelope) override;
+  void Broadcast(proto::ConsensusEnvelope envelope) override;
+  Status Persist(const consensus::PersistAction& record) override;
+  void CompactWal(const consensus::CompactWalAction& compact) override;
+  Status Commit(consensus::CommitAction& commit) override;
+  void ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) override;
+  void RequestSync(const consensus::RequestSyncAction& request) override;
+  std::vector<std::string> Batch(const consensus::RequestProposalAction& request) override;
+  consensus::PoolStatus Pool() override;
+  void BeforeAction(const consensus::Action& action, bool more) override;
+  void Idle() override;
+  void Halted(const Status& why) override;
+
   // NodeApi (queries.cc): JSON-RPC worker threads.
   SubmitResult SubmitTransaction(std::string signed_tx_bytes) override;
   std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const override;
@@ -96,14 +115,6 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
 
  private:
   // driver.cc
-  static std::uint64_t NowMs();
-  void Perform(consensus::Actions actions);
-  void PerformOne(consensus::Action& action);
-  bool CommitQueued() const;
-  void Commit(consensus::CommitAction& commit);
-  void SetTimer(consensus::TimerId timer, std::uint64_t delay_ms);
-  void CancelTimer(consensus::TimerId timer);
-  void Propose(const consensus::RequestProposalAction& request);
   void PoolChanged();
   void QueueGossip(std::string signed_tx);
   void FlushGossip();
@@ -137,19 +148,14 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Pr
   std::unique_ptr<boost::asio::thread_pool> gossip_worker_;
   std::atomic<std::size_t> gossip_queued_bytes_{0};
   Counter* m_gossip_dropped_ = nullptr;
-  std::unique_ptr<consensus::Replica> replica_;
+  // The replica and the loop that performs its actions (event loop only).
+  std::unique_ptr<consensus::ActionLoop> loop_;
   std::unique_ptr<P2pNetwork> p2p_;
   std::unique_ptr<RpcServer> rpc_;
   std::optional<boost::asio::signal_set> signals_;
 
   // Event loop only.
-  consensus::Actions recovered_;  // Recover's actions, performed when Run starts
-  std::deque<consensus::Action> queue_;
-  bool performing_ = false;
-  std::vector<consensus::ExecutedRoots> executed_;  // stored, not yet told to the replica
-  std::optional<consensus::RequestProposalAction> deferred_proposal_;
   std::array<std::unique_ptr<boost::asio::steady_timer>, 2> timers_;
-  std::array<std::uint64_t, 2> timer_generation_{};
   std::vector<std::string> gossip_;
   std::size_t gossip_bytes_ = 0;
   std::unique_ptr<boost::asio::steady_timer> gossip_timer_;

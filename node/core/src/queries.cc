@@ -97,7 +97,7 @@ bool StateKeyDirectory::IdCommitted(std::string_view signer, std::string_view id
 
 SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
   SubmitResult out;
-  if (stopping_.load() || !halted_.ok()) {
+  if (stopping_.load()) {  // set by shutdown and by a halt
     out.kind = SubmitResult::Kind::kBusy;
     out.message = "the node is shutting down";
     out.busy_reason = "shutting_down";

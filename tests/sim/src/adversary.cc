@@ -23,6 +23,22 @@ proto::ConsensusEnvelope Adversary::Sign(const proto::ConsensusMessage& message)
   return consensus::SealMessage(message, self_, *signer_).value();
 }
 
+// Field 1000, length-delimited: a field no colend message defines.
+std::string Adversary::UnknownField(const std::string& value) {
+  std::string out;
+  const auto varint = [&out](std::uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  };
+  varint((1000u << 3) | 2u);
+  varint(value.size());
+  out += value;
+  return out;
+}
+
 std::string Adversary::RandomHash(std::mt19937_64& rng) const {
   std::string hash(32, '\0');
   for (char& c : hash) c = static_cast<char>(rng());
@@ -111,6 +127,33 @@ std::vector<std::pair<std::string, proto::ConsensusEnvelope>> Adversary::Outgoin
     proto::ConsensusEnvelope impersonation = envelope;  // our signature, another's name
     impersonation.set_sender(validators_[rng() % validators_.size()]);
     if (impersonation.sender() != self_) out.emplace_back(victim, impersonation);
+  }
+  if (Has(ByzantineBehavior::kPadded)) {
+    // Megabytes a validator must not store or relay: the real message padded outside its
+    // signature (an unknown envelope field), inside it (an unknown field in the signed
+    // body), with an oversized signature or sender, and, as primary, a block far over
+    // max_block_bytes. Each replaces the real message for some destinations.
+    const std::string padding(kPaddingBytes + rng() % kPaddingBytes, 'p');
+    proto::ConsensusEnvelope outside;
+    if (outside.ParseFromString(envelope.SerializeAsString() + UnknownField(padding))) {
+      half(outside);
+    }
+    proto::ConsensusMessage inside;
+    if (inside.ParseFromString(envelope.body() + UnknownField(padding))) {
+      out.emplace_back(victim, Sign(inside));
+    }
+    proto::ConsensusEnvelope big_signature = envelope;
+    big_signature.set_signature(envelope.signature() + padding);
+    out.emplace_back(victim, big_signature);
+    proto::ConsensusEnvelope big_sender = envelope;
+    big_sender.set_sender(self_ + padding);
+    out.emplace_back(victim, big_sender);
+    if (message.has_pre_prepare()) {
+      proto::ConsensusMessage oversized = message;
+      proto::Block* block = oversized.mutable_pre_prepare()->mutable_block();
+      block->add_transactions(std::string(4 * kPaddingBytes, 't'));
+      half(Sign(oversized));
+    }
   }
   if (Has(ByzantineBehavior::kReplay) && !observed_.empty() && rng() % 2 == 0) {
     out.emplace_back(victim, observed_[rng() % observed_.size()]);

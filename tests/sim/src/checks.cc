@@ -67,6 +67,20 @@ void World::CheckExecution(SimNode& node, std::uint64_t height, const proto::Blo
   }
 }
 
+void World::CheckStored(const SimNode& node, const std::string& what,
+                        const google::protobuf::Message& stored) {
+  if (!check_padding_ || !node.honest) return;
+  const std::string bytes = stored.SerializeAsString();
+  // The padded replica's filler: runs of 'p' (padding) or 't' (an oversized transaction)
+  // far longer than any client transaction.
+  static const std::string kPadding(4096, 'p');
+  static const std::string kOversizedTx(4096, 't');
+  if (bytes.find(kPadding) != std::string::npos || bytes.find(kOversizedTx) != std::string::npos) {
+    Fail("bounds", node.id + " stored " + what + " carrying a padded replica's filler (" +
+                       std::to_string(bytes.size()) + " bytes)");
+  }
+}
+
 void World::CheckLivenessAfterHeal() {
   for (const auto& node : nodes_) {
     if (!node->honest) continue;
@@ -74,8 +88,8 @@ void World::CheckLivenessAfterHeal() {
       Fail("liveness", node->id + " committed nothing within " +
                            std::to_string(config_.liveness_bound_ms) + " ms of the heal (height " +
                            std::to_string(node->chain.size()) + ", view " +
-                           std::to_string(node->replica->status().view) +
-                           (node->replica->status().view_active ? "" : " changing") + ")");
+                           std::to_string(node->replica().status().view) +
+                           (node->replica().status().view_active ? "" : " changing") + ")");
       return;
     }
   }
@@ -94,6 +108,7 @@ void World::CheckEnd() {
       return;
     }
     for (const auto& [tx, id] : submitted_) {
+      if (config_.suspend_at_ms != 0 && SignerOf(tx) == 0) continue;  // suspended: may be dropped
       if (!node->committed_txs.count(consensus::TxLeafHash(crypto::HashAlgorithm::kSha256, tx))) {
         Fail("liveness", "transaction " + std::to_string(id) + " never committed at " + node->id);
         return;
@@ -108,8 +123,8 @@ void World::CollectStats() {
   stats.txs_submitted = submitted_.size();
   bool first = true;
   for (const auto& node : nodes_) {
-    if (node->up && node->replica) {
-      const consensus::ReplicaCounters& c = node->replica->counters();
+    if (node->up && node->loop) {
+      const consensus::ReplicaCounters& c = node->loop->replica().counters();
       stats.view_changes += c.view_changes;
       stats.new_views += c.new_views_entered;
       stats.sync_requests += c.sync_requests;

@@ -25,6 +25,8 @@ std::string_view BehaviorName(ByzantineBehavior behavior) {
       return "lying-view-change";
     case ByzantineBehavior::kBadNewView:
       return "bad-new-view";
+    case ByzantineBehavior::kPadded:
+      return "padded";
   }
   return "unknown";
 }
@@ -32,7 +34,7 @@ std::string_view BehaviorName(ByzantineBehavior behavior) {
 const std::vector<std::string>& ScenarioNames() {
   static const std::vector<std::string> names = {
       "clean", "lossy", "crash", "primary_crash", "partition", "byzantine", "silent", "mixed",
-      "primary_stall"};
+      "primary_stall", "window_edge", "governance", "padded"};
   return names;
 }
 
@@ -64,7 +66,7 @@ std::optional<SimConfig> ScenarioConfig(std::string_view scenario, int n, std::u
       ByzantineBehavior::kEquivocate,    ByzantineBehavior::kConflictingVotes,
       ByzantineBehavior::kBadSignatures, ByzantineBehavior::kReplay,
       ByzantineBehavior::kGarbage,       ByzantineBehavior::kLyingViewChange,
-      ByzantineBehavior::kBadNewView};
+      ByzantineBehavior::kBadNewView,    ByzantineBehavior::kPadded};
   const auto some_behaviors = [&] {
     std::vector<ByzantineBehavior> chosen;
     while (chosen.empty()) {
@@ -91,6 +93,35 @@ std::optional<SimConfig> ScenarioConfig(std::string_view scenario, int n, std::u
     c.primary_stalls = static_cast<int>(pick(1, 3));
     c.drop_rate = 0.01;
     p.max_clock_drift_ms = 1'000;  // as colend-netgen's networks: stalls last longer
+  } else if (scenario == "window_edge") {
+    // Offered more than execution can keep up with, in large blocks, with the smallest
+    // window: proposals pile up at the window's edge behind a slow executor.
+    p.window = p.checkpoint_period * 2;
+    p.execution_lag = pick(2, 3);
+    p.max_block_txs = static_cast<std::uint32_t>(pick(64, 256));
+    c.tx_per_second = static_cast<double>(pick(800, 1'600));
+    c.exec_block_ms = pick(2, 10);
+    c.exec_tx_us = pick(300, 700);
+    c.drop_rate = 0.01;
+    c.primary_stalls = static_cast<int>(pick(0, 1));
+  } else if (scenario == "governance") {
+    // A full pool when a signer is suspended by vote: its pending transactions are dropped
+    // everywhere, blocks that still carry some are not refused, the others keep committing.
+    p.max_block_txs = static_cast<std::uint32_t>(pick(32, 128));
+    c.tx_per_second = static_cast<double>(pick(900, 1'500));
+    c.exec_block_ms = pick(2, 8);
+    c.exec_tx_us = pick(1'800, 2'600);
+    c.pool_capacity = pick(300, 1'000);
+    c.suspend_at_ms = pick(2'000, 6'000);
+    c.signers = static_cast<int>(pick(2, 5));
+    c.drop_rate = 0.01;
+    c.crashes = static_cast<int>(pick(0, 1));
+  } else if (scenario == "padded") {
+    // f replicas send oversized and padded messages (with some other misbehaviour).
+    c.byzantine = f;
+    c.behaviors = {ByzantineBehavior::kPadded};
+    if (r() % 2 == 0) c.behaviors.push_back(ByzantineBehavior::kEquivocate);
+    c.drop_rate = 0.02;
   } else if (scenario == "partition") {
     c.partitions = static_cast<int>(pick(1, 3));
     c.drop_rate = 0.02;
@@ -134,6 +165,11 @@ std::string SimResult::Describe(const SimConfig& c) const {
       << ".." << c.max_delay_ms << " crashes=" << c.crashes << "+" << c.primary_crashes
       << " stalls=" << c.primary_stalls << " partitions=" << c.partitions
       << " byzantine=" << c.byzantine;
+  if (c.exec_block_ms != 0 || c.exec_tx_us != 0) {
+    out << " exec=" << c.exec_block_ms << "ms+" << c.exec_tx_us << "us/tx rate=" << c.tx_per_second;
+  }
+  if (c.pool_capacity != 0) out << " pool=" << c.pool_capacity;
+  if (c.suspend_at_ms != 0) out << " suspend@" << c.suspend_at_ms << "ms/" << c.signers;
   for (ByzantineBehavior b : c.behaviors)
     out << (b == c.behaviors.front() ? ":" : ",") << BehaviorName(b);
   if (c.broken_quorum_for_testing) out << " BROKEN-QUORUM=" << *c.broken_quorum_for_testing;
@@ -146,7 +182,8 @@ std::string SimResult::Describe(const SimConfig& c) const {
   out << " (height " << stats.min_height << ".." << stats.max_height << ", txs "
       << stats.txs_committed << "/" << stats.txs_submitted << ", view changes "
       << stats.view_changes << ", crashes " << stats.crashes << ", stalls " << stats.stalls
-      << ", messages " << stats.messages_sent
+      << ", messages " << stats.messages_sent << ", busy " << stats.busy << ", purged "
+      << stats.purged << " at " << stats.suspended_height << ", wal<=" << stats.max_wal_records
       << ", events " << stats.events << ")";
   if (!ok) out << "\n  replay: " << c.ReplayCommand();
   return out.str();

@@ -40,25 +40,71 @@ void World::ExecuteCommitted(std::size_t index, std::uint64_t incarnation) {
     return;
   }
   node.execution_scheduled = false;
-  while (node.up && result_.ok && node.executed.size() < node.chain.size()) {
-    const std::uint64_t height = node.executed.size() + 1;
-    const proto::Block& block = node.chain[height - 1].block();
-    proto::BlockHeader header;
-    header.ParseFromString(block.header());
-    consensus::ExecutedRoots roots;
-    roots.height = height;
-    const crypto::Digest previous =
-        height == 1 ? genesis_.state_root : node.executed.back().state_root;
-    roots.state_root = Sha256(ToString(previous) + ToString(node.chain_hashes[height - 1]));
-    roots.receipts_root = Sha256("receipts/" + ToString(node.chain_hashes[height - 1]));
-    CheckExecution(node, height, header, roots);
-    node.executed.push_back(roots);
-    Perform(node,
-            node.replica->OnBlockExecuted(now_, height, roots.state_root, roots.receipts_root));
+  if (config_.exec_block_ms == 0 && config_.exec_tx_us == 0) {
+    while (node.up && result_.ok && node.executed.size() < node.chain.size()) {
+      FinishExecution(node);
+    }
+    return;
   }
+  // One block at a time, and the node does nothing else meanwhile (a stall).
+  if (node.executing || node.executed.size() >= node.chain.size()) return;
+  const std::uint64_t txs =
+      static_cast<std::uint64_t>(node.chain[node.executed.size()].block().transactions_size());
+  const std::uint64_t cost = std::max<std::uint64_t>(
+      1, config_.exec_block_ms + txs * config_.exec_tx_us / 1000);
+  node.executing = true;
+  node.stalled_until = std::max(node.stalled_until, now_ + cost);
+  events_.At(now_ + cost, [this, index, incarnation] {
+    SimNode& n = *nodes_[index];
+    if (!n.up || n.incarnation != incarnation) return;
+    n.executing = false;
+    FinishExecution(n);
+    if (n.up && n.incarnation == incarnation) ExecuteCommitted(index, incarnation);
+  });
 }
 
-void World::Propose(SimNode& node, const consensus::RequestProposalAction& request) {
+void World::FinishExecution(SimNode& node) {
+  const std::uint64_t height = node.executed.size() + 1;
+  const proto::Block& block = node.chain[height - 1].block();
+  proto::BlockHeader header;
+  header.ParseFromString(block.header());
+  consensus::ExecutedRoots roots;
+  roots.height = height;
+  const crypto::Digest previous =
+      height == 1 ? genesis_.state_root : node.executed.back().state_root;
+  roots.state_root = Sha256(ToString(previous) + ToString(node.chain_hashes[height - 1]));
+  roots.receipts_root = Sha256("receipts/" + ToString(node.chain_hashes[height - 1]));
+  CheckExecution(node, height, header, roots);
+  node.executed.push_back(roots);
+  if (suspend_height_ != 0 && height == suspend_height_) {
+    // The governance change takes effect here: signer 0's pending transactions go.
+    for (auto it = node.pool.begin(); it != node.pool.end();) {
+      if (SignerOf(it->second) != 0) {
+        ++it;
+        continue;
+      }
+      node.pool_bytes -= it->second.size();
+      node.pool_index.erase(consensus::TxLeafHash(crypto::HashAlgorithm::kSha256, it->second));
+      it = node.pool.erase(it);
+      ++result_.stats.purged;
+    }
+  }
+  node.loop->OnExecuted(roots);
+}
+
+int World::SignerOf(const std::string& tx) const {
+  // "tx:<id>:<payload>:<mac>"
+  const std::size_t end = tx.find(':', 3);
+  const std::uint64_t id = std::stoull(tx.substr(3, end - 3));
+  return static_cast<int>(id % static_cast<std::uint64_t>(std::max(1, config_.signers)));
+}
+
+bool World::Suspended(const SimNode& node, const std::string& tx) const {
+  return suspend_height_ != 0 && node.executed.size() >= suspend_height_ && SignerOf(tx) == 0;
+}
+
+std::vector<std::string> World::Batch(SimNode& node,
+                                      const consensus::RequestProposalAction& request) {
   const std::set<crypto::Digest> exclude(request.exclude.begin(), request.exclude.end());
   std::vector<std::string> txs;
   std::uint64_t bytes = 0;
@@ -68,7 +114,7 @@ void World::Propose(SimNode& node, const consensus::RequestProposalAction& reque
     bytes += tx.size();
     txs.push_back(tx);
   }
-  Perform(node, node.replica->OnProposal(now_, request.height, std::move(txs)));
+  return txs;
 }
 
 void World::Sync(std::size_t index, std::uint64_t target, std::uint64_t incarnation, int attempt) {
@@ -91,9 +137,7 @@ void World::Sync(std::size_t index, std::uint64_t target, std::uint64_t incarnat
     const std::size_t last = std::min<std::size_t>(target, source->chain.size());
     for (std::size_t h = node.chain.size() + 1; h <= last && node.up && result_.ok; ++h) {
       if (node.chain.size() + 1 != h) break;
-      Result<consensus::Actions> actions = node.replica->OnSyncedBlock(now_, source->chain[h - 1]);
-      if (!actions.ok()) break;
-      Perform(node, std::move(actions).value());
+      if (!node.loop->OnSyncedBlock(source->chain[h - 1]).ok()) break;
     }
   }
   if (node.up && node.incarnation == incarnation && node.chain.size() < target && attempt < 40) {
@@ -110,7 +154,7 @@ void World::PoolChanged(SimNode& node) {
     SimNode& n = *nodes_[index];
     if (!n.up || n.incarnation != incarnation) return;
     if (DeferIfStalled(n, [this, &n] { PoolChanged(n); })) return;
-    Perform(n, n.replica->OnPoolChanged(now_, consensus::PoolStatus{n.pool.size(), n.pool_bytes}));
+    n.loop->OnPoolChanged();
   });
 }
 
@@ -118,6 +162,15 @@ void World::AddToPool(SimNode& node, const std::string& tx, bool gossip) {
   if (!node.up) return;
   const crypto::Digest leaf = consensus::TxLeafHash(crypto::HashAlgorithm::kSha256, tx);
   if (node.committed_txs.count(leaf) || node.pool_index.count(leaf)) return;
+  if (Suspended(node, tx)) return;  // UNKNOWN_SIGNER
+  if (gossip && config_.pool_capacity > 0 && node.pool.size() >= config_.pool_capacity) {
+    // BUSY: the client tries again a little later, at any validator.
+    ++result_.stats.busy;
+    const std::size_t index = rng_() % nodes_.size();
+    events_.At(now_ + 100 + rng_() % 200,
+               [this, index, tx] { AddToPool(*nodes_[index], tx, true); });
+    return;
+  }
   if (gossip) {
     std::uniform_real_distribution<double> coin(0, 1);
     for (const auto& other : nodes_) {

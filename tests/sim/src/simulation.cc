@@ -28,14 +28,6 @@ SimResult RunSimulation(const SimConfig& config) {
 
 namespace internal {
 
-namespace {
-
-std::size_t TimerIndex(consensus::TimerId timer) {
-  return timer == consensus::TimerId::kViewChange ? 0 : 1;
-}
-
-}  // namespace
-
 void EventQueue::At(std::uint64_t time, std::function<void()> action) {
   events_.push(Event{time, order_++, std::move(action)});
 }
@@ -91,6 +83,7 @@ void World::Setup() {
     node->id = ids[i];
     node->honest = byzantine.count(i) == 0;
     node->validator = std::make_shared<SimProposalValidator>(node.get(), config_.seed);
+    node->host = std::make_unique<SimHost>(*this, *node);
     if (!node->honest) {
       node->adversary = std::make_unique<Adversary>(ids[i], config_.behaviors,
                                                     std::make_shared<FakeSigner>(secrets[ids[i]]),
@@ -101,6 +94,19 @@ void World::Setup() {
   }
   for (auto& node : nodes_) Start(*node, /*restart=*/false);
 
+  check_padding_ = std::find(config_.behaviors.begin(), config_.behaviors.end(),
+                             ByzantineBehavior::kPadded) != config_.behaviors.end();
+  if (config_.suspend_at_ms != 0) {
+    events_.At(config_.suspend_at_ms, [this] {
+      // The vote passed: it takes effect at the next height no honest replica has.
+      std::uint64_t height = 0;
+      for (const auto& node : nodes_) {
+        if (node->honest) height = std::max<std::uint64_t>(height, node->chain.size());
+      }
+      suspend_height_ = height + 1;
+      result_.stats.suspended_height = suspend_height_;
+    });
+  }
   end_ = config_.fault_phase_ms + config_.client_tail_ms + config_.drain_ms;
   events_.At(rng_() % 50, [this] { SubmitNext(); });
   ScheduleFaults();
@@ -134,7 +140,7 @@ void World::ScheduleFaults() {
       if (!victim.up) return;
       std::uint64_t view = 0;
       for (const auto& node : nodes_) {
-        if (node->up && node->honest) view = std::max(view, node->replica->status().view);
+        if (node->up && node->honest) view = std::max(view, node->replica().status().view);
       }
       Crash(victim);
       ++result_.stats.primary_crashes;
@@ -191,7 +197,7 @@ void World::Heal() {
 std::size_t World::CurrentPrimaryIndex() const {
   std::uint64_t view = 0;
   for (const auto& node : nodes_) {
-    if (node->up && node->honest) view = std::max(view, node->replica->status().view);
+    if (node->up && node->honest) view = std::max(view, node->replica().status().view);
   }
   return index_of_.at(validators_->Primary(view));
 }
@@ -216,8 +222,10 @@ std::unique_ptr<consensus::Replica> World::MakeReplica(SimNode& node) {
 }
 
 void World::Start(SimNode& node, bool restart) {
-  node.replica = MakeReplica(node);
-  if (!node.replica) return;
+  std::unique_ptr<consensus::Replica> replica = MakeReplica(node);
+  if (!replica) return;
+  node.graveyard.clear();  // no loop of an earlier life is running now (events run one by one)
+  node.loop = std::make_unique<consensus::ActionLoop>(std::move(replica), *node.host);
   node.up = true;
   consensus::RecoveryState state;
   if (restart) {
@@ -236,12 +244,11 @@ void World::Start(SimNode& node, bool restart) {
       state.executed.push_back(node.executed[h]);
     }
   }
-  Result<consensus::Actions> actions = node.replica->Recover(now_, state);
-  if (!actions.ok()) {
-    Fail("recovery", node.id + ": " + actions.status().ToString());
+  if (const Status recovered = node.loop->Recover(state); !recovered.ok()) {
+    Fail("recovery", node.id + ": " + recovered.ToString());
     return;
   }
-  Perform(node, std::move(actions).value());
+  node.loop->Start();
   if (restart && node.up && node.executed.size() < node.chain.size()) {
     const std::uint64_t incarnation = node.incarnation;
     const std::size_t index = node.index;
@@ -251,71 +258,95 @@ void World::Start(SimNode& node, bool restart) {
 
 void World::Crash(SimNode& node) {
   ++result_.stats.crashes;
-  const consensus::ReplicaCounters& counters = node.replica->counters();
+  const consensus::ReplicaCounters& counters = node.loop->replica().counters();
   result_.stats.view_changes += counters.view_changes;
   result_.stats.new_views += counters.new_views_entered;
   result_.stats.sync_requests += counters.sync_requests;
   result_.stats.synced_blocks += counters.synced_blocks;
   node.up = false;
   ++node.incarnation;
-  node.replica.reset();
+  // The crash may come from inside the loop (MaybeCrashMidStep): stop it, keep it until the
+  // restart.
+  node.loop->Stop();
+  node.graveyard.push_back(std::move(node.loop));
   node.pool.clear();
   node.pool_index.clear();
   node.pool_bytes = 0;
-  ++node.timer_generation[0];
-  ++node.timer_generation[1];
   node.execution_scheduled = false;
+  node.executing = false;  // its finishing event belongs to the old incarnation
 }
 
-void World::Perform(SimNode& node, consensus::Actions actions) {
-  std::size_t cut = actions.size();
-  if (config_.mid_step_crash_rate > 0 && InFaultPhase() && actions.size() > 1 &&
-      std::uniform_real_distribution<double>(0, 1)(rng_) < config_.mid_step_crash_rate) {
-    cut = rng_() % actions.size();
+// --- SimHost: the action loop's I/O in the simulated world --------------------------------
+
+std::uint64_t SimHost::NowMs() { return world_.now_; }
+
+void SimHost::Send(const std::string& to, proto::ConsensusEnvelope envelope) {
+  world_.Send(node_, to, envelope);
+}
+
+void SimHost::Broadcast(proto::ConsensusEnvelope envelope) {
+  world_.Send(node_, std::string(), envelope);
+}
+
+Status SimHost::Persist(const consensus::PersistAction& record) {
+  world_.CheckStored(node_, "a WAL record", record.record);
+  node_.wal.push_back(record);
+  if (node_.honest) {
+    world_.result_.stats.max_wal_records =
+        std::max<std::uint64_t>(world_.result_.stats.max_wal_records, node_.wal.size());
   }
-  for (std::size_t k = 0; k < actions.size() && result_.ok; ++k) {
-    if (!node.up) return;
-    if (k == cut) {
-      // The process dies between two actions of one step: what was persisted stays.
-      Crash(node);
-      const std::uint64_t back = now_ + 100 + rng_() % 2'000;
-      events_.At(back, [this, &node] {
-        if (!node.up && !healed_) Start(node, true);
-      });
-      return;
-    }
-    std::visit(
-        Overloaded{
-            [&](consensus::SendAction& a) { Send(node, a.to, a.envelope); },
-            [&](consensus::BroadcastAction& a) { Send(node, std::string(), a.envelope); },
-            [&](consensus::PersistAction& a) { node.wal.push_back(std::move(a)); },
-            [&](consensus::CompactWalAction& a) {
-              std::erase_if(node.wal, [&](const consensus::PersistAction& p) {
-                return consensus::WalRecordObsolete(p.key, a.stable_sequence, a.view);
-              });
-            },
-            [&](consensus::CommitAction& a) { PerformCommit(node, a); },
-            [&](consensus::SetTimerAction& a) { SetTimer(node, a.timer, a.delay_ms); },
-            [&](consensus::CancelTimerAction& a) { ++node.timer_generation[TimerIndex(a.timer)]; },
-            [&](consensus::RequestSyncAction& a) {
-              const std::size_t index = node.index;
-              const std::uint64_t incarnation = node.incarnation;
-              const std::uint64_t target = a.target_height;
-              events_.At(now_ + Delay(), [this, index, target, incarnation] {
-                Sync(index, target, incarnation, 0);
-              });
-            },
-            [&](consensus::RequestProposalAction& a) {
-              const std::size_t index = node.index;
-              const std::uint64_t incarnation = node.incarnation;
-              events_.At(now_, [this, index, incarnation, request = a] {
-                SimNode& n = *nodes_[index];
-                if (n.up && n.incarnation == incarnation) Propose(n, request);
-              });
-            },
-        },
-        actions[k]);
+  return Status::Ok();
+}
+
+void SimHost::CompactWal(const consensus::CompactWalAction& compact) {
+  std::erase_if(node_.wal, [&](const consensus::PersistAction& p) {
+    return consensus::WalRecordObsolete(p.key, compact.stable_sequence, compact.view);
+  });
+}
+
+Status SimHost::Commit(consensus::CommitAction& commit) {
+  world_.PerformCommit(node_, commit);
+  return Status::Ok();  // an invariant broken is reported by Fail and ends the run
+}
+
+void SimHost::ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) {
+  world_.SetTimer(node_, timer, delay_ms, token);
+}
+
+void SimHost::RequestSync(const consensus::RequestSyncAction& request) {
+  const std::size_t index = node_.index;
+  const std::uint64_t incarnation = node_.incarnation;
+  const std::uint64_t target = request.target_height;
+  world_.events_.At(world_.now_ + world_.Delay(), [w = &world_, index, target, incarnation] {
+    w->Sync(index, target, incarnation, 0);
+  });
+}
+
+std::vector<std::string> SimHost::Batch(const consensus::RequestProposalAction& request) {
+  return world_.Batch(node_, request);
+}
+
+consensus::PoolStatus SimHost::Pool() {
+  return consensus::PoolStatus{node_.pool.size(), node_.pool_bytes};
+}
+
+void SimHost::BeforeAction(const consensus::Action& /*action*/, bool more) {
+  if (more) world_.MaybeCrashMidStep(node_);
+}
+
+void SimHost::Halted(const Status& why) { world_.Fail("host", node_.id + ": " + why.ToString()); }
+
+// The process dies between two actions of one step: what was persisted stays.
+void World::MaybeCrashMidStep(SimNode& node) {
+  if (config_.mid_step_crash_rate <= 0 || !InFaultPhase() || !node.up) return;
+  if (std::uniform_real_distribution<double>(0, 1)(rng_) >= config_.mid_step_crash_rate / 2) {
+    return;
   }
+  Crash(node);
+  const std::uint64_t back = now_ + 100 + rng_() % 2'000;
+  events_.At(back, [this, &node] {
+    if (!node.up && !healed_) Start(node, true);
+  });
 }
 
 void World::PerformCommit(SimNode& node, consensus::CommitAction& commit) {
@@ -342,6 +373,7 @@ void World::PerformCommit(SimNode& node, consensus::CommitAction& commit) {
     return;
   }
   if (node.honest) {
+    CheckStored(node, "block " + std::to_string(commit.height), certified);
     CheckCommit(node, certified, hash);
     if (primary_crashed_at_.has_value() && certified.certificate().view() > primary_crashed_view_) {
       result_.stats.primary_crash_to_commit_ms =
@@ -373,26 +405,25 @@ void World::PerformCommit(SimNode& node, consensus::CommitAction& commit) {
   }
 }
 
-void World::SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t delay) {
-  const std::size_t t = TimerIndex(timer);
-  const std::uint64_t generation = ++node.timer_generation[t];
+void World::SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t delay,
+                     std::uint64_t token) {
   const std::uint64_t incarnation = node.incarnation;
   const std::size_t index = node.index;
-  events_.At(now_ + delay, [this, index, incarnation, generation, t, timer] {
-    FireTimer(index, incarnation, generation, t, timer);
+  events_.At(now_ + delay, [this, index, incarnation, token, timer] {
+    FireTimer(index, incarnation, token, timer);
   });
 }
 
-void World::FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t generation,
-                      std::size_t t, consensus::TimerId timer) {
+void World::FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t token,
+                      consensus::TimerId timer) {
   SimNode& n = *nodes_[index];
-  if (!n.up || n.incarnation != incarnation || n.timer_generation[t] != generation) return;
-  if (DeferIfStalled(n, [this, index, incarnation, generation, t, timer] {
-        FireTimer(index, incarnation, generation, t, timer);
+  if (!n.up || n.incarnation != incarnation) return;
+  if (DeferIfStalled(n, [this, index, incarnation, token, timer] {
+        FireTimer(index, incarnation, token, timer);
       })) {
     return;
   }
-  Perform(n, n.replica->OnTimeout(now_, timer));
+  n.loop->OnTimeout(timer, token);  // a stale token (re-armed or cancelled) is ignored
 }
 
 bool World::DeferIfStalled(const SimNode& node, std::function<void()> retry) {
@@ -451,7 +482,7 @@ void World::Deliver(std::size_t to, const proto::ConsensusEnvelope& envelope) {
   if (DeferIfStalled(node, [this, to, envelope] { Deliver(to, envelope); })) return;
   ++result_.stats.messages_delivered;
   if (node.adversary) node.adversary->Observe(envelope);
-  Perform(node, node.replica->OnMessage(now_, envelope));
+  node.loop->OnMessage(envelope);
 }
 
 }  // namespace internal

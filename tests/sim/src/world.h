@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/message.h>
+
 #include "adversary.h"
+#include "colend/consensus/action_loop.h"
 #include "colend/consensus/replica.h"
 #include "colend/crypto/hash.h"
 #include "colend/sim/fake_crypto.h"
@@ -60,13 +63,42 @@ class SimProposalValidator final : public consensus::ProposalValidator {
   std::uint64_t seed_;
 };
 
+class World;
+
+// The simulated node's side of the production action loop (consensus::ActionLoop): the same
+// loop colend-node runs, over the simulated clock, network, storage and pool.
+class SimHost final : public consensus::ActionHost {
+ public:
+  SimHost(World& world, SimNode& node) : world_(world), node_(node) {}
+  std::uint64_t NowMs() override;
+  void Send(const std::string& to, proto::ConsensusEnvelope envelope) override;
+  void Broadcast(proto::ConsensusEnvelope envelope) override;
+  Status Persist(const consensus::PersistAction& record) override;
+  void CompactWal(const consensus::CompactWalAction& compact) override;
+  Status Commit(consensus::CommitAction& commit) override;
+  void ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) override;
+  void RequestSync(const consensus::RequestSyncAction& request) override;
+  std::vector<std::string> Batch(const consensus::RequestProposalAction& request) override;
+  consensus::PoolStatus Pool() override;
+  void BeforeAction(const consensus::Action& action, bool more) override;
+  void Halted(const Status& why) override;
+
+ private:
+  World& world_;
+  SimNode& node_;
+};
+
 struct SimNode {
   std::size_t index = 0;
   std::string id;
   bool honest = true;
   bool up = true;
   std::uint64_t incarnation = 0;  // bumped by a crash: events of the old life are ignored
-  std::unique_ptr<consensus::Replica> replica;
+  std::unique_ptr<SimHost> host;
+  std::unique_ptr<consensus::ActionLoop> loop;  // null while crashed
+  // Loops of crashed lives: a crash can happen inside a loop's own call (between two
+  // actions), so the loop is stopped and kept until the node restarts.
+  std::vector<std::unique_ptr<consensus::ActionLoop>> graveyard;
   std::shared_ptr<SimProposalValidator> validator;
   std::unique_ptr<Adversary> adversary;
 
@@ -81,12 +113,17 @@ struct SimNode {
   std::map<std::uint64_t, std::string> pool;  // arrival order -> transaction
   std::map<crypto::Digest, std::uint64_t> pool_index;
   std::uint64_t pool_bytes = 0;
-  std::uint64_t timer_generation[2] = {0, 0};
   bool execution_scheduled = false;
+  bool executing = false;  // a block's execution is under way (exec cost model)
   std::uint64_t stalled_until = 0;  // a stall: inputs before this time wait until then
 
   std::uint64_t height_at_heal = 0;
   std::optional<std::uint64_t> progress_after_heal_ms;
+
+  // The replica of the current (or, while crashed, the last) life.
+  const consensus::Replica& replica() const {
+    return loop ? loop->replica() : graveyard.back()->replica();
+  }
 };
 
 class World {
@@ -95,6 +132,8 @@ class World {
   SimResult Run();
 
  private:
+  friend class SimHost;
+
   // --- simulation.cc ---------------------------------------------------------------------
   void Setup();
   void ScheduleFaults();
@@ -102,18 +141,26 @@ class World {
   std::unique_ptr<consensus::Replica> MakeReplica(SimNode& node);
   void Start(SimNode& node, bool restart);
   void Crash(SimNode& node);
-  void Perform(SimNode& node, consensus::Actions actions);
   void PerformCommit(SimNode& node, consensus::CommitAction& commit);
-  void SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t delay);
+  void SetTimer(SimNode& node, consensus::TimerId timer, std::uint64_t delay, std::uint64_t token);
+  void MaybeCrashMidStep(SimNode& node);
   void Send(SimNode& from, const std::string& to, const proto::ConsensusEnvelope& envelope);
   void Transmit(std::size_t from, std::size_t to, const proto::ConsensusEnvelope& envelope);
   void Deliver(std::size_t to, const proto::ConsensusEnvelope& envelope);
-  void Propose(SimNode& node, const consensus::RequestProposalAction& request);
+  std::vector<std::string> Batch(SimNode& node, const consensus::RequestProposalAction& request);
   void Sync(std::size_t node, std::uint64_t target, std::uint64_t incarnation, int attempt);
   void ExecuteCommitted(std::size_t node, std::uint64_t incarnation);
+  // Computes and reports the roots of the next executed height.
+  void FinishExecution(SimNode& node);
+  // Signer of a client transaction (MakeTransaction's id % signers).
+  int SignerOf(const std::string& tx) const;
+  bool Suspended(const SimNode& node, const std::string& tx) const;
+  // The "bounds" invariant: an honest replica stores nothing a padded replica sent.
+  void CheckStored(const SimNode& node, const std::string& what,
+                   const google::protobuf::Message& stored);
   void PoolChanged(SimNode& node);
-  void FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t generation,
-                 std::size_t t, consensus::TimerId timer);
+  void FireTimer(std::size_t index, std::uint64_t incarnation, std::uint64_t token,
+                 consensus::TimerId timer);
   // If `node` is stalled now, schedules `retry` for when it resumes and returns true.
   bool DeferIfStalled(const SimNode& node, std::function<void()> retry);
   // Admits `tx`; the first time, relays it to the other pools (TxGossip), through the
@@ -153,6 +200,8 @@ class World {
   bool healed_ = false;
   // A primary crash waiting for the first honest commit certified in a later view.
   std::optional<std::uint64_t> primary_crashed_at_;
+  std::uint64_t suspend_height_ = 0;  // governance: effective height (0: none yet)
+  bool check_padding_ = false;
   std::uint64_t primary_crashed_view_ = 0;
 
   // Clients and the canonical record the invariants compare against.

@@ -11,6 +11,8 @@
 //               block is empty;
 //   execution   equal state roots at equal heights; every header's roots match the
 //               executor's own (else the executor "halts loudly");
+//   bounds      (with a byzantine "padded" replica) nothing it padded or oversized is ever
+//               stored by an honest replica, in its WAL or its chain;
 //   liveness    after the faults heal (at most f faulty left) every honest replica commits
 //               a new block within `liveness_bound_ms`, and by the end every submitted
 //               transaction is committed everywhere.
@@ -37,6 +39,8 @@ enum class ByzantineBehavior {
   kGarbage,           // signed bodies that do not parse, or name another chain
   kLyingViewChange,   // VIEW-CHANGE without its prepared certificates
   kBadNewView,        // as new primary: NEW-VIEW with the wrong re-proposals
+  kPadded,            // oversized or padded messages: unknown fields outside and inside the
+                      // signature, oversized signature and sender, blocks over the limit
 };
 std::string_view BehaviorName(ByzantineBehavior behavior);
 
@@ -74,6 +78,23 @@ struct SimConfig {
   int byzantine = 0;                         // byzantine replicas (<= f)
   std::vector<ByzantineBehavior> behaviors;  // what they do (all of them at once)
 
+  // Execution cost: executing a committed block occupies its node (it handles nothing else,
+  // as colend-node's event loop) for exec_block_ms + txs * exec_tx_us / 1000. 0: instant.
+  std::uint64_t exec_block_ms = 0;
+  std::uint64_t exec_tx_us = 0;
+  // Client admission: a pool holding pool_capacity transactions refuses a client's (BUSY);
+  // the client retries 100-300 ms later. Gossip is held to no bound (as on a node, where
+  // the validator that admitted it promised a receipt). 0: unbounded.
+  std::size_t pool_capacity = 0;
+  // Governance: at suspend_at_ms the consortium suspends signer 0 of `signers` (transaction
+  // i is signed by i % signers). The change takes effect at the next height no honest
+  // replica has committed; a replica that executes it drops signer 0's pending transactions
+  // and refuses new ones. Proposals still carrying them are valid (execution would reject
+  // them with a receipt): a block is never refused for a reason that depends on a pool's
+  // history. Signer 0's transactions are exempt from "every transaction commits".
+  std::uint64_t suspend_at_ms = 0;  // 0: no governance change
+  int signers = 4;
+
   // TEST ONLY: replace the quorum (2f + 1) with this, to prove the simulator notices a
   // broken rule. Never settable from a node; see ValidatorSetTestPeer.
   std::optional<std::size_t> broken_quorum_for_testing;
@@ -104,6 +125,10 @@ struct SimStats {
   std::uint64_t primary_crashes = 0;
   std::uint64_t primary_crash_to_commit_ms = 0;
   std::uint64_t stalls = 0;
+  std::uint64_t busy = 0;             // client submissions refused by a full pool
+  std::uint64_t suspended_height = 0; // where the governance change took effect (0: none)
+  std::uint64_t purged = 0;           // pending transactions dropped by it, over replicas
+  std::uint64_t max_wal_records = 0;  // the most WAL records an honest replica held
 };
 
 struct SimResult {

@@ -1,0 +1,158 @@
+// The action loop (action_loop.h): one implementation of the replica's ordering contract
+// for the node and the simulator.
+#include "colend/consensus/action_loop.h"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include "colend/common/overloaded.h"
+
+namespace colend::consensus {
+namespace {
+
+std::size_t TimerIndex(TimerId timer) { return timer == TimerId::kViewChange ? 0 : 1; }
+
+}  // namespace
+
+ActionLoop::ActionLoop(std::unique_ptr<Replica> replica, ActionHost& host)
+    : replica_(std::move(replica)), host_(host) {}
+
+Status ActionLoop::Recover(const RecoveryState& state) {
+  Result<Actions> actions = replica_->Recover(host_.NowMs(), state);
+  if (!actions.ok()) return actions.status();
+  recovered_ = std::move(actions).value();
+  return Status::Ok();
+}
+
+void ActionLoop::Start() {
+  Actions recovered;
+  recovered.swap(recovered_);
+  Perform(std::move(recovered));
+  OnPoolChanged();
+}
+
+void ActionLoop::OnMessage(const proto::ConsensusEnvelope& envelope) {
+  if (!Running()) return;
+  Perform(replica_->OnMessage(host_.NowMs(), envelope));
+}
+
+void ActionLoop::OnTimeout(TimerId timer, std::uint64_t token) {
+  if (!Running() || token != timer_tokens_[TimerIndex(timer)]) return;
+  Perform(replica_->OnTimeout(host_.NowMs(), timer));
+}
+
+void ActionLoop::OnPoolChanged() {
+  if (!Running()) return;
+  if (performing_) {  // given by the loop once the queue holds no commit
+    pool_changed_ = true;
+    return;
+  }
+  Perform(replica_->OnPoolChanged(host_.NowMs(), host_.Pool()));
+}
+
+Status ActionLoop::OnSyncedBlock(const proto::CertifiedBlock& block) {
+  if (!Running()) return halted_.ok() ? Status::Unavailable("stopped") : halted_;
+  Result<Actions> actions = replica_->OnSyncedBlock(host_.NowMs(), block);
+  if (!actions.ok()) return actions.status();
+  Perform(std::move(actions).value());
+  return halted_;
+}
+
+void ActionLoop::OnExecuted(const ExecutedRoots& roots) {
+  if (!Running()) return;
+  executed_.push_back(roots);
+  if (!performing_) Perform({});
+}
+
+void ActionLoop::Perform(Actions actions) {
+  for (Action& a : actions) queue_.push_back(std::move(a));
+  if (performing_) return;
+  performing_ = true;
+  while (Running()) {
+    if (!queue_.empty()) {
+      Action action = std::move(queue_.front());
+      queue_.pop_front();
+      host_.BeforeAction(action, !queue_.empty());
+      if (!Running()) break;
+      PerformOne(action);
+      continue;
+    }
+    if (!executed_.empty()) {
+      std::vector<ExecutedRoots> executed;
+      executed.swap(executed_);
+      for (const ExecutedRoots& e : executed) {
+        Perform(replica_->OnBlockExecuted(host_.NowMs(), e.height, e.state_root,
+                                          e.receipts_root));
+      }
+      pool_changed_ = true;  // the commits took their transactions out of the pool
+      continue;
+    }
+    if (pool_changed_) {
+      pool_changed_ = false;
+      Perform(replica_->OnPoolChanged(host_.NowMs(), host_.Pool()));
+      continue;
+    }
+    if (proposal_.has_value()) {
+      const RequestProposalAction request = std::move(*proposal_);
+      proposal_.reset();
+      Perform(replica_->OnProposal(host_.NowMs(), request.height, host_.Batch(request)));
+      continue;
+    }
+    break;
+  }
+  performing_ = false;
+  if (!stopped_) host_.Idle();
+}
+
+bool ActionLoop::CommitQueued() const {
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [](const Action& a) { return std::holds_alternative<CommitAction>(a); });
+}
+
+void ActionLoop::PerformOne(Action& action) {
+  std::visit(Overloaded{
+                 [&](SendAction& a) { host_.Send(a.to, std::move(a.envelope)); },
+                 [&](BroadcastAction& a) { host_.Broadcast(std::move(a.envelope)); },
+                 [&](PersistAction& a) {
+                   if (Status s = host_.Persist(a); !s.ok()) {
+                     Halt(s.WithContext("writing the consensus log"));
+                   }
+                 },
+                 [&](CompactWalAction& a) { host_.CompactWal(a); },
+                 [&](CommitAction& a) {
+                   const std::uint64_t height = a.height;
+                   if (Status s = host_.Commit(a); !s.ok()) {
+                     Halt(s.WithContext("committing block " + std::to_string(height)));
+                   }
+                 },
+                 [&](SetTimerAction& a) {
+                   const std::uint64_t token = ++timer_tokens_[TimerIndex(a.timer)];
+                   host_.ArmTimer(a.timer, a.delay_ms, token);
+                 },
+                 [&](CancelTimerAction& a) { ++timer_tokens_[TimerIndex(a.timer)]; },
+                 [&](RequestSyncAction& a) { host_.RequestSync(a); },
+                 [&](RequestProposalAction& a) { Propose(a); },
+             },
+             action);
+}
+
+void ActionLoop::Propose(const RequestProposalAction& request) {
+  // While a commit is queued the pool still holds the transactions of its block: the
+  // request waits for the loop (a newer request replaces an older one).
+  if (CommitQueued()) {
+    proposal_ = request;
+    return;
+  }
+  proposal_.reset();
+  Perform(replica_->OnProposal(host_.NowMs(), request.height, host_.Batch(request)));
+}
+
+void ActionLoop::Halt(Status why) {
+  if (!halted_.ok()) return;
+  halted_ = std::move(why);
+  queue_.clear();
+  host_.Halted(halted_);
+}
+
+}  // namespace colend::consensus
