@@ -50,6 +50,8 @@ class LocalNetwork {
   // Sends `signal` to node i without waiting (SIGSTOP / SIGCONT: a hung, then resumed node).
   void Signal(std::size_t i, int signal) { processes_[i]->Signal(signal, false); }
   bool running(std::size_t i) { return processes_[i]->running(); }
+  // The process id of node i (-1 if it was never started).
+  pid_t pid(std::size_t i) const { return processes_[i]->pid(); }
 
   boost::json::value Rpc(std::size_t i, const std::string& method,
                          const boost::json::value& params = nullptr) const;
