@@ -1,5 +1,8 @@
 // The event loop: consensus actions, execution and storage of committed blocks, timers,
-// transaction gossip and block sync. Everything here runs on the node's io thread.
+// transaction gossip and block sync. Everything here runs on the node's event loop (io_),
+// except the P2pHandler callbacks, which the "colend-net" thread calls: they hand consensus
+// and sync frames to the event loop (bounded by inbound backpressure) and gossip to the
+// gossip worker. Sends go the other way, posted to the network thread (NetSend).
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -44,13 +47,26 @@ std::uint64_t Node::Impl::NowMs() {
 void Node::Impl::Send(const std::string& to, proto::ConsensusEnvelope envelope) {
   proto::Frame frame;
   *frame.mutable_consensus() = std::move(envelope);
-  p2p_->Send(to, frame);
+  NetSend(to, std::move(frame));
 }
 
 void Node::Impl::Broadcast(proto::ConsensusEnvelope envelope) {
   proto::Frame frame;
   *frame.mutable_consensus() = std::move(envelope);
-  p2p_->Broadcast(frame);
+  NetSend("", std::move(frame));
+}
+
+// P2pNetwork is single-threaded on the network thread: sends from the event loop are posted
+// there (best effort, as before: a peer that is down or whose queue is full drops it, and
+// PBFT's timers and sync recover).
+void Node::Impl::NetSend(std::string to, proto::Frame frame) {
+  boost::asio::post(net_io_, [this, to = std::move(to), frame = std::move(frame)] {
+    if (to.empty()) {
+      p2p_->Broadcast(frame);
+    } else {
+      p2p_->Send(to, frame);
+    }
+  });
 }
 
 Status Node::Impl::Persist(const consensus::PersistAction& record) {
@@ -271,14 +287,13 @@ void Node::Impl::FlushGossip() {
   for (std::string& tx : gossip_) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
   gossip_.clear();
   gossip_bytes_ = 0;
-  p2p_->Broadcast(frame);
+  NetSend("", std::move(frame));
 }
 
 // --- p2p --------------------------------------------------------------------------------
 
+// Network thread.
 void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello) {
-  spdlog::info("peer {} up (best height {})", node_id, hello.best_height());
-  m_peers_->Add(1);
   // Gossip is sent once, to the peers connected at the time: hand a peer that (re)joins
   // what is pending here, so the primary sees every transaction some node admitted.
   std::vector<std::string> pending =
@@ -288,20 +303,48 @@ void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello)
     for (std::string& tx : pending) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
     p2p_->Send(node_id, frame);
   }
-  if (hello.best_height() > store_->height()) RequestSync(hello.best_height(), {node_id});
+  boost::asio::post(io_, [this, node_id, best = hello.best_height()] {
+    spdlog::info("peer {} up (best height {})", node_id, best);
+    m_peers_->Add(1);
+    if (halted_.ok() && best > store_->height()) RequestSync(best, {node_id});
+  });
 }
 
+// Network thread.
 void Node::Impl::OnPeerDown(const std::string& node_id) {
-  spdlog::info("peer {} down", node_id);
-  m_peers_->Add(-1);
-  if (sync_in_flight_ && sync_peer_ == node_id) {
-    sync_in_flight_ = false;
-    SendSyncRequest();
-  }
+  boost::asio::post(io_, [this, node_id] {
+    spdlog::info("peer {} down", node_id);
+    m_peers_->Add(-1);
+    if (halted_.ok() && sync_in_flight_ && sync_peer_ == node_id) {
+      sync_in_flight_ = false;
+      SendSyncRequest();
+    }
+  });
 }
 
+// Network thread: gossip goes to the gossip worker, the rest to the event loop. What waits
+// for the event loop is counted; above the bound the network stops reading from peers
+// until it drains (P2pOptions::inbound_paused), so a commit that takes a while never
+// makes the node queue without limit, and pings are still answered meanwhile.
 void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
-  if (!halted_.ok()) return;
+  if (frame.kind_case() != proto::Frame::kTxGossip) {
+    const std::size_t bytes = frame.ByteSizeLong();
+    inbound_bytes_.fetch_add(bytes);
+    boost::asio::post(io_, [this, node_id, bytes, frame = std::move(frame)]() mutable {
+      inbound_bytes_.fetch_sub(bytes);
+      HandleFrame(node_id, std::move(frame));
+    });
+    return;
+  }
+  HandleFrame(node_id, std::move(frame));
+}
+
+bool Node::Impl::InboundPaused() const {
+  return inbound_bytes_.load() > 2 * static_cast<std::uint64_t>(config_.max_frame_bytes);
+}
+
+void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
+  if (stopping_.load()) return;
   switch (frame.kind_case()) {
     case proto::Frame::kConsensus: {
       const consensus::ReplicaCounters& c = loop_->replica().counters();
@@ -368,10 +411,12 @@ void Node::Impl::CountBadMessages(const std::string& peer, std::uint64_t bad) {
       std::chrono::minutes(10));
   ++conduct.penalties;
   m_peer_penalties_->Increment();
-  p2p_->Penalize(peer, bar,
-                 std::to_string(kThreshold) +
-                     " consensus messages with a bad signature or that did not parse within a "
-                     "minute");
+  boost::asio::post(net_io_, [this, peer, bar] {
+    p2p_->Penalize(peer, bar,
+                   std::to_string(kThreshold) +
+                       " consensus messages with a bad signature or that did not parse within "
+                       "a minute");
+  });
 }
 
 // --- sync -------------------------------------------------------------------------------
@@ -412,7 +457,7 @@ void Node::Impl::SendSyncRequest() {
   proto::Frame frame;
   frame.mutable_sync_request()->set_from_height(store_->height() + 1);
   frame.mutable_sync_request()->set_max_blocks(kSyncBatch);
-  if (!p2p_->Send(sync_peer_, frame)) return;
+  NetSend(sync_peer_, std::move(frame));  // lost or not: the timeout asks another peer
   sync_in_flight_ = true;
   sync_timer_->expires_after(kSyncTimeout);
   sync_timer_->async_wait([this](const boost::system::error_code& ec) {
@@ -445,7 +490,7 @@ void Node::Impl::ServeSync(const std::string& peer, const proto::SyncRequest& re
     *response->add_blocks() = std::move(block).value();
   }
   response->set_responder_height(height);
-  p2p_->Send(peer, frame);
+  NetSend(peer, std::move(frame));
 }
 
 void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse response) {

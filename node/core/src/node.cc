@@ -5,6 +5,7 @@
 #include <csignal>
 #include <utility>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -56,6 +57,10 @@ Node::Impl::Impl(NodeConfig config, contracts::Genesis genesis)
 
 Node::Impl::~Impl() {
   if (rpc_) rpc_->Stop();
+  if (net_thread_.joinable()) {
+    net_io_.stop();
+    net_thread_.join();
+  }
   if (p2p_) p2p_->Stop();
   if (gossip_worker_) gossip_worker_->join();
 }
@@ -271,7 +276,8 @@ Status Node::Impl::Open() {
   p2p.validator_keys = validator_keys;
   p2p.max_frame_bytes = config_.max_frame_bytes;
   p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
-  COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(io_, std::move(p2p), this,
+  p2p.inbound_paused = [this] { return InboundPaused(); };
+  COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(net_io_, std::move(p2p), this,
                                                     [this] { return store_->height(); }));
   // Bind now, so a taken port is a start-up failure (exit 2) rather than a halt; accepting
   // and dialling begin when Run runs the event loop.
@@ -309,10 +315,17 @@ Status Node::Impl::Run(bool handle_signals) {
   boost::asio::post(io_, [this] {
     loop_->Start();  // what recovery asked for, then the pool's size
   });
+  auto net_work = boost::asio::make_work_guard(net_io_);
+  net_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "colend-net");
+    net_io_.run();
+  });
   io_.run();
   // Stopped: no more callbacks; close the doors, then the store closes with the Node.
   rpc_->Stop();
-  p2p_->Stop();
+  net_io_.stop();
+  net_thread_.join();
+  p2p_->Stop();  // the network thread has stopped: safe from here
   gossip_worker_->join();  // what it still admits is only posted to the stopped loop
   spdlog::info("node {} stopped at height {}", config_.node_id, store_->height());
   return halted_;

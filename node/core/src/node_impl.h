@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -76,7 +77,7 @@ class Node::Impl final : public P2pHandler,
   std::uint16_t rpc_port() const { return rpc_ ? rpc_->port() : 0; }
   std::uint16_t p2p_port() const { return p2p_ ? p2p_->listen_port() : 0; }
 
-  // P2pHandler (driver.cc): the event loop.
+  // P2pHandler (driver.cc): called on the network thread ("colend-net").
   void OnPeerUp(const std::string& node_id, const proto::Hello& hello) override;
   void OnPeerDown(const std::string& node_id) override;
   void OnFrame(const std::string& node_id, proto::Frame frame) override;
@@ -116,6 +117,13 @@ class Node::Impl final : public P2pHandler,
  private:
   // driver.cc
   void PoolChanged();
+  // A frame from a peer: gossip to the gossip worker (on the calling thread), the rest on
+  // the event loop.
+  void HandleFrame(const std::string& node_id, proto::Frame frame);
+  // Sends on the network thread; `to` empty: to every connected peer.
+  void NetSend(std::string to, proto::Frame frame);
+  // Inbound backpressure for the network thread (P2pOptions::inbound_paused).
+  bool InboundPaused() const;
   void QueueGossip(std::string signed_tx);
   void FlushGossip();
   void RequestSync(std::uint64_t target, const std::vector<std::string>& preferred);
@@ -136,7 +144,14 @@ class Node::Impl final : public P2pHandler,
   std::shared_ptr<const consensus::ValidatorSet> validators_;
   consensus::ConsensusParams params_;
 
-  boost::asio::io_context io_;
+  boost::asio::io_context io_;  // the event loop: consensus, execution, storage, sync
+  // The network thread ("colend-net"): TLS, frames, pings and the P2pNetwork, so that a
+  // long commit on the event loop never starves keep-alives. Frames for the event loop
+  // wait there, at most 2 x p2p.max_frame_bytes of them (inbound_bytes_), before the
+  // network stops reading.
+  boost::asio::io_context net_io_;
+  std::thread net_thread_;
+  std::atomic<std::uint64_t> inbound_bytes_{0};
   MetricsRegistry metrics_;
   std::unique_ptr<BlockStore> store_;
   Executor executor_;

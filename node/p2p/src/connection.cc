@@ -50,7 +50,8 @@ Connection::Connection(asio::io_context& io, asio::ssl::context& tls,
       expected_peer_(std::move(expected_peer)),
       stream_(io, tls),
       handshake_timer_(io),
-      ping_timer_(io) {}
+      ping_timer_(io),
+      pause_timer_(io) {}
 
 void Connection::ArmHandshakeDeadline() {
   if (deadline_armed_) return;
@@ -103,7 +104,24 @@ void Connection::OnHandshake(const boost::system::error_code& error) {
   ReadPrefix();
 }
 
+bool Connection::PauseReading() {
+  if (!up_ || !limits_.inbound_paused || !limits_.inbound_paused()) {
+    if (paused_) {
+      paused_ = false;
+      last_receive_ = std::chrono::steady_clock::now();  // the pause was ours, not its silence
+    }
+    return false;
+  }
+  paused_ = true;
+  pause_timer_.expires_after(std::chrono::milliseconds(2));
+  pause_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    if (!error && !self->closed_) self->ReadPrefix();
+  });
+  return true;
+}
+
 void Connection::ReadPrefix() {
+  if (PauseReading()) return;
   asio::async_read(stream_, asio::buffer(prefix_),
                    [self = shared_from_this()](const boost::system::error_code& error,
                                                std::size_t /*bytes*/) { self->OnPrefix(error); });
@@ -258,7 +276,7 @@ void Connection::ArmPingTimer() {
 void Connection::OnPingTimer() {
   if (closed_) return;
   const auto silent = std::chrono::steady_clock::now() - last_receive_;
-  if (silent > limits_.idle_timeout) {
+  if (!paused_ && silent > limits_.idle_timeout) {
     Close(
         CloseKind::kLost,
         "nothing received for " +
@@ -285,6 +303,7 @@ void Connection::CloseSilently() {
   boost::system::error_code ignored;
   handshake_timer_.cancel();
   ping_timer_.cancel();
+  pause_timer_.cancel();
   stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.lowest_layer().close(ignored);
   if (counters_ != nullptr) {

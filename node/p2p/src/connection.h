@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,6 +75,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds handshake_timeout{0};
   std::chrono::milliseconds ping_interval{0};
   std::chrono::milliseconds idle_timeout{0};
+  std::function<bool()> inbound_paused;  // P2pOptions::inbound_paused (may be empty)
 };
 
 // Ownership: shared; every pending asynchronous operation holds a shared_ptr to it, and the
@@ -133,6 +135,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnWritten(const boost::system::error_code& error, std::size_t frames);
   void ArmPingTimer();
   void OnPingTimer();
+  // Inbound backpressure: true if reading waits (re-tried on pause_timer_).
+  bool PauseReading();
 
   const std::weak_ptr<ConnectionOwner> owner_;
   const ConnectionLimits limits_;
@@ -142,6 +146,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Stream stream_;
   boost::asio::steady_timer handshake_timer_;
   boost::asio::steady_timer ping_timer_;
+  boost::asio::steady_timer pause_timer_;
+  bool paused_ = false;  // reading waits for inbound backpressure to clear
 
   std::string address_;
   std::string peer_id_;

@@ -139,6 +139,7 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
     limits_.handshake_timeout = options_.handshake_timeout;
     limits_.ping_interval = options_.ping_interval;
     limits_.idle_timeout = options_.idle_timeout;
+    limits_.inbound_paused = options_.inbound_paused;
     for (const auto& [id, key] : options_.validator_keys) {
       if (id == options_.self_id) continue;
       Peer& peer = peers_[id];

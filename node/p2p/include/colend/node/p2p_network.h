@@ -89,6 +89,12 @@ struct P2pOptions {
   std::chrono::milliseconds handshake_timeout{5000};
   std::chrono::milliseconds ping_interval{5000};
   std::chrono::milliseconds idle_timeout{15000};
+  // Inbound backpressure (optional): asked on the io thread before each frame is read from
+  // a connected peer. While it returns true nothing more is read from that peer (asked
+  // again every 2 ms) and its idle timeout does not run, so a handler whose consumer is
+  // behind bounds what waits for it instead of queueing without limit. Pings are still
+  // sent, so the peer does not time this node out. Empty: never paused.
+  std::function<bool()> inbound_paused;
 };
 
 // A snapshot of one peer (every validator other than self has one, connected or not).
