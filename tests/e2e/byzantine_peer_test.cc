@@ -5,7 +5,8 @@
 //     (the envelope) and inside it (a validly signed body);
 //   - envelopes with an oversized signature or sender;
 //   - a frame larger than the honest nodes' p2p.max_frame_bytes;
-//   - transaction gossip that is garbage.
+//   - transaction gossip that is garbage;
+//   - a Hello claiming a height nobody committed, without its commit certificate.
 // The honest nodes must keep committing every transaction they admitted, refuse and count
 // the junk, bar the peer, and keep their memory bounded.
 #include <gtest/gtest.h>
@@ -43,6 +44,8 @@ namespace {
 
 const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
 constexpr std::size_t kFake = 3;  // PARTNER_C's validator is played by the test
+// What its Hello claims to have committed, with no commit certificate to show for it.
+constexpr std::uint64_t kClaimedHeight = 1'000'000;
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -147,7 +150,7 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
   boost::asio::io_context io;
   FakeValidator handler;
   Result<std::unique_ptr<node::P2pNetwork>> p2p =
-      node::P2pNetwork::Create(io, options, &handler, [] { return std::uint64_t{0}; });
+      node::P2pNetwork::Create(io, options, &handler, [] { return kClaimedHeight; });
   ASSERT_TRUE(p2p.ok()) << p2p.status();
   ASSERT_TRUE((*p2p)->Start().ok());
   auto work = boost::asio::make_work_guard(io);
@@ -271,6 +274,15 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
     EXPECT_NE(log.find("exceeds"), std::string::npos) << net_->bank(n).id;
   }
   EXPECT_GE(barred, 1u);
+  // The claimed height was not believed: no honest node syncs toward it.
+  for (std::size_t n = 0; n < 3; ++n) {
+    EXPECT_NE(net_->Log(n).find("announces height " + std::to_string(kClaimedHeight)),
+              std::string::npos)
+        << net_->bank(n).id;
+    const boost::json::value sync = net_->Result(n, "getSyncStatus");
+    ASSERT_TRUE(sync.is_object()) << net_->bank(n).id;
+    EXPECT_LT(sync.at("target_height").to_number<std::uint64_t>(), kClaimedHeight) << sync;
+  }
   EXPECT_GT(handler.peers_down.load(), 0u);
 
   // Memory stayed bounded: each connection delivered megabytes of junk (and tried to

@@ -303,10 +303,25 @@ void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello)
     for (std::string& tx : pending) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
     p2p_->Send(node_id, frame);
   }
-  boost::asio::post(io_, [this, node_id, best = hello.best_height()] {
+  boost::asio::post(io_, [this, node_id, hello] {
+    const std::uint64_t best = hello.best_height();
     spdlog::info("peer {} up (best height {})", node_id, best);
     m_peers_->Add(1);
-    if (halted_.ok() && best > store_->height()) RequestSync(best, {node_id});
+    if (!halted_.ok() || best <= store_->height()) return;
+    // A claimed height is believed only with its commit certificate.
+    const proto::CommitCertificate& certificate = hello.best_certificate();
+    Status proof = certificate.height() == best
+                       ? consensus::VerifyCommitSignatures(certificate, *validators_,
+                                                           genesis_.chain_id, suite_.hash(),
+                                                           *verifier_)
+                       : Status::InvalidArgument("no commit certificate for that height");
+    if (!proof.ok()) {
+      spdlog::warn("peer {} announces height {} (this node is at {}) without a valid commit "
+                   "certificate ({}): not syncing on its word",
+                   node_id, best, store_->height(), proof.message());
+      return;
+    }
+    RequestSync(best, {node_id});
   });
 }
 

@@ -29,7 +29,7 @@ Result<std::string> ReadTextFile(const std::filesystem::path& path, std::string_
 }
 
 // Contract state keys whose every version the store keeps, so getPositions can answer
-// "as of height h" (API.md): the pair index and the position records.
+// "as of height h" (docs/api.md): the pair index and the position records.
 std::vector<std::string> HistoryPrefixes() {
   return {std::string(contracts::keys::kPositionPrefix), std::string(contracts::keys::kPairs)};
 }
@@ -234,7 +234,8 @@ Status Node::Impl::Open() {
   options.genesis.timestamp_ms = 0;
   COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::ValidatorKeyring> verifier,
                           consensus::ValidatorKeyring::Create(std::move(keyring)));
-  options.verifier = std::move(verifier);
+  verifier_ = std::move(verifier);
+  options.verifier = verifier_;
   options.signer = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
   options.proposal_validator = std::shared_ptr<consensus::ProposalValidator>(
       std::shared_ptr<consensus::ProposalValidator>{}, this);
@@ -277,6 +278,11 @@ Status Node::Impl::Open() {
   p2p.max_frame_bytes = config_.max_frame_bytes;
   p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
   p2p.inbound_paused = [this] { return InboundPaused(); };
+  p2p.best_certificate = [this](std::uint64_t h) -> std::optional<proto::CommitCertificate> {
+    Result<proto::CertifiedBlock> block = store_->GetBlock(h);
+    if (!block.ok()) return std::nullopt;
+    return block->certificate();
+  };
   COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(net_io_, std::move(p2p), this,
                                                     [this] { return store_->height(); }));
   // Bind now, so a taken port is a start-up failure (exit 2) rather than a halt; accepting

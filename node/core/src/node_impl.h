@@ -142,6 +142,7 @@ class Node::Impl final : public P2pHandler,
   crypto::Digest genesis_state_root_{};
   crypto::Digest empty_receipts_root_{};
   std::shared_ptr<const consensus::ValidatorSet> validators_;
+  std::shared_ptr<const consensus::SignatureVerifier> verifier_;  // the validators' keys
   consensus::ConsensusParams params_;
 
   boost::asio::io_context io_;  // the event loop: consensus, execution, storage, sync

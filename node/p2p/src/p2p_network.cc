@@ -376,8 +376,18 @@ EncodedFrame P2pNetwork::Impl::MakeHello() {
   hello->set_chain_id(options_.chain_id);
   hello->set_node_id(options_.self_id);
   hello->set_protocol_version(kP2pProtocolVersion);
-  hello->set_best_height(best_height_ ? best_height_() : 0);
+  const std::uint64_t height = best_height_ ? best_height_() : 0;
+  hello->set_best_height(height);
+  if (height > 0 && options_.best_certificate) {
+    if (std::optional<proto::CommitCertificate> certificate = options_.best_certificate(height)) {
+      *hello->mutable_best_certificate() = std::move(*certificate);
+    }
+  }
   Result<EncodedFrame> encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  if (!encoded.ok()) {  // a tiny max_frame_bytes and a large validator set: no certificate
+    hello->clear_best_certificate();
+    encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  }
   COLEND_CHECK_MSG(encoded.ok(), "a Hello always fits in max_frame_bytes (>= 1024)");
   return std::move(encoded).value();
 }

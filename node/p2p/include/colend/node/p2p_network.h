@@ -38,6 +38,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,9 @@ struct P2pOptions {
   // behind bounds what waits for it instead of queueing without limit. Pings are still
   // sent, so the peer does not time this node out. Empty: never paused.
   std::function<bool()> inbound_paused;
+  // The commit certificate of the block at `height`, put into the Hello with best_height
+  // so peers can check the claim (optional; called on the io thread; nullopt: none).
+  std::function<std::optional<proto::CommitCertificate>(std::uint64_t height)> best_certificate;
 };
 
 // A snapshot of one peer (every validator other than self has one, connected or not).
