@@ -65,6 +65,13 @@ void ActionLoop::OnExecuted(const ExecutedRoots& roots) {
   if (!performing_) Perform({});
 }
 
+void ActionLoop::OnProposalChecked(std::uint64_t view, std::uint64_t sequence,
+                                   const crypto::Digest& block_hash, Status verdict) {
+  if (!Running()) return;
+  verdicts_.push_back(Verdict{view, sequence, block_hash, std::move(verdict)});
+  if (!performing_) Perform({});
+}
+
 void ActionLoop::Perform(Actions actions) {
   for (Action& a : actions) queue_.push_back(std::move(a));
   if (performing_) return;
@@ -86,6 +93,23 @@ void ActionLoop::Perform(Actions actions) {
                                           e.receipts_root));
       }
       pool_changed_ = true;  // the commits took their transactions out of the pool
+      continue;
+    }
+    if (!checks_.empty()) {
+      std::vector<CheckProposalAction> checks;
+      checks.swap(checks_);
+      for (const CheckProposalAction& check : checks) {
+        if (Running()) host_.CheckProposal(check);
+      }
+      continue;
+    }
+    if (!verdicts_.empty()) {
+      std::vector<Verdict> verdicts;
+      verdicts.swap(verdicts_);
+      for (const Verdict& v : verdicts) {
+        Perform(replica_->OnProposalChecked(host_.NowMs(), v.view, v.sequence, v.block_hash,
+                                            v.verdict));
+      }
       continue;
     }
     if (pool_changed_) {
@@ -133,6 +157,8 @@ void ActionLoop::PerformOne(Action& action) {
                  [&](CancelTimerAction& a) { ++timer_tokens_[TimerIndex(a.timer)]; },
                  [&](RequestSyncAction& a) { host_.RequestSync(a); },
                  [&](RequestProposalAction& a) { Propose(a); },
+                 // Issued by the loop once the queue holds no commit (Perform).
+                 [&](CheckProposalAction& a) { checks_.push_back(std::move(a)); },
              },
              action);
 }

@@ -33,9 +33,8 @@ bool WalRecordObsolete(const WalKey& key, std::uint64_t stable_sequence, std::ui
 
 Result<std::unique_ptr<Replica>> Replica::Create(ReplicaOptions options) {
   COLEND_RETURN_IF_ERROR(options.params.Validate());
-  if (!options.validators || !options.signer || !options.verifier || !options.proposal_validator) {
-    return Status::InvalidArgument(
-        "replica needs a validator set, a signer, a verifier and a proposal validator");
+  if (!options.validators || !options.signer || !options.verifier) {
+    return Status::InvalidArgument("replica needs a validator set, a signer and a verifier");
   }
   if (!options.validators->Contains(options.self)) {
     return Status::InvalidArgument("'" + options.self + "' is not in the validator set");
@@ -70,6 +69,11 @@ Actions Replica::OnBlockExecuted(std::uint64_t now_ms, std::uint64_t height,
 }
 Result<Actions> Replica::OnSyncedBlock(std::uint64_t now_ms, const proto::CertifiedBlock& block) {
   return impl_->OnSyncedBlock(now_ms, block);
+}
+Actions Replica::OnProposalChecked(std::uint64_t now_ms, std::uint64_t view,
+                                   std::uint64_t sequence, const crypto::Digest& block_hash,
+                                   const Status& verdict) {
+  return impl_->OnProposalChecked(now_ms, view, sequence, block_hash, verdict);
 }
 ReplicaStatus Replica::status() const {
   return impl_->status();
@@ -222,6 +226,26 @@ Actions Replica::Impl::OnPoolChanged(std::uint64_t now, PoolStatus pool) {
   Begin(now);
   if (!recovered_) return {};
   pool_ = pool;
+  return Finish();
+}
+
+Actions Replica::Impl::OnProposalChecked(std::uint64_t now, std::uint64_t view,
+                                         std::uint64_t sequence, const crypto::Digest& hash,
+                                         const Status& verdict) {
+  Begin(now);
+  if (!recovered_) return {};
+  const auto it = deferred_.find(std::make_pair(view, sequence));
+  if (it == deferred_.end() || !it->second.checking || it->second.block->hash != hash) {
+    ++counters_.stale;  // the view moved on, or the slot was settled meanwhile
+    return Finish();
+  }
+  it->second.checking = false;
+  if (!verdict.ok()) {
+    ++counters_.invalid_proposals;
+    deferred_.erase(it);
+    return Finish();
+  }
+  it->second.checked = true;  // RetryDeferred (in Settle) accepts it if it still fits
   return Finish();
 }
 

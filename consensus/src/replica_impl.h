@@ -40,6 +40,8 @@ class Replica::Impl {
   Actions OnBlockExecuted(std::uint64_t now, std::uint64_t height, const crypto::Digest& state,
                           const crypto::Digest& receipts);
   Result<Actions> OnSyncedBlock(std::uint64_t now, const proto::CertifiedBlock& certified);
+  Actions OnProposalChecked(std::uint64_t now, std::uint64_t view, std::uint64_t sequence,
+                            const crypto::Digest& hash, const Status& verdict);
 
   ReplicaStatus status() const;
   const ReplicaCounters& counters() const { return counters_; }
@@ -52,14 +54,18 @@ class Replica::Impl {
     bool anchored = false;                      // committed, stable checkpoint or genesis
   };
 
-  // A PRE-PREPARE waiting for its parent (or for its view to start).
+  // A PRE-PREPARE waiting for its parent (or for its view to start), or for the node's
+  // check of its transactions (CheckProposalAction).
   struct Deferred {
     OpenedMessage message;
     BlockRef block;
     std::uint64_t arrival_ms = 0;
+    bool checking = false;  // a CheckProposalAction is out, not answered yet
+    bool checked = false;   // the node answered Ok
   };
 
-  enum class Outcome { kAccepted, kDeferred, kRejected };
+  // kNeedsCheck: every rule of the core holds; the node's check has not answered yet.
+  enum class Outcome { kAccepted, kDeferred, kRejected, kNeedsCheck };
 
   // --- replica.cc: plumbing --------------------------------------------------------------
   void Begin(std::uint64_t now);  // starts an input: sets now_, index height, output
@@ -85,9 +91,13 @@ class Replica::Impl {
 
   // --- replica_normal.cc -------------------------------------------------------------------
   void HandlePrePrepare(OpenedMessage message);
-  void Defer(OpenedMessage message, BlockRef block);
+  // Keeps a PRE-PREPARE for later; `count`: it waits for its parent or view (counted as
+  // deferred), not only for the node's check.
+  void Defer(OpenedMessage message, BlockRef block, bool count = true);
   Outcome AcceptFresh(const OpenedMessage& message, const BlockRef& block,
-                      std::uint64_t arrival_ms);
+                      std::uint64_t arrival_ms, bool checked);
+  // Asks the node to check the deferred proposal at `entry` (CheckProposalAction).
+  void RequestCheck(std::uint64_t view, std::uint64_t sequence, Deferred& entry);
   BlockRef DeferredBlock(std::uint64_t sequence, const crypto::Digest& hash) const;
   void AcceptProposal(std::uint64_t view, std::uint64_t sequence, AcceptedProposal proposal);
   void HandlePrepare(const OpenedMessage& message);

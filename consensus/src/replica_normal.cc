@@ -70,12 +70,30 @@ void Replica::Impl::HandlePrePrepare(OpenedMessage message) {
     }
     return;
   }
-  if (AcceptFresh(message, block, now_) == Outcome::kDeferred) {
-    Defer(std::move(message), std::move(block));
+  const Outcome outcome = AcceptFresh(message, block, now_, /*checked=*/false);
+  if (outcome == Outcome::kDeferred || outcome == Outcome::kNeedsCheck) {
+    Defer(std::move(message), std::move(block), outcome == Outcome::kDeferred);
+    if (outcome == Outcome::kNeedsCheck) {
+      const auto it = deferred_.find(std::make_pair(view, sequence));
+      if (it != deferred_.end() && !it->second.checking && !it->second.checked) {
+        RequestCheck(view, sequence, it->second);
+      }
+    }
   }
 }
 
-void Replica::Impl::Defer(OpenedMessage message, BlockRef block) {
+void Replica::Impl::RequestCheck(std::uint64_t view, std::uint64_t sequence, Deferred& entry) {
+  entry.checking = true;
+  ++counters_.proposal_checks;
+  CheckProposalAction check;
+  check.view = view;
+  check.sequence = sequence;
+  check.block_hash = entry.block->hash;
+  check.block = std::shared_ptr<const proto::Block>(entry.block, &entry.block->block);
+  Emit(std::move(check));
+}
+
+void Replica::Impl::Defer(OpenedMessage message, BlockRef block, bool count) {
   const proto::PrePrepare& pp = message.message.pre_prepare();
   const auto key = std::make_pair(pp.view(), pp.sequence());
   const auto it = deferred_.find(key);
@@ -87,13 +105,14 @@ void Replica::Impl::Defer(OpenedMessage message, BlockRef block) {
     }
     return;
   }
-  ++counters_.deferred;
+  if (count) ++counters_.deferred;
   deferred_.emplace(key, Deferred{std::move(message), std::move(block), now_});
 }
 
 // Rule 1 for a fresh proposal in the current view.
 Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
-                                                  const BlockRef& block, std::uint64_t arrival_ms) {
+                                                  const BlockRef& block, std::uint64_t arrival_ms,
+                                                  bool checked) {
   const proto::PrePrepare& pp = message.message.pre_prepare();
   const std::uint64_t view = pp.view();
   const std::uint64_t sequence = pp.sequence();
@@ -152,10 +171,9 @@ Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
       return Outcome::kRejected;
     }
   }
-  if (!options_.proposal_validator->ValidateProposal(block->header, block->block).ok()) {
-    ++counters_.invalid_proposals;
-    return Outcome::kRejected;
-  }
+  // What only the node can judge (its transactions) is checked off this thread: the
+  // proposal waits, deferred, for the answer (OnProposalChecked).
+  if (!checked) return Outcome::kNeedsCheck;
   AcceptProposal(view, sequence, AcceptedProposal{message.envelope, block, false});
   return Outcome::kAccepted;
 }
@@ -523,13 +541,18 @@ bool Replica::Impl::RetryDeferred() {
       it = deferred_.erase(it);
       continue;
     }
-    if (view > view_) {
+    if (view > view_ || it->second.checking) {
       ++it;
       continue;
     }
-    const Outcome outcome =
-        AcceptFresh(it->second.message, it->second.block, it->second.arrival_ms);
+    const Outcome outcome = AcceptFresh(it->second.message, it->second.block,
+                                        it->second.arrival_ms, it->second.checked);
     if (outcome == Outcome::kDeferred) {
+      ++it;
+      continue;
+    }
+    if (outcome == Outcome::kNeedsCheck) {
+      RequestCheck(view, sequence, it->second);
       ++it;
       continue;
     }

@@ -90,6 +90,20 @@ void Node::Impl::RequestSync(const consensus::RequestSyncAction& request) {
   RequestSync(request.target_height, request.peers);
 }
 
+// On the check worker: the event loop goes on (votes, commits, timers) while the
+// transactions of a proposal this node had not seen are verified; the verdict comes back
+// to the loop as an input. The loop issues a check only once every block committed before
+// it is executed, so the check sees them.
+void Node::Impl::CheckProposal(const consensus::CheckProposalAction& check) {
+  boost::asio::post(*check_worker_, [this, check] {
+    proto::BlockHeader header;  // ValidateProposal judges the transactions only
+    Status verdict = ValidateProposal(header, *check.block);
+    boost::asio::post(io_, [this, check, verdict = std::move(verdict)]() mutable {
+      loop_->OnProposalChecked(check.view, check.sequence, check.block_hash, std::move(verdict));
+    });
+  });
+}
+
 std::vector<std::string> Node::Impl::Batch(const consensus::RequestProposalAction& request) {
   std::vector<std::string> txs =
       pool_->Batch(request.max_txs, request.max_bytes,
@@ -246,11 +260,11 @@ void Node::Impl::PoolChanged() {
   loop_->OnPoolChanged();
 }
 
+// On the check worker (CheckProposal).
 Status Node::Impl::ValidateProposal(const proto::BlockHeader& /*header*/,
                                     const proto::Block& block) {
-  // Committed transactions: the pool's check asks the key directory, which reads the
-  // executed state; a transaction of a block committed but not yet executed cannot exist
-  // because this node executes every block as it commits it.
+  // The pool's check refuses a block only for faults every replica finds the same (it does
+  // not depend on the state: see TxPool::CheckProposal), so when it runs does not matter.
   const auto started = std::chrono::steady_clock::now();
   const std::vector<std::string> txs(block.transactions().begin(), block.transactions().end());
   Status s = pool_->CheckProposal(txs);

@@ -63,6 +63,7 @@ Node::Impl::~Impl() {
   }
   if (p2p_) p2p_->Stop();
   if (gossip_worker_) gossip_worker_->join();
+  if (check_worker_) check_worker_->join();
 }
 
 Status Node::Impl::Open() {
@@ -187,6 +188,8 @@ Status Node::Impl::Open() {
       [pool = pool_.get()](std::string_view signed_tx) { return pool->Verified(signed_tx); });
   gossip_worker_ = std::make_unique<boost::asio::thread_pool>(1);
   boost::asio::post(*gossip_worker_, [] { pthread_setname_np(pthread_self(), "colend-gossip"); });
+  check_worker_ = std::make_unique<boost::asio::thread_pool>(1);
+  boost::asio::post(*check_worker_, [] { pthread_setname_np(pthread_self(), "colend-check"); });
   m_gossip_dropped_ = &metrics_.RegisterCounter(
       "colend_gossip_dropped_total",
       "Transaction gossip frames dropped because too much was already waiting to be admitted.");
@@ -237,8 +240,6 @@ Status Node::Impl::Open() {
   verifier_ = std::move(verifier);
   options.verifier = verifier_;
   options.signer = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
-  options.proposal_validator = std::shared_ptr<consensus::ProposalValidator>(
-      std::shared_ptr<consensus::ProposalValidator>{}, this);
   COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::Replica> replica,
                           consensus::Replica::Create(std::move(options)));
   loop_ = std::make_unique<consensus::ActionLoop>(std::move(replica), *this);
@@ -333,6 +334,7 @@ Status Node::Impl::Run(bool handle_signals) {
   net_thread_.join();
   p2p_->Stop();  // the network thread has stopped: safe from here
   gossip_worker_->join();  // what it still admits is only posted to the stopped loop
+  check_worker_->join();   // likewise its verdicts
   spdlog::info("node {} stopped at height {}", config_.node_id, store_->height());
   return halted_;
 }

@@ -94,6 +94,7 @@ class Node::Impl final : public P2pHandler,
   Status Commit(consensus::CommitAction& commit) override;
   void ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) override;
   void RequestSync(const consensus::RequestSyncAction& request) override;
+  void CheckProposal(const consensus::CheckProposalAction& check) override;
   std::vector<std::string> Batch(const consensus::RequestProposalAction& request) override;
   consensus::PoolStatus Pool() override;
   void BeforeAction(const consensus::Action& action, bool more) override;
@@ -163,6 +164,9 @@ class Node::Impl final : public P2pHandler,
   // keep-alives. Declared after pool_: stopped and joined before the pool goes.
   std::unique_ptr<boost::asio::thread_pool> gossip_worker_;
   std::atomic<std::size_t> gossip_queued_bytes_{0};
+  // "colend-check": checks proposed blocks' transactions (CheckProposalAction; signatures
+  // on the verifier threads) off the event loop; the verdict comes back as an input.
+  std::unique_ptr<boost::asio::thread_pool> check_worker_;
   Counter* m_gossip_dropped_ = nullptr;
   // The replica and the loop that performs its actions (event loop only).
   std::unique_ptr<consensus::ActionLoop> loop_;

@@ -211,7 +211,6 @@ std::unique_ptr<consensus::Replica> World::MakeReplica(SimNode& node) {
   options.genesis = genesis_;
   options.signer = std::make_shared<FakeSigner>(FakeSecret(node.id, config_.seed));
   options.verifier = verifier_;
-  options.proposal_validator = node.validator;
   Result<std::unique_ptr<consensus::Replica>> replica =
       consensus::Replica::Create(std::move(options));
   if (!replica.ok()) {
@@ -324,6 +323,14 @@ void SimHost::RequestSync(const consensus::RequestSyncAction& request) {
 
 std::vector<std::string> SimHost::Batch(const consensus::RequestProposalAction& request) {
   return world_.Batch(node_, request);
+}
+
+// Answered at once: the loop issues the check only when every block committed before it
+// is in the node's committed index. (colend-node answers from another thread, later; the
+// replica does not care when.)
+void SimHost::CheckProposal(const consensus::CheckProposalAction& check) {
+  const Status verdict = node_.validator->ValidateProposal(proto::BlockHeader(), *check.block);
+  node_.loop->OnProposalChecked(check.view, check.sequence, check.block_hash, verdict);
 }
 
 consensus::PoolStatus SimHost::Pool() {

@@ -21,6 +21,7 @@
 
 #include "adversary.h"
 #include "colend/consensus/action_loop.h"
+#include "colend/consensus/proposal_validator.h"
 #include "colend/consensus/replica.h"
 #include "colend/crypto/hash.h"
 #include "colend/sim/fake_crypto.h"
@@ -79,6 +80,7 @@ class SimHost final : public consensus::ActionHost {
   void ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std::uint64_t token) override;
   void RequestSync(const consensus::RequestSyncAction& request) override;
   std::vector<std::string> Batch(const consensus::RequestProposalAction& request) override;
+  void CheckProposal(const consensus::CheckProposalAction& check) override;
   consensus::PoolStatus Pool() override;
   void BeforeAction(const consensus::Action& action, bool more) override;
   void Halted(const Status& why) override;

@@ -49,6 +49,10 @@ class RecordingHost final : public ActionHost {
     (void)delay_ms;
   }
   void RequestSync(const RequestSyncAction&) override { log.push_back("sync"); }
+  void CheckProposal(const CheckProposalAction& check) override {
+    log.push_back("check " + std::to_string(check.sequence));
+    checks.push_back(check);
+  }
   std::vector<std::string> Batch(const RequestProposalAction& request) override {
     log.push_back("batch " + std::to_string(request.height));
     std::vector<std::string> out;
@@ -77,6 +81,7 @@ class RecordingHost final : public ActionHost {
   std::vector<std::string> pool;
   std::vector<std::string> log;
   std::map<TimerId, std::uint64_t> armed;
+  std::vector<CheckProposalAction> checks;
   bool fail_persist = false;
   int halts = 0;
   Status halted_with = Status::Ok();

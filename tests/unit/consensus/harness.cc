@@ -17,18 +17,6 @@ crypto::Digest HashOf(std::string_view text) {
   return crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(text));
 }
 
-class FunctionValidator final : public ProposalValidator {
- public:
-  explicit FunctionValidator(const std::function<Status(const proto::Block&)>* check)
-      : check_(check) {}
-  Status ValidateProposal(const proto::BlockHeader&, const proto::Block& block) override {
-    return *check_ ? (*check_)(block) : Status::Ok();
-  }
-
- private:
-  const std::function<Status(const proto::Block&)>* check_;
-};
-
 }  // namespace
 
 ConsensusParams TestParams() {
@@ -79,7 +67,6 @@ std::unique_ptr<Replica> Harness::MakeReplica(std::size_t i) {
   options.genesis = genesis_;
   options.signer = std::make_shared<sim::FakeSigner>(sim::FakeSecret(nodes_[i].id, 1));
   options.verifier = verifier_;
-  options.proposal_validator = std::make_shared<FunctionValidator>(&validate);
   Result<std::unique_ptr<Replica>> replica = Replica::Create(std::move(options));
   EXPECT_TRUE(replica.ok()) << replica.status();
   return std::move(replica).value();
@@ -181,6 +168,16 @@ void Harness::Apply(std::size_t i, Actions actions) {
                   txs.push_back(tx);
                 }
                 Apply(i, n.replica->OnProposal(now_, a.height, std::move(txs)));
+              });
+            },
+            [&](CheckProposalAction& a) {
+              // The node's check of a fresh proposal, answered right after this step.
+              Later([this, i, a] {
+                Node& n = nodes_[i];
+                if (!n.up) return;
+                const Status verdict = validate ? validate(*a.block) : Status::Ok();
+                Apply(i, n.replica->OnProposalChecked(now_, a.view, a.sequence, a.block_hash,
+                                                      verdict));
               });
             },
         },

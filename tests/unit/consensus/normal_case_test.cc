@@ -2,6 +2,9 @@
 // commits in height order, watermarks, and every kind of bad input being refused and counted.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <variant>
+
 #include "colend/consensus/certificates.h"
 #include "colend/consensus/messages.h"
 #include "harness.h"
@@ -332,6 +335,61 @@ TEST(ProposalValidatorTest, ARefusedTransactionMeansNoVote) {
   h.Deliver(1, h.Sign(0, PrePrepareMessage(0, 1, h.FirstBlock({"good", "bad"}))));
   EXPECT_EQ(h.replica(1).counters().invalid_proposals, 1u);
   EXPECT_TRUE(h.network().empty());
+}
+
+// The node's check runs outside the replica (CheckProposalAction, answered later with
+// OnProposalChecked): no vote before an Ok, none after a refusal, and a verdict for another
+// block or view changes nothing.
+TEST(ProposalValidatorTest, TheVoteWaitsForTheNodesCheck) {
+  Harness h(4);
+  h.StartAll();
+  const proto::Block block = h.FirstBlock({"a", "b"});
+  const crypto::Digest hash = *DigestFromBytes(HashOf(block));
+  Actions actions = h.DeliverRaw(1, h.Sign(0, PrePrepareMessage(0, 1, block)));
+  std::size_t checks = 0;
+  for (const Action& a : actions) {
+    if (const auto* check = std::get_if<CheckProposalAction>(&a)) {
+      ++checks;
+      EXPECT_EQ(check->view, 0u);
+      EXPECT_EQ(check->sequence, 1u);
+      EXPECT_EQ(check->block_hash, hash);
+      EXPECT_EQ(check->block->transactions_size(), 2);
+    }
+    EXPECT_FALSE(std::holds_alternative<BroadcastAction>(a)) << "voted before the check";
+  }
+  ASSERT_EQ(checks, 1u);
+  // The same PRE-PREPARE again while the check runs: no second check.
+  actions = h.DeliverRaw(1, h.Sign(0, PrePrepareMessage(0, 1, block)));
+  for (const Action& a : actions) EXPECT_FALSE(std::holds_alternative<CheckProposalAction>(a));
+  // A verdict about another block or view is ignored.
+  crypto::Digest other = hash;
+  other[0] ^= 1;
+  EXPECT_TRUE(h.replica(1).OnProposalChecked(h.now(), 0, 1, other, Status::Ok()).empty());
+  EXPECT_TRUE(h.replica(1).OnProposalChecked(h.now(), 1, 1, hash, Status::Ok()).empty());
+  EXPECT_EQ(h.replica(1).counters().accepted, 0u);
+  // The real answer: accepted and voted for.
+  actions = h.replica(1).OnProposalChecked(h.now(), 0, 1, hash, Status::Ok());
+  EXPECT_EQ(h.replica(1).counters().accepted, 1u);
+  EXPECT_TRUE(std::any_of(actions.begin(), actions.end(), [](const Action& a) {
+    return std::holds_alternative<BroadcastAction>(a);
+  }));
+  // A second answer for the same block changes nothing.
+  EXPECT_TRUE(h.replica(1).OnProposalChecked(h.now(), 0, 1, hash, Status::Ok()).empty());
+}
+
+TEST(ProposalValidatorTest, ARefusedCheckMeansNoVoteEver) {
+  Harness h(4);
+  h.StartAll();
+  const proto::Block block = h.FirstBlock({"a"});
+  const crypto::Digest hash = *DigestFromBytes(HashOf(block));
+  h.DeliverRaw(1, h.Sign(0, PrePrepareMessage(0, 1, block)));
+  const Actions refused = h.replica(1).OnProposalChecked(
+      h.now(), 0, 1, hash, Status::PermissionDenied("bad signature"));
+  EXPECT_EQ(h.replica(1).counters().invalid_proposals, 1u);
+  for (const Action& a : refused) EXPECT_FALSE(std::holds_alternative<BroadcastAction>(a));
+  // A late Ok for the refused block does not revive it.
+  EXPECT_TRUE(h.replica(1).OnProposalChecked(h.now(), 0, 1, hash, Status::Ok()).empty());
+  EXPECT_EQ(h.replica(1).counters().accepted, 0u);
 }
 
 TEST(ProposalValidatorTest, ATransactionOfAnUncommittedAncestorIsRefused) {

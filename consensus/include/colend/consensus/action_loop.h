@@ -11,6 +11,10 @@
 //     must already be executed (proposal_validator.h: the proposal check and the pool read
 //     the executed state). So the inputs the loop gives on its own (OnBlockExecuted,
 //     OnPoolChanged, OnProposal) wait until no CommitAction is queued.
+//   - A CheckProposalAction goes to the host (CheckProposal) once no commit is queued, so
+//     the check sees every block committed before it; the host answers with
+//     OnProposalChecked, now or later, from the loop's thread. Verdicts that arrive while
+//     the loop performs are given to the replica once no commit is queued.
 //   - A RequestProposalAction is answered (Batch, then OnProposal) when it is performed,
 //     unless a commit is still queued (the pool still holds that block's transactions):
 //     then it waits for the queue, and a newer request replaces it (the replica asks again
@@ -70,6 +74,10 @@ class ActionHost {
   // Fetch certified blocks (RequestSyncAction) and give them to ActionLoop::OnSyncedBlock.
   virtual void RequestSync(const RequestSyncAction& request) = 0;
 
+  // Check a fresh proposal's transactions (CheckProposalAction); answer, on the loop's
+  // thread, with ActionLoop::OnProposalChecked (inside this call or later).
+  virtual void CheckProposal(const CheckProposalAction& check) = 0;
+
   // The transactions for a proposal (RequestProposalAction's rules), and the pool's size.
   virtual std::vector<std::string> Batch(const RequestProposalAction& request) = 0;
   virtual PoolStatus Pool() = 0;
@@ -105,6 +113,10 @@ class ActionLoop {
   Status OnSyncedBlock(const proto::CertifiedBlock& block);
   // The host executed a committed block. Given to the replica once no commit is queued.
   void OnExecuted(const ExecutedRoots& roots);
+  // The host's verdict on a CheckProposalAction. Given to the replica once no commit is
+  // queued.
+  void OnProposalChecked(std::uint64_t view, std::uint64_t sequence,
+                         const crypto::Digest& block_hash, Status verdict);
 
   // No action is performed from now on (a crash, or shutdown). Idempotent.
   void Stop() { stopped_ = true; }
@@ -130,6 +142,14 @@ class ActionLoop {
   bool pool_changed_ = false;                      // an OnPoolChanged waits for the queue
   std::vector<ExecutedRoots> executed_;            // reported, not yet given to the replica
   std::optional<RequestProposalAction> proposal_;  // waiting for the queue
+  struct Verdict {
+    std::uint64_t view = 0;
+    std::uint64_t sequence = 0;
+    crypto::Digest block_hash{};
+    Status verdict = Status::Ok();
+  };
+  std::vector<CheckProposalAction> checks_;  // for the host once no commit is queued
+  std::vector<Verdict> verdicts_;            // for the replica once no commit is queued
   std::array<std::uint64_t, 2> timer_tokens_{};
   bool stopped_ = false;
   Status halted_ = Status::Ok();

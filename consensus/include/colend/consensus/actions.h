@@ -7,6 +7,7 @@
 #define COLEND_CONSENSUS_ACTIONS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -105,9 +106,22 @@ struct RequestProposalAction {
   std::vector<crypto::Digest> exclude;
 };
 
-using Action =
-    std::variant<SendAction, BroadcastAction, PersistAction, CompactWalAction, CommitAction,
-                 SetTimerAction, CancelTimerAction, RequestSyncAction, RequestProposalAction>;
+// A fresh proposal passed every rule the core can judge (header, parent, time, proposer,
+// limits, no transaction repeated in the block or its uncommitted ancestors). Check what
+// only the node can (proposal_validator.h: transaction signatures and encodings) and
+// answer with Replica::OnProposalChecked(view, sequence, block_hash, verdict); the replica
+// votes for the block only after an Ok answer. The check may run on another thread; the
+// block is shared, not copied.
+struct CheckProposalAction {
+  std::uint64_t view = 0;
+  std::uint64_t sequence = 0;
+  crypto::Digest block_hash{};
+  std::shared_ptr<const proto::Block> block;
+};
+
+using Action = std::variant<SendAction, BroadcastAction, PersistAction, CompactWalAction,
+                            CommitAction, SetTimerAction, CancelTimerAction, RequestSyncAction,
+                            RequestProposalAction, CheckProposalAction>;
 using Actions = std::vector<Action>;
 
 }  // namespace colend::consensus

@@ -9,7 +9,10 @@
 
 namespace colend::consensus {
 
-// Thread safety: called only from the replica's thread (strand).
+// How a host answers a CheckProposalAction (actions.h): the replica emits the action, the
+// host runs the check (colend-node on its "colend-check" thread, the simulator at once) and
+// gives the verdict back with Replica::OnProposalChecked. The replica never calls it.
+// Thread safety: the implementation's own; colend-node's may run beside the event loop.
 class ProposalValidator {
  public:
   virtual ~ProposalValidator() = default;
@@ -17,11 +20,11 @@ class ProposalValidator {
   // OK if an honest node may vote for `block` (header already parsed and checked by the
   // core: chain, height, parent, time, proposer, tx_count, tx_root, limits, and no
   // transaction repeated within the block or in its uncommitted ancestors). The node checks
-  // every transaction and that none is in a committed block: its committed index must
-  // include every block handed out by a CommitAction returned from an earlier Replica call
-  // (the core itself covers blocks committed during the current call). Called for fresh
-  // proposals only, at most once per accepted PRE-PREPARE; never for re-proposals, which a
-  // quorum has already checked.
+  // every transaction. A check that depends on the node's state (a transaction already
+  // committed) needs every block committed before the check to be in the node's index:
+  // ActionLoop issues checks only when no commit is queued. Asked for fresh proposals
+  // only, once per PRE-PREPARE the replica would otherwise accept; never for re-proposals,
+  // which a quorum has already checked.
   virtual Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) = 0;
 };
 

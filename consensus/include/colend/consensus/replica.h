@@ -1,4 +1,4 @@
-// Replica: one validator's PBFT state machine (ARCHITECTURE.md, consensus/).
+// Replica: one validator's PBFT state machine (docs/architecture.md, consensus).
 //
 // Pure: no clock, socket, thread, disk or randomness inside. Every input carries the time
 // (`now_ms`, the node's clock) and returns the actions the node must perform, in order,
@@ -16,6 +16,8 @@
 //                    every RequestProposalAction, with no transactions if it has none)
 //   OnBlockExecuted  the node executed a committed block (state and receipts roots)
 //   OnSyncedBlock    a certified block fetched after a RequestSyncAction
+//   OnProposalChecked the node's verdict on a fresh proposal (CheckProposalAction): the
+//                    replica votes for it only after an Ok
 //
 // Execution lag L (ConsensusParams::execution_lag): the header at height h carries the roots
 // after block h - L. The primary proposes h only after OnBlockExecuted(h - L); replicas vote
@@ -39,7 +41,6 @@
 #include "colend/common/result.h"
 #include "colend/consensus/actions.h"
 #include "colend/consensus/params.h"
-#include "colend/consensus/proposal_validator.h"
 #include "colend/consensus/signer.h"
 #include "colend/consensus/validator_set.h"
 #include "colend/crypto/hash.h"
@@ -65,7 +66,6 @@ struct ReplicaOptions {
   GenesisInfo genesis;
   std::shared_ptr<const MessageSigner> signer;
   std::shared_ptr<const SignatureVerifier> verifier;
-  std::shared_ptr<ProposalValidator> proposal_validator;
 };
 
 // Roots after executing the block at `height`.
@@ -113,6 +113,7 @@ struct ReplicaCounters {
   std::uint64_t duplicates = 0;         // seen before
   std::uint64_t equivocations = 0;      // a validator signed two different things for one slot
   std::uint64_t invalid_proposals = 0;  // a PRE-PREPARE whose block was refused
+  std::uint64_t proposal_checks = 0;    // CheckProposalActions emitted
   std::uint64_t invalid_evidence = 0;   // bad certificates, VIEW-CHANGEs or NEW-VIEWs
   std::uint64_t deferred = 0;           // PRE-PREPAREs parked until their parent is known
   std::uint64_t proposals = 0;          // blocks this replica proposed as primary
@@ -167,6 +168,10 @@ class Replica {
   // unless it is the next height; kInvalidArgument/kPermissionDenied if the block or its
   // certificate is invalid (try another peer).
   Result<Actions> OnSyncedBlock(std::uint64_t now_ms, const proto::CertifiedBlock& block);
+  // The answer to a CheckProposalAction. A verdict for a proposal the replica no longer
+  // waits on (another view, another block, already answered) is ignored.
+  Actions OnProposalChecked(std::uint64_t now_ms, std::uint64_t view, std::uint64_t sequence,
+                            const crypto::Digest& block_hash, const Status& verdict);
 
   ReplicaStatus status() const;
   const ReplicaCounters& counters() const;
