@@ -37,6 +37,7 @@
 #include "colend/node/config.h"
 #include "colend/node/p2p_network.h"
 #include "colend/testutil/process_util.h"
+#include "colend/testutil/unknown_field.h"
 #include "local_network.h"
 
 namespace colend::e2e {
@@ -62,21 +63,7 @@ std::uint64_t RssBytes(pid_t pid) {
   return 0;
 }
 
-// Field 1000, length-delimited: no colend message defines it.
-std::string UnknownField(std::size_t bytes) {
-  std::string out;
-  const auto varint = [&out](std::uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-  };
-  varint((1000u << 3) | 2u);
-  varint(bytes);
-  out.append(bytes, 'p');
-  return out;
-}
+std::string Padding(std::size_t bytes) { return testutil::UnknownField(std::string(bytes, 'p')); }
 
 class FakeValidator final : public node::P2pHandler {
  public:
@@ -178,7 +165,7 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
       std::vector<proto::Frame> frames;
       // Inside the signature: a validly signed body with 1 MiB of unknown field.
       proto::ConsensusMessage padded;
-      if (padded.ParseFromString(prepare.SerializeAsString() + UnknownField(1u << 20))) {
+      if (padded.ParseFromString(prepare.SerializeAsString() + Padding(1u << 20))) {
         Result<proto::ConsensusEnvelope> sealed =
             consensus::SealMessage(padded, options.self_id, signer);
         if (sealed.ok()) *frames.emplace_back().mutable_consensus() = *sealed;
@@ -188,7 +175,7 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
       if (honest.ok()) {
         // Outside the signature: the envelope padded.
         proto::ConsensusEnvelope outside;
-        if (outside.ParseFromString(honest->SerializeAsString() + UnknownField(2u << 20))) {
+        if (outside.ParseFromString(honest->SerializeAsString() + Padding(2u << 20))) {
           *frames.emplace_back().mutable_consensus() = outside;
         }
         proto::ConsensusEnvelope big_signature = *honest;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "colend/consensus/messages.h"
+#include "colend/testutil/unknown_field.h"
 
 namespace colend::sim::internal {
 
@@ -21,22 +22,6 @@ bool Adversary::Has(ByzantineBehavior behavior) const {
 
 proto::ConsensusEnvelope Adversary::Sign(const proto::ConsensusMessage& message) const {
   return consensus::SealMessage(message, self_, *signer_).value();
-}
-
-// Field 1000, length-delimited: a field no colend message defines.
-std::string Adversary::UnknownField(const std::string& value) {
-  std::string out;
-  const auto varint = [&out](std::uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-  };
-  varint((1000u << 3) | 2u);
-  varint(value.size());
-  out += value;
-  return out;
 }
 
 std::string Adversary::RandomHash(std::mt19937_64& rng) const {
@@ -135,11 +120,11 @@ std::vector<std::pair<std::string, proto::ConsensusEnvelope>> Adversary::Outgoin
     // max_block_bytes. Each replaces the real message for some destinations.
     const std::string padding(kPaddingBytes + rng() % kPaddingBytes, 'p');
     proto::ConsensusEnvelope outside;
-    if (outside.ParseFromString(envelope.SerializeAsString() + UnknownField(padding))) {
+    if (outside.ParseFromString(envelope.SerializeAsString() + testutil::UnknownField(padding))) {
       half(outside);
     }
     proto::ConsensusMessage inside;
-    if (inside.ParseFromString(envelope.body() + UnknownField(padding))) {
+    if (inside.ParseFromString(envelope.body() + testutil::UnknownField(padding))) {
       out.emplace_back(victim, Sign(inside));
     }
     proto::ConsensusEnvelope big_signature = envelope;

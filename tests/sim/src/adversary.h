@@ -39,7 +39,6 @@ class Adversary {
   bool Has(ByzantineBehavior behavior) const;
   proto::ConsensusEnvelope Sign(const proto::ConsensusMessage& message) const;
   std::string RandomHash(std::mt19937_64& rng) const;
-  static std::string UnknownField(const std::string& value);
   static constexpr std::size_t kPaddingBytes = 64 << 10;
 
   std::string self_;
