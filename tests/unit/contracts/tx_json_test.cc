@@ -1,8 +1,11 @@
-// API.md transaction JSON: every documented example verbatim, the defaults, governance
+// Transaction JSON (docs/api.md): every example docs/api.md gives, one multi-line example of
+// each type (frozen wire vectors below), the defaults, governance
 // actions with real keys of both suites, one test per kind of malformed input, and
 // randomised garbage that must never crash the reader.
 #include "colend/testutil/json_test_util.h"
 #include "colend/contracts/tx_json.h"
+
+#include <fstream>
 
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
@@ -24,7 +27,8 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 using proto::TransactionBody;
 
-// The examples of API.md "Transactions as JSON", verbatim with their line breaks.
+// One example of each original transaction type, with line breaks as a client may send them
+// (the ones docs/api.md prints are checked by DocsApiExamplesParse).
 constexpr std::string_view kApiExamples[] = {
     R"({"type":"ProposeAgreement","signer":"LEAD","id":"ag-1","agreement_id":"AG-1","currency":"CNY",
  "shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":1500,
@@ -45,7 +49,7 @@ constexpr std::string_view kApiExamples[] = {
     R"({"type":"AcknowledgeReport","signer":"LEAD","id":"K-1","counterparty":"PARTNER_A","height":1200,"report_sha256":"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"})",
 };
 
-// The single-line form: API.md breaks long examples after a comma and indents by a space.
+// The single-line form: the examples above break after a comma and indent by a space.
 std::string JoinLines(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -101,7 +105,36 @@ crypto::PrivateKey NewKey(crypto::CryptoSuite suite) {
 
 std::string Quoted(std::string_view text) { return testutil::JsonQuoted(text); }
 
-// --- API.md examples ---------------------------------------------------------------------
+// --- examples ------------------------------------------------------------------------------
+
+// Every transaction in docs/api.md's "Transactions as JSON" examples block parses (as a
+// client would send it: defaults may be left out), and its printed form reads back to the
+// same body: the page cannot drift from the reader.
+TEST(TxJsonTest, DocsApiExamplesParse) {
+  std::ifstream in(std::string(COLEND_SOURCE_DIR) + "/docs/api.md");
+  ASSERT_TRUE(in) << "docs/api.md not found under " << COLEND_SOURCE_DIR;
+  std::string line;
+  bool in_section = false;
+  bool in_block = false;
+  std::set<std::string> types;
+  while (std::getline(in, line)) {
+    if (line.rfind("### ", 0) == 0) in_section = line == "### Transactions as JSON";
+    if (!in_section) continue;
+    if (line.rfind("```", 0) == 0) {
+      in_block = !in_block;
+      continue;
+    }
+    if (!in_block || line.rfind("{\"type\"", 0) != 0) continue;
+    Result<TransactionBody> body = TransactionBodyFromJson(line);
+    ASSERT_TRUE(body.ok()) << line << "\n" << body.status();
+    Result<TransactionBody> again = TransactionBodyFromJson(TransactionBodyToJson(*body));
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->SerializeAsString(), body->SerializeAsString()) << line;
+    types.insert(line.substr(0, line.find(',')));
+  }
+  EXPECT_GE(types.size(), 14u) << "the examples block lost transaction types";
+}
+
 
 TEST(TxJsonTest, EveryApiExampleRoundTripsVerbatim) {
   std::set<std::string> types;
