@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools/: command-line parsing for colend-cli
   libcli11-dev
-  # contracts/, tools/: API.md JSON (transactions, books, genesis) through Boost.JSON
+  # contracts/, tools/: the JSON of docs/api.md (transactions, books, genesis) through Boost.JSON
   libboost1.81-dev libboost-json1.81-dev
   # node/: block store (LevelDB links snappy), logs, config
   libleveldb-dev libsnappy-dev libspdlog-dev libtomlplusplus-dev

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-ci}"
 shift || true
 
+./tools/check_self_contained.sh  # no reference outside the repository; links resolve
 ./tools/bootstrap.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"

@@ -1,6 +1,6 @@
 // Liveness, kept apart from safety: the view-change timer with exponential back-off and
 // the primary's batch timer. Nothing here decides what is committed; a bug here can stall
-// the chain, never fork it (STYLE.md rule 2).
+// the chain, never fork it (docs/style.md rule 2).
 //
 // The timers live in the node (SetTimer/CancelTimer actions); the pacemaker remembers
 // which ones it has set and until when, so a late or duplicated OnTimeout is ignored.

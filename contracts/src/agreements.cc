@@ -1,4 +1,4 @@
-// Agreements: ProposeAgreement, AcceptAgreement, SuspendAgreement (DOMAIN.md).
+// Agreements: ProposeAgreement, AcceptAgreement, SuspendAgreement (docs/domain.md).
 #include <algorithm>
 #include <string>
 #include <vector>

@@ -32,7 +32,7 @@ std::string_view SettlementStatusName(proto::SettlementStatus s) {
   }
 }
 
-// Components in API.md's order, zeros omitted.
+// Components in the order of docs/api.md, zeros omitted.
 json::object Components(const proto::ComponentAmounts& c) {
   json::object out;
   const std::pair<const char*, std::int64_t> parts[] = {

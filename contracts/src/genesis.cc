@@ -22,7 +22,7 @@ constexpr std::size_t kMaxMemberIdLength = 32;
 constexpr std::size_t kMaxNameTokenLength = 64;
 constexpr std::string_view kMinFunderBp = "min_funder_bp";
 
-// DOMAIN.md: upper-case letters, digits and '_', at most 32.
+// docs/domain.md: upper-case letters, digits and '_', at most 32.
 bool IsMemberId(std::string_view id) {
   return !id.empty() && id.size() <= kMaxMemberIdLength &&
          std::all_of(id.begin(), id.end(), [](char c) {

@@ -1,5 +1,5 @@
 // The governance contract: members, their client keys, the validator set and the network
-// rules, changed by a two-thirds vote of the active members (DOMAIN.md), and the genesis
+// rules, changed by a two-thirds vote of the active members (docs/domain.md), and the genesis
 // state they start from.
 //
 // A proposal passes when approvals * 3 >= active members * 2 (the proposer votes like

@@ -1,6 +1,6 @@
 // The JSON of the governance payloads (GovernanceProposal with its actions, GovernanceVote),
 // split from tx_json.cc to keep each file to one subject. Private to colend_contracts; the
-// shapes are documented in API.md "Governance transactions".
+// shapes are documented in docs/api.md, "Governance transactions".
 #ifndef COLEND_CONTRACTS_SRC_GOVERNANCE_JSON_H_
 #define COLEND_CONTRACTS_SRC_GOVERNANCE_JSON_H_
 

@@ -1,4 +1,4 @@
-// A strict JSON document model and writer for the API.md codecs (transactions, genesis).
+// A strict JSON document model and writer for the codecs of docs/api.md (transactions, genesis).
 //
 // Private to colend_contracts: Boost.JSON's SAX parser does the tokenising and UTF-8
 // checking; this layer adds what the codecs need and Boost's DOM does not give:

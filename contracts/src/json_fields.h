@@ -1,4 +1,4 @@
-// Typed, path-aware reading of JsonValue trees for the API.md codecs.
+// Typed, path-aware reading of JsonValue trees for the codecs of docs/api.md.
 //
 // Every accessor checks the JSON type and the range of the target field and fails with an
 // InvalidArgument status whose sentence names the field by its path, in the caller's

@@ -1,4 +1,4 @@
-// Loans: OriginateLoan and ApproveLoan (DOMAIN.md).
+// Loans: OriginateLoan and ApproveLoan (docs/domain.md).
 #include <algorithm>
 #include <string>
 #include <vector>

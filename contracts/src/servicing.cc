@@ -1,4 +1,4 @@
-// Servicing: RecordRepayment, ChargeOff, RecordRecovery and Reverse (DOMAIN.md).
+// Servicing: RecordRepayment, ChargeOff, RecordRecovery and Reverse (docs/domain.md).
 //
 // Every amount is split with the largest-remainder rule (common/split.h) by the banks'
 // current balances: a repayment by outstanding principal, a recovery by the loss still

@@ -30,7 +30,7 @@ constexpr EnumName kApprovalNames[] = {
     {"PER_LOAN", proto::APPROVAL_MODE_PER_LOAN},
 };
 
-// Amounts travel as strings of integer minor units (API.md).
+// Amounts travel as strings of integer minor units (docs/api.md).
 void WriteAmount(std::int64_t minor, JsonWriter& out) {
   out.String(Amount::FromMinor(minor).ToString());
 }

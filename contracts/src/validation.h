@@ -8,7 +8,7 @@
 
 namespace colend::contracts {
 
-// Member ids: upper-case letters, digits and '_', 1 to 32 characters (DOMAIN.md).
+// Member ids: upper-case letters, digits and '_', 1 to 32 characters (docs/domain.md).
 bool IsMemberId(std::string_view id);
 
 // Agreement, loan, transaction, proposal and report ids: letters, digits and ". _ : -",

@@ -1,6 +1,6 @@
 // Owning handles for OpenSSL objects and the translation of OpenSSL failures into Status.
 //
-// Internal to colend_crypto: nothing here appears in a public header (STYLE.md rule 5).
+// Internal to colend_crypto: nothing here appears in a public header (docs/style.md rule 5).
 // Every OpenSSL object the module allocates is held by one of these unique_ptr aliases so
 // that early returns on error paths cannot leak it.
 #ifndef COLEND_CRYPTO_SRC_OPENSSL_UTIL_H_

@@ -64,7 +64,7 @@ class LocalNetwork {
   // Connected peers of node i (getPeers).
   std::size_t ConnectedPeers(std::size_t i) const;
 
-  // A transaction of API.md JSON, signed with `signer_bank`'s client key, as the hex the
+  // A transaction as JSON (docs/api.md), signed with `signer_bank`'s client key, as the hex the
   // sendTransaction method takes. Fails the test (ADD_FAILURE) and returns "" if it cannot.
   std::string Sign(std::size_t signer_bank, const std::string& tx_json) const;
   // sendTransaction to node i; the response object.

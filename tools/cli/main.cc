@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
 
   colend::cli::SendOptions send;
   CLI::App* send_cmd = app.add_subcommand(
-      "send", "Sign API.md transaction JSON (one object, or JSON lines) and send it");
+      "send", "Sign transaction JSON of docs/api.md (one object, or JSON lines) and send it");
   add_target(send_cmd);
   send_cmd->add_option("--key", send.key_file, "the bank's client key (PKCS#8 PEM)")->required();
   send_cmd->add_option("file", send.input, "transaction file, or - for stdin")->required();

@@ -1,6 +1,6 @@
-// colend-cli commands that talk to a node over JSON-RPC (API.md):
+// colend-cli commands that talk to a node over JSON-RPC (docs/api.md):
 //
-//   send   signs API.md transaction JSON with a bank's client key and sends it
+//   send   signs transaction JSON (docs/api.md) with a bank's client key and sends it
 //          (a file holding one JSON object, or JSON lines, or "-" for stdin); with --wait,
 //          waits for each receipt. The chain id and suite come from the node (getNodeInfo)
 //          unless given.

@@ -168,7 +168,7 @@ std::string Parts(const std::vector<Amount>& parts) {
 }
 
 void CheckMoney(CheckLog& log) {
-  log.Section("money: the sample 20/80 loan of API.md");
+  log.Section("money: the sample 20/80 loan of docs/api.md");
   const std::vector<SplitWeight> shares = {{"LEAD", 2000}, {"PARTNER_A", 8000}};
   auto funded = SplitByBasisPoints(Amount::FromMinor(800000), shares, "LEAD");
   if (!log.Expect(funded.ok() && (*funded)[0].minor() == 160000 && (*funded)[1].minor() == 640000,

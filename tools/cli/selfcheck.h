@@ -1,5 +1,5 @@
 // colend-cli selfcheck: exercises this build's cryptography and money arithmetic against
-// published vectors and the worked example of API.md, and prints each check.
+// published vectors and the worked example of docs/api.md, and prints each check.
 //
 // Run it on a new machine or after an OpenSSL upgrade: a node whose self-check fails must
 // not join a chain. It reads no files and talks to no network.

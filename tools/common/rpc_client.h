@@ -1,4 +1,4 @@
-// JsonRpcClient: the tools' JSON-RPC 2.0 client for a colend node (API.md), over one
+// JsonRpcClient: the tools' JSON-RPC 2.0 client for a colend node (docs/api.md), over one
 // keep-alive HTTP/1.1 connection (Boost.Beast), reconnecting when the node closes it.
 //
 // Ownership: owns its connection. Thread safety: one thread per client; make one client per

@@ -1,4 +1,4 @@
-// colend-netgen: makes a whole consortium in one directory (ARCHITECTURE.md, tools/):
+// colend-netgen: makes a whole consortium in one directory (docs/architecture.md, tools):
 //
 //   <out>/ca/ca.key.pem            the consortium CA's key (mode 0600; keep it offline)
 //   <out>/ca/ca.crt.pem            the CA certificate every node trusts

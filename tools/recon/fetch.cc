@@ -1,5 +1,5 @@
 // The chain side of colend-recon: reads one bank's loans, positions, settlements and loan
-// events from a node over JSON-RPC (recon.h, API.md).
+// events from a node over JSON-RPC (recon.h, docs/api.md).
 #include <algorithm>
 #include <charconv>
 #include <exception>

@@ -60,7 +60,7 @@ struct ChainLoan {
 struct ChainEvent {
   std::string loan_id;
   std::string event_id;  // the transaction's `id`
-  std::string type;      // API.md type: OriginateLoan, ApproveLoan, RecordRepayment, ...
+  std::string type;      // docs/api.md type: OriginateLoan, ApproveLoan, RecordRepayment, ...
   std::string signer;
   std::string status;  // OK, or REVERSED for a repayment/recovery reversed at or before the height
   std::int64_t amount = 0;  // principal (OriginateLoan, RecordRepayment) or amount (RecordRecovery)

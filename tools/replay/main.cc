@@ -1,6 +1,6 @@
-// colend-replay: applies API.md JSON-lines transactions to a genesis (or an ad-hoc member
+// colend-replay: applies JSON-lines transactions (docs/api.md) to a genesis (or an ad-hoc member
 // list) through the settlement and governance contracts, offline, and prints the books.
-// Signatures are not checked: the lines are unsigned API.md objects.
+// Signatures are not checked: the lines are unsigned objects of docs/api.md.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "colend-replay — replay co-lending transactions (JSON lines, API.md) offline and print "
+      "colend-replay — replay co-lending transactions (JSON lines, docs/api.md) offline and print "
       "the books JSON (loans, positions, settlements, receipts).\n"
       "Exit codes: 0 done, 1 some lines were malformed (reported, skipped as rejected), "
       "2 could not run."};

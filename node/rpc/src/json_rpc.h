@@ -21,7 +21,7 @@ namespace colend::node::rpc {
 
 namespace json = boost::json;
 
-// API.md's error codes.
+// The error codes of docs/api.md.
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
@@ -88,7 +88,7 @@ class ParamReader {
 // "string", "number", "object", ... for error sentences.
 std::string_view JsonKindName(const json::value& v);
 
-// Checks an id against API.md's rules: member ids [A-Z0-9_]{1,32}; agreement and loan ids
+// Checks an id against the rules of docs/api.md: member ids [A-Z0-9_]{1,32}; agreement and loan ids
 // [A-Za-z0-9._:-]{1,64}. kInvalidArgument naming the param otherwise.
 Status CheckMemberId(std::string_view param, std::string_view id);
 Status CheckRecordId(std::string_view param, std::string_view id);

@@ -151,9 +151,9 @@ std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request)
   if (params != nullptr && !params->is_object() && !params->is_array()) {
     result = Invalid("invalid request: \"params\" must be an object or an array");
   } else if (params != nullptr && params->is_array() && !params->get_array().empty()) {
-    result =
-        RpcError{kInvalidParams, "params must be an object of named params (API.md), not a list",
-                 std::nullopt};
+    result = RpcError{kInvalidParams,
+                      "params must be an object of named params (docs/api.md), not a list",
+                      std::nullopt};
   } else {
     if (params != nullptr && params->is_object()) named = &params->get_object();
     result = Call(name, named);

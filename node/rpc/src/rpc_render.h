@@ -1,7 +1,7 @@
-// The JSON shapes of the RPC results (API.md): chain objects (transactions, receipts,
+// The JSON shapes of the RPC results (docs/api.md): chain objects (transactions, receipts,
 // blocks), contract records (loans, agreements, members, settlements) and the operations
-// views. Amounts are strings of minor units, hashes lower-case hex, enums API.md names.
-// Loans keep the books' shape ("status", "principal", "banks": {bank: {"share",
+// views. Amounts are strings of minor units, hashes lower-case hex, enums by the names of
+// docs/api.md. Loans keep the books' shape ("status", "principal", "banks": {bank: {"share",
 // "outstanding"}}) and add their other fields; settlements are the books' shape exactly.
 //
 // Thread safety: stateless functions.
@@ -22,7 +22,7 @@ namespace colend::node::rpc {
 
 namespace json = boost::json;
 
-// {"tx_hash", "key_id", "signature", "tx": <API.md transaction object>} from the verbatim
+// {"tx_hash", "key_id", "signature", "tx": <docs/api.md transaction object>} from the verbatim
 // SignedTransaction bytes. kCorruption if they do not parse (the node stored them).
 Result<json::object> TransactionJson(std::string_view signed_tx, ByteView tx_hash);
 

@@ -103,7 +103,7 @@ TEST(AmountTest, MulDivFloorMatchesExactArithmeticOnSmallValues) {
 }
 
 TEST(AmountTest, ServiceFeeFromDomainExample) {
-  // API.md: PARTNER_A's interest part 9600, service fee 1500 bp -> 1440.
+  // docs/api.md: PARTNER_A's interest part 9600, service fee 1500 bp -> 1440.
   EXPECT_EQ(*ApplyBasisPoints(Amount::FromMinor(9600), 1500), Amount::FromMinor(1440));
   EXPECT_EQ(*ApplyBasisPoints(Amount::FromMinor(9999), 1), Amount::FromMinor(0));
   EXPECT_EQ(*ApplyBasisPoints(Amount::FromMinor(10000), 1), Amount::FromMinor(1));

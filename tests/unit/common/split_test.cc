@@ -25,7 +25,7 @@ std::vector<std::int64_t> Minor(const std::vector<Amount>& parts) {
   return out;
 }
 
-// Checks every promise of DOMAIN.md's rule on one split, independently of how the
+// Checks every promise of the rule in docs/domain.md on one split, independently of how the
 // implementation orders banks: the total is preserved, each part is floor or floor+1 of
 // its exact share, and for any bank that got the extra cent and any that did not, the
 // first precedes the second (larger remainder, then lead, then smaller id).
@@ -68,7 +68,7 @@ void ExpectLargestRemainder(Amount total, const std::vector<SplitWeight>& w, std
 }
 
 TEST(SplitTest, DomainExampleOrigination) {
-  // API.md: L-1 of 800000 split 20/80.
+  // docs/api.md: L-1 of 800000 split 20/80.
   std::vector<SplitWeight> shares = {{"LEAD", 2000}, {"PARTNER_A", 8000}};
   auto parts = SplitByBasisPoints(Amount::FromMinor(800000), shares, "LEAD");
   ASSERT_TRUE(parts.ok());
@@ -76,7 +76,7 @@ TEST(SplitTest, DomainExampleOrigination) {
 }
 
 TEST(SplitTest, DomainExampleRepaymentByOutstanding) {
-  // API.md: R-1 repays 66667 principal and 12000 interest of L-1 (outstanding 160000/640000).
+  // docs/api.md: R-1 repays 66667 principal and 12000 interest of L-1 (outstanding 160000/640000).
   std::vector<SplitWeight> outstanding = {{"LEAD", 160000}, {"PARTNER_A", 640000}};
   auto principal = SplitByWeights(Amount::FromMinor(66667), outstanding, "LEAD");
   ASSERT_TRUE(principal.ok());
@@ -84,7 +84,7 @@ TEST(SplitTest, DomainExampleRepaymentByOutstanding) {
   EXPECT_EQ(Minor(*principal), (std::vector<std::int64_t>{13333, 53334}));
   auto interest = SplitByWeights(Amount::FromMinor(12000), outstanding, "LEAD");
   EXPECT_EQ(Minor(*interest), (std::vector<std::int64_t>{2400, 9600}));
-  // Resulting outstanding matches API.md's books example: 146667 and 586666.
+  // Resulting outstanding matches the books example of docs/api.md: 146667 and 586666.
   EXPECT_EQ(160000 - (*principal)[0].minor(), 146667);
   EXPECT_EQ(640000 - (*principal)[1].minor(), 586666);
 }

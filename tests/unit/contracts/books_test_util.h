@@ -1,4 +1,4 @@
-// Helpers for contract tests: a replay chain fed with API.md JSON lines, and typed reads
+// Helpers for contract tests: a replay chain fed with JSON lines (docs/api.md), and typed reads
 // of the books JSON it prints.
 #ifndef COLEND_TESTS_UNIT_CONTRACTS_BOOKS_TEST_UTIL_H_
 #define COLEND_TESTS_UNIT_CONTRACTS_BOOKS_TEST_UTIL_H_

@@ -1,4 +1,4 @@
-// Golden scenarios, each worked by hand in its comments from DOMAIN.md's rules; the test
+// Golden scenarios, each worked by hand in its comments from the rules of docs/domain.md; the test
 // checks the books colend-replay would print, to the cent.
 #include <gtest/gtest.h>
 
@@ -24,7 +24,7 @@ constexpr char kRepay1[] =
     R"({"type":"RecordRepayment","signer":"LEAD","id":"R-1","loan_id":"L-1","principal":"66667",)"
     R"("interest":"12000","penalty":"0","value_date":"2026-12-21"})";
 
-// API.md's example: 8,000.00 CNY at 20/80, fee 15 %.
+// The example of docs/api.md: 8,000.00 CNY at 20/80, fee 15 %.
 //   Origination: LEAD 160000, PARTNER_A 640000; FRONTED, so PARTNER_A owes LEAD 640000
 //   (funding; as "LEAD owes PARTNER_A": -640000).
 //   Repayment 66667 principal by outstanding 160000:640000 (W = 800000):

@@ -1,5 +1,5 @@
 // Randomised property tests: many seeds of random (and often invalid) transactions from
-// several banks, with every invariant of DOMAIN.md checked after every transaction against
+// several banks, with every invariant of docs/domain.md checked after every transaction against
 // an independent shadow ledger kept by the test:
 //   1. per loan, shares sum to principal, outstanding by bank sums to the loan's, none < 0;
 //      per agreement, each party's exposure equals the sum over its loans;

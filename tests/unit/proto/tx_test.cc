@@ -1,5 +1,5 @@
 // Wire-format tests for tx.proto: round trips for every transaction type, fixed vectors that
-// pin the encoding (STYLE.md rule 10), and the decoding behaviours the contracts rely on or
+// pin the encoding (docs/style.md rule 10), and the decoding behaviours the contracts rely on or
 // must guard against (map order, unknown fields, open enums, repeated fields).
 //
 // The fixed vectors were produced once, checked byte by byte against the field numbers in
@@ -30,7 +30,7 @@ using google::protobuf::util::MessageDifferencer;
 constexpr char kChainId[] = "colend-test-1";
 constexpr char kBorrowerRef[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
-// OriginateLoan L-1 exactly as in API.md.
+// OriginateLoan L-1 exactly as in docs/api.md.
 constexpr char kOriginateLoanL1BodyHex[] =
     "0a0d636f6c656e642d746573742d31"  // 1 chain_id, LEN 13: "colend-test-1"
     "12044c454144"                    // 2 signer, LEN 4: "LEAD"
@@ -47,7 +47,7 @@ constexpr char kOriginateLoanL1BodyHex[] =
     "300c"                       //   6 term_months: 12
     "3a0a323032362d31312d3231";  //   7 value_date, LEN 10: "2026-11-21"
 
-// RecordRepayment R-1 as in API.md (penalty 0 is the default and therefore absent).
+// RecordRepayment R-1 as in docs/api.md (penalty 0 is the default and therefore absent).
 constexpr char kRecordRepaymentR1BodyHex[] =
     "0a0d636f6c656e642d746573742d31"  // 1 chain_id: "colend-test-1"
     "12044c454144"                    // 2 signer: "LEAD"

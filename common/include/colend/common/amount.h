@@ -1,6 +1,6 @@
 // Money: signed 64-bit integer minor units (fen, cents), with checked arithmetic.
 //
-// DOMAIN.md: money is never floating point; every operation that could overflow returns a
+// docs/domain.md: money is never floating point; every operation that could overflow returns a
 // Result and fails with kOutOfRange instead of wrapping; products are taken in 128 bits
 // before dividing. The ISO-4217 currency travels beside an Amount in the records that hold
 // one (a posting, a loan); code that adds amounts from two records compares their currencies.
@@ -28,7 +28,7 @@ class Amount {
   static constexpr Amount FromMinor(std::int64_t minor) { return Amount(minor); }
   static constexpr Amount Zero() { return Amount(0); }
 
-  // Parses a decimal string of integer minor units as used in API.md ("800000", "-5", "0").
+  // Parses a decimal string of integer minor units as used in docs/api.md ("800000", "-5", "0").
   // Accepts an optional leading '-' then digits; rejects empty strings, '+', whitespace,
   // leading zeros ("007"), "-0", decimal points and anything beyond the int64 range.
   static Result<Amount> Parse(std::string_view decimal);

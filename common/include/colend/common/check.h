@@ -2,7 +2,8 @@
 //
 // COLEND_CHECK guards real internal invariants only — states the program must never reach
 // whatever its input (two different commits at one height, a Result read without a value).
-// Malformed or byzantine input is never CHECKed: it is rejected with a Status (STYLE.md rule 4).
+// Malformed or byzantine input is never CHECKed: it is rejected with a Status
+// (docs/style.md rule 4).
 #ifndef COLEND_COMMON_CHECK_H_
 #define COLEND_COMMON_CHECK_H_
 

@@ -1,5 +1,5 @@
 // Splitting an amount among banks by integer weights — the largest-remainder rule of
-// DOMAIN.md, used for every split the settlement contract makes:
+// docs/domain.md, used for every split the settlement contract makes:
 //
 //   bank i gets floor(A * w_i / W); the cents left over go one each to the banks with the
 //   largest remainder (A * w_i) mod W, ties to the lead bank, then by bank id ascending.

@@ -1,6 +1,6 @@
 // Reading and writing the signed bytes of consensus: blocks (header bytes, tx_root) and
 // consensus envelopes. Nothing here re-serialises signed or hashed bytes: a parsed message
-// is used for its values, the original bytes for every hash and signature (STYLE.md rule 10).
+// is used for its values, the original bytes for every hash and signature (docs/style.md rule 10).
 //
 // Thread safety: pure functions.
 #ifndef COLEND_CONSENSUS_MESSAGES_H_

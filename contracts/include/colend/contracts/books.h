@@ -1,4 +1,4 @@
-// The books as JSON, exactly as API.md specifies ("Books as JSON"): what colend-replay
+// The books as JSON, exactly as docs/api.md specifies ("Books as JSON"): what colend-replay
 // prints and what getBooks/getPositions return. Reads the state through ordered scans;
 // position and settlement lists come from the pair and batch indexes, never from a scan of
 // loans. Same state, same receipts -> same bytes.
@@ -35,7 +35,7 @@ struct PositionFilter {
   std::string counterparty;
 };
 
-// The unsettled positions (API.md order and omissions), as a JSON array.
+// The unsettled positions (order and omissions of docs/api.md), as a JSON array.
 Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter = {});
 
 // The whole books object: height, state_root, loans, positions, settlements, over_limit,

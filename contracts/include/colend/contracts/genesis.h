@@ -1,4 +1,4 @@
-// The genesis: what a chain starts from, read from genesis.json (API.md "Genesis").
+// The genesis: what a chain starts from, read from genesis.json (docs/api.md, "Genesis").
 //
 // Every node of one chain has the same genesis.json bytes; their suite hash is
 // genesis_hash, the parent_hash of block 1 (block.proto). colend-netgen writes the file with

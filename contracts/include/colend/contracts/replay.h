@@ -1,4 +1,4 @@
-// Replaying API.md JSON-lines transactions through the contracts, without consensus or
+// Replaying JSON-lines transactions (docs/api.md) through the contracts, without consensus or
 // signatures: what colend-replay does, and what the golden and property tests drive.
 //
 // Each transaction is executed as a block of its own (height = number of transactions

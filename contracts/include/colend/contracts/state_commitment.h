@@ -12,7 +12,7 @@
 //   root             = H("colend/state/root/v1" || 0x00 || u64be(key count) || tree top).
 // The domain tags and the 0x00/0x01 prefixes keep leaves, buckets and nodes apart. An
 // update re-hashes only its bucket and the 16 nodes above it. The construction is pinned
-// by fixed vectors in tests/unit/contracts/state_commitment_test.cc: changing it changes
+// by fixed vectors in tests/unit/contracts/state_test.cc: changing it changes
 // every state root of every chain.
 //
 // Thread safety: not thread-safe; owned by whoever owns the committed state.

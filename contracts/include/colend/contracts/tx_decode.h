@@ -1,5 +1,5 @@
 // Signed transactions from raw bytes: strict decoding, the transaction hash, signing and
-// signature verification (tx.proto, STYLE.md rule 10).
+// signature verification (tx.proto, docs/style.md rule 10).
 //
 // What "strict" means here, beyond Protobuf's own parsing:
 //   - no field this schema does not know, at any depth, including inside map entries

@@ -1,16 +1,16 @@
-// Transactions as API.md JSON: one JSON object per transaction body, read and written.
+// Transactions as JSON (docs/api.md): one JSON object per transaction body, read and written.
 //
 // This is the form banks' systems write for colend-cli and colend-replay and that the node
 // prints in getTransaction. The JSON is a convenience around the signed Protobuf body
 // (tx.proto): what is signed and hashed is always the serialised body, never the JSON.
 //
-// Shape (API.md "Transactions as JSON" and, for governance, its "Governance transactions"):
+// Shape (docs/api.md, "Transactions as JSON" and, for governance, its "Governance transactions"):
 //   {"type": <payload type>, "chain_id"?: ..., "signer": ..., "id": ..., <payload fields>}
 // `type` is the tx.proto message name of the payload ("OriginateLoan", "GovernanceVote").
 // Amounts are JSON strings of integer minor units ("800000"; a JSON number or "8000.00" is
 // refused); basis points, terms and heights are JSON integers within their Protobuf type;
 // bytes are hex (report_sha256: 64 digits; key ids); public keys are PEM
-// SubjectPublicKeyInfo text; enums are API.md's names ("FRONTED", "PER_LOAN", "APPROVE").
+// SubjectPublicKeyInfo text; enums are the names of docs/api.md ("FRONTED", "PER_LOAN", "APPROVE").
 //
 // Reading is strict: unknown or duplicate keys, wrong JSON types, missing required fields,
 // out-of-range numbers, text after the object and a top level that is not an object are
@@ -35,9 +35,9 @@ namespace colend::contracts {
 // Inputs above this size are refused before parsing.
 inline constexpr std::size_t kMaxTransactionJsonBytes = 1 << 20;
 
-// Parses one API.md transaction object into a body ready to serialise and sign.
+// Parses one transaction object (docs/api.md) into a body ready to serialise and sign.
 //
-// Defaults from API.md are written explicitly into the body, so a signed body always names
+// Defaults from docs/api.md are written explicitly into the body, so a signed body always names
 // them: service_fee_bp 0, disbursement FRONTED, approval PREAPPROVED, penalty "0", no
 // limits. ConfirmSettlement's payment_ref may be omitted (the receiver's confirmation), and
 // so may RotateKey's new_key and retired_key_id and a client key's key_id (below); every
@@ -48,9 +48,9 @@ inline constexpr std::size_t kMaxTransactionJsonBytes = 1 << 20;
 // Which of the two suites the chain uses is checked by the governance contract.
 Result<proto::TransactionBody> TransactionBodyFromJson(std::string_view json_object);
 
-// The API.md JSON of `body`, compact (no whitespace) with a fixed key order: "type",
+// The JSON of `body` (docs/api.md), compact (no whitespace) with a fixed key order: "type",
 // "chain_id" (only if not empty), "signer", "id", then the payload's fields in tx.proto
-// order, which is API.md's order; map keys sorted. Optional fields at their "absent" value
+// order, which is docs/api.md's order; map keys sorted. Optional fields at their "absent" value
 // are left out (an empty payment_ref or limits, RotateKey's absent new_key and empty
 // retired_key_id); every other field is written even when zero. Never fails: a body that
 // TransactionBodyFromJson would refuse (no payload, an enum number with no name, a public

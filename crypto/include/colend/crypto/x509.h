@@ -1,4 +1,4 @@
-// X.509 certificates for the consortium's node-to-node TLS (ARCHITECTURE.md, p2p/).
+// X.509 certificates for the consortium's node-to-node TLS (docs/architecture.md, node/p2p).
 //
 // The consortium CA (a self-signed certificate made by MakeCaCertificate and carried in
 // the genesis) issues each validator one certificate whose subject public key IS that

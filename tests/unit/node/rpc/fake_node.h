@@ -1,4 +1,4 @@
-// FakeNode: a NodeApi over a real contract state. Each applied API.md JSON line is
+// FakeNode: a NodeApi over a real contract state. Each applied JSON line (docs/api.md) is
 // executed by contracts::Replayer (so loans, positions and settlements are real) and
 // becomes a one-transaction block with a header, a certificate and a receipt. Position
 // versions are kept per height for getPositions {"height"}.
@@ -50,7 +50,7 @@ class FakeNode final : public NodeApi {
     SnapshotPositions();  // height 0
   }
 
-  // Executes one API.md JSON line as block height()+1; returns "ok" or the rejection code.
+  // Executes one JSON line (docs/api.md) as block height()+1; returns "ok" or the rejection code.
   std::string Apply(const std::string& line) {
     std::lock_guard<std::mutex> lock(mu_);
     auto body = contracts::TransactionBodyFromJson(line);

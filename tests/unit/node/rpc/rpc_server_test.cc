@@ -172,7 +172,7 @@ TEST_F(RpcServerTest, GetTransactionAndReceiptOfCommittedTransactions) {
   EXPECT_EQ(tx.at("index"), json::value(0));
   EXPECT_EQ(S(tx.at("block_hash")), ToHex(block->block_hash));
   EXPECT_EQ(S(tx.at("tx_hash")), hash);
-  // The contracts' API.md codec: amounts as strings, fields in API.md order.
+  // The contracts' codec (docs/api.md): amounts as strings, fields in its order.
   EXPECT_EQ(S(tx.at("tx").at("type")), "RecordRepayment");
   EXPECT_EQ(S(tx.at("tx").at("principal")), "66667");
   EXPECT_EQ(S(tx.at("tx").at("penalty")), "0");

@@ -1,5 +1,5 @@
 // Executor: runs committed blocks through the contracts, in height order, on the node's
-// in-memory copy of the contract state (ARCHITECTURE.md, node/executor).
+// in-memory copy of the contract state (docs/architecture.md, node/core).
 //
 // The node keeps the whole contract state in memory (contracts::MemoryState, loaded from the
 // block store at start) and writes each block's write set to the store in the same synced

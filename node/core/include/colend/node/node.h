@@ -1,4 +1,4 @@
-// Node: one bank's validator process (ARCHITECTURE.md, node/). It wires the PBFT replica
+// Node: one bank's validator process (docs/architecture.md, node). It wires the PBFT replica
 // (consensus/), the contracts (through the Executor), the block store (LevelDB), the
 // transaction pool, the mutual-TLS p2p network and the JSON-RPC server together.
 //

@@ -1,5 +1,5 @@
 // NodeApi: what the JSON-RPC server asks of the node. The node implements it; the server
-// renders every answer as API.md JSON (the node never builds JSON).
+// renders every answer as the JSON of docs/api.md (the node never builds JSON).
 //
 // Everything here is typed: Protobuf messages as the chain keeps them, raw bytes for
 // hashes (32 bytes, never hex), integers for heights. Contract state is read through the

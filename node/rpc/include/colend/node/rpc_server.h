@@ -1,4 +1,4 @@
-// RpcServer: the node's JSON-RPC 2.0 endpoint (API.md "JSON-RPC 2.0") over HTTP/1.1.
+// RpcServer: the node's JSON-RPC 2.0 endpoint (docs/api.md, "JSON-RPC 2.0") over HTTP/1.1.
 //
 //   POST /         JSON-RPC 2.0: one request object or a batch (array); Content-Type is not
 //                  checked. 200 with the response (also for JSON-RPC errors), 204 when every

@@ -13,7 +13,7 @@ inline constexpr char kSampleChainId[] = "colend-test-1";
 // Height 42, view 3, proposer "LEAD", each root a repeated byte (0x11 parent .. 0x44 state).
 proto::BlockHeader SampleBlockHeader();
 
-// API.md's ProposeAgreement AG-1 by LEAD (id "ag-1"): 2000/8000 bp, service fee 1500 bp,
+// The ProposeAgreement AG-1 of docs/api.md by LEAD (id "ag-1"): 2000/8000 bp, service fee 1500 bp,
 // FRONTED, PREAPPROVED, PARTNER_A limited to 100000000000.
 proto::TransactionBody SampleProposeAgreement();
 
