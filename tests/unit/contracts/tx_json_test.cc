@@ -127,9 +127,7 @@ TEST(TxJsonTest, DocsApiExamplesParse) {
     if (!in_block || line.rfind("{\"type\"", 0) != 0) continue;
     Result<TransactionBody> body = TransactionBodyFromJson(line);
     ASSERT_TRUE(body.ok()) << line << "\n" << body.status();
-    Result<TransactionBody> again = TransactionBodyFromJson(TransactionBodyToJson(*body));
-    ASSERT_TRUE(again.ok()) << again.status();
-    EXPECT_EQ(again->SerializeAsString(), body->SerializeAsString()) << line;
+    ExpectRoundTrip(*body);  // maps compared by content (their wire order is not fixed)
     types.insert(line.substr(0, line.find(',')));
   }
   EXPECT_GE(types.size(), 14u) << "the examples block lost transaction types";
