@@ -81,38 +81,44 @@ Status Node::Impl::Open() {
     if (v.node_id() == config_.node_id) self = &v;
   }
   if (self == nullptr) {
-    return Status::InvalidArgument("node.id: \"" + config_.node_id +
+    return Status::InvalidArgument(std::string(config_keys::kNodeId) + ": \"" + config_.node_id +
                                    "\" is not a validator in " + config_.genesis_file.string());
   }
   member_id_ = self->member_id();
-  COLEND_ASSIGN_OR_RETURN(std::string key_pem, ReadTextFile(config_.node_key_file, "p2p.key"));
+  COLEND_ASSIGN_OR_RETURN(std::string key_pem,
+                          ReadTextFile(config_.node_key_file, config_keys::kP2pNodeKeyFile));
   Result<crypto::PrivateKey> node_key = crypto::PrivateKey::FromPem(suite_, key_pem);
   if (!node_key.ok()) {
-    return Status::InvalidArgument("p2p.key " + config_.node_key_file.string() + ": " +
+    return Status::InvalidArgument(std::string(config_keys::kP2pNodeKeyFile) + " " +
+                                   config_.node_key_file.string() + ": " +
                                    node_key.status().message());
   }
   COLEND_ASSIGN_OR_RETURN(Bytes own_der, node_key->public_key().ToDer());
   if (own_der != validator_keys[config_.node_id]) {
-    return Status::InvalidArgument("p2p.key " + config_.node_key_file.string() +
+    return Status::InvalidArgument(std::string(config_keys::kP2pNodeKeyFile) + " " +
+                                   config_.node_key_file.string() +
                                    " is not the key genesis lists for validator " +
                                    config_.node_id);
   }
   COLEND_ASSIGN_OR_RETURN(std::string cert_pem,
-                          ReadTextFile(config_.node_cert_file, "p2p.certificate"));
-  COLEND_ASSIGN_OR_RETURN(std::string ca_pem, ReadTextFile(config_.ca_cert_file, "p2p.ca"));
+                          ReadTextFile(config_.node_cert_file, config_keys::kP2pNodeCertFile));
+  COLEND_ASSIGN_OR_RETURN(std::string ca_pem,
+                          ReadTextFile(config_.ca_cert_file, config_keys::kP2pCaCertFile));
 
   // The store, and genesis in it.
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) {
-    return Status::IoError("node.data_dir " + config_.data_dir.string() +
+    return Status::IoError(std::string(config_keys::kNodeDataDir) + " " +
+                           config_.data_dir.string() +
                            ": cannot be created: " + ec.message());
   }
   LevelDbOptions db_options;
   Result<std::unique_ptr<KvStore>> kv = OpenLevelDb(config_.data_dir / "chain", db_options);
   if (!kv.ok()) {
     return Status(kv.status().code(),
-                  "node.data_dir " + config_.data_dir.string() + ": " + kv.status().message());
+                  std::string(config_keys::kNodeDataDir) + " " + config_.data_dir.string() +
+                      ": " + kv.status().message());
   }
   COLEND_ASSIGN_OR_RETURN(store_, BlockStore::Open(std::move(kv).value(),
                                                     BlockStoreOptions{suite_.hash(), HistoryPrefixes()}));
@@ -218,11 +224,12 @@ Status Node::Impl::Open() {
   if (const std::uint64_t largest = params_.MaxNewViewBytes(ids.size());
       largest > config_.max_frame_bytes) {
     return Status::InvalidArgument(
-        "p2p.max_frame_bytes (" + std::to_string(config_.max_frame_bytes) +
+        std::string(config_keys::kP2pMaxFrameBytes) + " (" +
+        std::to_string(config_.max_frame_bytes) +
         ") is below the largest NEW-VIEW the chain's consensus parameters allow (" +
         std::to_string(largest) + " bytes for " + std::to_string(ids.size()) +
         " validators: consensus.execution_lag + 2 blocks of consensus.max_block_bytes per "
-        "VIEW-CHANGE, a quorum of them per NEW-VIEW); raise p2p.max_frame_bytes in node.toml "
+        "VIEW-CHANGE, a quorum of them per NEW-VIEW); raise " + std::string(config_keys::kP2pMaxFrameBytes) + " in node.toml "
         "or lower consensus.max_block_bytes or consensus.execution_lag in genesis.json");
   }
   consensus::ReplicaOptions options;
@@ -288,7 +295,7 @@ Status Node::Impl::Open() {
                                                     [this] { return store_->height(); }));
   // Bind now, so a taken port is a start-up failure (exit 2) rather than a halt; accepting
   // and dialling begin when Run runs the event loop.
-  if (const Status s = p2p_->Start(); !s.ok()) return s.WithContext("p2p.listen");
+  if (const Status s = p2p_->Start(); !s.ok()) return s.WithContext(config_keys::kP2pListen);
 
   RpcOptions rpc;
   rpc.host = config_.rpc_host;
@@ -347,12 +354,14 @@ void Node::Impl::Shutdown() {
 // ---------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
-  Result<std::string> genesis_json = ReadTextFile(config.genesis_file, "node.genesis");
+  Result<std::string> genesis_json =
+      ReadTextFile(config.genesis_file, config_keys::kNodeGenesisFile);
   if (!genesis_json.ok()) return genesis_json.status();
   Result<contracts::Genesis> genesis = contracts::ParseGenesis(*genesis_json);
   if (!genesis.ok()) {
     return Status(genesis.status().code(),
-                  "node.genesis " + config.genesis_file.string() + ": " + genesis.status().message());
+                  std::string(config_keys::kNodeGenesisFile) + " " + config.genesis_file.string() +
+                      ": " + genesis.status().message());
   }
   auto impl = std::make_unique<Impl>(config, std::move(genesis).value());
   COLEND_RETURN_IF_ERROR(impl->Open());

@@ -126,6 +126,27 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_EQ(c.pool_signer_share_pct, 40u);
 }
 
+// The names other messages use for settings (config_keys) are the parser's own: a bad value
+// of each is reported under exactly that name.
+TEST_F(ConfigTest, ConfigKeyNamesAreTheParsersOwn) {
+  namespace k = config_keys;
+  const std::pair<std::string, std::pair<std::string, std::string>> cases[] = {
+      {k::kNodeId, {"[node]\nid = \"LEAD\"", "[node]\nid = 5"}},
+      {k::kNodeDataDir, {"data_dir = \"data\"", "data_dir = 5"}},
+      {k::kNodeGenesisFile, {"genesis_file = \"genesis.json\"", "genesis_file = \"none.json\""}},
+      {k::kP2pListen, {"listen = \"127.0.0.1:30300\"", "listen = \"abc\""}},
+      {k::kP2pNodeKeyFile, {"node_key_file = \"keys/node.key.pem\"", "node_key_file = \"no.pem\""}},
+      {k::kP2pNodeCertFile,
+       {"node_cert_file = \"keys/node.cert.pem\"", "node_cert_file = \"no.pem\""}},
+      {k::kP2pCaCertFile, {"ca_cert_file = \"ca.cert.pem\"", "ca_cert_file = \"no.pem\""}},
+      {k::kP2pMaxFrameBytes, {"max_frame_bytes = 8388608", "max_frame_bytes = 1"}},
+  };
+  for (const auto& [key, edit] : cases) {
+    const std::string error = ErrorOf(With(edit.first, edit.second));
+    EXPECT_NE(error.find(key + ":"), std::string::npos) << key << " not named in: " << error;
+  }
+}
+
 TEST_F(ConfigTest, RoundTripsThroughToml) {
   Result<NodeConfig> parsed = ParseNodeConfig(kValid, dir_);
   ASSERT_TRUE(parsed.ok()) << parsed.status();

@@ -54,6 +54,20 @@
 
 namespace colend::node {
 
+// node.toml keys as "section.key", the names the parser reports problems under: messages
+// elsewhere that are about a setting name it with these (ConfigTest checks that the parser
+// uses the same names).
+namespace config_keys {
+inline constexpr char kNodeId[] = "node.id";
+inline constexpr char kNodeDataDir[] = "node.data_dir";
+inline constexpr char kNodeGenesisFile[] = "node.genesis_file";
+inline constexpr char kP2pListen[] = "p2p.listen";
+inline constexpr char kP2pNodeKeyFile[] = "p2p.node_key_file";
+inline constexpr char kP2pNodeCertFile[] = "p2p.node_cert_file";
+inline constexpr char kP2pCaCertFile[] = "p2p.ca_cert_file";
+inline constexpr char kP2pMaxFrameBytes[] = "p2p.max_frame_bytes";
+}  // namespace config_keys
+
 struct PeerAddress {
   std::string node_id;
   std::string host;  // name or address, IPv6 without brackets
