@@ -59,7 +59,7 @@ class StateKeyDirectory final : public KeyDirectory {
 
   const Executor& executor_;
   mutable std::mutex cache_mu_;
-  mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // GUARDED_BY(cache_mu_)
+  mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // guarded by cache_mu_
 };
 
 class Node::Impl final : public P2pHandler,
@@ -194,8 +194,8 @@ class Node::Impl final : public P2pHandler,
 
   // Snapshots for other threads.
   mutable std::mutex status_mu_;
-  consensus::ReplicaStatus status_;      // GUARDED_BY(status_mu_)
-  consensus::ReplicaCounters counters_;  // GUARDED_BY(status_mu_)
+  consensus::ReplicaStatus status_;      // guarded by status_mu_
+  consensus::ReplicaCounters counters_;  // guarded by status_mu_
   std::atomic<std::uint64_t> sync_target_published_{0};
   std::atomic<bool> syncing_{false};
   std::atomic<bool> stopping_{false};

@@ -3,14 +3,17 @@
 //
 // The node keeps the whole contract state in memory (contracts::MemoryState, loaded from the
 // block store at start) and writes each block's write set to the store in the same synced
-// batch as the block. Executing a block is split in two so the store can commit first:
+// batch as the block. Executing a block is split in two, so that a block that cannot be
+// executed leaves the state as it was:
 //
 //   Result<ExecutedBlock> Execute(block)   reads the state, changes nothing
 //   void Apply(executed)                   makes the block's writes the current state and
 //                                          fills in the state root
-// The node then commits the block to its store. Readers may see a block's state a moment
-// before it is durable; receipts and heights are served from the store, so nothing is
-// acknowledged before it survives a crash.
+// The node executes, applies, and only then commits the block with its write set to the
+// store (Node::Impl::Commit). Readers may see a block's state a moment before it is
+// durable; receipts and heights are served from the store, so nothing is acknowledged
+// before it survives a crash. If that store write fails the node halts: its memory is one
+// block ahead of its store, and a restart reloads the state from the store.
 //
 // Every node that executes the same blocks from the same genesis gets the same receipts,
 // the same write sets and the same roots (contracts/apply.h); block_test.cc pins the

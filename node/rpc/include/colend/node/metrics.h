@@ -120,7 +120,7 @@ class MetricsRegistry {
                     const MetricLabels& labels);  // REQUIRES: mu_ held
 
   mutable std::mutex mu_;
-  std::map<std::string, Family, std::less<>> families_;  // GUARDED_BY(mu_)
+  std::map<std::string, Family, std::less<>> families_;  // guarded by mu_
 };
 
 }  // namespace colend::node

@@ -58,11 +58,11 @@ class FaultInjectingKvStore final : public KvStore {
  private:
   std::shared_ptr<KvStore> base_;
   mutable std::mutex mu_;
-  std::uint64_t write_attempts_ = 0;              // GUARDED_BY(mu_)
-  std::optional<std::uint64_t> fail_at_attempt_;  // GUARDED_BY(mu_)
-  WriteFault fault_ = WriteFault::kBeforeApply;   // GUARDED_BY(mu_)
-  bool fail_reads_ = false;                       // GUARDED_BY(mu_)
-  std::optional<std::uint64_t> budget_left_;      // GUARDED_BY(mu_)
+  std::uint64_t write_attempts_ = 0;              // guarded by mu_
+  std::optional<std::uint64_t> fail_at_attempt_;  // guarded by mu_
+  WriteFault fault_ = WriteFault::kBeforeApply;   // guarded by mu_
+  bool fail_reads_ = false;                       // guarded by mu_
+  std::optional<std::uint64_t> budget_left_;      // guarded by mu_
 };
 
 }  // namespace colend::node

@@ -51,9 +51,9 @@ class MemoryKvStore final : public KvStore {
   static void Apply(std::span<const KvWrite> writes, Map& map);
 
   mutable std::mutex mu_;
-  Map visible_;                                 // GUARDED_BY(mu_)
-  Map durable_;                                 // GUARDED_BY(mu_)
-  std::vector<std::vector<KvWrite>> unsynced_;  // GUARDED_BY(mu_)
+  Map visible_;                                 // guarded by mu_
+  Map durable_;                                 // guarded by mu_
+  std::vector<std::vector<KvWrite>> unsynced_;  // guarded by mu_
 };
 
 }  // namespace colend::node
