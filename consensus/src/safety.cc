@@ -24,7 +24,7 @@
 //     replica without that parent defers the message; it never guesses. It also holds
 //     every uncommitted ancestor of the proposal and refuses one that repeats any of their
 //     transactions (the node's validator checks the committed ones), and it runs the
-//     node's ProposalValidator (signatures, sizes, contract pre-checks). Re-proposals in a
+//     node's check of its transactions (CheckProposalAction). Re-proposals in a
 //     NEW-VIEW skip the content checks: Rule 6 forces them, and each was prepared, i.e.
 //     checked by at least f + 1 honest replicas, against the same ancestors (the parent
 //     hash fixes the ancestors).

@@ -96,8 +96,7 @@ void Node::Impl::RequestSync(const consensus::RequestSyncAction& request) {
 // it is executed, so the check sees them.
 void Node::Impl::CheckProposal(const consensus::CheckProposalAction& check) {
   boost::asio::post(*check_worker_, [this, check] {
-    proto::BlockHeader header;  // ValidateProposal judges the transactions only
-    Status verdict = ValidateProposal(header, *check.block);
+    Status verdict = CheckTransactions(*check.block);
     boost::asio::post(io_, [this, check, verdict = std::move(verdict)]() mutable {
       loop_->OnProposalChecked(check.view, check.sequence, check.block_hash, std::move(verdict));
     });
@@ -127,7 +126,6 @@ void Node::Impl::BeforeAction(const consensus::Action& /*action*/, bool /*more*/
 
 void Node::Impl::Idle() { PublishStatus(); }
 
-void Node::Impl::Halted(const Status& why) { Halt(why); }
 
 // A block is final: execute it, check the roots its header carries against this node's own
 // execution, store it with its certificate in one synced batch, then tell the pool and the
@@ -214,7 +212,7 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   m_blocks_->Increment();
   limit_metrics_->ObserveWrites(stored.state_writes);
   m_height_->Set(static_cast<double>(stored.height));
-  m_pool_->Set(static_cast<double>(pool_->size()));
+  // colend_pool_size follows when the loop next asks for the pool's size (Pool()).
   spdlog::debug("committed block {} ({} txs, {} accepted) in {} us", stored.height,
                 stored.tx_hashes.size(), executed->accepted,
                 std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
@@ -255,14 +253,8 @@ void Node::Impl::UpdatePoolCapacity(std::uint64_t committed_txs) {
   m_pool_capacity_->Set(static_cast<double>(capacity));
 }
 
-void Node::Impl::PoolChanged() {
-  if (!halted_.ok()) return;
-  loop_->OnPoolChanged();
-}
-
 // On the check worker (CheckProposal).
-Status Node::Impl::ValidateProposal(const proto::BlockHeader& /*header*/,
-                                    const proto::Block& block) {
+Status Node::Impl::CheckTransactions(const proto::Block& block) {
   // The pool's check refuses a block only for faults every replica finds the same (it does
   // not depend on the state: see TxPool::CheckProposal), so when it runs does not matter.
   const auto started = std::chrono::steady_clock::now();
@@ -406,7 +398,7 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
         gossip_queued_bytes_ -= bytes;
         std::size_t admitted = 0;
         for (const AdmitResult& r : results) admitted += r.status == AdmitStatus::kAdmitted;
-        if (admitted > 0) boost::asio::post(io_, [this] { PoolChanged(); });
+        if (admitted > 0) boost::asio::post(io_, [this] { loop_->OnPoolChanged(); });
       });
       return;
     }
@@ -540,7 +532,6 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
     sync_target_ = store_->height();
   }
   for (const proto::CertifiedBlock& block : response.blocks()) {
-    if (!halted_.ok()) return;
     const Status verdict = loop_->OnSyncedBlock(block);
     if (!verdict.ok()) {
       if (!halted_.ok()) return;
@@ -561,7 +552,8 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
 
 // --- status -----------------------------------------------------------------------------
 
-void Node::Impl::Halt(Status why) {
+// The action loop stopped on a failed store write, execution or root check (once).
+void Node::Impl::Halted(const Status& why) {
   if (!halted_.ok()) return;
   halted_ = why;
   spdlog::critical("HALT: {}", why.ToString());

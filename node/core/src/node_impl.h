@@ -24,7 +24,6 @@
 
 #include "colend/consensus/action_loop.h"
 #include "colend/consensus/actions.h"
-#include "colend/consensus/proposal_validator.h"
 #include "colend/consensus/replica.h"
 #include "colend/consensus/validator_set.h"
 #include "colend/contracts/genesis.h"
@@ -62,10 +61,7 @@ class StateKeyDirectory final : public KeyDirectory {
   mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // guarded by cache_mu_
 };
 
-class Node::Impl final : public P2pHandler,
-                         public NodeApi,
-                         public consensus::ProposalValidator,
-                         public consensus::ActionHost {
+class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ActionHost {
  public:
   Impl(NodeConfig config, contracts::Genesis genesis);
   ~Impl() override;
@@ -82,8 +78,6 @@ class Node::Impl final : public P2pHandler,
   void OnPeerDown(const std::string& node_id) override;
   void OnFrame(const std::string& node_id, proto::Frame frame) override;
 
-  // consensus::ProposalValidator (driver.cc).
-  Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) override;
 
   // consensus::ActionHost (driver.cc): the action loop's I/O on the event loop.
   std::uint64_t NowMs() override;
@@ -117,7 +111,8 @@ class Node::Impl final : public P2pHandler,
 
  private:
   // driver.cc
-  void PoolChanged();
+  // The transactions of a proposed block (CheckProposal, on the check worker).
+  Status CheckTransactions(const proto::Block& block);
   // A frame from a peer: gossip to the gossip worker (on the calling thread), the rest on
   // the event loop.
   void HandleFrame(const std::string& node_id, proto::Frame frame);
@@ -132,7 +127,6 @@ class Node::Impl final : public P2pHandler,
   void OnSyncTimeout();
   void ServeSync(const std::string& peer, const proto::SyncRequest& request);
   void OnSyncResponse(const std::string& peer, proto::SyncResponse response);
-  void Halt(Status why);
   void PublishStatus();
 
   // Set once in Open.

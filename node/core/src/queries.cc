@@ -119,7 +119,7 @@ SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
       // Relay to the other validators (the primary must see it) and wake consensus.
       boost::asio::post(io_, [this, tx = std::move(copy)]() mutable {
         QueueGossip(std::move(tx));
-        PoolChanged();
+        loop_->OnPoolChanged();
       });
       break;
     }

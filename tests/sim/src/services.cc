@@ -16,8 +16,7 @@ std::string ClientMac(std::uint64_t seed, std::string_view id_and_payload) {
   return ToHex(ByteView(digest.data(), 8));
 }
 
-Status SimProposalValidator::ValidateProposal(const proto::BlockHeader&,
-                                              const proto::Block& block) {
+Status SimProposalCheck::Check(const proto::Block& block) const {
   for (const std::string& tx : block.transactions()) {
     const std::size_t mac_at = tx.rfind(':');
     if (tx.rfind("tx:", 0) != 0 || mac_at == std::string::npos || mac_at < 3) {

@@ -82,7 +82,7 @@ void World::Setup() {
     node->index = i;
     node->id = ids[i];
     node->honest = byzantine.count(i) == 0;
-    node->validator = std::make_shared<SimProposalValidator>(node.get(), config_.seed);
+    node->proposal_check = std::make_unique<SimProposalCheck>(node.get(), config_.seed);
     node->host = std::make_unique<SimHost>(*this, *node);
     if (!node->honest) {
       node->adversary = std::make_unique<Adversary>(ids[i], config_.behaviors,
@@ -329,7 +329,7 @@ std::vector<std::string> SimHost::Batch(const consensus::RequestProposalAction& 
 // is in the node's committed index. (colend-node answers from another thread, later; the
 // replica does not care when.)
 void SimHost::CheckProposal(const consensus::CheckProposalAction& check) {
-  const Status verdict = node_.validator->ValidateProposal(proto::BlockHeader(), *check.block);
+  const Status verdict = node_.proposal_check->Check(*check.block);
   node_.loop->OnProposalChecked(check.view, check.sequence, check.block_hash, verdict);
 }
 

@@ -21,7 +21,6 @@
 
 #include "adversary.h"
 #include "colend/consensus/action_loop.h"
-#include "colend/consensus/proposal_validator.h"
 #include "colend/consensus/replica.h"
 #include "colend/crypto/hash.h"
 #include "colend/sim/fake_crypto.h"
@@ -52,12 +51,12 @@ class EventQueue {
 
 struct SimNode;
 
-// The node's transaction checks: a client's fake signature, and not already committed.
-class SimProposalValidator final : public consensus::ProposalValidator {
+// The node's transaction checks (its answer to a CheckProposalAction): a client's fake
+// signature, and not already committed.
+class SimProposalCheck final {
  public:
-  explicit SimProposalValidator(const SimNode* node, std::uint64_t seed)
-      : node_(node), seed_(seed) {}
-  Status ValidateProposal(const proto::BlockHeader& header, const proto::Block& block) override;
+  explicit SimProposalCheck(const SimNode* node, std::uint64_t seed) : node_(node), seed_(seed) {}
+  Status Check(const proto::Block& block) const;
 
  private:
   const SimNode* node_;
@@ -101,7 +100,7 @@ struct SimNode {
   // Loops of crashed lives: a crash can happen inside a loop's own call (between two
   // actions), so the loop is stopped and kept until the node restarts.
   std::vector<std::unique_ptr<consensus::ActionLoop>> graveyard;
-  std::shared_ptr<SimProposalValidator> validator;
+  std::unique_ptr<SimProposalCheck> proposal_check;
   std::unique_ptr<Adversary> adversary;
 
   // Durable (survives a crash).

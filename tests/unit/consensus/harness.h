@@ -108,7 +108,7 @@ class Harness {
 
   bool auto_execute = true;  // execute commits at once (OnBlockExecuted)
   bool auto_propose = true;  // answer RequestProposal at once from the pool
-  // The nodes' ProposalValidator (set before StartAll); accepts everything by default.
+  // The nodes' answer to a CheckProposalAction (set before StartAll); Ok when unset.
   std::function<Status(const proto::Block&)> validate;
 
  private:

@@ -8,7 +8,7 @@
 //     returned Ok) before the next action. Actions returned by inputs given while the loop
 //     is performing go to the back of the queue.
 //   - When the replica is given an input, every block it handed out in a CommitAction before
-//     must already be executed (proposal_validator.h: the proposal check and the pool read
+//     must already be executed (the proposal check, CheckProposalAction, and the pool read
 //     the executed state). So the inputs the loop gives on its own (OnBlockExecuted,
 //     OnPoolChanged, OnProposal) wait until no CommitAction is queued.
 //   - A CheckProposalAction goes to the host (CheckProposal) once no commit is queued, so

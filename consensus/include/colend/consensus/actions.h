@@ -108,10 +108,13 @@ struct RequestProposalAction {
 
 // A fresh proposal passed every rule the core can judge (header, parent, time, proposer,
 // limits, no transaction repeated in the block or its uncommitted ancestors). Check what
-// only the node can (proposal_validator.h: transaction signatures and encodings) and
-// answer with Replica::OnProposalChecked(view, sequence, block_hash, verdict); the replica
-// votes for the block only after an Ok answer. The check may run on another thread; the
-// block is shared, not copied.
+// only the node can (its transactions: encodings, signatures, and that none is in a
+// committed block) and answer with Replica::OnProposalChecked(view, sequence, block_hash,
+// verdict); the replica votes for the block only after an Ok answer. The check may run on
+// another thread; the block is shared, not copied. A check that reads the node's committed
+// state must see every block committed before it: ActionLoop issues checks only when no
+// commit is queued. Asked for fresh proposals only, never for NEW-VIEW re-proposals, which
+// a quorum has already checked.
 struct CheckProposalAction {
   std::uint64_t view = 0;
   std::uint64_t sequence = 0;

@@ -179,8 +179,8 @@ class TxPool {
   // The pending SignedTransaction bytes with this tx hash (getTransaction of a pending tx).
   std::optional<std::string> Find(ByteView tx_hash) const;
 
-  // Checks a proposed block's transactions before voting (the node's
-  // consensus::ProposalValidator calls it). A block is refused only for what every honest
+  // Checks a proposed block's transactions before voting (the node's answer to a
+  // consensus::CheckProposalAction). A block is refused only for what every honest
   // replica finds the same whatever its state and pool: a transaction that does not decode
   // strictly, names another chain, repeats a (signer, id) of the same block, or carries a
   // signature that does not verify under the key its key id names. A transaction that is
