@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -20,6 +21,12 @@ std::unique_ptr<LocalNetwork> LocalNetwork::Create(const std::string& dir,
                                                    const std::vector<std::string>& banks,
                                                    const std::string& extra_netgen_args,
                                                    std::string* error, int base_port) {
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(dir, mkdir_error);
+  if (mkdir_error) {
+    *error = "cannot create " + dir + ": " + mkdir_error.message();
+    return nullptr;
+  }
   std::unique_ptr<LocalNetwork> net(new LocalNetwork());
   net->root_ = dir + "/net";
   std::string list;

@@ -29,7 +29,7 @@ struct NetworkBank {
 
 class LocalNetwork {
  public:
-  // Runs colend-netgen for `banks` under `dir` (which must exist), from `base_port` (0 = a
+  // Runs colend-netgen for `banks` under `dir` (created if missing), from `base_port` (0 = a
   // free run of ports). Empty on failure, with the reason in *error.
   static std::unique_ptr<LocalNetwork> Create(const std::string& dir,
                                               const std::vector<std::string>& banks,

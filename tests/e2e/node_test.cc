@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <set>
 #include <thread>
 #include <string>
@@ -64,7 +63,6 @@ class NodeE2eTest : public ::testing::Test {
   void SetUp() override { net_ = MakeNetwork(scratch_.Path("a")); }
 
   std::unique_ptr<LocalNetwork> MakeNetwork(const std::string& dir, const std::string& extra = "") {
-    std::filesystem::create_directories(dir);
     std::string error;
     std::unique_ptr<LocalNetwork> net = LocalNetwork::Create(dir, kBanks, extra, &error);
     EXPECT_NE(net, nullptr) << error;
@@ -241,7 +239,6 @@ TEST_F(NodeE2eTest, ANodeWithACertificateFromAnotherCaIsRefused) {
   for (std::size_t i = 0; i < 3; ++i) {
     ASSERT_TRUE(LocalNetwork::WaitUntil([&] { return net_->ConnectedPeers(i) == 2; }, 20000));
   }
-  std::filesystem::create_directories(scratch_.Path("b"));
   std::string error;
   std::unique_ptr<LocalNetwork> other = LocalNetwork::Create(
       scratch_.Path("b"), kBanks, "--chain-id colend-other-1", &error, net_->base_port());

@@ -69,7 +69,6 @@ struct ExpectedBooks {
 class ReconE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(scratch_.Path("net"));
     std::string error;
     net_ = LocalNetwork::Create(scratch_.Path("net"), kBanks, "", &error);
     ASSERT_NE(net_, nullptr) << error;

@@ -83,7 +83,6 @@ TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
 class ToolsE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(scratch_.Path("a"));
     std::string error;
     net_ = LocalNetwork::Create(scratch_.Path("a"), kBanks, "", &error);
     ASSERT_NE(net_, nullptr) << error;
