@@ -65,8 +65,8 @@ Result<PreparedSummary> VerifyPreparedCertificate(const proto::PreparedCertifica
   if (pre_prepare.sender() != context.validators->Primary(pp.view())) {
     return Status::InvalidArgument("prepared certificate's PRE-PREPARE is not from the primary");
   }
-  COLEND_ASSIGN_OR_RETURN(ParsedBlock block,
-                          ParseBlock(pp.block(), context.chain_id, context.hash));
+  COLEND_ASSIGN_OR_RETURN(ParsedBlock block, ParseProposedBlock(pp, cert.pre_prepare(),
+                                                                context.chain_id, context.hash));
   if (pp.sequence() == 0 || block.header.height() != pp.sequence()) {
     return Status::InvalidArgument("prepared block height does not match its sequence");
   }
@@ -123,6 +123,10 @@ Result<ViewChangeSummary> VerifyViewChange(const OpenedMessage& opened, const Ch
   }
   std::uint64_t previous = summary.anchor.sequence;
   for (const proto::PreparedCertificate& cert : vc.prepared()) {
+    // Quoted by header: a block's transactions in evidence would only make it large.
+    if (!cert.pre_prepare().transactions().empty()) {
+      return Status::InvalidArgument("VIEW-CHANGE quotes a PRE-PREPARE with its transactions");
+    }
     COLEND_ASSIGN_OR_RETURN(PreparedSummary prepared, VerifyPreparedCertificate(cert, context));
     if (prepared.sequence <= previous || prepared.sequence > summary.checkpoint.sequence + window) {
       return Status::InvalidArgument("VIEW-CHANGE prepared certificates out of order or range");

@@ -70,13 +70,16 @@ Result<CheckpointSummary> VerifyCheckpointCertificate(const proto::CheckpointCer
 
 // Every envelope valid and distinct, the PRE-PREPARE from the primary of its view with a
 // consistent block at height == sequence, PREPAREs from validators other than that primary
-// matching (view, sequence, block hash), at least quorum - 1 of them.
+// matching (view, sequence, block hash), at least quorum - 1 of them. The block is whole
+// when the PRE-PREPARE envelope carries its transactions (the replica's own WAL), else its
+// header alone.
 Result<PreparedSummary> VerifyPreparedCertificate(const proto::PreparedCertificate& cert,
                                                   const ChainContext& context);
 
 // `opened` carries a ViewChange: its checkpoint certificate and every prepared certificate
-// are valid, prepared sequence numbers strictly ascend within (checkpoint, checkpoint + W]
-// and no certificate is from a view >= new_view.
+// are valid and quote their PRE-PREPARE without transactions, prepared sequence numbers
+// strictly ascend within (checkpoint, checkpoint + W] and no certificate is from a view
+// >= new_view.
 Result<ViewChangeSummary> VerifyViewChange(const OpenedMessage& opened, const ChainContext& context,
                                            const GenesisFacts& genesis,
                                            std::uint64_t checkpoint_period, std::uint64_t window);

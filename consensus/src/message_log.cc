@@ -44,12 +44,19 @@ void VoteBook::DropViewsBelow(std::uint64_t view) {
 }
 
 BlockRef Slot::FindBlock(const crypto::Digest& hash) const {
-  if (committed_block && committed_block->hash == hash) return committed_block;
+  BlockRef header_only;
+  const auto consider = [&](const BlockRef& block) {
+    if (!block || block->hash != hash) return false;
+    if (block->has_body) return true;
+    if (!header_only) header_only = block;
+    return false;
+  };
+  if (consider(committed_block)) return committed_block;
   for (const auto& [view, proposal] : accepted) {
-    if (proposal.block->hash == hash) return proposal.block;
+    if (consider(proposal.block)) return proposal.block;
   }
-  if (best_prepared && best_prepared->block->hash == hash) return best_prepared->block;
-  return nullptr;
+  if (best_prepared && consider(best_prepared->block)) return best_prepared->block;
+  return header_only;
 }
 
 }  // namespace colend::consensus

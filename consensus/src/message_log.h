@@ -46,7 +46,7 @@ class VoteBook {
 
 // A PRE-PREPARE the replica accepted (or sent, as primary).
 struct AcceptedProposal {
-  proto::ConsensusEnvelope envelope;  // the primary's, verbatim
+  proto::ConsensusEnvelope envelope;  // the primary's, verbatim, without transactions
   BlockRef block;
   bool reproposal = false;  // came inside a NEW-VIEW
 };
@@ -71,7 +71,8 @@ struct Slot {
   };
   std::optional<Ready> ready;
 
-  // The block with `hash` this slot holds, if any (accepted in any view, prepared, committed).
+  // The block with `hash` this slot holds, if any (accepted in any view, prepared,
+  // committed): one with its body when the slot has one, else its header alone.
   BlockRef FindBlock(const crypto::Digest& hash) const;
 };
 

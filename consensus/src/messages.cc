@@ -63,10 +63,14 @@ bool HasUnknownFields(const Message& message) {
   return false;
 }
 
-Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain_id,
-                               crypto::HashAlgorithm hash) {
+namespace {
+
+// The header checks of ParseBlock, and the transactions when `transactions` is given.
+Result<ParsedBlock> ParseParts(const std::string& header_bytes,
+                               const google::protobuf::RepeatedPtrField<std::string>* transactions,
+                               std::string_view chain_id, crypto::HashAlgorithm hash) {
   ParsedBlock parsed;
-  if (!parsed.header.ParseFromString(block.header())) {
+  if (!parsed.header.ParseFromString(header_bytes)) {
     return Status::InvalidArgument("block header does not parse");
   }
   if (HasUnknownFields(parsed.header)) {
@@ -75,14 +79,25 @@ Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain
   if (parsed.header.chain_id() != chain_id) {
     return Status::InvalidArgument("block header is for chain '" + parsed.header.chain_id() + "'");
   }
+  if (!DigestFromBytes(parsed.header.tx_root()).has_value()) {
+    return Status::InvalidArgument("block tx_root is not a digest");
+  }
+  parsed.hash = BlockHash(hash, header_bytes);
+  parsed.block.set_header(header_bytes);
+  if (transactions == nullptr && parsed.header.tx_count() != 0) {
+    parsed.has_body = false;
+    return parsed;
+  }
+  const google::protobuf::RepeatedPtrField<std::string> none;
+  if (transactions == nullptr) transactions = &none;
   if (static_cast<std::size_t>(parsed.header.tx_count()) !=
-      static_cast<std::size_t>(block.transactions_size())) {
+      static_cast<std::size_t>(transactions->size())) {
     return Status::InvalidArgument("block tx_count " + std::to_string(parsed.header.tx_count()) +
-                                   " but it carries " + std::to_string(block.transactions_size()) +
+                                   " but it carries " + std::to_string(transactions->size()) +
                                    " transactions");
   }
-  parsed.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
-  for (const std::string& tx : block.transactions()) {
+  parsed.tx_hashes.reserve(static_cast<std::size_t>(transactions->size()));
+  for (const std::string& tx : *transactions) {
     parsed.tx_hashes.push_back(TxLeafHash(hash, tx));
     parsed.tx_bytes += tx.size();
   }
@@ -90,9 +105,28 @@ Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain
   if (parsed.header.tx_root() != DigestBytes(root)) {
     return Status::InvalidArgument("block tx_root does not match its transactions");
   }
-  parsed.hash = BlockHash(hash, block.header());
-  parsed.block = block;
+  *parsed.block.mutable_transactions() = *transactions;
   return parsed;
+}
+
+}  // namespace
+
+Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain_id,
+                               crypto::HashAlgorithm hash) {
+  return ParseParts(block.header(), &block.transactions(), chain_id, hash);
+}
+
+Result<ParsedBlock> ParseProposedBlock(const proto::PrePrepare& pre_prepare,
+                                       const proto::ConsensusEnvelope& envelope,
+                                       std::string_view chain_id, crypto::HashAlgorithm hash) {
+  return ParseParts(pre_prepare.header(),
+                    envelope.transactions().empty() ? nullptr : &envelope.transactions(),
+                    chain_id, hash);
+}
+
+proto::ConsensusEnvelope WithoutTransactions(proto::ConsensusEnvelope envelope) {
+  envelope.clear_transactions();
+  return envelope;
 }
 
 Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
@@ -125,6 +159,9 @@ Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
   }
   if (HasUnknownFields(opened.message)) {
     return Status::InvalidArgument("consensus message has fields this version does not know");
+  }
+  if (!envelope.transactions().empty() && !opened.message.has_pre_prepare()) {
+    return Status::InvalidArgument("only a PRE-PREPARE carries transactions");
   }
   if (opened.message.chain_id() != context.chain_id) {
     return Status::FailedPrecondition("consensus message is for chain '" +

@@ -32,6 +32,8 @@ namespace {
 // A signed consensus message or COMMIT entry: body fields, a DER signature (<= 72 bytes for
 // P-256 and SM2), a node id; generous.
 constexpr std::uint64_t kSignedVoteBytes = 512;
+// A serialised block header: ids, three digests and a few integers; generous.
+constexpr std::uint64_t kHeaderBytes = 1024;
 
 std::uint64_t QuorumOf(std::size_t n) {
   const std::uint64_t f = (n - 1) / 3;
@@ -40,23 +42,29 @@ std::uint64_t QuorumOf(std::size_t n) {
 
 }  // namespace
 
+std::uint64_t ConsensusParams::MaxPrePrepareBytes() const {
+  // The header and signature, then each transaction with its field tag and length prefix.
+  return kHeaderBytes + kSignedVoteBytes + max_block_bytes + std::uint64_t{max_block_txs} * 8;
+}
+
 std::uint64_t ConsensusParams::MaxViewChangeBytes(std::size_t validators) const {
   const std::uint64_t quorum = QuorumOf(std::max<std::size_t>(validators, 1));
-  // A block: header, then each transaction with its length prefix.
-  const std::uint64_t block = max_block_bytes + std::uint64_t{max_block_txs} * 8 + 1024;
-  // A prepared certificate: the PRE-PREPARE with its block, quorum - 1 PREPAREs.
-  const std::uint64_t prepared = block + quorum * kSignedVoteBytes;
+  // A prepared certificate: the PRE-PREPARE quoted by header, quorum - 1 PREPAREs.
+  const std::uint64_t prepared = kHeaderBytes + quorum * kSignedVoteBytes;
   // Checkpoint and commit certificates: a quorum of signed votes each.
   return MaxInFlight() * prepared + 2 * quorum * kSignedVoteBytes + kSignedVoteBytes;
 }
 
 std::uint64_t ConsensusParams::MaxNewViewBytes(std::size_t validators) const {
   const std::uint64_t quorum = QuorumOf(std::max<std::size_t>(validators, 1));
-  const std::uint64_t block = max_block_bytes + std::uint64_t{max_block_txs} * 8 + 1024;
   // The quorum of VIEW-CHANGEs quoted, and the re-proposals (at most MaxInFlight above the
-  // highest anchor), each a signed PRE-PREPARE with its block.
+  // highest anchor), each a signed PRE-PREPARE with the block's header.
   return quorum * MaxViewChangeBytes(validators) +
-         MaxInFlight() * (block + kSignedVoteBytes) + kSignedVoteBytes;
+         MaxInFlight() * (kHeaderBytes + kSignedVoteBytes) + kSignedVoteBytes;
+}
+
+std::uint64_t ConsensusParams::MaxMessageBytes(std::size_t validators) const {
+  return std::max(MaxPrePrepareBytes(), MaxNewViewBytes(validators));
 }
 
 }  // namespace colend::consensus

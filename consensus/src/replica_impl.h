@@ -99,6 +99,9 @@ class Replica::Impl {
   // Asks the node to check the deferred proposal at `entry` (CheckProposalAction).
   void RequestCheck(std::uint64_t view, std::uint64_t sequence, Deferred& entry);
   BlockRef DeferredBlock(std::uint64_t sequence, const crypto::Digest& hash) const;
+  // The block with `hash` at `sequence` with its transactions, wherever this replica holds
+  // it (its log or a deferred PRE-PREPARE); null if it has at most the header.
+  BlockRef BlockWithBody(std::uint64_t sequence, const crypto::Digest& hash) const;
   void AcceptProposal(std::uint64_t view, std::uint64_t sequence, AcceptedProposal proposal);
   void HandlePrepare(const OpenedMessage& message);
   void HandleCommit(const OpenedMessage& message);

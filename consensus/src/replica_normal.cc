@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "colend/common/check.h"
 #include "colend/consensus/certificates.h"
 #include "replica_impl.h"
 
@@ -31,11 +32,15 @@ void Replica::Impl::HandlePrePrepare(OpenedMessage message) {
     ++counters_.out_of_window;
     return;
   }
-  Result<ParsedBlock> parsed = ParseBlock(pp.block(), options_.chain_id, options_.hash);
-  if (!parsed.ok()) {
+  Result<ParsedBlock> parsed =
+      ParseProposedBlock(pp, message.envelope, options_.chain_id, options_.hash);
+  if (!parsed.ok() || !parsed->has_body) {
+    // A proposal comes with its transactions; only quoted PRE-PREPAREs come without.
     ++counters_.invalid_proposals;
     return;
   }
+  // The parsed block holds the transactions from here on; the envelope is kept as evidence.
+  message.envelope.clear_transactions();
   // Sizes first, before anything is parked: a block over the limits is refused whatever
   // else holds (Rule 1), and parking is bounded in height too, so a faulty primary cannot
   // make this replica hold more than a few blocks' worth of its messages.
@@ -340,6 +345,11 @@ bool Replica::Impl::TryMarkPrepared(std::uint64_t view, std::uint64_t sequence) 
   }
   proto::ConsensusWalRecord record;
   *record.mutable_prepared() = summary.certificate;
+  // The WAL keeps the body too: after a restart this replica still holds what it prepared.
+  if (block->has_body) {
+    *record.mutable_prepared()->mutable_pre_prepare()->mutable_transactions() =
+        block->block.transactions();
+  }
   Persist(std::move(record), WalKey{WalKind::kPrepared, view, sequence});
   if (!slot.best_prepared.has_value() || slot.best_prepared->view < view) {
     slot.best_prepared = std::move(summary);
@@ -414,7 +424,9 @@ std::optional<std::set<crypto::Digest>> Replica::Impl::AncestorTransactions(std:
         block = it->second.block;
       }
     }
-    if (!block) return std::nullopt;
+    // Without an ancestor's body its transactions are unknown: wait (safety.cc, "Block
+    // bodies": it is fetched once final).
+    if (!block || !block->has_body) return std::nullopt;
     txs.insert(block->tx_hashes.begin(), block->tx_hashes.end());
     const std::optional<crypto::Digest> next = DigestFromBytes(block->header.parent_hash());
     if (!next.has_value()) return std::nullopt;
@@ -443,6 +455,15 @@ BlockRef Replica::Impl::DeferredBlock(std::uint64_t sequence, const crypto::Dige
     if (key.second == sequence && deferred.block->hash == hash) return deferred.block;
   }
   return nullptr;
+}
+
+BlockRef Replica::Impl::BlockWithBody(std::uint64_t sequence, const crypto::Digest& hash) const {
+  if (const Slot* slot = FindSlot(sequence); slot != nullptr) {
+    BlockRef block = slot->FindBlock(hash);
+    if (block && block->has_body) return block;
+  }
+  BlockRef deferred = DeferredBlock(sequence, hash);
+  return deferred && deferred->has_body ? deferred : nullptr;
 }
 
 // Rule 4: a quorum of COMMITs with the block in hand; then hand out in height order.
@@ -498,10 +519,10 @@ void Replica::Impl::FindCommitQuorum(std::uint64_t sequence, Slot& slot) {
   for (const auto& [key, votes] : slot.commits.all()) {
     if (!safety::CommitQuorum(votes.size(), *validators_)) continue;
     const auto& [view, hash] = key;
-    BlockRef block = slot.FindBlock(hash);
-    if (!block) block = DeferredBlock(sequence, hash);
+    BlockRef block = BlockWithBody(sequence, hash);
     if (!block) {
-      // Final, but this replica never saw the block: fetch it with its certificate.
+      // Final, but this replica never saw the block, or saw only its header (a re-proposal
+      // quoted in NEW-VIEW): fetch it with its certificate.
       std::vector<std::string> peers;
       for (const auto& [sender, envelope] : votes) {
         if (sender != self()) peers.push_back(sender);
@@ -517,6 +538,7 @@ void Replica::Impl::FindCommitQuorum(std::uint64_t sequence, Slot& slot) {
 
 void Replica::Impl::CommitBlock(std::uint64_t height, BlockRef block,
                                 proto::CommitCertificate certificate) {
+  COLEND_CHECK(block->has_body);
   committed_certificate_ = certificate;
   Emit(CommitAction{height, block->block, std::move(certificate)});
   committed_height_ = height;

@@ -15,6 +15,15 @@ std::optional<std::uint64_t> Replica::Impl::NextProposalHeight() const {
   const std::optional<Link> parent = LinkAt(top, view_);
   if (!parent.has_value() || !parent->timestamp_ms.has_value()) return std::nullopt;
   if (!RootsFor(height).has_value()) return std::nullopt;  // h - L not executed yet
+  // Every uncommitted ancestor's transactions must be known, so none is proposed twice: a
+  // re-proposed block known by header alone is fetched once final (safety.cc, "Block
+  // bodies").
+  for (std::uint64_t s = committed_height_ + 1; s <= top; ++s) {
+    const Slot* slot = FindSlot(s);
+    if (slot == nullptr) continue;
+    const auto it = slot->accepted.find(view_);
+    if (it != slot->accepted.end() && !it->second.block->has_body) return std::nullopt;
+  }
   return height;
 }
 
@@ -120,16 +129,18 @@ Actions Replica::Impl::OnProposal(std::uint64_t now, std::uint64_t height,
   proto::PrePrepare* pp = message.mutable_pre_prepare();
   pp->set_view(view_);
   pp->set_sequence(height);
-  *pp->mutable_block() = std::move(block);
-  const std::optional<proto::ConsensusEnvelope> envelope = Seal(message);
+  pp->set_header(block.header());
+  std::optional<proto::ConsensusEnvelope> envelope = Seal(message);
   if (!envelope.has_value()) return Finish();
+  const proto::ConsensusEnvelope evidence = *envelope;  // kept without the transactions
+  *envelope->mutable_transactions() = std::move(*block.mutable_transactions());
   proto::ConsensusWalRecord record;
   *record.mutable_sent() = *envelope;
   Persist(std::move(record), WalKey{WalKind::kSent, view_, height});
-  Broadcast(*envelope);
+  Broadcast(std::move(*envelope));
   AcceptProposal(
       view_, height,
-      AcceptedProposal{*envelope, std::make_shared<const ParsedBlock>(std::move(parsed).value()),
+      AcceptedProposal{evidence, std::make_shared<const ParsedBlock>(std::move(parsed).value()),
                        false});
   chain_top_ = height;
   ++counters_.proposals;

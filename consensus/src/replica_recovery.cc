@@ -122,6 +122,9 @@ Status Replica::Impl::ReadWal(const RecoveryState& state, WalContents& wal) {
 Status Replica::Impl::RestoreLog(WalContents& wal) {
   for (PreparedSummary& prepared : wal.prepared) {
     if (prepared.sequence <= low_) continue;
+    // The WAL keeps the body with the PRE-PREPARE (the parsed block has it); quoted, it
+    // goes without.
+    prepared.certificate.mutable_pre_prepare()->clear_transactions();
     Slot& slot = SlotAt(prepared.sequence);
     slot.prepared_views.insert(prepared.view);
     wal.acted_in_view |= prepared.view == view_;
@@ -168,10 +171,13 @@ Status Replica::Impl::RestoreVote(const OpenedMessage& sent, WalContents& wal) {
   Slot& slot = SlotAt(sequence);
   if (m.has_pre_prepare()) {
     Result<ParsedBlock> block =
-        ParseBlock(m.pre_prepare().block(), options_.chain_id, options_.hash);
-    if (!block.ok()) return Status::Corruption("WAL PRE-PREPARE block is invalid");
-    slot.accepted[view] = AcceptedProposal{
-        sent.envelope, std::make_shared<const ParsedBlock>(std::move(block).value()), false};
+        ParseProposedBlock(m.pre_prepare(), sent.envelope, options_.chain_id, options_.hash);
+    if (!block.ok() || !block->has_body) {
+      return Status::Corruption("WAL PRE-PREPARE block is invalid");
+    }
+    slot.accepted[view] =
+        AcceptedProposal{WithoutTransactions(sent.envelope),
+                         std::make_shared<const ParsedBlock>(std::move(block).value()), false};
     if (view == view_) wal.top_proposed = std::max(wal.top_proposed, sequence);
   } else {
     const std::optional<crypto::Digest> hash =

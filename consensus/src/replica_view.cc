@@ -80,7 +80,10 @@ void Replica::Impl::SendViewChange() {
     // Never a certificate from the view being asked for: this replica has not entered it
     // (recovery turns a restart inside a view into a change to the next one).
     COLEND_CHECK(prepared->view < view_);
-    *vc->add_prepared() = prepared->certificate;
+    // Quoted by header (safety.cc, "Block bodies").
+    proto::PreparedCertificate* quoted = vc->add_prepared();
+    *quoted = prepared->certificate;
+    quoted->mutable_pre_prepare()->clear_transactions();
     summary.prepared.push_back(*prepared);
   }
   const std::optional<proto::ConsensusEnvelope> envelope = Seal(message);
@@ -187,7 +190,7 @@ void Replica::Impl::TryBuildNewView() {
     proto::PrePrepare* pp = pp_message.mutable_pre_prepare();
     pp->set_view(view_);
     pp->set_sequence(prepared->sequence);
-    *pp->mutable_block() = prepared->block->block;  // unchanged: same header bytes
+    pp->set_header(prepared->block->block.header());  // unchanged: same header bytes
     const std::optional<proto::ConsensusEnvelope> envelope = Seal(pp_message);
     if (!envelope.has_value()) return;
     *nv->add_pre_prepares() = *envelope;
@@ -244,6 +247,15 @@ bool Replica::Impl::ConflictsWithCommitted(const safety::VerifiedNewView& new_vi
 }
 
 void Replica::Impl::EnterView(const safety::VerifiedNewView& new_view) {
+  // The re-proposals come by header; where this replica holds a block's transactions (it
+  // received the original PRE-PREPARE), it keeps using them. Looked up before older views'
+  // proposals are dropped below.
+  std::vector<BlockRef> reproposed;
+  reproposed.reserve(new_view.reproposals.size());
+  for (const safety::Reproposal& r : new_view.reproposals) {
+    BlockRef body = r.block->has_body ? r.block : BlockWithBody(r.sequence, r.block->hash);
+    reproposed.push_back(body ? std::move(body) : r.block);
+  }
   view_ = new_view.view;
   active_ = true;
   current_new_view_ = new_view.envelope;
@@ -264,9 +276,10 @@ void Replica::Impl::EnterView(const safety::VerifiedNewView& new_view) {
   reproposal_top_ = new_view.top;
   chain_top_ = new_view.top;
   proposal_requested_ = 0;  // an answer for an older view would be refused anyway
-  for (const safety::Reproposal& r : new_view.reproposals) {
+  for (std::size_t i = 0; i < new_view.reproposals.size(); ++i) {
+    const safety::Reproposal& r = new_view.reproposals[i];
     if (r.sequence <= low_) continue;
-    AcceptProposal(view_, r.sequence, AcceptedProposal{r.envelope, r.block, true});
+    AcceptProposal(view_, r.sequence, AcceptedProposal{r.envelope, reproposed[i], true});
   }
   ++counters_.new_views_entered;
   Emit(CompactWalAction{low_, view_});

@@ -114,6 +114,22 @@
 //     parent at s - 1, orphaning a committed block. Putting the wait on PREPARE would also
 //     be safe but would serialise the whole pipeline.
 //
+//   Block bodies. Votes, certificates and the rules above are about block hashes, i.e.
+//     header bytes; a header's tx_count and tx_root fix its transactions. So the signed
+//     PRE-PREPARE carries the header only, the transactions ride beside it in the envelope
+//     (checked against the header before anything else), and evidence (prepared
+//     certificates in VIEW-CHANGE, re-proposals in NEW-VIEW) quotes headers alone: a
+//     VIEW-CHANGE is a few kilobytes whatever the block size. A replica needs a block's
+//     transactions only to check a fresh proposal above it (the ancestors' transactions,
+//     Rule 1), to propose above it, and to hand the committed block to the node. It keeps
+//     the bodies it received (in its WAL too, for the blocks it prepared); for a
+//     re-proposed block it never received it votes by hash like everyone, and once the
+//     block is final it fetches it by height from a peer that committed it, checked by
+//     its commit certificate and hash, like any block it missed (RequestSync). Until then
+//     it defers fresh proposals above that block and, as primary, proposes none. This
+//     costs liveness nothing: a re-proposed block was prepared by at least f + 1 honest
+//     replicas, which hold its body, vote for it, and commit and serve it.
+//
 //   Restarts. Recover() rebuilds from the WAL: the highest view, every message signed
 //     (never re-signed differently), every prepared certificate. A replica restarted in a
 //     view v > 0 treats itself as still changing to v until a NEW-VIEW for v reaches it
@@ -277,13 +293,12 @@ Result<VerifiedNewView> VerifyNewView(const OpenedMessage& opened, const ChainCo
     if (pp.sender() != primary || !pp.message.has_pre_prepare()) {
       return Status::InvalidArgument("NEW-VIEW PRE-PREPARE not from its primary");
     }
+    if (!pp.envelope.transactions().empty()) {
+      return Status::InvalidArgument("NEW-VIEW re-proposal carries transactions");
+    }
     const proto::PrePrepare& p = pp.message.pre_prepare();
-    const proto::Block& planned = expected.block->block;
     if (p.view() != nv.view() || p.sequence() != expected.sequence ||
-        p.block().header() != planned.header() ||
-        p.block().transactions_size() != planned.transactions_size() ||
-        !std::equal(p.block().transactions().begin(), p.block().transactions().end(),
-                    planned.transactions().begin())) {
+        p.header() != expected.block->block.header()) {
       return Status::InvalidArgument("NEW-VIEW re-proposal at sequence " +
                                      std::to_string(expected.sequence) +
                                      " differs from what the VIEW-CHANGEs require");

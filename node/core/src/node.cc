@@ -219,18 +219,19 @@ Status Node::Impl::Open() {
   COLEND_ASSIGN_OR_RETURN(consensus::ValidatorSet set, consensus::ValidatorSet::Create(ids));
   validators_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
   params_ = ToConsensusParams(genesis_.consensus);
-  // A view change must always fit in a frame, or the chain stops at the first one that does
-  // not (every VIEW-CHANGE and NEW-VIEW refused by the p2p layer): refuse to start instead.
-  if (const std::uint64_t largest = params_.MaxNewViewBytes(ids.size());
+  // Every consensus message must fit in a frame, or the chain stops at the first one that
+  // does not (refused by the p2p layer): refuse to start instead.
+  if (const std::uint64_t largest = params_.MaxMessageBytes(ids.size());
       largest > config_.max_frame_bytes) {
     return Status::InvalidArgument(
         std::string(config_keys::kP2pMaxFrameBytes) + " (" +
         std::to_string(config_.max_frame_bytes) +
-        ") is below the largest NEW-VIEW the chain's consensus parameters allow (" +
+        ") is below the largest consensus message the chain's parameters allow (" +
         std::to_string(largest) + " bytes for " + std::to_string(ids.size()) +
-        " validators: consensus.execution_lag + 2 blocks of consensus.max_block_bytes per "
-        "VIEW-CHANGE, a quorum of them per NEW-VIEW); raise " + std::string(config_keys::kP2pMaxFrameBytes) + " in node.toml "
-        "or lower consensus.max_block_bytes or consensus.execution_lag in genesis.json");
+        " validators: a PRE-PREPARE with a block of consensus.max_block_bytes and "
+        "consensus.max_block_txs, or a NEW-VIEW quoting a quorum of VIEW-CHANGEs); raise " +
+        std::string(config_keys::kP2pMaxFrameBytes) +
+        " in node.toml or lower consensus.max_block_bytes in genesis.json");
   }
   consensus::ReplicaOptions options;
   options.chain_id = genesis_.chain_id;

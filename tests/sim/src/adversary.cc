@@ -54,11 +54,13 @@ std::vector<std::pair<std::string, proto::ConsensusEnvelope>> Adversary::Outgoin
     // Same height and view, a different block (one millisecond later): to half of them.
     proto::ConsensusMessage variant = message;
     proto::BlockHeader header;
-    if (header.ParseFromString(variant.pre_prepare().block().header()) &&
+    if (header.ParseFromString(variant.pre_prepare().header()) &&
         header.view() == variant.pre_prepare().view()) {
       header.set_timestamp_ms(header.timestamp_ms() + 1);
-      header.SerializeToString(variant.mutable_pre_prepare()->mutable_block()->mutable_header());
-      half(Sign(variant));
+      header.SerializeToString(variant.mutable_pre_prepare()->mutable_header());
+      proto::ConsensusEnvelope equivocation = Sign(variant);
+      *equivocation.mutable_transactions() = envelope.transactions();
+      half(equivocation);
     }
   }
   if ((message.has_prepare() || message.has_commit()) &&
@@ -133,12 +135,11 @@ std::vector<std::pair<std::string, proto::ConsensusEnvelope>> Adversary::Outgoin
     proto::ConsensusEnvelope big_sender = envelope;
     big_sender.set_sender(self_ + padding);
     out.emplace_back(victim, big_sender);
-    if (message.has_pre_prepare()) {
-      proto::ConsensusMessage oversized = message;
-      proto::Block* block = oversized.mutable_pre_prepare()->mutable_block();
-      block->add_transactions(std::string(4 * kPaddingBytes, 't'));
-      half(Sign(oversized));
-    }
+    // Transactions beside the signature: one more than the header commits to (a
+    // PRE-PREPARE), or any at all (every other message).
+    proto::ConsensusEnvelope carried = envelope;
+    carried.add_transactions(std::string(4 * kPaddingBytes, 't'));
+    half(carried);
   }
   if (Has(ByzantineBehavior::kReplay) && !observed_.empty() && rng() % 2 == 0) {
     out.emplace_back(victim, observed_[rng() % observed_.size()]);

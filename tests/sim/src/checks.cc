@@ -67,6 +67,28 @@ void World::CheckExecution(SimNode& node, std::uint64_t height, const proto::Blo
   }
 }
 
+void World::CheckSent(const SimNode& node, const proto::ConsensusEnvelope& envelope) {
+  if (!node.honest) return;
+  proto::ConsensusMessage message;
+  if (!message.ParseFromString(envelope.body())) return;
+  const std::size_t n = nodes_.size();
+  const std::uint64_t size = envelope.ByteSizeLong();
+  std::uint64_t bound = config_.params.MaxPrePrepareBytes();
+  if (message.has_view_change() || message.has_new_view()) {
+    result_.stats.max_view_change_bytes = std::max(result_.stats.max_view_change_bytes, size);
+    bound = message.has_view_change() ? config_.params.MaxViewChangeBytes(n)
+                                      : config_.params.MaxNewViewBytes(n);
+    if (!envelope.transactions().empty()) {
+      Fail("bounds", node.id + " sent evidence carrying transactions");
+      return;
+    }
+  }
+  if (size > bound) {
+    Fail("bounds", node.id + " sent a consensus message of " + std::to_string(size) +
+                       " bytes, above its bound of " + std::to_string(bound));
+  }
+}
+
 void World::CheckStored(const SimNode& node, const std::string& what,
                         const google::protobuf::Message& stored) {
   if (!check_padding_ || !node.honest) return;

@@ -184,6 +184,7 @@ std::string SimResult::Describe(const SimConfig& c) const {
       << stats.view_changes << ", crashes " << stats.crashes << ", stalls " << stats.stalls
       << ", messages " << stats.messages_sent << ", busy " << stats.busy << ", purged "
       << stats.purged << " at " << stats.suspended_height << ", wal<=" << stats.max_wal_records
+      << ", view-change bytes<=" << stats.max_view_change_bytes
       << ", events " << stats.events << ")";
   if (!ok) out << "\n  replay: " << c.ReplayCommand();
   return out.str();

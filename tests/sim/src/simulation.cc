@@ -448,6 +448,7 @@ void World::Send(SimNode& from, const std::string& to, const proto::ConsensusEnv
   } else {
     destinations.push_back(to);
   }
+  CheckSent(from, envelope);
   if (from.adversary) {
     for (const auto& [dest, env] : from.adversary->Outgoing(destinations, envelope, rng_)) {
       if (const auto it = index_of_.find(dest); it != index_of_.end()) {

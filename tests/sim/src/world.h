@@ -156,6 +156,10 @@ class World {
   // Signer of a client transaction (MakeTransaction's id % signers).
   int SignerOf(const std::string& tx) const;
   bool Suspended(const SimNode& node, const std::string& tx) const;
+  // The "bounds" invariant, for what an honest replica sends: no consensus message above
+  // what ConsensusParams says the node's frame limit must hold, and evidence (VIEW-CHANGE,
+  // NEW-VIEW) that quotes blocks by header, never with transactions.
+  void CheckSent(const SimNode& node, const proto::ConsensusEnvelope& envelope);
   // The "bounds" invariant: an honest replica stores nothing a padded replica sent.
   void CheckStored(const SimNode& node, const std::string& what,
                    const google::protobuf::Message& stored);

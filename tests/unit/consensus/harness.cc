@@ -323,6 +323,12 @@ proto::ConsensusEnvelope Harness::Sign(std::size_t signer,
   return envelope.value();
 }
 
+proto::ConsensusEnvelope Harness::Sign(std::size_t signer, const PrePrepareDraft& draft) const {
+  proto::ConsensusEnvelope envelope = Sign(signer, draft.message);
+  *envelope.mutable_transactions() = draft.block.transactions();
+  return envelope;
+}
+
 proto::Block Harness::FirstBlock(const std::vector<std::string>& txs, std::uint64_t view) const {
   return MakeBlock(1, genesis_.hash, view, validators_->Primary(view), txs, now_,
                    genesis_.state_root, genesis_.receipts_root);
@@ -353,14 +359,15 @@ proto::Block MakeBlock(std::uint64_t height, const crypto::Digest& parent, std::
   return block;
 }
 
-proto::ConsensusMessage PrePrepareMessage(std::uint64_t view, std::uint64_t sequence,
-                                          const proto::Block& block, const char* chain) {
-  proto::ConsensusMessage message;
-  message.set_chain_id(chain);
-  message.mutable_pre_prepare()->set_view(view);
-  message.mutable_pre_prepare()->set_sequence(sequence);
-  *message.mutable_pre_prepare()->mutable_block() = block;
-  return message;
+PrePrepareDraft PrePrepareMessage(std::uint64_t view, std::uint64_t sequence,
+                                  const proto::Block& block, const char* chain) {
+  PrePrepareDraft draft;
+  draft.message.set_chain_id(chain);
+  draft.message.mutable_pre_prepare()->set_view(view);
+  draft.message.mutable_pre_prepare()->set_sequence(sequence);
+  draft.message.mutable_pre_prepare()->set_header(block.header());
+  draft.block = block;
+  return draft;
 }
 
 std::string HashOf(const proto::Block& block) {

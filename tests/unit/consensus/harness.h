@@ -44,6 +44,13 @@ struct InFlight {
   proto::ConsensusEnvelope envelope;
 };
 
+// A PRE-PREPARE before it is signed: the message (which carries the block's header) and the
+// block, whose transactions Harness::Sign puts beside the signature in the envelope.
+struct PrePrepareDraft {
+  proto::ConsensusMessage message;
+  proto::Block block;
+};
+
 class Harness {
  public:
   explicit Harness(std::size_t n, ConsensusParams params = TestParams());
@@ -102,6 +109,8 @@ class Harness {
 
   // Signs `message` as validator `signer` (tests forge byzantine messages with this).
   proto::ConsensusEnvelope Sign(std::size_t signer, const proto::ConsensusMessage& message) const;
+  // Signs the draft's message and attaches its block's transactions, as a primary sends it.
+  proto::ConsensusEnvelope Sign(std::size_t signer, const PrePrepareDraft& draft) const;
 
   // A valid first block (height 1, view 0, proposed by node 0) with these transactions.
   proto::Block FirstBlock(const std::vector<std::string>& txs, std::uint64_t view = 0) const;
@@ -140,8 +149,8 @@ proto::Block MakeBlock(std::uint64_t height, const crypto::Digest& parent, std::
                        const std::string& proposer, const std::vector<std::string>& txs,
                        std::uint64_t timestamp_ms, const crypto::Digest& state_root,
                        const crypto::Digest& receipts_root, const char* chain = kChainId);
-proto::ConsensusMessage PrePrepareMessage(std::uint64_t view, std::uint64_t sequence,
-                                          const proto::Block& block, const char* chain = kChainId);
+PrePrepareDraft PrePrepareMessage(std::uint64_t view, std::uint64_t sequence,
+                                  const proto::Block& block, const char* chain = kChainId);
 // The hash of a block as raw bytes (what votes carry).
 std::string HashOf(const proto::Block& block);
 

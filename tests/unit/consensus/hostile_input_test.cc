@@ -48,10 +48,10 @@ void Tweak(proto::ConsensusMessage& m, std::mt19937_64& rng) {
         pp->set_sequence(bump(pp->sequence()));
         break;
       case 2:
-        pp->mutable_block()->add_transactions("extra");
+        pp->mutable_header()->append("extra");
         break;
       default:
-        pp->mutable_block()->set_header(hash);
+        pp->set_header(hash);
         break;
     }
   } else if (m.has_prepare()) {
@@ -210,6 +210,11 @@ TEST(HostileInputTest, PaddedEnvelopesOversizedBlocksAndFarProposalsAreNotStored
   long_signature.mutable_signature()->append(200, '\0');
   h.Deliver(1, long_signature);
   EXPECT_EQ(h.replica(1).counters().malformed, malformed + 2);
+  // Transactions ride beside the signature on a PRE-PREPARE only.
+  proto::ConsensusEnvelope carried = h.Sign(0, PrepareMessage(0, 1, std::string(32, 'h')));
+  carried.add_transactions(std::string(1000, 't'));
+  h.Deliver(1, carried);
+  EXPECT_EQ(h.replica(1).counters().malformed, malformed + 3);
 
   // A block with more transactions than max_block_txs is refused, not parked, even for a
   // view that has not started.

@@ -277,7 +277,7 @@ TEST_F(NormalCaseTest, InvalidProposalsGetNoVote) {
     return MakeBlock(height, parent, 0, proposer, txs, ts, state, g.receipts_root);
   };
   const crypto::Digest other = g.state_root == crypto::Digest{} ? g.hash : crypto::Digest{};
-  std::vector<std::pair<std::string, proto::ConsensusMessage>> cases = {
+  std::vector<std::pair<std::string, PrePrepareDraft>> cases = {
       {"wrong parent",
        PrePrepareMessage(0, 1, block(1, other, "node-0", {Tx(1)}, now, g.state_root))},
       {"wrong proposer",
@@ -302,10 +302,20 @@ TEST_F(NormalCaseTest, InvalidProposalsGetNoVote) {
                          MakeBlock(1, g.hash, 0, "node-0", {Tx(1)}, now, g.state_root,
                                    g.receipts_root, "other"))},
   };
-  proto::ConsensusMessage bad_root =
+  PrePrepareDraft bad_root =
       PrePrepareMessage(0, 1, block(1, g.hash, "node-0", {Tx(1)}, now, g.state_root));
-  bad_root.mutable_pre_prepare()->mutable_block()->set_transactions(0, Tx(2));
+  bad_root.block.set_transactions(0, Tx(2));
   cases.emplace_back("tx_root mismatch", bad_root);
+  // The transactions travel beside the signed header: without them, or with one too many,
+  // the proposal is refused.
+  PrePrepareDraft header_only =
+      PrePrepareMessage(0, 1, block(1, g.hash, "node-0", {Tx(1)}, now, g.state_root));
+  header_only.block.clear_transactions();
+  cases.emplace_back("header without its transactions", header_only);
+  PrePrepareDraft extra =
+      PrePrepareMessage(0, 1, block(1, g.hash, "node-0", {Tx(1)}, now, g.state_root));
+  extra.block.add_transactions(Tx(2));
+  cases.emplace_back("a transaction beside the header's", extra);
   std::uint64_t expected = 0;
   for (const auto& [name, message] : cases) {
     // Each case goes to a fresh replica, so an earlier acceptance cannot mask a later one.

@@ -27,7 +27,8 @@ proto::ConsensusMessage NewViewMessage(std::uint64_t view,
   message.set_chain_id(kChainId);
   message.mutable_new_view()->set_view(view);
   for (const auto& vc : vcs) *message.mutable_new_view()->add_view_changes() = vc;
-  for (const auto& pp : pps) *message.mutable_new_view()->add_pre_prepares() = pp;
+  // Re-proposals are quoted by header, without their transactions.
+  for (const auto& pp : pps) *message.mutable_new_view()->add_pre_prepares() = WithoutTransactions(pp);
   return message;
 }
 
@@ -43,7 +44,8 @@ class PreparedThenPrimaryCrashTest : public ::testing::Test {
     ASSERT_EQ(pps.size(), 1u);
     proto::ConsensusMessage message;
     message.ParseFromString(pps[0].body());
-    block_a_ = message.pre_prepare().block();
+    block_a_.set_header(message.pre_prepare().header());
+    *block_a_.mutable_transactions() = pps[0].transactions();
     h_.DeliverWhere([](const InFlight& m) {
       return KindOf(m.envelope) == "pre_prepare" || KindOf(m.envelope) == "prepare";
     });
@@ -117,6 +119,25 @@ TEST_F(PreparedThenPrimaryCrashTest, NewViewIsCheckedBeforeTheViewIsEntered) {
     EXPECT_EQ(h_.replica(2).counters().invalid_evidence, ++rejected) << why;
     EXPECT_FALSE(h_.replica(2).status().view_active) << why;
   }
+  // A re-proposal must come by header: with its transactions beside it, the NEW-VIEW is
+  // refused (evidence stays small).
+  proto::ConsensusMessage with_body = NewViewMessage(1, vcs, {});
+  *with_body.mutable_new_view()->add_pre_prepares() = pp_a;
+  ASSERT_FALSE(pp_a.transactions().empty());
+  h_.Deliver(2, h_.Sign(1, with_body));
+  EXPECT_EQ(h_.replica(2).counters().invalid_evidence, ++rejected);
+  EXPECT_FALSE(h_.replica(2).status().view_active);
+  // Nor may a VIEW-CHANGE quote a PRE-PREPARE with its transactions.
+  proto::ConsensusMessage padded_vc;
+  ASSERT_TRUE(padded_vc.ParseFromString(vcs[0].body()));
+  ASSERT_GT(padded_vc.view_change().prepared_size(), 0);
+  *padded_vc.mutable_view_change()->mutable_prepared(0)->mutable_pre_prepare()
+       ->mutable_transactions() = pp_a.transactions();
+  const std::size_t signer = static_cast<std::size_t>(vcs[0].sender().back() - '0');
+  h_.Deliver(2, h_.Sign(1, NewViewMessage(1, {h_.Sign(signer, padded_vc), vcs[1], vcs[2]},
+                                          {pp_a})));
+  EXPECT_EQ(h_.replica(2).counters().invalid_evidence, ++rejected);
+  EXPECT_FALSE(h_.replica(2).status().view_active);
   // From a validator that is not view 1's primary.
   h_.Deliver(2,
              h_.Sign(3, NewViewMessage(1, vcs, {h_.Sign(3, PrePrepareMessage(1, 1, block_a_))})));
@@ -270,6 +291,80 @@ TEST(ViewChangeTest, ViewChangesQuoteNothingAlreadyCommitted) {
     EXPECT_EQ(h.replica(i).status().view, 1u);
     EXPECT_EQ(h.Committed(i), 7u) << h.id(i);
   }
+}
+
+// Evidence quotes blocks by header: with blocks of tens of kilobytes in flight, every
+// VIEW-CHANGE and the NEW-VIEW stay a few kilobytes, and the prepared block still commits
+// unchanged in the next view.
+TEST(ViewChangeTest, ViewChangesQuoteBlocksByHeaderWhateverTheirSize) {
+  Harness h(4);
+  h.StartAll();
+  std::vector<std::string> txs;
+  for (int i = 0; i < 3; ++i) txs.push_back(std::string(20'000, static_cast<char>('a' + i)));
+  for (const std::string& tx : txs) h.Submit(tx);
+  h.AdvanceTime(h.params().batch_timeout_ms);
+  h.DeliverWhere([](const InFlight& m) {
+    return KindOf(m.envelope) == "pre_prepare" || KindOf(m.envelope) == "prepare";
+  });
+  h.DropWhere([](const InFlight&) { return true; });  // every COMMIT lost
+  h.Crash(0);
+  std::vector<proto::ConsensusEnvelope> evidence;
+  h.Run(5'000, 50, [&](const InFlight& m) {
+    const std::string kind = KindOf(m.envelope);
+    if (kind == "view_change" || kind == "new_view") evidence.push_back(m.envelope);
+    return true;
+  });
+  ASSERT_FALSE(evidence.empty());
+  for (const proto::ConsensusEnvelope& e : evidence) {
+    EXPECT_TRUE(e.transactions().empty());
+    EXPECT_LT(e.ByteSizeLong(), 8u << 10) << KindOf(e) << " from " << e.sender();
+  }
+  for (std::size_t i = 1; i < h.size(); ++i) {
+    ASSERT_EQ(h.Committed(i), 1u) << h.id(i);
+    EXPECT_EQ(h.node(i).commits[0].block.transactions_size(), 3) << h.id(i);
+    EXPECT_EQ(h.node(i).commits[0].certificate.view(), 1u);
+  }
+}
+
+// A replica that never received a block's PRE-PREPARE gets it re-proposed by header in the
+// next view: it votes on the hash like everyone, and once the block is final it fetches it
+// by sync (checked by its commit certificate) before handing it on; fresh proposals above
+// it wait for that, then the chain goes on.
+TEST(ViewChangeTest, AReplicaWithoutAReproposedBlockVotesByHashAndFetchesItOnceFinal) {
+  Harness h(4);
+  h.StartAll();
+  h.Submit("tx-a");
+  h.AdvanceTime(h.params().batch_timeout_ms);
+  h.DeliverWhere([](const InFlight& m) {
+    return (KindOf(m.envelope) == "pre_prepare" && m.to != "node-3") ||
+           KindOf(m.envelope) == "prepare";
+  });
+  h.DropWhere([](const InFlight&) { return true; });
+  h.Crash(0);
+  ASSERT_EQ(h.Committed(3), 0u);
+  for (int step = 0; step < 200 && (h.Committed(1) == 0 || h.Committed(2) == 0); ++step) {
+    h.Run(50, 10);
+  }
+  for (std::size_t i = 1; i < 3; ++i) ASSERT_EQ(h.Committed(i), 1u) << h.id(i);
+  // node-3 voted for the block by hash (its COMMIT helped make the quorum) but has not got
+  // it: it asked for it by sync.
+  EXPECT_EQ(h.replica(3).status().view, 1u);
+  EXPECT_EQ(h.Committed(3), 0u);
+  bool voted = false;
+  for (const Action& action : h.node(3).all_actions) {
+    if (const auto* b = std::get_if<BroadcastAction>(&action)) {
+      voted |= KindOf(b->envelope) == "commit";
+    }
+  }
+  EXPECT_TRUE(voted);
+  ASSERT_FALSE(h.node(3).sync_requests.empty());
+  EXPECT_EQ(h.node(3).sync_requests.back().target_height, 1u);
+  EXPECT_EQ(h.ServeSync(3, 1), 1u);
+  ASSERT_EQ(h.Committed(3), 1u);
+  EXPECT_EQ(h.node(3).commits[0].block.header(), h.node(1).commits[0].block.header());
+  h.Submit("tx-b");
+  h.Run(500);
+  for (std::size_t i = 1; i < h.size(); ++i) EXPECT_EQ(h.Committed(i), 2u) << h.id(i);
 }
 
 // A replica that missed a view change (a crash and restart, a pause, a lost NEW-VIEW) sees

@@ -70,8 +70,7 @@ ConsensusMessage PrePrepareMessage(uint64_t view, uint64_t sequence) {
   header.set_proposer("LEAD-1");
   header.set_view(view);
   header.set_tx_count(1);
-  pre_prepare->mutable_block()->set_header(Serialize(header));
-  pre_prepare->mutable_block()->add_transactions(Unhex("0a0141"));
+  pre_prepare->set_header(Serialize(header));
   return message;
 }
 

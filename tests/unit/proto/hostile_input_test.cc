@@ -147,7 +147,7 @@ ConsensusMessage SampleViewChange() {
   pre_prepare.set_chain_id("colend-test-1");
   pre_prepare.mutable_pre_prepare()->set_view(3);
   pre_prepare.mutable_pre_prepare()->set_sequence(42);
-  *pre_prepare.mutable_pre_prepare()->mutable_block() = SampleBlock();
+  pre_prepare.mutable_pre_prepare()->set_header(SampleBlock().header());
   *prepared->mutable_pre_prepare() = SampleEnvelope(Serialize(pre_prepare));
   *prepared->add_prepares() = SampleEnvelope("prepare");
   return message;

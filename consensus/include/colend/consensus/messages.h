@@ -47,19 +47,33 @@ crypto::Digest TxRoot(crypto::HashAlgorithm hash, std::span<const crypto::Digest
 // what the signer signed could act differently from one that understood it.
 bool HasUnknownFields(const google::protobuf::Message& message);
 
-// A block whose internal consistency has been checked.
+// A block whose internal consistency has been checked: either whole (header and
+// transactions) or, when it came quoted as evidence, its header alone (has_body false:
+// block.transactions, tx_hashes and tx_bytes are empty; the header's tx_count and tx_root
+// still say what the body must be).
 struct ParsedBlock {
   proto::Block block;
   proto::BlockHeader header;
   crypto::Digest hash{};
   std::vector<crypto::Digest> tx_hashes;  // TxLeafHash of each transaction, in order
   std::uint64_t tx_bytes = 0;             // sum of the transactions' sizes
+  bool has_body = true;
 };
 
 // Parses block.header and checks what needs no context: no unknown fields, the chain id,
 // tx_count == number of transactions, tx_root over them. kInvalidArgument otherwise.
 Result<ParsedBlock> ParseBlock(const proto::Block& block, std::string_view chain_id,
                                crypto::HashAlgorithm hash);
+
+// The block a PRE-PREPARE proposes: its signed header (pre_prepare.header) with the
+// transactions its envelope carries, checked as ParseBlock does; or, when the envelope
+// carries none (a quoted PRE-PREPARE), the header alone with has_body false.
+Result<ParsedBlock> ParseProposedBlock(const proto::PrePrepare& pre_prepare,
+                                       const proto::ConsensusEnvelope& envelope,
+                                       std::string_view chain_id, crypto::HashAlgorithm hash);
+
+// `envelope` as it is quoted in evidence: without the transactions a PRE-PREPARE carries.
+proto::ConsensusEnvelope WithoutTransactions(proto::ConsensusEnvelope envelope);
 
 // Everything needed to check a signed consensus message. Borrows; the caller keeps the
 // pointed-to objects alive while the context is in use.
@@ -78,8 +92,9 @@ struct OpenedMessage {
 };
 
 // Checks, in this order: the sender is a validator (kNotFound), the signature verifies over
-// the body (kPermissionDenied), the body parses with no unknown fields and one known payload
-// (kInvalidArgument), the chain id (kFailedPrecondition).
+// the body (kPermissionDenied), the body parses with no unknown fields and one known payload,
+// transactions in the envelope only with a PRE-PREPARE (kInvalidArgument), the chain id
+// (kFailedPrecondition).
 Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
                                    const ChainContext& context);
 

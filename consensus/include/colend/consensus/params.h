@@ -56,11 +56,15 @@ struct ConsensusParams {
   // last committed one), hence the largest consensus message.
   std::uint64_t MaxInFlight() const { return execution_lag + 2; }
 
-  // The largest VIEW-CHANGE and NEW-VIEW an honest validator of an `validators`-member set
-  // sends with these parameters, in bytes (an upper bound, with room for certificates and
-  // framing). The node refuses to start when it does not fit its frame limit.
+  // The largest consensus messages an honest validator of a `validators`-member set sends
+  // with these parameters, in bytes (upper bounds, with room for signatures and framing):
+  // a PRE-PREPARE with a full block; a VIEW-CHANGE and a NEW-VIEW, which quote blocks by
+  // header only, so they do not grow with the block size; and the largest of them all,
+  // which the node checks against its frame limit at start-up.
+  std::uint64_t MaxPrePrepareBytes() const;
   std::uint64_t MaxViewChangeBytes(std::size_t validators) const;
   std::uint64_t MaxNewViewBytes(std::size_t validators) const;
+  std::uint64_t MaxMessageBytes(std::size_t validators) const;
 };
 
 }  // namespace colend::consensus

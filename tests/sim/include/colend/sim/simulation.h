@@ -129,6 +129,8 @@ struct SimStats {
   std::uint64_t suspended_height = 0; // where the governance change took effect (0: none)
   std::uint64_t purged = 0;           // pending transactions dropped by it, over replicas
   std::uint64_t max_wal_records = 0;  // the most WAL records an honest replica held
+  // The largest VIEW-CHANGE or NEW-VIEW an honest replica sent, in bytes.
+  std::uint64_t max_view_change_bytes = 0;
 };
 
 struct SimResult {
