@@ -133,8 +133,12 @@ void Connection::OnPrefix(const boost::system::error_code& error) {
     Close(CloseKind::kLost, "read failed: " + error.message());
     return;
   }
-  // The length is checked before the body buffer is allocated.
-  Result<std::uint32_t> length = DecodeLength(prefix_, limits_.max_frame_bytes);
+  // The length is checked before the body buffer is allocated; before its Hello a peer may
+  // send only a Hello-sized frame, so a connection that is not yet a peer cannot make this
+  // node allocate a full frame.
+  const std::uint32_t limit =
+      up_ ? limits_.max_frame_bytes : std::min(limits_.max_frame_bytes, kMaxHelloFrameBytes);
+  Result<std::uint32_t> length = DecodeLength(prefix_, limit);
   if (!length.ok()) {
     Close(CloseKind::kBadFrame, length.status().message());
     return;

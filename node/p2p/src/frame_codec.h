@@ -17,6 +17,11 @@ namespace colend::node::internal {
 
 inline constexpr std::size_t kLengthPrefixSize = 4;
 
+// The largest frame a connection reads before its Hello (and so the largest Hello sent): a
+// Hello is a few names and at most one commit certificate (a quorum of signed COMMITs, some
+// 200 bytes each), so 256 KiB holds it for sets of a thousand validators.
+inline constexpr std::uint32_t kMaxHelloFrameBytes = 256u << 10;
+
 // Immutable encoded bytes, shared between the send queues of every peer of a Broadcast.
 using EncodedFrame = std::shared_ptr<const std::string>;
 

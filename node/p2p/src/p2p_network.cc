@@ -42,6 +42,20 @@ std::string RemoteAddress(const Connection::Stream::lowest_layer_type& socket) {
 // Connections accepted but not yet through TLS + Hello; more are closed at once, so a flood
 // of idle TCP connections cannot pile up TLS state (each is also bounded by the deadline).
 constexpr std::size_t kMaxHandshaking = 64;
+// ... and at most this many of them from one IP address, so that one host's flood cannot
+// take every slot and keep a restarted validator from reconnecting.
+constexpr std::size_t kMaxHandshakingPerAddress = 4;
+
+// After a failed accept (descriptors exhausted, say) the next one waits, doubling from the
+// first to the last value, so an error that persists is neither a busy loop nor a log flood.
+constexpr std::chrono::milliseconds kAcceptBackoffMin{10};
+constexpr std::chrono::milliseconds kAcceptBackoffMax{2'000};
+
+std::string RemoteIp(const Connection::Stream::lowest_layer_type& socket) {
+  boost::system::error_code error;
+  const tcp::endpoint remote = socket.remote_endpoint(error);
+  return error ? std::string("?") : remote.address().to_string();
+}
 
 // Logs Send/Broadcast drops at 1, 2, 4, 8, ... so a flood of drops costs a few lines.
 bool ShouldLogDrop(std::uint64_t dropped) {
@@ -195,6 +209,9 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   };
 
   void Accept();
+  void OnAcceptError(const boost::system::error_code& error);
+  // Stops counting `connection` as handshaking (it is up, or closed).
+  void ForgetHandshake(const std::shared_ptr<Connection>& connection);
   void Dial(const std::string& node_id);
   void ScheduleDial(const std::string& node_id);
   bool SendEncoded(Peer& peer, const EncodedFrame& frame);
@@ -213,7 +230,13 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   // The map's shape is fixed at construction; the io thread changes Peer::info under mutex_
   // and Peers() reads it under mutex_ from any thread.
   std::map<std::string, Peer> peers_;
-  std::set<std::shared_ptr<Connection>> handshaking_;  // io thread only
+  // Inbound connections not yet through TLS + Hello, with their IP address; io thread only.
+  std::map<std::shared_ptr<Connection>, std::string> handshaking_;
+  std::map<std::string, std::size_t> handshaking_by_ip_;  // io thread only
+  asio::steady_timer accept_backoff_timer_{io_};
+  std::chrono::milliseconds accept_backoff_{0};
+  std::uint64_t accept_failures_ = 0;     // io thread only; for log rate limiting
+  std::uint64_t refused_handshakes_ = 0;  // io thread only; for log rate limiting
   mutable std::mutex mutex_;
   P2pCounters counters_;  // guarded by mutex_
 };
@@ -251,8 +274,10 @@ void P2pNetwork::Impl::Stop() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  for (const std::shared_ptr<Connection>& connection : handshaking_) connection->CloseSilently();
+  accept_backoff_timer_.cancel();
+  for (const auto& [connection, ip] : handshaking_) connection->CloseSilently();
   handshaking_.clear();
+  handshaking_by_ip_.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [id, peer] : peers_) {
     peer.redial_timer->cancel();
@@ -270,20 +295,59 @@ void P2pNetwork::Impl::Accept() {
   acceptor_.async_accept(connection->socket(), [self = shared_from_this(), connection](
                                                    const boost::system::error_code& error) {
     if (self->stopped_) return;
-    if (!error && self->handshaking_.size() >= kMaxHandshaking) {
-      spdlog::warn("p2p {}: refused connection from {}: {} handshakes already in progress",
-                   self->options_.self_id, RemoteAddress(connection->socket()), kMaxHandshaking);
+    if (error) {
+      self->OnAcceptError(error);
+      return;
+    }
+    self->accept_backoff_ = std::chrono::milliseconds(0);
+    const std::string ip = RemoteIp(connection->socket());
+    const bool full = self->handshaking_.size() >= kMaxHandshaking;
+    if (full || self->handshaking_by_ip_[ip] >= kMaxHandshakingPerAddress) {
+      // Logged at 1, 2, 4, 8, ... refusals: a port scan or a flood costs a few lines.
+      if (ShouldLogDrop(++self->refused_handshakes_)) {
+        spdlog::warn("p2p {}: refused connection from {}: {} ({} refused so far)",
+                     self->options_.self_id, RemoteAddress(connection->socket()),
+                     full ? std::to_string(kMaxHandshaking) + " handshakes already in progress"
+                          : std::to_string(kMaxHandshakingPerAddress) +
+                                " handshakes from this address already in progress",
+                     self->refused_handshakes_);
+      }
+      if (self->handshaking_by_ip_[ip] == 0) self->handshaking_by_ip_.erase(ip);
       connection->CloseSilently();
       std::lock_guard<std::mutex> lock(self->mutex_);
       ++self->counters_.refused_connections;
-    } else if (!error) {
-      self->handshaking_.insert(connection);
-      connection->Start(RemoteAddress(connection->socket()));
     } else {
-      spdlog::warn("p2p {}: accept failed: {}", self->options_.self_id, error.message());
+      self->handshaking_.emplace(connection, ip);
+      ++self->handshaking_by_ip_[ip];
+      connection->Start(RemoteAddress(connection->socket()));
     }
     self->Accept();
   });
+}
+
+void P2pNetwork::Impl::OnAcceptError(const boost::system::error_code& error) {
+  accept_backoff_ = std::clamp(accept_backoff_ * 2, kAcceptBackoffMin, kAcceptBackoffMax);
+  if (ShouldLogDrop(++accept_failures_)) {
+    spdlog::warn("p2p {}: accept failed: {} ({} failures so far); accepting again in {} ms",
+                 options_.self_id, error.message(), accept_failures_, accept_backoff_.count());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.accept_failures;
+  }
+  accept_backoff_timer_.expires_after(accept_backoff_);
+  accept_backoff_timer_.async_wait(
+      [self = shared_from_this()](const boost::system::error_code& wait_error) {
+        if (!wait_error && !self->stopped_) self->Accept();
+      });
+}
+
+void P2pNetwork::Impl::ForgetHandshake(const std::shared_ptr<Connection>& connection) {
+  const auto it = handshaking_.find(connection);
+  if (it == handshaking_.end()) return;
+  const auto by_ip = handshaking_by_ip_.find(it->second);
+  if (by_ip != handshaking_by_ip_.end() && --by_ip->second == 0) handshaking_by_ip_.erase(by_ip);
+  handshaking_.erase(it);
 }
 
 void P2pNetwork::Impl::Dial(const std::string& node_id) {
@@ -383,10 +447,11 @@ EncodedFrame P2pNetwork::Impl::MakeHello() {
       *hello->mutable_best_certificate() = std::move(*certificate);
     }
   }
-  Result<EncodedFrame> encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+  const std::uint32_t limit = std::min(options_.max_frame_bytes, internal::kMaxHelloFrameBytes);
+  Result<EncodedFrame> encoded = internal::EncodeFrame(frame, limit);
   if (!encoded.ok()) {  // a tiny max_frame_bytes and a large validator set: no certificate
     hello->clear_best_certificate();
-    encoded = internal::EncodeFrame(frame, options_.max_frame_bytes);
+    encoded = internal::EncodeFrame(frame, limit);
   }
   COLEND_CHECK_MSG(encoded.ok(), "a Hello always fits in max_frame_bytes (>= 1024)");
   return std::move(encoded).value();
@@ -414,7 +479,7 @@ Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
     return Status::PermissionDenied("\"" + hello.node_id() +
                                     "\" is barred for a while: it sent bad signatures or garbage");
   }
-  handshaking_.erase(connection);
+  ForgetHandshake(connection);
   if (peer.up != nullptr) {
     // Only inbound connections can meet an existing one (we dial only when down).
     peer.up->Close(CloseKind::kReplaced, "replaced by a new connection from the same peer");
@@ -448,7 +513,7 @@ void P2pNetwork::Impl::OnConnectionFrame(const std::shared_ptr<Connection>& conn
 void P2pNetwork::Impl::OnConnectionClosed(const std::shared_ptr<Connection>& connection,
                                           CloseKind kind, const std::string& reason) {
   if (stopped_) return;
-  handshaking_.erase(connection);
+  ForgetHandshake(connection);
   const std::string who =
       connection->peer_id().empty()
           ? (connection->expected_peer().empty() ? std::string("unidentified peer")

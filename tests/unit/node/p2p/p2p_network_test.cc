@@ -3,6 +3,8 @@
 
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -269,6 +271,111 @@ TEST_F(P2pNetworkTest, SilentTcpConnectionTimesOut) {
                        });
   ASSERT_TRUE(RunUntil(io_, [&] { return closed; }));
   EXPECT_TRUE(LogContains("not done within 200 ms"));
+}
+
+// Idle TCP connections from one address take at most 4 handshake slots: the next one from
+// that address is closed at once (and counted), while a validator connecting from another
+// address still gets in.
+TEST_F(P2pNetworkTest, OneAddressCannotTakeEveryHandshakeSlot) {
+  RecordingHandler hb;
+  P2pOptions options = Options("b", {});
+  options.listen_host = "0.0.0.0";  // reachable on 127.0.0.1 and 127.0.0.2
+  options.handshake_timeout = 3000ms;
+  auto b = StartNetwork(options, &hb);
+  constexpr int kIdle = 6;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> sockets;
+  std::vector<std::array<char, 64>> buffers(kIdle);
+  std::atomic<int> closed{0};
+  for (int i = 0; i < kIdle; ++i) {
+    sockets.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io_));
+    boost::asio::ip::tcp::socket& socket = *sockets.back();
+    socket.async_connect(
+        {boost::asio::ip::make_address("127.0.0.1"), b->listen_port()},
+        [&, i](const boost::system::error_code& error) {
+          ASSERT_FALSE(error) << error.message();
+          sockets[static_cast<std::size_t>(i)]->async_read_some(
+              boost::asio::buffer(buffers[static_cast<std::size_t>(i)]),
+              [&](const boost::system::error_code& read_error, std::size_t) {
+                if (read_error) ++closed;
+              });
+        });
+  }
+  // Two over the per-address limit are closed well before the handshake deadline.
+  ASSERT_TRUE(RunUntil(io_, [&] { return closed.load() == kIdle - 4; }));
+  RunFor(io_, 100ms);
+  EXPECT_EQ(closed.load(), kIdle - 4);
+  EXPECT_EQ(b->Counters().refused_connections, static_cast<std::uint64_t>(kIdle - 4));
+  EXPECT_TRUE(LogContains("4 handshakes from this address already in progress"));
+
+  // A validator from another loopback address completes its handshake meanwhile.
+  RawTlsClient client(io_, pki_.ca_cert(), nodes_.at("a"));
+  client.ConnectFrom("127.0.0.2", b->listen_port());
+  ASSERT_TRUE(RunUntil(io_, [&] { return client.connected || client.failed; }));
+  ASSERT_TRUE(client.connected);
+  client.Write(EncodeForWire(HelloFrame(kChain, "a")));
+  client.ReadUntilClosed();
+  ASSERT_TRUE(RunUntil(io_, [&] { return hb.Ups("a") == 1; }));
+}
+
+// Descriptors exhausted: accept fails while the connection waits in the backlog. The
+// network backs off (10 ms doubling) instead of retrying in a busy loop, logs a few lines,
+// counts the failures, and accepts again once descriptors are free.
+TEST_F(P2pNetworkTest, AcceptErrorsBackOffAndRecover) {
+  RecordingHandler hb;
+  auto b = StartNetwork(Options("b", {}), &hb);
+  rlimit original{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &original), 0);
+  // Fill every free descriptor below the new limit, leaving exactly one for the client.
+  std::vector<int> fillers;
+  for (int fd = ::dup(0); fd >= 0 && fd < 4096; fd = ::dup(0)) fillers.push_back(fd);
+  ASSERT_FALSE(fillers.empty());
+  const int last = fillers.back();
+  ::close(last);
+  fillers.pop_back();
+  rlimit tight = original;
+  tight.rlim_cur = static_cast<rlim_t>(last + 1);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  boost::asio::ip::tcp::socket socket(io_);
+  bool connected = false;
+  socket.async_connect({boost::asio::ip::make_address("127.0.0.1"), b->listen_port()},
+                       [&](const boost::system::error_code& error) { connected = !error; });
+  RunFor(io_, 500ms);
+  const std::uint64_t failures = b->Counters().accept_failures;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
+  for (int fd : fillers) ::close(fd);
+  EXPECT_TRUE(connected);  // the kernel completed it; the node could not take it yet
+  EXPECT_GE(failures, 2u);
+  EXPECT_LE(failures, 12u);  // 10 + 20 + 40 + ... ms: about 6 in 500 ms, not thousands
+  EXPECT_TRUE(LogContains("accepting again in"));
+  // Descriptors are back: the waiting connection is taken, and a validator gets in.
+  RawTlsClient client(io_, pki_.ca_cert(), nodes_.at("a"));
+  client.Connect(b->listen_port());
+  ASSERT_TRUE(RunUntil(io_, [&] { return client.connected || client.failed; }));
+  ASSERT_TRUE(client.connected);
+  client.Write(EncodeForWire(HelloFrame(kChain, "a")));
+  client.ReadUntilClosed();
+  ASSERT_TRUE(RunUntil(io_, [&] { return hb.Ups("a") == 1; }));
+  EXPECT_LE(b->Counters().accept_failures, failures + 1);
+}
+
+// Before its Hello a connection may send only a Hello-sized frame: a larger length prefix
+// closes it before anything is allocated, although max_frame_bytes would allow it.
+TEST_F(P2pNetworkTest, AFrameBeforeTheHelloIsBoundedByTheHelloSize) {
+  RecordingHandler hb;
+  P2pOptions options = Options("b", {});
+  options.max_frame_bytes = 64u << 20;
+  options.max_send_queue_bytes = 128u << 20;
+  auto b = StartNetwork(options, &hb);
+  RawTlsClient client(io_, pki_.ca_cert(), nodes_.at("a"));
+  client.Connect(b->listen_port());
+  ASSERT_TRUE(RunUntil(io_, [&] { return client.connected || client.failed; }));
+  ASSERT_TRUE(client.connected);
+  client.Write(std::string("\x01\x00\x00\x00", 4));  // 16 MiB announced, under the frame limit
+  client.ReadUntilClosed();
+  ASSERT_TRUE(RunUntil(io_, [&] { return client.closed_by_peer; }));
+  EXPECT_EQ(hb.Ups("a"), 0);
+  EXPECT_EQ(b->Counters().bad_frames, 1u);
+  EXPECT_TRUE(LogContains("exceeds the maximum"));
 }
 
 // A peer that completes the Hello and then sends nothing (not even Pongs) is dropped after

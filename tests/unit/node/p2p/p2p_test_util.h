@@ -132,8 +132,22 @@ class RawTlsClient {
   RawTlsClient(boost::asio::io_context& io, const std::string& ca_pem, const TestPki::Node& node)
       : tls_(boost::asio::ssl::context::tls), stream_(io, Configure(tls_, ca_pem, node)) {}
 
-  void Connect(std::uint16_t port) {
+  void Connect(std::uint16_t port) { ConnectFrom("", port); }
+
+  // Connects to 127.0.0.1:port from `source` (a loopback address such as 127.0.0.2; empty:
+  // the system's choice).
+  void ConnectFrom(const std::string& source, std::uint16_t port) {
     const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
+    if (!source.empty()) {
+      boost::system::error_code error;
+      auto& socket = stream_.lowest_layer();
+      socket.open(boost::asio::ip::tcp::v4(), error);
+      if (!error) socket.bind({boost::asio::ip::make_address(source), 0}, error);
+      if (error) {
+        failed = true;
+        return;
+      }
+    }
     stream_.lowest_layer().async_connect(endpoint, [this](const boost::system::error_code& e) {
       if (e) {
         failed = true;

@@ -119,7 +119,8 @@ struct PeerInfo {
 
 // Connections refused before becoming a peer, for metrics and tests.
 struct P2pCounters {
-  std::uint64_t refused_connections = 0;  // TLS, certificate, Hello or dial-rule refusals
+  std::uint64_t refused_connections = 0;  // TLS, certificate, Hello, dial-rule or slot refusals
+  std::uint64_t accept_failures = 0;      // accept() errors (each followed by a back-off)
   std::uint64_t bad_frames = 0;           // connections closed for a malformed frame
   std::uint64_t penalties = 0;            // Penalize calls that closed or barred a peer
 };
