@@ -343,7 +343,10 @@ void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, 
 void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "rpc", true, problems);
   if (t != nullptr) {
-    CheckKeys(*t, "rpc", {"listen", "token", "token_file", "max_body_bytes", "threads"}, problems);
+    CheckKeys(*t, "rpc",
+              {"listen", "token", "token_file", "max_body_bytes", "threads", "max_connections",
+               "max_connections_per_address", "header_timeout_ms", "body_timeout_ms"},
+              problems);
   }
   SectionReader r(t, "rpc", problems);
   r.Address("listen", t != nullptr, &c.rpc_host, &c.rpc_port);
@@ -382,6 +385,14 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
   }
   r.Integer("max_body_bytes", 1 << 10, std::uint64_t{64} << 20, &c.rpc_max_body_bytes);
   r.Integer("threads", 1, 256, &c.rpc_threads);
+  // Every open connection is a file descriptor and a buffer; 65,536 is beyond any sane
+  // descriptor limit for one process. A per-address limit above max_connections simply
+  // means max_connections (the total cap wins), so the two are not cross-checked.
+  r.Integer("max_connections", 1, 65'536, &c.rpc_max_connections);
+  r.Integer("max_connections_per_address", 1, 65'536, &c.rpc_max_connections_per_address);
+  // At least 100 ms: below that a client on a busy link cannot send a request at all.
+  r.Integer("header_timeout_ms", 100, 300'000, &c.rpc_header_timeout_ms);
+  r.Integer("body_timeout_ms", 100, 600'000, &c.rpc_body_timeout_ms);
 }
 
 void ReadTxPool(const toml::table& root, Problems& problems, NodeConfig& c) {

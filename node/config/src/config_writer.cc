@@ -172,6 +172,13 @@ std::string NodeConfigToToml(const NodeConfig& c) {
   }
   line("max_body_bytes", std::to_string(c.rpc_max_body_bytes));
   line("threads", std::to_string(c.rpc_threads));
+  line("max_connections", std::to_string(c.rpc_max_connections), "open connections in all");
+  line("max_connections_per_address", std::to_string(c.rpc_max_connections_per_address),
+       "open connections from one client IP address");
+  line("header_timeout_ms", std::to_string(c.rpc_header_timeout_ms),
+       "a request's headers must arrive within this long");
+  line("body_timeout_ms", std::to_string(c.rpc_body_timeout_ms),
+       "and its body within this long after them");
 
   out += "\n[txpool]\n";
   line("max_txs", std::to_string(c.pool_max_txs), "hard cap on pending transactions");

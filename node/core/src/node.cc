@@ -303,6 +303,10 @@ Status Node::Impl::Open() {
   rpc.port = config_.rpc_port;
   rpc.threads = config_.rpc_threads;
   rpc.max_body_bytes = config_.rpc_max_body_bytes;
+  rpc.max_connections = config_.rpc_max_connections;
+  rpc.max_connections_per_address = config_.rpc_max_connections_per_address;
+  rpc.header_timeout_ms = config_.rpc_header_timeout_ms;
+  rpc.body_timeout_ms = config_.rpc_body_timeout_ms;
   rpc.bearer_token = config_.rpc_token;
   COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *this, metrics_));
 

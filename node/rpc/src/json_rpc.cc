@@ -1,6 +1,7 @@
 #include "json_rpc.h"
 
 #include <algorithm>
+#include <exception>
 
 namespace colend::node::rpc {
 namespace {
@@ -63,6 +64,10 @@ MethodResult FromResult(Result<json::value> result) {
   return std::move(result).value();
 }
 
+bool IsEchoableId(const json::value& id) {
+  return id.is_string() || id.is_int64() || id.is_uint64() || id.is_null();
+}
+
 json::object ErrorResponse(const json::value& id, const RpcError& error) {
   json::object err;
   err["code"] = error.code;
@@ -70,7 +75,7 @@ json::object ErrorResponse(const json::value& id, const RpcError& error) {
   if (error.data.has_value()) err["data"] = *error.data;
   json::object out;
   out["jsonrpc"] = "2.0";
-  out["id"] = id;
+  out["id"] = IsEchoableId(id) ? id : json::value(nullptr);
   out["error"] = std::move(err);
   return out;
 }
@@ -78,7 +83,7 @@ json::object ErrorResponse(const json::value& id, const RpcError& error) {
 json::object ResultResponse(const json::value& id, json::value result) {
   json::object out;
   out["jsonrpc"] = "2.0";
-  out["id"] = id;
+  out["id"] = IsEchoableId(id) ? id : json::value(nullptr);
   out["result"] = std::move(result);
   return out;
 }

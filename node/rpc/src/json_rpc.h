@@ -54,7 +54,15 @@ RpcError ErrorFromStatus(const Status& status);
 // A Result<json::value> as a MethodResult.
 MethodResult FromResult(Result<json::value> result);
 
+// Whether `id` may be echoed in a response: a string, an integer (int64 or uint64 range) or
+// null. A fraction, an exponent form or an integer beyond uint64 (Boost.JSON reads them all
+// as double) may not: it would not come back as the client wrote it, and a value beyond
+// double range (1e999) would come back as text that is not JSON.
+bool IsEchoableId(const json::value& id);
+
 // {"jsonrpc":"2.0","id":<id>,"error":{...}} / {"jsonrpc":"2.0","id":<id>,"result":...}.
+// An id IsEchoableId refuses is written as null: whatever a caller passes, the output is
+// JSON.
 json::object ErrorResponse(const json::value& id, const RpcError& error);
 json::object ResultResponse(const json::value& id, json::value result);
 

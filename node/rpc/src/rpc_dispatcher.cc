@@ -22,11 +22,6 @@ RpcError Invalid(std::string message) {
   return {kInvalidRequest, std::move(message), std::nullopt};
 }
 
-// A request id must be a string, a number or null (JSON-RPC 2.0 section 4).
-bool IsValidId(const json::value& id) {
-  return id.is_string() || id.is_number() || id.is_null();
-}
-
 Result<json::value> ParseJson(const std::string& text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
@@ -126,9 +121,13 @@ std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request)
   }
   const json::object& obj = request.get_object();
   const json::value* id = obj.if_contains("id");
-  if (id != nullptr && !IsValidId(*id)) {
+  // JSON-RPC 2.0 allows any number; a fraction, an exponent form or an integer beyond
+  // uint64 would not come back as the client wrote it (1e999 not even as JSON), so only
+  // integers are taken (rpc::IsEchoableId).
+  if (id != nullptr && !rpc::IsEchoableId(*id)) {
     requests_other_->Increment();
-    return fail(NoId(), Invalid("invalid request: \"id\" must be a string, a number or null"));
+    return fail(NoId(), Invalid("invalid request: \"id\" must be a string, an integer or "
+                                "null"));
   }
   const json::value response_id = id != nullptr ? *id : NoId();
   const json::value* version = obj.if_contains("jsonrpc");

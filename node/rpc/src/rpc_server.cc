@@ -8,6 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@
 
 #include "colend/common/check.h"
 #include "colend/crypto/hash.h"
+#include "json_rpc.h"
 #include "rpc_dispatcher.h"
 
 namespace colend::node {
@@ -29,9 +32,52 @@ using rpc::RpcDispatcher;
 
 constexpr std::string_view kJson = "application/json";
 constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
-// After refusing an oversized body, read (and discard) at most this much of the rest so the
-// client can read the 413 instead of seeing its connection reset.
+// After an error answer, read (and discard) at most this much of what the client is still
+// sending, so it can read the answer instead of seeing its connection reset. Bounded in time
+// too (drain_timeout_ms): a trickler must not be able to keep a refused connection open.
 constexpr std::size_t kMaxDrainBytes = 8 << 20;
+// What the idle wait reads at once: the start of the next request.
+constexpr std::size_t kFirstReadBytes = 4 * 1024;
+// After a deadline, how often the pending read is cancelled again until it gives up.
+constexpr std::uint32_t kRecancelMs = 20;
+
+// The connection slots: how many are open in all and from each remote address. Admitting
+// and releasing take the mutex; both happen once per connection, not per request.
+class ConnectionLimits {
+ public:
+  enum class Verdict { kAdmitted, kOverTotal, kOverPerAddress };
+
+  ConnectionLimits(std::size_t max_total, std::size_t max_per_address)
+      : max_total_(max_total), max_per_address_(max_per_address) {}
+
+  Verdict TryAdmit(const asio::ip::address& address) {
+    std::lock_guard lock(mu_);
+    if (total_ >= max_total_) return Verdict::kOverTotal;
+    std::size_t& from_address = per_address_[address];
+    if (from_address >= max_per_address_) return Verdict::kOverPerAddress;
+    ++from_address;
+    ++total_;
+    return Verdict::kAdmitted;
+  }
+
+  // REQUIRES: `address` was admitted and not released since.
+  void Release(const asio::ip::address& address) {
+    std::lock_guard lock(mu_);
+    auto it = per_address_.find(address);
+    COLEND_CHECK(it != per_address_.end() && it->second > 0 && total_ > 0);
+    --total_;
+    // Erase at zero: the map holds only addresses with open connections, so a scan from
+    // many addresses cannot grow it.
+    if (--it->second == 0) per_address_.erase(it);
+  }
+
+ private:
+  const std::size_t max_total_;
+  const std::size_t max_per_address_;
+  std::mutex mu_;
+  std::size_t total_ = 0;                                 // guarded by mu_
+  std::map<asio::ip::address, std::size_t> per_address_;  // guarded by mu_
+};
 
 // What every connection shares with the server. Held by shared_ptr so a connection that
 // outlives Stop() (its handler still queued) never touches a destroyed server.
@@ -41,11 +87,30 @@ struct ServerShared {
         node(node_api),
         metrics(registry),
         dispatcher(node_api, registry, opts),
+        limits(opts.max_connections, opts.max_connections_per_address),
         connections(
-            registry.RegisterGauge("colend_rpc_connections", "Open JSON-RPC HTTP connections")) {
+            registry.RegisterGauge("colend_rpc_connections", "Open JSON-RPC HTTP connections")),
+        refused_over_total(RefusedCounter(registry, "max_connections")),
+        refused_over_per_address(RefusedCounter(registry, "max_connections_per_address")),
+        header_timeouts(TimeoutCounter(registry, "header")),
+        body_timeouts(TimeoutCounter(registry, "body")) {
     if (!options.bearer_token.empty()) {
       token_digest = crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(options.bearer_token));
     }
+  }
+
+  static Counter& RefusedCounter(MetricsRegistry& registry, std::string_view limit) {
+    return registry.RegisterCounter(
+        "colend_rpc_connections_refused_total",
+        "JSON-RPC HTTP connections answered 503 at once, by the limit they were over",
+        {{"limit", std::string(limit)}});
+  }
+
+  static Counter& TimeoutCounter(MetricsRegistry& registry, std::string_view phase) {
+    return registry.RegisterCounter(
+        "colend_rpc_request_timeouts_total",
+        "JSON-RPC HTTP requests answered 408, by the part not received in time",
+        {{"phase", std::string(phase)}});
   }
 
   // Constant time over digests: neither the content nor the length of the token leaks.
@@ -67,78 +132,209 @@ struct ServerShared {
   NodeApi& node;
   MetricsRegistry& metrics;
   RpcDispatcher dispatcher;
+  ConnectionLimits limits;
   Gauge& connections;
-  std::atomic<std::size_t> active{0};
+  Counter& refused_over_total;
+  Counter& refused_over_per_address;
+  Counter& header_timeouts;
+  Counter& body_timeouts;
+  // Refused connections still lingering (answer written, input being discarded). Beyond
+  // max_connections of them a refused connection is closed right after its answer, without
+  // lingering, so a flood of refused connections holds no more than that.
+  std::atomic<std::size_t> lingering_refusals{0};
   std::optional<crypto::Digest> token_digest;
 };
 
-// One HTTP/1.1 connection: read a request, answer it, repeat while keep-alive. Every
-// handler runs on the connection's strand and holds shared_from_this().
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, std::shared_ptr<ServerShared> shared, bool refuse)
-      : stream_(std::move(socket)), shared_(std::move(shared)), refuse_(refuse) {
-    if (!refuse_) shared_->connections.Add(1);
-  }
-  ~Session() {
-    if (!refuse_) {
-      shared_->active.fetch_sub(1);
-      shared_->connections.Add(-1);
+// A request target made safe to quote in a JSON string: the parser lets bytes above 0x7f
+// through, and a string with invalid UTF-8 would make the answer not JSON.
+std::string PrintableTarget(std::string_view target) {
+  constexpr std::size_t kMaxQuoted = 200;
+  std::string out;
+  for (char c : target.substr(0, kMaxQuoted)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte > 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
     }
   }
+  if (target.size() > kMaxQuoted) out += "...";
+  return out;
+}
 
+// One HTTP/1.1 connection: wait for a request, read its headers, then its body, answer it,
+// repeat while keep-alive. Every handler runs on the connection's strand and holds
+// shared_from_this().
+//
+// Deadlines are one steady_timer, armed once per phase (idle wait, headers, body, write,
+// drain) and never pushed back by progress; when it fires it cancels the socket's pending
+// operation and the handler sees timed_out_. Beast's tcp_stream timeouts are not used
+// because they close the socket, and a request that missed its deadline is still answered.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // An admitted connection holding a slot for `address` (released when the session ends).
+  Session(tcp::socket socket, std::shared_ptr<ServerShared> shared,
+          std::optional<asio::ip::address> admitted)
+      : socket_(std::move(socket)),
+        deadline_(socket_.get_executor()),
+        shared_(std::move(shared)),
+        admitted_(std::move(admitted)) {
+    if (admitted_.has_value()) shared_->connections.Add(1);
+  }
+  ~Session() {
+    if (admitted_.has_value()) {
+      shared_->limits.Release(*admitted_);
+      shared_->connections.Add(-1);
+    }
+    if (lingering_refusal_) shared_->lingering_refusals.fetch_sub(1);
+  }
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Serves requests until the client goes or a deadline passes. The first request's
+  // header deadline runs from the accept: a new connection has no idle wait to spend.
   void Run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+    asio::dispatch(socket_.get_executor(),
+                   beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+  // Answers 503 with `message` at once, without reading the request, and closes.
+  void Refuse(std::string message) {
+    // Linger (discard input briefly, so the client reads the 503 rather than a reset) only
+    // while few refused connections do; otherwise close right after the answer.
+    const bool linger = shared_->lingering_refusals.fetch_add(1) < shared_->options.max_connections;
+    if (linger) {
+      lingering_refusal_ = true;
+    } else {
+      shared_->lingering_refusals.fetch_sub(1);
+    }
+    asio::dispatch(socket_.get_executor(),
+                   [self = shared_from_this(), linger, message = std::move(message)]() mutable {
+                     self->error_answer_ = true;
+                     self->Reply(http::status::service_unavailable,
+                                 self->shared_->dispatcher.RefusalBody(rpc::kBusy, message),
+                                 /*keep_alive=*/false, /*drain=*/linger);
+                   });
   }
 
  private:
-  std::chrono::milliseconds idle_timeout() const {
-    return std::chrono::milliseconds(shared_->options.idle_timeout_ms);
+  using Ms = std::chrono::milliseconds;
+
+  // Sets the one deadline of the current phase; a later Arm or Disarm replaces it.
+  void Arm(std::uint32_t timeout_ms) {
+    timed_out_ = false;
+    WaitForDeadline(Ms(timeout_ms), ++deadline_generation_);
   }
 
-  void DoRead() {
+  void WaitForDeadline(Ms after, std::uint64_t generation) {
+    deadline_.expires_after(after);
+    deadline_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+      // A stale expiry (the phase ended while this handler was queued) does nothing.
+      if (ec || generation != self->deadline_generation_) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->socket_.cancel(ignored);
+      // Beast's reads are composed: if one step's completion was already queued when the
+      // cancel came, the next step starts uncancelled. So cancel again shortly until the
+      // phase's handler has run (and Disarm changed the generation).
+      self->WaitForDeadline(Ms(kRecancelMs), generation);
+    });
+  }
+
+  void Disarm() {
+    ++deadline_generation_;
+    deadline_.cancel();
+  }
+
+  // The client went away (or the server is stopping): nothing to answer.
+  static bool ClientGone(beast::error_code ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+           ec == asio::error::connection_reset || ec == asio::error::eof ||
+           ec == asio::error::broken_pipe;
+  }
+
+  // Idle phase: a keep-alive connection waits idle_timeout_ms for the first byte of its next
+  // request. Only the wait is this long; the request itself runs on header_timeout_ms.
+  void WaitForRequest() {
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined: the next request is here
+    Arm(shared_->options.idle_timeout_ms);
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->Disarm();
+                              if (ec) return self->Close();  // idle timeout or gone
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
     parser_.emplace();
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(kMaxHeaderBytes);
-    stream_.expires_after(idle_timeout());
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    Arm(shared_->options.header_timeout_ms);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
-  void OnRead(beast::error_code ec, std::size_t /*bytes*/) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
-      Close();
-      return;
+  void OnHeader(beast::error_code ec, std::size_t /*bytes*/) {
+    Disarm();
+    if (ec && timed_out_) {
+      shared_->header_timeouts.Increment();
+      return Fail(http::status::request_timeout, rpc::kInvalidRequest,
+                  "request headers not complete within " +
+                      std::to_string(shared_->options.header_timeout_ms) + " ms");
     }
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return Serve(parser_->get(), parser_->get().keep_alive());
+    // The body gets its own deadline from here, whatever Content-Length claims.
+    Arm(shared_->options.body_timeout_ms);
+    http::async_read(socket_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, std::size_t /*bytes*/) {
+    Disarm();
+    if (ec && timed_out_) {
+      shared_->body_timeouts.Increment();
+      std::string message = "request body not complete within " +
+                            std::to_string(shared_->options.body_timeout_ms) + " ms";
+      const auto declared = parser_->content_length();
+      const auto missing = parser_->content_length_remaining();
+      if (declared.has_value() && missing.has_value()) {
+        message += ": received " + std::to_string(*declared - *missing) + " of the " +
+                   std::to_string(*declared) + " bytes Content-Length declares";
+      }
+      return Fail(http::status::request_timeout, rpc::kInvalidRequest, message);
+    }
+    if (ec) return OnReadError(ec);
+    Serve(parser_->get(), parser_->get().keep_alive());
+  }
+
+  void OnReadError(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      Reply(http::status::payload_too_large,
-            shared_->dispatcher.RefusalBody(rpc::kInvalidRequest,
-                                            "request body larger than " +
-                                                std::to_string(shared_->options.max_body_bytes) +
-                                                " bytes refused"),
-            /*keep_alive=*/false, /*drain=*/true);
-      return;
+      return Fail(http::status::payload_too_large, rpc::kInvalidRequest,
+                  "request body larger than " + std::to_string(shared_->options.max_body_bytes) +
+                      " bytes refused");
     }
-    if (ec) {
-      // Not HTTP we can read (bad request line, header too large, bad chunking).
-      Reply(http::status::bad_request,
-            shared_->dispatcher.RefusalBody(rpc::kParseError,
-                                            "malformed HTTP request: " + ec.message()),
-            false, true);
-      return;
+    if (ec == http::error::partial_message) {
+      // The client closed its side mid-request; it may still be reading.
+      return Fail(http::status::bad_request, rpc::kInvalidRequest,
+                  "request ended before it was complete");
     }
-    const auto& request = parser_->get();
-    const bool keep_alive = request.keep_alive();
-    if (refuse_) {
-      Reply(http::status::service_unavailable,
-            shared_->dispatcher.RefusalBody(rpc::kBusy, "too many connections: retry later"), false,
-            false);
-      return;
-    }
-    Serve(request, keep_alive);
+    if (ClientGone(ec)) return Close();
+    // Not HTTP we can read (bad request line, header too large, bad chunking).
+    Fail(http::status::bad_request, rpc::kParseError, "malformed HTTP request: " + ec.message());
+  }
+
+  // Answers an unreadable or late request and closes the connection.
+  void Fail(http::status status, int code, const std::string& message) {
+    error_answer_ = true;
+    Reply(status, shared_->dispatcher.RefusalBody(code, message), /*keep_alive=*/false,
+          /*drain=*/true);
   }
 
   void Serve(const http::request<http::string_body>& request, bool keep_alive) {
@@ -185,9 +381,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     Reply(http::status::not_found,
           shared_->dispatcher.RefusalBody(rpc::kMethodNotFound,
-                                          "no such path: " + std::string(target)),
+                                          "no such path: " + PrintableTarget(target)),
           keep_alive, false);
   }
+
 
   void Reply(http::status status, std::string body, bool keep_alive, bool drain,
              std::string_view content_type = kJson) {
@@ -204,29 +401,35 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
-    stream_.expires_after(idle_timeout());
+    // A client that does not read its answer holds the connection this long at most; an
+    // error answer is short and gets no more time than the drain after it.
+    Arm(error_answer_ ? shared_->options.drain_timeout_ms : shared_->options.idle_timeout_ms);
     http::async_write(
-        stream_, response_,
+        socket_, response_,
         beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive, drain));
   }
 
   void OnWrite(bool keep_alive, bool drain, beast::error_code ec, std::size_t /*bytes*/) {
+    Disarm();
     if (ec) return Close();
     if (!keep_alive) {
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      if (drain) return Drain();
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (drain) {
+        // One deadline for the whole drain: bytes arriving do not extend it.
+        Arm(shared_->options.drain_timeout_ms);
+        return Drain();
+      }
       return Close();
     }
-    DoRead();
+    WaitForRequest();
   }
 
-  // Reads and discards what the client is still sending until it closes, the idle timeout
+  // Reads and discards what the client is still sending until it closes, the drain deadline
   // passes or kMaxDrainBytes were read; then closes.
   void Drain() {
     if (drained_ >= kMaxDrainBytes) return Close();
-    stream_.expires_after(idle_timeout());
-    stream_.async_read_some(asio::buffer(scratch_),
+    socket_.async_read_some(asio::buffer(scratch_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec) return self->Close();
@@ -235,17 +438,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    Disarm();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;  // the current phase's deadline fired
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   std::shared_ptr<ServerShared> shared_;
-  const bool refuse_;
+  const std::optional<asio::ip::address> admitted_;  // set = holds a connection slot
+  bool lingering_refusal_ = false;
+  bool error_answer_ = false;  // the answer being written closes the connection on an error
   std::array<char, 16 * 1024> scratch_{};
   std::size_t drained_ = 0;
 };
@@ -267,12 +476,7 @@ struct RpcServer::Impl {
                              if (ec == asio::error::operation_aborted || !acceptor->is_open())
                                return;
                              if (!ec) {
-                               // Count first, then decide: a connection beyond the cap is answered
-                               // 503 and closed.
-                               const std::size_t before = shared->active.fetch_add(1);
-                               const bool refuse = before >= shared->options.max_connections;
-                               if (refuse) shared->active.fetch_sub(1);
-                               std::make_shared<Session>(std::move(socket), shared, refuse)->Run();
+                               Admit(std::move(socket));
                                Accept();
                                return;
                              }
@@ -284,6 +488,32 @@ struct RpcServer::Impl {
                                if (!timer_ec && acceptor->is_open()) Accept();
                              });
                            });
+  }
+
+  // Decides at once, without reading: a connection over a limit is answered 503 and
+  // closed, and holds no slot meanwhile.
+  void Admit(tcp::socket socket) {
+    beast::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone; the socket closes here
+    const asio::ip::address address = remote.address();
+    switch (shared->limits.TryAdmit(address)) {
+      case ConnectionLimits::Verdict::kAdmitted:
+        std::make_shared<Session>(std::move(socket), shared, address)->Run();
+        return;
+      case ConnectionLimits::Verdict::kOverTotal:
+        shared->refused_over_total.Increment();
+        std::make_shared<Session>(std::move(socket), shared, std::nullopt)
+            ->Refuse("too many connections: retry later");
+        return;
+      case ConnectionLimits::Verdict::kOverPerAddress:
+        shared->refused_over_per_address.Increment();
+        std::make_shared<Session>(std::move(socket), shared, std::nullopt)
+            ->Refuse("too many connections from " + address.to_string() + " (at most " +
+                     std::to_string(shared->options.max_connections_per_address) +
+                     "): retry later");
+        return;
+    }
   }
 
   std::shared_ptr<ServerShared> shared;
@@ -301,6 +531,13 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Create(const RpcOptions& options, 
   if (options.threads == 0) return Status::InvalidArgument("rpc: threads must be at least 1");
   if (options.max_connections == 0) {
     return Status::InvalidArgument("rpc: max_connections must be at least 1");
+  }
+  if (options.max_connections_per_address == 0) {
+    return Status::InvalidArgument("rpc: max_connections_per_address must be at least 1");
+  }
+  if (options.idle_timeout_ms == 0 || options.header_timeout_ms == 0 ||
+      options.body_timeout_ms == 0 || options.drain_timeout_ms == 0) {
+    return Status::InvalidArgument("rpc: every timeout must be at least 1 ms");
   }
   if (options.max_batch == 0) return Status::InvalidArgument("rpc: max_batch must be at least 1");
   if (options.max_list_limit == 0) {

@@ -49,6 +49,10 @@ listen = "127.0.0.1:8545"
 token = "s3cret-token"
 max_body_bytes = 2097152
 threads = 4
+max_connections = 512
+max_connections_per_address = 16
+header_timeout_ms = 5000
+body_timeout_ms = 20000
 
 [txpool]
 max_txs = 5000
@@ -118,6 +122,10 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_TRUE(c.rpc_token_file.empty());
   EXPECT_EQ(c.rpc_max_body_bytes, 2097152u);
   EXPECT_EQ(c.rpc_threads, 4u);
+  EXPECT_EQ(c.rpc_max_connections, 512u);
+  EXPECT_EQ(c.rpc_max_connections_per_address, 16u);
+  EXPECT_EQ(c.rpc_header_timeout_ms, 5000u);
+  EXPECT_EQ(c.rpc_body_timeout_ms, 20000u);
   EXPECT_EQ(c.pool_max_txs, 5000u);
   EXPECT_EQ(c.pool_max_bytes, 1048576u);
   EXPECT_EQ(c.verifier_threads, 3u);
@@ -140,6 +148,11 @@ TEST_F(ConfigTest, ConfigKeyNamesAreTheParsersOwn) {
        {"node_cert_file = \"keys/node.cert.pem\"", "node_cert_file = \"no.pem\""}},
       {k::kP2pCaCertFile, {"ca_cert_file = \"ca.cert.pem\"", "ca_cert_file = \"no.pem\""}},
       {k::kP2pMaxFrameBytes, {"max_frame_bytes = 8388608", "max_frame_bytes = 1"}},
+      {k::kRpcMaxConnections, {"max_connections = 512", "max_connections = 0"}},
+      {k::kRpcMaxConnectionsPerAddress,
+       {"max_connections_per_address = 16", "max_connections_per_address = 0"}},
+      {k::kRpcHeaderTimeoutMs, {"header_timeout_ms = 5000", "header_timeout_ms = 1"}},
+      {k::kRpcBodyTimeoutMs, {"body_timeout_ms = 20000", "body_timeout_ms = 1"}},
   };
   for (const auto& [key, edit] : cases) {
     const std::string error = ErrorOf(With(edit.first, edit.second));
@@ -203,6 +216,10 @@ listen = "localhost:8545"
   EXPECT_EQ(parsed->peer_send_queue_bytes, defaults.peer_send_queue_bytes);
   EXPECT_EQ(parsed->rpc_max_body_bytes, defaults.rpc_max_body_bytes);
   EXPECT_EQ(parsed->rpc_threads, defaults.rpc_threads);
+  EXPECT_EQ(parsed->rpc_max_connections, 256u);
+  EXPECT_EQ(parsed->rpc_max_connections_per_address, 32u);
+  EXPECT_EQ(parsed->rpc_header_timeout_ms, 10000u);
+  EXPECT_EQ(parsed->rpc_body_timeout_ms, 30000u);
   EXPECT_EQ(parsed->pool_max_txs, defaults.pool_max_txs);
   EXPECT_EQ(parsed->pool_max_bytes, defaults.pool_max_bytes);
   EXPECT_EQ(parsed->verifier_threads, defaults.verifier_threads);
@@ -263,6 +280,22 @@ TEST_F(ConfigTest, EachBadValueIsReportedByName) {
        "rpc.threads: expected an integer, got a floating-point number"},
       {"max_body_bytes = 2097152", "max_body_bytes = 1073741824",
        "rpc.max_body_bytes: must be between"},
+      {"max_connections = 512", "max_connections = 0",
+       "rpc.max_connections: must be between 1 and 65536, got 0"},
+      {"max_connections = 512", "max_connections = 100000",
+       "rpc.max_connections: must be between 1 and 65536, got 100000"},
+      {"max_connections_per_address = 16", "max_connections_per_address = -3",
+       "rpc.max_connections_per_address: must be between 1 and 65536, got -3"},
+      {"max_connections_per_address = 16", "max_connections_per_address = \"many\"",
+       "rpc.max_connections_per_address: expected an integer, got a string"},
+      {"header_timeout_ms = 5000", "header_timeout_ms = 99",
+       "rpc.header_timeout_ms: must be between 100 and 300000, got 99"},
+      {"header_timeout_ms = 5000", "header_timeout_ms = 300001",
+       "rpc.header_timeout_ms: must be between 100 and 300000, got 300001"},
+      {"body_timeout_ms = 20000", "body_timeout_ms = 0",
+       "rpc.body_timeout_ms: must be between 100 and 600000, got 0"},
+      {"body_timeout_ms = 20000", "body_timeout_ms = 1.5",
+       "rpc.body_timeout_ms: expected an integer, got a floating-point number"},
       {"verifier_threads = 3", "verifier_threads = 1000",
        "txpool.verifier_threads: must be between 1 and 256"},
       {"max_txs = 5000", "max_txs = 0", "txpool.max_txs: must be between"},

@@ -5,9 +5,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace colend::node::testing {
 
@@ -22,9 +24,14 @@ struct HttpReply {
 // One TCP connection; requests are sent one after another on it (keep-alive).
 class HttpConnection {
  public:
-  explicit HttpConnection(std::uint16_t port) : socket_(ioc_) {
+  // Connects to 127.0.0.1:port from `source` (any 127.x.y.z works on Linux loopback, so
+  // tests can play several client addresses).
+  explicit HttpConnection(std::uint16_t port, const std::string& source = "127.0.0.1")
+      : socket_(ioc_) {
     boost::system::error_code ec;
-    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    socket_.open(boost::asio::ip::tcp::v4(), ec);
+    if (!ec) socket_.bind({boost::asio::ip::make_address(source), 0}, ec);
+    if (!ec) socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
     connected_ = !ec;
   }
 
@@ -60,6 +67,71 @@ class HttpConnection {
     reply.content_type = std::string(res[http::field::content_type]);
     reply.keep_alive = res.keep_alive();
     return reply;
+  }
+
+  // Writes raw bytes without reading; false once the server has closed (reset) the
+  // connection.
+  bool Write(const std::string& bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+    return !ec;
+  }
+
+  // Ends the sending side (the server reads end-of-stream) while reading stays open.
+  void ShutdownSend() {
+    boost::system::error_code ec;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  }
+
+  // Bytes of a response that already arrived and wait to be read.
+  std::size_t Available() {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.available(ec);
+    return ec ? 0 : n;
+  }
+
+  // Reads one response, giving up after `limit` (status 0, error "no answer within ...").
+  HttpReply Read(std::chrono::milliseconds limit) {
+    namespace http = boost::beast::http;
+    HttpReply reply;
+    http::response_parser<http::string_body> parser;
+    bool done = false;
+    boost::system::error_code result;
+    http::async_read(socket_, buffer_, parser, [&](boost::system::error_code ec, std::size_t) {
+      done = true;
+      result = ec;
+    });
+    ioc_.restart();
+    ioc_.run_for(limit);
+    if (!done) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      ioc_.restart();
+      ioc_.run();
+      reply.error = "no answer within " + std::to_string(limit.count()) + " ms";
+      return reply;
+    }
+    if (result) {
+      reply.error = result.message();
+      return reply;
+    }
+    reply.status = static_cast<int>(parser.get().result_int());
+    reply.body = parser.get().body();
+    reply.keep_alive = parser.get().keep_alive();
+    return reply;
+  }
+
+  // Sends `bytes` one byte every `every`, as a slow or hostile client would, until an
+  // answer starts to arrive or everything was sent; then reads the answer (for at most
+  // `limit`). Stops writing as soon as the server has answered, so the write cannot turn
+  // into a reset that hides the answer.
+  HttpReply Trickle(const std::string& bytes, std::chrono::milliseconds every,
+                    std::chrono::milliseconds limit) {
+    for (char c : bytes) {
+      if (Available() > 0 || !Write(std::string(1, c))) break;
+      std::this_thread::sleep_for(every);
+    }
+    return Read(limit);
   }
 
   // Sends raw bytes and reads one response.

@@ -29,6 +29,10 @@
 //   token = "..."                        # optional bearer token; or token_file = "rpc.token"
 //   max_body_bytes = 1048576             # 1 KiB .. 64 MiB
 //   threads = 2                          # 1 .. 256
+//   max_connections = 256                # 1 .. 65,536: open connections in all
+//   max_connections_per_address = 32     # 1 .. 65,536: from one client IP address
+//   header_timeout_ms = 10000            # 100 .. 300,000: connect (or first byte) to headers
+//   body_timeout_ms = 30000              # 100 .. 600,000: end of headers to end of body
 //
 //   [txpool]
 //   max_txs = 100000                     # 1 .. 10,000,000: the hard cap
@@ -66,6 +70,10 @@ inline constexpr char kP2pNodeKeyFile[] = "p2p.node_key_file";
 inline constexpr char kP2pNodeCertFile[] = "p2p.node_cert_file";
 inline constexpr char kP2pCaCertFile[] = "p2p.ca_cert_file";
 inline constexpr char kP2pMaxFrameBytes[] = "p2p.max_frame_bytes";
+inline constexpr char kRpcMaxConnections[] = "rpc.max_connections";
+inline constexpr char kRpcMaxConnectionsPerAddress[] = "rpc.max_connections_per_address";
+inline constexpr char kRpcHeaderTimeoutMs[] = "rpc.header_timeout_ms";
+inline constexpr char kRpcBodyTimeoutMs[] = "rpc.body_timeout_ms";
 }  // namespace config_keys
 
 struct PeerAddress {
@@ -102,6 +110,12 @@ struct NodeConfig {
   std::filesystem::path rpc_token_file;  // if set, rpc_token was read from it
   std::uint32_t rpc_max_body_bytes = 1u << 20;
   std::uint32_t rpc_threads = 2;
+  // What one client can hold (docs/operations.md, "Hostile clients"): connection slots in
+  // all and per remote address, and deadlines that a slow sender cannot push back.
+  std::uint32_t rpc_max_connections = 256;
+  std::uint32_t rpc_max_connections_per_address = 32;
+  std::uint32_t rpc_header_timeout_ms = 10'000;
+  std::uint32_t rpc_body_timeout_ms = 30'000;
   // [txpool]
   std::uint32_t pool_max_txs = 100'000;
   // Backpressure: the pool admits what the chain commits in target_drain_ms at the recent

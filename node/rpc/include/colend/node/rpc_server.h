@@ -14,13 +14,29 @@
 // /health stays open (load balancers and supervisors probe it without secrets);
 // /metrics is open unless metrics_require_token.
 //
-// Connections are HTTP/1.1 keep-alive, closed after idle_timeout_ms without a complete
-// request; beyond max_connections a new connection gets 503 with error -32004 and is
-// closed. A malformed or hostile request only ever fails that request (or closes that
+// Connections are HTTP/1.1 keep-alive. What one client can hold is bounded, because the
+// port faces other banks' systems and whatever else reaches it:
+//   - Deadlines that progress cannot extend: a new connection must complete its first
+//     request's headers within header_timeout_ms of being accepted; a keep-alive connection
+//     waits idle_timeout_ms for the first byte of its next request, and from that byte the
+//     headers must be complete within header_timeout_ms. From the end of the headers the
+//     body must be complete within body_timeout_ms. A request that misses either gets 408 with
+//     error -32600 (never silence) and the connection is closed. A slow writer trickling one byte
+//     at a time therefore holds a connection for at most header_timeout_ms + body_timeout_ms.
+//   - After an error answer (400, 408, 413, 503) the connection is closed; what the client
+//     is still sending is read and discarded for at most drain_timeout_ms (and at most
+//     8 MiB), so it can read the answer instead of a reset, and no longer.
+//   - At most max_connections connections in all and max_connections_per_address from one
+//     remote address. A connection over either limit is answered at once with 503 and
+//     error -32004 without reading its request, and closed; it holds no slot.
+// A malformed or hostile request only ever fails that request (or closes that
 // connection); the server keeps serving.
 //
 // Metrics it keeps: colend_rpc_requests_total{method}, colend_rpc_errors_total{code},
-// colend_rpc_request_duration_seconds (histogram), colend_rpc_connections (gauge).
+// colend_rpc_request_duration_seconds (histogram), colend_rpc_connections (gauge),
+// colend_rpc_connections_refused_total{limit} (limit = "max_connections" or
+// "max_connections_per_address"), colend_rpc_request_timeouts_total{phase} (phase =
+// "header" or "body").
 //
 // Ownership: the server owns its io_context, acceptor, connections and worker threads
 // (named "rpc-0", "rpc-1", ...). The NodeApi and MetricsRegistry are borrowed and must
@@ -49,17 +65,22 @@ struct RpcOptions {
   std::size_t max_body_bytes = 2 << 20;
   std::string bearer_token;  // empty = no authorization
   bool metrics_require_token = false;
-  std::size_t max_connections = 256;  // >= 1
-  std::size_t max_batch = 100;        // requests in one batch, >= 1
-  std::uint32_t idle_timeout_ms = 30000;
-  std::size_t max_list_limit = 1000;  // largest "limit" listLoans accepts
+  std::size_t max_connections = 256;             // >= 1; open connections in all
+  std::size_t max_connections_per_address = 32;  // >= 1; from one remote IP address
+  std::size_t max_batch = 100;                   // requests in one batch, >= 1
+  // Every timeout is >= 1 and counts from a fixed point, never from the last byte read.
+  std::uint32_t idle_timeout_ms = 30000;    // keep-alive wait for a request's first byte
+  std::uint32_t header_timeout_ms = 10000;  // first byte to the end of the headers
+  std::uint32_t body_timeout_ms = 30000;    // end of the headers to the end of the body
+  std::uint32_t drain_timeout_ms = 1000;    // discarding input after an error answer
+  std::size_t max_list_limit = 1000;        // largest "limit" listLoans accepts
 };
 
 class RpcServer {
  public:
   // Binds (and listens on) host:port; serves nothing until Start. kInvalidArgument for a
-  // bad option (host not an address, threads or max_connections 0), kIoError if the
-  // address cannot be bound.
+  // bad option (host not an address; threads, a connection limit or a timeout 0), kIoError
+  // if the address cannot be bound.
   static Result<std::unique_ptr<RpcServer>> Create(const RpcOptions& options, NodeApi& node,
                                                    MetricsRegistry& metrics);
 
