@@ -1,15 +1,18 @@
 // Benchmarks of the settlement contract: Apply() for OriginateLoan and RecordRepayment on
 // an in-memory state that already holds COLEND_BENCH_LOANS loans (default 1,000,000), and
-// the cost of committing a block's write set and computing the state root. Signature
-// checks are excluded (the node verifies signatures before execution, on its verifier
-// pool). Memory per loan is reported once, after the state is built.
+// the cost of committing a block's write set and computing the state root, at 1,000,000
+// loans and (BM_CommitAndRootByStateSize) at 10k to 3M loans, to show how it grows with the
+// state. Signature checks are excluded (the node verifies signatures before execution, on
+// its verifier pool). Memory per loan is reported once, after the state is built.
 //
 //   build/release/tests/bench/colend_contracts_bench --benchmark_min_time=2
+//   build/release/tests/bench/colend_contracts_bench --benchmark_filter=ByStateSize
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 
 #include "bench_util.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -236,6 +239,83 @@ void BM_CommitBlockAndStateRoot(benchmark::State& bench) {
   }
 }
 BENCHMARK(BM_CommitBlockAndStateRoot)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+// How the per-block cost of committing a write set and computing the state root grows with
+// the state: one block of 1,000 mixed transactions (300 originations, 700 repayments of
+// random existing loans; each also records its (signer, id), so every transaction adds a
+// key for good, as on a real chain) on states of 10k to 3M loans. Executing the block is
+// not timed; MemoryState::Commit and Root() are, and are also reported apart (commit_ms,
+// root_ms). Each size builds its own state (the previous one is freed first), so the
+// larger ones take a while: --benchmark_filter=ByStateSize/10000 picks one.
+World* SizedWorld(std::uint64_t loans) {
+  static std::unique_ptr<World> world;
+  if (world == nullptr || world->loans != loans) {
+    world.reset();
+    world = std::make_unique<World>(loans);
+    std::cerr << "state: " << world->loans << " loans, " << world->state.size()
+              << " keys; resident " << static_cast<long>(world->bytes_per_loan)
+              << " B/loan (payload " << static_cast<long>(world->payload_per_loan)
+              << " B/loan); state root tree "
+              << world->state.commitment_bytes() / world->state.size() << " B/key\n";
+  }
+  return world.get();
+}
+
+void BM_CommitAndRootByStateSize(benchmark::State& bench) {
+  World& world = *SizedWorld(static_cast<std::uint64_t>(bench.range(0)));
+  std::mt19937_64 rng(4);
+  std::uint64_t serial = 0;
+  std::uint64_t originated = world.loans;
+  double commit_seconds = 0;
+  double root_seconds = 0;
+  std::size_t writes_per_block = 0;
+  for (auto _ : bench) {
+    std::vector<proto::TransactionBody> bodies;
+    for (int i = 0; i < 1000; ++i) {
+      if (i % 10 < 3) {
+        bodies.push_back(Originate("L-" + std::to_string(originated++), 800'000));
+      } else {
+        bodies.push_back(
+            Repay("S-" + std::to_string(serial++), "L-" + std::to_string(rng() % world.loans)));
+      }
+    }
+    StateView block(&world.state);
+    BlockContext ctx{kChain, crypto::CryptoSuite::Standard(), ++world.height, 0};
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+      const crypto::Digest hash =
+          crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(ReplayBodyBytes(bodies[i])));
+      ExecutableTx tx{
+          &bodies[i], hash, Authentication::kUnsignedReplay, {}, static_cast<std::uint32_t>(i)};
+      (void)OrDie(Apply(tx, block, ctx));
+    }
+    WriteSet writes = block.TakeWrites();
+    writes_per_block = writes.size();
+    const auto start = std::chrono::steady_clock::now();
+    world.state.Commit(writes);
+    const auto committed = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(world.state.Root());
+    const auto rooted = std::chrono::steady_clock::now();
+    commit_seconds += std::chrono::duration<double>(committed - start).count();
+    root_seconds += std::chrono::duration<double>(rooted - committed).count();
+    bench.SetIterationTime(std::chrono::duration<double>(rooted - start).count());
+  }
+  const double n = static_cast<double>(bench.iterations());
+  bench.counters["commit_ms"] = 1e3 * commit_seconds / n;
+  bench.counters["root_ms"] = 1e3 * root_seconds / n;
+  bench.counters["writes"] = static_cast<double>(writes_per_block);
+  bench.counters["keys"] = static_cast<double>(world.state.size());
+  bench.counters["bytes_per_loan"] = world.bytes_per_loan;
+  bench.counters["root_tree_bytes_per_key"] =
+      static_cast<double>(world.state.commitment_bytes()) / static_cast<double>(world.state.size());
+}
+BENCHMARK(BM_CommitAndRootByStateSize)
+    ->Arg(10'000)
+    ->Arg(300'000)
+    ->Arg(1'000'000)
+    ->Arg(3'000'000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(30);
 
 }  // namespace
 }  // namespace colend::contracts

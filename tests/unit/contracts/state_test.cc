@@ -1,14 +1,20 @@
 // StateView overlays, MemoryState and the state commitment (state root).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "colend/common/bytes.h"
 #include "colend/contracts/memory_state.h"
 #include "colend/contracts/records.h"
 #include "colend/contracts/state_commitment.h"
+#include "colend/crypto/hash.h"
 
 namespace colend::contracts {
 namespace {
@@ -170,18 +176,155 @@ TEST(StateViewTest, StagedRecordsAreIndistinguishableFromBytes) {
 }
 
 // Pinned: changing the construction changes every chain's state root. The expected values
-// were computed independently from the construction in state_commitment.h with Python's
-// hashlib (sha256 over the tagged leaf, 0x00-prefixed buckets, 0x01-prefixed nodes of the
-// 2^16-bucket tree, then the tagged root with the key count).
+// were computed independently from the construction comment in state_commitment.h with
+// Python's hashlib (the tagged leaves over H(value), the 16-ary trie over the nibbles of
+// H(key) with lone leaves lifted, 0x01 || u16be(bitmap) || children for a branch, then the
+// tagged root with the key count). The 300 keys include pairs that share four nibbles, so
+// branches with a single child are covered too.
 TEST(StateCommitmentTest, FixedVectors) {
-  StateCommitment empty(crypto::HashAlgorithm::kSha256);
-  const std::string empty_root = ToHex(empty.Root());
-  StateCommitment one(crypto::HashAlgorithm::kSha256);
-  one.Update("member/LEAD", std::string("x"));
-  const std::string one_root = ToHex(one.Root());
-  EXPECT_NE(empty_root, one_root);
-  EXPECT_EQ(empty_root, "b10b16d89b31aac28d1d47ba93b02756d3f6353f9cb0eb58a17018d68b9df657");
-  EXPECT_EQ(one_root, "b17e9f2bb7bee4a92c5862abd95c02b033d22c012ffe1d82eb5142c69f208edf");
+  struct Vector {
+    crypto::HashAlgorithm algorithm;
+    const char* empty;
+    const char* one;
+    const char* two;
+    const char* three_hundred;
+  };
+  const Vector vectors[] = {
+      {crypto::HashAlgorithm::kSha256,
+       "33cf754f8635d50a725ce95a9eb9049d6cb35805e370ecc63cfc63bec7900e7d",
+       "712301b3d53dae38d1df16e2fedea9f8ea3bec9cd76bf9d6c596695306513373",
+       "c244e6cc8c7849062f2b7f53fbc73172969c67f43708272b43444e35cc3278a3",
+       "fa268d7db81adb7e57f680ebfdb459164d943039053642bfc80bf847a5ce7725"},
+      {crypto::HashAlgorithm::kSm3,
+       "616fcd0dd01059f9563ab725c2f6bbc35c8c557ac776484a4166d328e6231644",
+       "9bb3e8a7b807c6df91aabdb7899b7a29229555f94478c8f4e2c884110fca06e2",
+       "d05d1ba76f8cb0119f643ad8cc9fd0338ce1e85ec9e9958686da528ba2edb716",
+       "5e51f588d8833bb7daea1c978cce3761235b5856268c9fcbb16c203e2e6a92d2"},
+  };
+  for (const Vector& v : vectors) {
+    StateCommitment c(v.algorithm);
+    EXPECT_EQ(ToHex(c.Root()), v.empty);
+    c.Update("member/LEAD", std::string("x"));
+    EXPECT_EQ(ToHex(c.Root()), v.one);
+    c.Update("member/PARTNER_A", std::string(""));
+    EXPECT_EQ(ToHex(c.Root()), v.two);
+    StateCommitment many(v.algorithm);
+    for (int i = 0; i < 300; ++i) {
+      many.Update("k" + std::to_string(i), "v" + std::to_string(i * i));
+    }
+    EXPECT_EQ(ToHex(many.Root()), v.three_hundred);
+  }
+}
+
+// The root is a function of the content: the same keys and values inserted in any order,
+// with or without roots taken in between, give the same root.
+TEST(StateCommitmentTest, RootDoesNotDependOnInsertionOrder) {
+  std::vector<std::pair<std::string, std::string>> content;
+  for (int i = 0; i < 3000; ++i) {
+    content.emplace_back("loan/L-" + std::to_string(i), std::to_string(i * 7919));
+  }
+  StateCommitment reference(crypto::HashAlgorithm::kSha256);
+  for (const auto& [k, v] : content) reference.Update(k, v);
+  const crypto::Digest expected = reference.Root();
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 5; ++round) {
+    std::shuffle(content.begin(), content.end(), rng);
+    StateCommitment shuffled(crypto::HashAlgorithm::kSha256);
+    for (const auto& [k, v] : content) {
+      shuffled.Update(k, v);
+      if (rng() % 500 == 0) shuffled.Root();
+    }
+    EXPECT_EQ(shuffled.Root(), expected) << "round " << round;
+    EXPECT_EQ(shuffled.key_count(), content.size());
+  }
+}
+
+// Deleting keys and putting them back (same values) restores the root exactly, and
+// deleting everything gives the root of the empty state.
+TEST(StateCommitmentTest, DeleteThenReinsertRestoresTheRoot) {
+  StateCommitment c(crypto::HashAlgorithm::kSha256);
+  const crypto::Digest empty = c.Root();
+  for (int i = 0; i < 2000; ++i) c.Update("k" + std::to_string(i), std::to_string(i));
+  const crypto::Digest full = c.Root();
+  for (int i = 0; i < 2000; i += 3) c.Update("k" + std::to_string(i), std::nullopt);
+  const crypto::Digest thinned = c.Root();
+  EXPECT_NE(thinned, full);
+  for (int i = 0; i < 2000; i += 3) c.Update("k" + std::to_string(i), std::to_string(i));
+  EXPECT_EQ(c.Root(), full);
+  c.Update("absent", std::nullopt);  // deleting an absent key changes nothing
+  EXPECT_EQ(c.Root(), full);
+  for (int i = 0; i < 2000; ++i) c.Update("k" + std::to_string(i), std::nullopt);
+  EXPECT_EQ(c.key_count(), 0u);
+  EXPECT_EQ(c.Root(), empty);
+  for (int i = 1999; i >= 0; --i) c.Update("k" + std::to_string(i), std::to_string(i));
+  EXPECT_EQ(c.Root(), full);
+}
+
+// Keys whose paths share a long prefix sit under a chain of single-child branches; removing
+// one of them must fold the chain back into the other's leaf.
+TEST(StateCommitmentTest, KeysSharingALongPathPrefixFoldBackOnDelete) {
+  // Two keys whose SHA-256 paths share their first 20 bits (found by search, as here).
+  std::map<std::uint32_t, std::string> by_prefix;
+  std::string a, b;
+  for (int i = 0; a.empty(); ++i) {
+    const std::string key = "p" + std::to_string(i);
+    const crypto::Digest h = crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(key));
+    const std::uint32_t prefix =
+        (std::uint32_t{h[0]} << 12) | (std::uint32_t{h[1]} << 4) | (h[2] >> 4);
+    auto [it, inserted] = by_prefix.emplace(prefix, key);
+    if (!inserted) {
+      a = it->second;
+      b = key;
+    }
+  }
+  StateCommitment c(crypto::HashAlgorithm::kSha256);
+  c.Update("other", std::string("o"));
+  const crypto::Digest just_other = c.Root();
+  c.Update(a, std::string("a"));
+  const crypto::Digest with_a = c.Root();
+  c.Update(b, std::string("b"));
+  const crypto::Digest with_both = c.Root();
+  EXPECT_NE(with_both, with_a);
+  c.Update(b, std::nullopt);
+  EXPECT_EQ(c.Root(), with_a);
+  c.Update(b, std::string("b"));
+  c.Update(a, std::nullopt);
+  StateCommitment fresh(crypto::HashAlgorithm::kSha256);
+  fresh.Update(b, std::string("b"));
+  fresh.Update("other", std::string("o"));
+  EXPECT_EQ(c.Root(), fresh.Root());
+  c.Update(b, std::nullopt);
+  EXPECT_EQ(c.Root(), just_other);
+}
+
+// After many blocks of random puts and deletes on a state large enough for a deep tree,
+// the incrementally kept root equals the root of the same content built from scratch.
+TEST(StateCommitmentTest, IncrementalRootEqualsARebuildAfterRandomUpdates) {
+  for (crypto::HashAlgorithm algorithm :
+       {crypto::HashAlgorithm::kSha256, crypto::HashAlgorithm::kSm3}) {
+    std::mt19937_64 rng(17);
+    std::map<std::string, std::string> content;
+    StateCommitment incremental(algorithm);
+    for (int block = 0; block < 30; ++block) {
+      for (int i = 0; i < 1500; ++i) {
+        const std::string key = "key/" + std::to_string(rng() % 20000);
+        if (rng() % 3 == 0) {
+          content.erase(key);
+          incremental.Update(key, std::nullopt);
+        } else {
+          const std::string value = std::to_string(rng());
+          content[key] = value;
+          incremental.Update(key, value);
+        }
+      }
+      const crypto::Digest root = incremental.Root();
+      if (block % 10 != 9) continue;
+      StateCommitment rebuilt(algorithm);
+      for (const auto& [k, v] : content) rebuilt.Update(k, v);
+      ASSERT_EQ(root, rebuilt.Root()) << "block " << block;
+      ASSERT_EQ(incremental.key_count(), content.size());
+    }
+  }
 }
 
 TEST(StateCommitmentTest, RootDependsOnContentNotOnHistory) {

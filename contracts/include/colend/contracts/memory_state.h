@@ -39,6 +39,9 @@ class MemoryState final : public StateReader, public StateScanner {
   // Bytes held in keys and values (not counting the hash table or commitment overhead).
   std::size_t payload_bytes() const { return payload_bytes_; }
 
+  // Bytes held by the state root's tree (state_commitment.h).
+  std::size_t commitment_bytes() const { return commitment_.memory_bytes(); }
+
  private:
   // Point lookups only: execution never iterates it, so its order never reaches state.
   std::unordered_map<std::string, std::string, StringKeyHash, std::equal_to<>> values_;

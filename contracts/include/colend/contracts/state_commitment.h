@@ -1,32 +1,39 @@
 // StateCommitment: one hash of the whole contract state (the state root), kept up to date
 // incrementally as write sets are applied, so that any two nodes can compare their books by
-// comparing 32 bytes, and a block's cost does not grow with the size of the state.
+// comparing 32 bytes, and a block's cost grows only with the logarithm of the state's size.
 //
-// Construction (the "bucketed Merkle tree"; every hash is the chain suite's hash):
-//   leaf(key, value) = H("colend/state/leaf/v1" || 0x00 || u32be(len key) || key || H(value))
-//   Each key falls in one of 2^16 buckets: the first two bytes of H(key), big-endian.
-//   bucket(i)        = H(0x00 || leaf_1 || ... || leaf_k), leaves in ascending key order,
-//                      and the all-zero digest for an empty bucket;
-//   node             = H(0x01 || left || right) over a complete binary tree of the 2^16
-//                      buckets, bucket 0 leftmost;
-//   root             = H("colend/state/root/v1" || 0x00 || u64be(key count) || tree top).
-// The domain tags and the 0x00/0x01 prefixes keep leaves, buckets and nodes apart. An
-// update re-hashes only its bucket and the 16 nodes above it. The construction is pinned
-// by fixed vectors in tests/unit/contracts/state_test.cc: changing it changes
-// every state root of every chain.
+// Construction (v2, a compact 16-ary Merkle trie over the hashes of the keys; every hash
+// is the chain suite's hash H):
+//   path(key)        = H(key), read as 64 nibbles, the high nibble of each byte first;
+//   leaf(key, value) = H("colend/state/leaf/v2" || 0x00 || u32be(len key) || key || H(value));
+//   T(S, d), for a set S of keys whose paths share their first d nibbles:
+//     the all-zero digest           if S is empty,
+//     leaf(key, value)              if S holds one key (a lone leaf sits as high as it can),
+//     H(0x01 || u16be(bitmap) || T(S_0, d+1) || ... || T(S_15, d+1))   otherwise,
+//   where S_c are the keys of S whose nibble d is c, only the non-empty S_c are hashed, in
+//   ascending c, and bit c (value 1 << c) of the bitmap is set for each of them;
+//   root             = H("colend/state/root/v2" || 0x00 || u64be(key count) || T(all keys, 0)).
+// The tree is a function of the key set alone (not of the order of updates), leaves and
+// branches are kept apart by their first byte (a tag string vs 0x01) and the root by its
+// tag. An update re-hashes its leaf and the branches on its path: about log16(key count)
+// + 1 of them, each over at most 515 bytes (v1 re-hashed every leaf of each bucket, of
+// 2^16, that a block touched: a cost linear in the size of the state). The construction is
+// pinned by fixed vectors in tests/unit/contracts/state_test.cc: changing it changes every
+// state root of every chain.
+//
+// Memory: the commitment keeps no keys, only each key's path and leaf hash (64 bytes) and
+// the branches (about 0.4 per key, 100 bytes each), in chunked pools that never move, so
+// growing the state never copies it.
 //
 // Thread safety: not thread-safe; owned by whoever owns the committed state.
 #ifndef COLEND_CONTRACTS_STATE_COMMITMENT_H_
 #define COLEND_CONTRACTS_STATE_COMMITMENT_H_
 
 #include <cstddef>
-#include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "colend/contracts/state.h"
 #include "colend/crypto/hash.h"
@@ -35,42 +42,33 @@ namespace colend::contracts {
 
 class StateCommitment {
  public:
-  static constexpr int kBucketBits = 16;
-  static constexpr std::size_t kBucketCount = std::size_t{1} << kBucketBits;
-
   explicit StateCommitment(crypto::HashAlgorithm algorithm);
+  ~StateCommitment();
+  StateCommitment(StateCommitment&& other) noexcept;
+  StateCommitment& operator=(StateCommitment&& other) noexcept;
 
-  // Records that `key` now holds `value` (std::nullopt: the key was deleted). Cheap: the
-  // hashing of buckets and nodes waits for Root().
+  // Records that `key` now holds `value` (std::nullopt: the key was deleted). Hashes the
+  // key and the leaf and updates the tree's shape; the branches wait for Root().
   void Update(std::string_view key, const std::optional<std::string>& value);
 
   // Applies every entry of a write set.
   void Apply(const WriteSet& writes);
 
-  // The state root. Re-hashes the buckets changed since the last call.
+  // The state root. Re-hashes the branches changed since the last call.
   crypto::Digest Root();
 
-  std::size_t key_count() const { return key_count_; }
+  std::size_t key_count() const;
   crypto::HashAlgorithm algorithm() const { return algorithm_; }
 
-  // The bucket a key falls in (exposed for tests and for a future proof API).
-  std::size_t BucketOf(std::string_view key) const;
+  // Bytes held by the tree (its pools, free slots included).
+  std::size_t memory_bytes() const;
 
  private:
-  // Leaf hashes of one bucket, by key.
-  using Bucket = std::map<std::string, crypto::Digest, std::less<>>;
-
-  crypto::Digest LeafHash(std::string_view key, std::string_view value);
-  crypto::Digest BucketHash(const Bucket& bucket);
+  struct Trie;
 
   crypto::HashAlgorithm algorithm_;
   crypto::Hasher hasher_;
-  std::vector<Bucket> buckets_;
-  // nodes_[1] is the top; nodes_[kBucketCount + i] is bucket i's hash.
-  std::vector<crypto::Digest> nodes_;
-  std::vector<std::uint32_t> dirty_;
-  std::vector<bool> is_dirty_;
-  std::size_t key_count_ = 0;
+  std::unique_ptr<Trie> trie_;
 };
 
 }  // namespace colend::contracts
