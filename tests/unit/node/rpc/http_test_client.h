@@ -30,7 +30,12 @@ class HttpConnection {
       : socket_(ioc_) {
     boost::system::error_code ec;
     socket_.open(boost::asio::ip::tcp::v4(), ec);
-    if (!ec) socket_.bind({boost::asio::ip::make_address(source), 0}, ec);
+    // Bound only for another source address: a socket bound to an ephemeral port first can
+    // get the very port it then connects to, and once that port has no listener the
+    // connect "succeeds" to itself (TCP simultaneous open).
+    if (!ec && source != "127.0.0.1") {
+      socket_.bind({boost::asio::ip::make_address(source), 0}, ec);
+    }
     if (!ec) socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
     connected_ = !ec;
   }
