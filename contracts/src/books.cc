@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "colend/contracts/records.h"
+#include "colend/contracts/records_json.h"
 #include "colend/proto/state.pb.h"
 #include "tx_env.h"
 
@@ -13,38 +14,6 @@ namespace json = boost::json;
 
 std::string Str(std::int64_t minor) { return std::to_string(minor); }
 
-std::string_view LoanStatusName(proto::LoanStatus s) {
-  switch (s) {
-    case proto::LOAN_STATUS_PENDING_APPROVAL: return "PENDING_APPROVAL";
-    case proto::LOAN_STATUS_ACTIVE: return "ACTIVE";
-    case proto::LOAN_STATUS_REPAID: return "REPAID";
-    case proto::LOAN_STATUS_CHARGED_OFF: return "CHARGED_OFF";
-    default: return "UNKNOWN";
-  }
-}
-
-std::string_view SettlementStatusName(proto::SettlementStatus s) {
-  switch (s) {
-    case proto::SETTLEMENT_STATUS_CLOSED: return "CLOSED";
-    case proto::SETTLEMENT_STATUS_PAID: return "PAID";
-    case proto::SETTLEMENT_STATUS_CONFIRMED: return "CONFIRMED";
-    default: return "UNKNOWN";
-  }
-}
-
-// Components in the order of docs/api.md, zeros omitted.
-json::object Components(const proto::ComponentAmounts& c) {
-  json::object out;
-  const std::pair<const char*, std::int64_t> parts[] = {
-      {"funding", c.funding()},         {"principal", c.principal()},
-      {"interest", c.interest()},       {"service_fee", c.service_fee()},
-      {"penalty", c.penalty()},         {"recovery", c.recovery()}};
-  for (const auto& [name, value] : parts) {
-    if (value != 0) out[name] = Str(value);
-  }
-  return out;
-}
-
 Result<json::array> PositionsArray(const StateReader& state, const PositionFilter& filter) {
   COLEND_ASSIGN_OR_RETURN(auto positions, ReadPositions(state));
   json::array out;
@@ -54,7 +23,7 @@ Result<json::array> PositionsArray(const StateReader& state, const PositionFilte
         p.b() != filter.counterparty) {
       continue;
     }
-    json::object components = Components(p.total());
+    json::object components = ComponentsJson(p.total());
     if (components.empty()) continue;
     COLEND_ASSIGN_OR_RETURN(std::int64_t net, NetOf(p.total()));
     json::object entry;
@@ -65,38 +34,6 @@ Result<json::array> PositionsArray(const StateReader& state, const PositionFilte
     entry["components"] = std::move(components);
     out.push_back(std::move(entry));
   }
-  return out;
-}
-
-json::object LoanJson(const proto::LoanRecord& loan) {
-  json::object banks;
-  for (const proto::LoanLeg& leg : loan.legs()) {  // sorted by bank
-    json::object b;
-    b["share"] = Str(leg.share());
-    b["outstanding"] = Str(leg.outstanding());
-    banks[leg.bank()] = std::move(b);
-  }
-  json::object out;
-  out["status"] = LoanStatusName(loan.status());
-  out["principal"] = Str(loan.principal());
-  out["banks"] = std::move(banks);
-  return out;
-}
-
-json::object SettlementJson(const proto::SettlementBatchRecord& b) {
-  json::object out;
-  out["a"] = b.a();
-  out["b"] = b.b();
-  out["currency"] = b.currency();
-  out["net_a_owes_b"] = Str(b.net_a_owes_b());
-  out["batch_id"] = b.batch_id();
-  out["status"] = SettlementStatusName(b.status());
-  out["cutoff"] = b.cutoff();
-  out["closed_by"] = b.closed_by();
-  out["closed_at_height"] = b.closed_at_height();
-  out["posting_count"] = b.posting_count();
-  out["components"] = Components(b.amounts());
-  if (!b.payment_ref().empty()) out["payment_ref"] = b.payment_ref();
   return out;
 }
 
@@ -160,10 +97,6 @@ Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& stat
   return out;
 }
 
-std::string SettlementJsonText(const proto::SettlementBatchRecord& batch) {
-  return json::serialize(SettlementJson(batch));
-}
-
 Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state) {
   COLEND_ASSIGN_OR_RETURN(auto counter, ReadRecord<proto::BatchCounter>(state, keys::kBatches));
   std::vector<proto::SettlementBatchRecord> out;
@@ -180,6 +113,10 @@ Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateRea
   return out;
 }
 
+Result<json::array> Positions(const StateReader& state, const PositionFilter& filter) {
+  return PositionsArray(state, filter);
+}
+
 Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter) {
   COLEND_ASSIGN_OR_RETURN(json::array positions, PositionsArray(state, filter));
   return json::serialize(positions);
@@ -187,6 +124,12 @@ Result<std::string> PositionsJson(const StateReader& state, const PositionFilter
 
 Result<std::string> BooksJson(const StateReader& reader, const StateScanner& scanner,
                               const BooksHeader& header, const std::vector<ReceiptLine>& receipts) {
+  COLEND_ASSIGN_OR_RETURN(json::object books, Books(reader, scanner, header, receipts));
+  return json::serialize(books);
+}
+
+Result<json::object> Books(const StateReader& reader, const StateScanner& scanner,
+                           const BooksHeader& header, const std::vector<ReceiptLine>& receipts) {
   json::object books;
   books["height"] = header.height;
   books["state_root"] = ToHex(header.state_root);
@@ -199,7 +142,7 @@ Result<std::string> BooksJson(const StateReader& reader, const StateScanner& sca
       scan_status = Status::Corruption("state record at \"" + std::string(key) + "\" is not a loan");
       return false;
     }
-    loans[loan.id()] = LoanJson(loan);
+    loans[loan.id()] = LoanJson(loan, LoanJsonView::kBooks);
     return true;
   });
   COLEND_RETURN_IF_ERROR(scan_status);
@@ -230,7 +173,7 @@ Result<std::string> BooksJson(const StateReader& reader, const StateScanner& sca
     lines.push_back(std::move(line));
   }
   books["receipts"] = std::move(lines);
-  return json::serialize(books);
+  return books;
 }
 
 }  // namespace colend::contracts

@@ -22,13 +22,6 @@ RpcError Invalid(std::string message) {
   return {kInvalidRequest, std::move(message), std::nullopt};
 }
 
-Result<json::value> ParseJson(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec) return Status::Internal("contracts produced JSON that does not parse: " + ec.message());
-  return v;
-}
-
 }  // namespace
 
 RpcDispatcher::RpcDispatcher(NodeApi& node, MetricsRegistry& metrics, const RpcOptions& options)
@@ -244,8 +237,8 @@ void RpcDispatcher::RegisterMethods() {
                         const StateHead& head) -> Result<json::value> {
       contracts::BooksHeader header{head.height,
                                     Bytes(head.state_root.begin(), head.state_root.end())};
-      COLEND_ASSIGN_OR_RETURN(std::string books, contracts::BooksJson(r, s, header, {}));
-      return ParseJson(books);
+      COLEND_ASSIGN_OR_RETURN(json::object books, contracts::Books(r, s, header, {}));
+      return json::value(std::move(books));
     });
   });
   methods_["getMembers"] = no_params([this]() {
@@ -371,10 +364,9 @@ MethodResult RpcDispatcher::GetPositions(const ParamReader& p) {
   }
   json::object out;
   auto render = [&](const contracts::StateReader& reader, std::uint64_t at) -> Status {
-    COLEND_ASSIGN_OR_RETURN(std::string positions, contracts::PositionsJson(reader, filter));
-    COLEND_ASSIGN_OR_RETURN(json::value parsed, ParseJson(positions));
+    COLEND_ASSIGN_OR_RETURN(json::array positions, contracts::Positions(reader, filter));
     out["height"] = at;
-    out["positions"] = std::move(parsed);
+    out["positions"] = std::move(positions);
     return Status::Ok();
   };
   if (height->has_value()) {

@@ -164,67 +164,6 @@ Result<json::object> BlockJson(const BlockLookup& lookup, bool full) {
   return out;
 }
 
-json::object LoanJson(const proto::LoanRecord& loan) {
-  json::object banks;
-  for (const proto::LoanLeg& leg : loan.legs()) {  // sorted by bank
-    json::object b;
-    b["share"] = Str(leg.share());
-    b["outstanding"] = Str(leg.outstanding());
-    b["share_bp"] = leg.share_bp();
-    b["loss"] = Str(leg.loss());
-    b["recovered"] = Str(leg.recovered());
-    b["approved"] = leg.approved();
-    banks[leg.bank()] = std::move(b);
-  }
-  json::object out;
-  out["loan_id"] = loan.id();
-  out["agreement_id"] = loan.agreement_id();
-  out["lead"] = loan.lead();
-  out["currency"] = loan.currency();
-  out["status"] = EnumName(proto::LoanStatus_Name(loan.status()), "LOAN_STATUS_", loan.status());
-  out["principal"] = Str(loan.principal());
-  out["annual_rate_bp"] = loan.annual_rate_bp();
-  out["term_months"] = loan.term_months();
-  out["value_date"] = loan.value_date();
-  out["borrower_ref"] = loan.borrower_ref();
-  out["originated_at_height"] = loan.originated_at_height();
-  out["banks"] = std::move(banks);
-  return out;
-}
-
-json::object AgreementJson(const proto::AgreementRecord& a) {
-  json::object parties;
-  for (const proto::AgreementParty& p : a.parties()) {  // sorted by bank
-    json::object o;
-    o["share_bp"] = p.share_bp();
-    o["accepted"] = p.accepted();
-    if (p.has_limit()) {
-      // A correction may leave a party above its limit (new loans needing its share are then
-      // refused); "excess" says by how much, "0" when it is within.
-      o["max_outstanding"] = Str(p.max_outstanding());
-      o["excess"] = Str(contracts::LimitExcessOf(p));
-    }
-    o["outstanding"] = Str(p.outstanding());
-    o["loss"] = Str(p.loss());
-    parties[p.bank()] = std::move(o);
-  }
-  json::object out;
-  out["agreement_id"] = a.id();
-  out["lead"] = a.lead();
-  out["currency"] = a.currency();
-  out["status"] =
-      EnumName(proto::AgreementStatus_Name(a.status()), "AGREEMENT_STATUS_", a.status());
-  out["service_fee_bp"] = a.service_fee_bp();
-  out["disbursement"] = EnumName(proto::DisbursementMode_Name(a.disbursement()),
-                                 "DISBURSEMENT_MODE_", a.disbursement());
-  out["approval"] =
-      EnumName(proto::ApprovalMode_Name(a.approval()), "APPROVAL_MODE_", a.approval());
-  if (!a.suspended_by().empty()) out["suspended_by"] = a.suspended_by();
-  out["loan_count"] = a.loan_count();
-  out["parties"] = std::move(parties);
-  return out;
-}
-
 json::object MemberJson(const proto::MemberRecord& m) {
   json::array keys;
   for (const proto::ClientKey& k : m.client_keys()) {
@@ -240,11 +179,6 @@ json::object MemberJson(const proto::MemberRecord& m) {
   out["tier1_capital"] = Str(m.tier1_capital());
   out["client_keys"] = std::move(keys);
   return out;
-}
-
-// The books' settlement shape, from the contracts' own rendering.
-json::object SettlementJson(const proto::SettlementBatchRecord& b) {
-  return json::parse(contracts::SettlementJsonText(b)).as_object();
 }
 
 json::object NodeInfoJson(const NodeInfo& info) {

@@ -39,10 +39,9 @@ json::object ReceiptJson(const TransactionLookup& lookup, ByteView tx_hash);
 // "signature"}]}}. kCorruption if the stored header or a transaction does not parse.
 Result<json::object> BlockJson(const BlockLookup& block, bool full);
 
-json::object LoanJson(const proto::LoanRecord& loan);
-json::object AgreementJson(const proto::AgreementRecord& agreement);
+// Loans, agreements and settlement batches are rendered by the contracts
+// (colend/contracts/records_json.h), like the books.
 json::object MemberJson(const proto::MemberRecord& member);
-json::object SettlementJson(const proto::SettlementBatchRecord& batch);
 
 json::object NodeInfoJson(const NodeInfo& info);
 json::object PeerJson(const RpcPeerInfo& peer);

@@ -2,6 +2,7 @@
 
 #include "colend/contracts/books.h"
 #include "colend/contracts/records.h"
+#include "colend/contracts/records_json.h"
 #include "colend/proto/state.pb.h"
 #include "rpc_render.h"
 
@@ -83,7 +84,7 @@ Result<json::value> ListLoans(const contracts::StateScanner& scanner, const Loan
                 return false;
               }
               last_id = loan.id();
-              loans.push_back(LoanJson(loan));
+              loans.push_back(contracts::LoanJson(loan, contracts::LoanJsonView::kFull));
               return true;
             });
   COLEND_RETURN_IF_ERROR(status);
@@ -97,7 +98,7 @@ Result<json::value> GetLoan(const contracts::StateReader& reader, std::string_vi
   COLEND_ASSIGN_OR_RETURN(
       auto loan, contracts::ReadRecord<proto::LoanRecord>(reader, contracts::keys::Loan(loan_id)));
   if (!loan.has_value()) return Status::NotFound("no loan \"" + std::string(loan_id) + "\"");
-  return json::value(LoanJson(*loan));
+  return json::value(contracts::LoanJson(*loan, contracts::LoanJsonView::kFull));
 }
 
 Result<json::value> ListAgreements(const contracts::StateScanner& scanner) {
@@ -108,7 +109,7 @@ Result<json::value> ListAgreements(const contracts::StateScanner& scanner) {
                  proto::AgreementRecord agreement;
                  status = ParseRecord(key, value, &agreement);
                  if (!status.ok()) return false;
-                 agreements.push_back(AgreementJson(agreement));
+                 agreements.push_back(contracts::AgreementJson(agreement));
                  return true;
                });
   COLEND_RETURN_IF_ERROR(status);
@@ -124,7 +125,7 @@ Result<json::value> GetAgreement(const contracts::StateReader& reader,
   if (!agreement.has_value()) {
     return Status::NotFound("no agreement \"" + std::string(agreement_id) + "\"");
   }
-  return json::value(AgreementJson(*agreement));
+  return json::value(contracts::AgreementJson(*agreement));
 }
 
 Result<json::value> ListMembers(const contracts::StateReader& reader) {
@@ -150,7 +151,7 @@ Result<json::value> ListSettlements(const contracts::StateReader& reader,
   json::array settlements;
   for (const proto::SettlementBatchRecord& b : batches) {
     if (!PairMatches(b.a(), b.b(), query.bank, query.counterparty)) continue;
-    json::object entry = SettlementJson(b);
+    json::object entry = contracts::SettlementJson(b);
     if (!query.status.empty() && entry["status"].as_string() != query.status) continue;
     settlements.push_back(std::move(entry));
   }

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
 #include "colend/contracts/state.h"
@@ -35,11 +38,16 @@ struct PositionFilter {
   std::string counterparty;
 };
 
-// The unsettled positions (order and omissions of docs/api.md), as a JSON array.
+// The unsettled positions (order and omissions of docs/api.md), as a JSON array; the text
+// form is its serialisation (what colend-replay prints).
+Result<boost::json::array> Positions(const StateReader& state, const PositionFilter& filter = {});
 Result<std::string> PositionsJson(const StateReader& state, const PositionFilter& filter = {});
 
 // The whole books object: height, state_root, loans, positions, settlements, over_limit,
-// receipts.
+// receipts; and its text.
+Result<boost::json::object> Books(const StateReader& reader, const StateScanner& scanner,
+                                  const BooksHeader& header,
+                                  const std::vector<ReceiptLine>& receipts);
 Result<std::string> BooksJson(const StateReader& reader, const StateScanner& scanner,
                               const BooksHeader& header, const std::vector<ReceiptLine>& receipts);
 
@@ -67,10 +75,6 @@ Result<std::vector<LimitExcess>> ReadLimitExcesses(const StateScanner& scanner);
 // Typed views used by queries and tests.
 Result<std::vector<proto::PositionRecord>> ReadPositions(const StateReader& state);
 Result<std::vector<proto::SettlementBatchRecord>> ReadSettlements(const StateReader& state);
-
-// One settlement batch as the books print it in "settlements" (a JSON object's text), so
-// the node's getSettlements answers in exactly the books' shape.
-std::string SettlementJsonText(const proto::SettlementBatchRecord& batch);
 
 }  // namespace colend::contracts
 
