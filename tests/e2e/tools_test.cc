@@ -12,6 +12,7 @@
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
 #include "colend/testutil/process_util.h"
+#include "colend/testutil/rpc_client.h"
 #include "local_network.h"
 #include "rpc_commands.h"
 
@@ -19,6 +20,13 @@ namespace colend::e2e {
 namespace {
 
 using testutil::RunCommand;
+namespace fs = std::filesystem;
+
+// The permission bits of `path`.
+fs::perms Mode(const std::string& path) {
+  return fs::status(path).permissions() & fs::perms::mask;
+}
+constexpr fs::perms kOwnerRw = fs::perms::owner_read | fs::perms::owner_write;
 
 const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
 
@@ -58,13 +66,17 @@ TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
     const std::string cert = testutil::ReadFile(out + "/" + bank + "/node.crt.pem");
     EXPECT_TRUE(crypto::VerifyCertificateIssuedBy(cert, ca).ok());
     EXPECT_EQ(crypto::InspectCertificate(cert)->common_name, bank + "-1");
-    // Keys are secret: readable by the owner only.
-    const auto perms = std::filesystem::status(out + "/" + bank + "/client.key.pem").permissions();
-    EXPECT_EQ(perms & std::filesystem::perms::group_read, std::filesystem::perms::none);
+    // Keys are secret: the owner's alone (0600), in directories only the owner may enter.
+    EXPECT_EQ(Mode(out + "/" + bank + "/client.key.pem"), kOwnerRw);
+    EXPECT_EQ(Mode(out + "/" + bank + "/node.key.pem"), kOwnerRw);
+    EXPECT_EQ(Mode(out + "/" + bank), fs::perms::owner_all);
+    EXPECT_EQ(Mode(out + "/" + bank + "/data"), fs::perms::owner_all);
+    // A local network gets no RPC token unless asked (--rpc-tokens); node.toml holds none.
+    EXPECT_FALSE(fs::exists(out + "/" + bank + "/rpc.token"));
+    EXPECT_TRUE(config->rpc_token.empty());
   }
-  EXPECT_EQ(std::filesystem::status(out + "/ca/ca.key.pem").permissions() &
-                std::filesystem::perms::others_read,
-            std::filesystem::perms::none);
+  EXPECT_EQ(Mode(out + "/ca/ca.key.pem"), kOwnerRw);
+  EXPECT_EQ(Mode(out + "/ca"), fs::perms::owner_all);
   EXPECT_TRUE(std::filesystem::exists(out + "/start.sh"));
   EXPECT_TRUE(std::filesystem::exists(out + "/network.json"));
 
@@ -78,6 +90,103 @@ TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("\"lower\" is not a bank id"), std::string::npos) << bad.output;
   EXPECT_EQ(RunCommand(std::string(COLEND_NETGEN_PATH) + " --help").exit_code, 0);
+}
+
+// --rpc-tokens: every node its own random token, in a 0600 file node.toml names; the node
+// requires it (and, with rpc.metrics_require_token, on /metrics too); colend-cli reads it
+// with --token-file and refuses a token file others can read; a node whose key file others
+// can read refuses to start, saying which chmod to run.
+TEST(NetgenE2eTest, EveryNodeGetsItsOwnTokenInAFileAndClientsReadIt) {
+  testutil::ScratchDir dir("colend-netgen-tokens");
+  const std::string out = dir.Path("net");
+  const int base = testutil::FreePortRun(4);
+  const testutil::RunResult r =
+      RunCommand(std::string(COLEND_NETGEN_PATH) + " --banks LEAD,PARTNER_A --out " + out +
+                 " --localnet --rpc-tokens --base-port " + std::to_string(base));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> tokens;
+  for (const std::string bank : {"LEAD", "PARTNER_A"}) {
+    const std::string token_file = out + "/" + bank + "/rpc.token";
+    EXPECT_EQ(Mode(token_file), kOwnerRw);
+    std::string token = testutil::ReadFile(token_file);
+    ASSERT_EQ(token.size(), 65u) << token;  // 32 random bytes as hex, and a newline
+    token.pop_back();
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
+    const std::string toml = testutil::ReadFile(out + "/" + bank + "/node.toml");
+    EXPECT_EQ(toml.find(token), std::string::npos) << "the token is in node.toml";
+    EXPECT_NE(toml.find("token_file = "), std::string::npos) << toml;
+    Result<node::NodeConfig> config = node::LoadNodeConfig(out + "/" + bank + "/node.toml");
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->rpc_token, token);
+    tokens.push_back(token);
+  }
+  EXPECT_NE(tokens[0], tokens[1]) << "one token shared by every node";
+  const std::string manifest = testutil::ReadFile(out + "/network.json");
+  EXPECT_NE(manifest.find("\"rpc_token_file\":\"LEAD/rpc.token\""), std::string::npos) << manifest;
+  EXPECT_EQ(manifest.find(tokens[0]), std::string::npos);
+
+  // LEAD alone (it serves RPC without a quorum), with /metrics behind the token too.
+  const std::string lead_toml = out + "/LEAD/node.toml";
+  std::string toml = testutil::ReadFile(lead_toml);
+  const std::size_t at = toml.find("metrics_require_token = false");
+  ASSERT_NE(at, std::string::npos) << toml;
+  toml.replace(at, 29, "metrics_require_token = true");
+  testutil::WriteFile(lead_toml, toml);
+  const std::string node_binary =
+      (fs::path(COLEND_NETGEN_PATH).parent_path() / "colend-node").string();
+  testutil::ChildProcess lead;
+  ASSERT_TRUE(lead.Start({node_binary, "--config", lead_toml}, out + "/LEAD/node.log"));
+  const auto port = static_cast<std::uint16_t>(base + 1);
+  ASSERT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return testutil::HttpCall("127.0.0.1", port, "GET", "/health", "").status == 200; },
+      20000))
+      << testutil::ReadFile(out + "/LEAD/node.log");
+  const std::string call = R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})";
+  EXPECT_EQ(testutil::HttpCall("127.0.0.1", port, "POST", "/", call).status, 401);
+  EXPECT_EQ(testutil::HttpCall("127.0.0.1", port, "POST", "/", call, tokens[1]).status, 401)
+      << "another node's token opens this one";
+  EXPECT_EQ(testutil::HttpCall("127.0.0.1", port, "POST", "/", call, tokens[0]).status, 200);
+  EXPECT_EQ(testutil::HttpCall("127.0.0.1", port, "GET", "/metrics", "").status, 401);
+  EXPECT_EQ(testutil::HttpCall("127.0.0.1", port, "GET", "/metrics", "", tokens[0]).status, 200);
+
+  const std::string cli =
+      std::string(COLEND_CLI_PATH) + " call --rpc http://127.0.0.1:" + std::to_string(port);
+  testutil::RunResult called =
+      RunCommand(cli + " --token-file " + out + "/LEAD/rpc.token getBlockNumber");
+  EXPECT_EQ(called.exit_code, 0) << called.output;
+  EXPECT_NE(RunCommand(cli + " getBlockNumber").exit_code, 0);  // no token: 401
+  const std::string loose = dir.Path("loose.token");
+  testutil::WriteFile(loose, tokens[0] + "\n");
+  fs::permissions(loose, kOwnerRw | fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  called = RunCommand(cli + " --token-file " + loose + " getBlockNumber");
+  EXPECT_NE(called.exit_code, 0);
+  EXPECT_NE(called.output.find("has mode 0644"), std::string::npos) << called.output;
+  EXPECT_NE(called.output.find("chmod 600 " + loose), std::string::npos) << called.output;
+  lead.Signal(SIGTERM);
+
+  // A key file others can read: the node does not start, and says what to run.
+  const std::string key = out + "/PARTNER_A/node.key.pem";
+  fs::permissions(key, kOwnerRw | fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  const testutil::RunResult refused =
+      RunCommand("timeout 20 " + node_binary + " --config " + out + "/PARTNER_A/node.toml");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("p2p.node_key_file: " + key + " has mode 0644"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("chmod 600 " + key), std::string::npos) << refused.output;
+}
+
+// Without --localnet the network is meant for the banks' machines: tokens always.
+TEST(NetgenE2eTest, ANetworkForRealMachinesAlwaysGetsTokens) {
+  testutil::ScratchDir dir("colend-netgen-remote");
+  const std::string out = dir.Path("net");
+  const testutil::RunResult r =
+      RunCommand(std::string(COLEND_NETGEN_PATH) + " --banks LEAD,PARTNER_A --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Mode(out + "/LEAD/rpc.token"), kOwnerRw);
+  EXPECT_NE(testutil::ReadFile(out + "/LEAD/rpc.token"),
+            testutil::ReadFile(out + "/PARTNER_A/rpc.token"));
 }
 
 class ToolsE2eTest : public ::testing::Test {

@@ -14,6 +14,7 @@
 #include "colend/contracts/tx_decode.h"
 #include "colend/contracts/tx_json.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/secret.h"
 #include "colend/crypto/signature.h"
 #include "colend/crypto/suite.h"
 #include "load_run.h"
@@ -21,7 +22,6 @@
 #include "report.h"
 #include "rpc_client.h"
 #include "send_answer.h"
-#include "rpc_client.h"
 
 namespace colend::bench {
 namespace {
@@ -35,6 +35,7 @@ constexpr int kSetupTimeoutMs = 10'000;
 struct Bank {
   std::string id;
   std::string rpc;
+  std::string token;  // from the bank's rpc_token_file in network.json; "" = none named
   std::unique_ptr<crypto::PrivateKey> key;
 };
 
@@ -59,9 +60,18 @@ Result<Network> LoadNetwork(const std::string& path) {
       Bank bank;
       bank.id = std::string(b.at("id").as_string());
       bank.rpc = std::string(b.at("rpc").as_string());
+      // Each node its own token (colend-netgen --rpc-tokens), read from the file the
+      // manifest names, with the same rule as --token-file (mode 0600 or stricter).
+      if (const boost::json::value* token_file = b.as_object().if_contains("rpc_token_file")) {
+        COLEND_ASSIGN_OR_RETURN(
+            bank.token,
+            tools::ReadBearerTokenFile((dir / std::string(token_file->as_string())).string()));
+      }
       const std::string key_file = (dir / std::string(b.at("client_key").as_string())).string();
       COLEND_ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(key_file, 64 << 10));
-      COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(net.suite, pem));
+      Result<crypto::PrivateKey> parsed = crypto::PrivateKey::FromPem(net.suite, pem);
+      crypto::Wipe(pem);
+      COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey key, std::move(parsed));
       bank.key = std::make_unique<crypto::PrivateKey>(std::move(key));
       net.banks.push_back(std::move(bank));
     }
@@ -288,11 +298,12 @@ Status CheckOptions(const BenchOptions& o) {
 Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   COLEND_RETURN_IF_ERROR(CheckOptions(o));
   COLEND_ASSIGN_OR_RETURN(Network net, LoadNetwork(o.network));
-  std::vector<std::string> ids, urls;
+  std::vector<std::string> ids, urls, tokens;
   std::vector<std::unique_ptr<tools::JsonRpcClient>> clients;
   for (const Bank& b : net.banks) {
+    tokens.push_back(b.token.empty() ? o.rpc_token : b.token);
     COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
-                            tools::JsonRpcClient::Create(b.rpc, o.rpc_token, kSetupTimeoutMs));
+                            tools::JsonRpcClient::Create(b.rpc, tokens.back(), kSetupTimeoutMs));
     clients.push_back(std::move(c));
     ids.push_back(b.id);
     urls.push_back(b.rpc);
@@ -321,7 +332,7 @@ Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   lo.rate = o.rate;
   lo.duration_s = o.duration_s;
   lo.connections = o.connections;
-  lo.rpc_token = o.rpc_token;
+  lo.rpc_tokens = tokens;
   lo.rpc_timeout_ms = o.rpc_timeout_ms;
   lo.retry_grace = std::chrono::seconds(o.retry_grace_s);
   lo.commit_wait = std::chrono::seconds(o.commit_wait_s);
@@ -329,7 +340,7 @@ Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   COLEND_ASSIGN_OR_RETURN(LoadResult load, RunLoad(plan, urls, lo, err));
 
   const NetworkEndState end =
-      ReadEndState(ids, urls, o.rpc_token, o.rpc_timeout_ms, std::chrono::seconds(3));
+      ReadEndState(ids, urls, tokens, o.rpc_timeout_ms, std::chrono::seconds(3));
   const std::vector<std::optional<double>> rejected_after = RejectedCounters(clients, &end);
   ReportInput in;
   in.options = &o;

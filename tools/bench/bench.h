@@ -46,6 +46,8 @@ struct BenchOptions {
   int preload = 200;  // loans originated before measuring
   bool json = false;
   bool progress = true;  // a progress line on stderr every second
+  // Sent to a node whose bank in network.json names no rpc_token_file (colend-netgen names
+  // one per node when it made tokens, and that node's own token is sent instead).
   std::string rpc_token;
   int rpc_timeout_ms = 2000;  // per call in the measured phase: how long a hung node holds a sender
   int retry_grace_s = 30;     // sending (retries included) stops this long after `duration_s`

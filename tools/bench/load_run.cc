@@ -92,16 +92,19 @@ Status LoadRun::Connect(const std::vector<std::string>& urls) {
   n_nodes_ = urls.size();
   urls_ = urls;
   send_clients_.resize(static_cast<std::size_t>(o_.connections));
+  auto token = [&](std::size_t i) {
+    return i < o_.rpc_tokens.size() ? o_.rpc_tokens[i] : std::string();
+  };
   for (auto& per_node : send_clients_) {
-    for (const std::string& url : urls) {
+    for (std::size_t i = 0; i < urls.size(); ++i) {
       COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
-                              tools::JsonRpcClient::Create(url, o_.rpc_token, o_.rpc_timeout_ms));
+                              tools::JsonRpcClient::Create(urls[i], token(i), o_.rpc_timeout_ms));
       per_node.push_back(std::move(c));
     }
   }
-  for (const std::string& url : urls) {
+  for (std::size_t i = 0; i < urls.size(); ++i) {
     COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
-                            tools::JsonRpcClient::Create(url, o_.rpc_token, o_.rpc_timeout_ms));
+                            tools::JsonRpcClient::Create(urls[i], token(i), o_.rpc_timeout_ms));
     watch_clients_.push_back(std::move(c));
   }
   return Status::Ok();

@@ -50,7 +50,7 @@ struct LoadOptions {
   double rate = 1000;  // sendTransaction calls per second, retries included
   double duration_s = 10;
   int connections = 8;
-  std::string rpc_token;
+  std::vector<std::string> rpc_tokens;  // per node, in the order of the urls; "" = none
   int rpc_timeout_ms = 2000;  // per attempt; a hung node holds a sender this long (twice)
   std::chrono::seconds retry_grace{30};
   std::chrono::seconds commit_wait{60};

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench.h"
+#include "rpc_client.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"colend-bench: drive a colend network over JSON-RPC and measure committed tx/s "
@@ -23,7 +24,11 @@ int main(int argc, char** argv) {
   app.add_option("--connections", o.connections,
                  "sender threads (each keeps one JSON-RPC connection per node)");
   app.add_option("--preload", o.preload, "loans originated before measuring");
-  app.add_option("--rpc-token", o.rpc_token, "bearer token, if the nodes require one");
+  // A file, never the token itself: a command line is visible to every user (ps).
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "file holding the bearer token the nodes require (mode 0600), if any; sent to "
+                 "every node whose bank in network.json names no rpc_token_file of its own");
   app.add_option("--rpc-timeout-ms", o.rpc_timeout_ms,
                  "per-call timeout in the measured phase; a node that does not answer in time "
                  "is marked down (default 2000)");
@@ -40,6 +45,14 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   o.progress = !quiet;
+  if (!token_file.empty()) {
+    colend::Result<std::string> token = colend::tools::ReadBearerTokenFile(token_file);
+    if (!token.ok()) {
+      std::cerr << "colend-bench: " << token.status().message() << "\n";
+      return 2;
+    }
+    o.rpc_token = std::move(token).value();
+  }
   std::istringstream in(mix);
   char c1 = 0, c2 = 0;
   if (!(in >> o.originate_pct >> c1 >> o.repay_pct >> c2 >> o.reverse_pct) || c1 != ',' ||

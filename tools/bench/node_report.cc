@@ -95,16 +95,17 @@ void EvaluateAgreement(NetworkEndState& state) {
 }
 
 NetworkEndState ReadEndState(const std::vector<std::string>& ids,
-                             const std::vector<std::string>& urls, const std::string& rpc_token,
-                             int timeout_ms, std::chrono::milliseconds settle) {
+                             const std::vector<std::string>& urls,
+                             const std::vector<std::string>& rpc_tokens, int timeout_ms,
+                             std::chrono::milliseconds settle) {
   NetworkEndState state;
   std::vector<std::unique_ptr<tools::JsonRpcClient>> clients;
   for (std::size_t i = 0; i < urls.size(); ++i) {
     NodeEndState node;
     node.id = i < ids.size() ? ids[i] : urls[i];
     node.rpc = urls[i];
-    Result<std::unique_ptr<tools::JsonRpcClient>> c =
-        tools::JsonRpcClient::Create(urls[i], rpc_token, timeout_ms);
+    Result<std::unique_ptr<tools::JsonRpcClient>> c = tools::JsonRpcClient::Create(
+        urls[i], i < rpc_tokens.size() ? rpc_tokens[i] : "", timeout_ms);
     if (c.ok()) {
       clients.push_back(std::move(c).value());
     } else {

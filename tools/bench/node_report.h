@@ -46,7 +46,8 @@ void EvaluateAgreement(NetworkEndState& state);
 std::uint64_t CommonHeight(const std::vector<NodeEndState>& nodes);
 
 NetworkEndState ReadEndState(const std::vector<std::string>& ids,
-                             const std::vector<std::string>& urls, const std::string& rpc_token,
+                             const std::vector<std::string>& urls,
+                             const std::vector<std::string>& rpc_tokens,  // per url; "" = none
                              int timeout_ms, std::chrono::milliseconds settle);
 
 }  // namespace colend::bench

@@ -3,6 +3,7 @@
 #include "colend/common/bytes.h"
 #include "colend/common/files.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/secret.h"
 #include "colend/crypto/suite.h"
 
 namespace colend::cli {
@@ -29,7 +30,7 @@ Status RunKeygen(const KeygenOptions& options, std::ostream& out) {
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(suite));
   COLEND_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
   Status written = WriteNewFile(options.private_key_out, pem, 0600);
-  std::fill(pem.begin(), pem.end(), '\0');
+  crypto::Wipe(pem);  // OPENSSL_cleanse: a std::fill before free is a dead store to the optimiser
   COLEND_RETURN_IF_ERROR(written);
   if (!options.public_key_out.empty()) {
     COLEND_ASSIGN_OR_RETURN(std::string public_pem, key.public_key().ToPem());
@@ -49,7 +50,7 @@ Status RunKeyId(const KeyIdOptions& options, std::ostream& out) {
   const bool is_private = pem.find("PRIVATE KEY-----") != std::string::npos;
   if (is_private) {
     Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(suite, pem);
-    std::fill(pem.begin(), pem.end(), '\0');
+    crypto::Wipe(pem);
     if (!key.ok()) return key.status().WithContext(options.key_file);
     PrintKey(key->public_key(), out);
     return Status::Ok();

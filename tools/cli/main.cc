@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "key_commands.h"
+#include "rpc_client.h"
 #include "rpc_commands.h"
 #include "selfcheck.h"
 
@@ -46,9 +47,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("selfcheck", "Check this build's crypto and money arithmetic");
 
   colend::cli::RpcTarget target;
+  std::string token_file;
   auto add_target = [&](CLI::App* cmd) {
     cmd->add_option("--rpc", target.url, "the node's JSON-RPC URL (http://host:port)");
-    cmd->add_option("--token", target.token, "bearer token, if the node requires one");
+    // A file, never the token itself: a command line is visible to every user (ps).
+    cmd->add_option("--token-file", token_file,
+                    "file holding the node's bearer token (mode 0600), if it requires one");
     cmd->add_flag("--json", target.json, "JSON output for machines");
   };
 
@@ -136,6 +140,11 @@ int main(int argc, char** argv) {
   }
 
   CLI11_PARSE(app, argc, argv);
+  if (!token_file.empty()) {
+    colend::Result<std::string> token = colend::tools::ReadBearerTokenFile(token_file);
+    if (!token.ok()) return Report(token.status());
+    target.token = std::move(token).value();
+  }
 
   if (send_cmd->parsed()) return colend::cli::RunSend(target, send, std::cin, std::cout, std::cerr);
   if (call_cmd->parsed()) return colend::cli::RunCall(target, method, params, std::cout, std::cerr);

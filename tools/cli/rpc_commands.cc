@@ -16,6 +16,7 @@
 #include "colend/contracts/tx_decode.h"
 #include "colend/contracts/tx_json.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/secret.h"
 #include "colend/crypto/suite.h"
 #include "rpc_client.h"
 
@@ -198,6 +199,7 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
     return kCannotRun;
   }
   Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(*suite, *pem);
+  crypto::Wipe(*pem);  // parsed, the key lives in OpenSSL's object, which wipes itself
   if (!key.ok()) {
     err << "colend-cli: --key " << options.key_file << ": " << key.status().message() << "\n";
     return kCannotRun;

@@ -1,6 +1,13 @@
 #include "rpc_client.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <regex>
 
@@ -9,6 +16,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+
+#include "colend/common/files.h"
 
 namespace colend::tools {
 
@@ -122,6 +131,35 @@ Result<std::unique_ptr<JsonRpcClient>> JsonRpcClient::Create(const std::string& 
 JsonRpcClient::JsonRpcClient(std::string url, std::unique_ptr<Impl> impl)
     : url_(std::move(url)), impl_(std::move(impl)) {}
 JsonRpcClient::~JsonRpcClient() = default;
+
+Result<std::string> ReadBearerTokenFile(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return Status::NotFound("--token-file " + path + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return Status::InvalidArgument("--token-file " + path + ": not a regular file");
+  }
+  if ((info.st_mode & 0077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    return Status::PermissionDenied("--token-file " + path + " has mode " + mode +
+                                    ", readable or writable by group or others; it holds a "
+                                    "secret and must be 0600 or stricter: run chmod 600 " +
+                                    path);
+  }
+  COLEND_ASSIGN_OR_RETURN(std::string token, ReadWholeFile(path, 4096));
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+    token.pop_back();
+  }
+  const bool printable =
+      std::all_of(token.begin(), token.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (token.empty() || !printable) {
+    return Status::InvalidArgument("--token-file " + path +
+                                   ": must hold one token of printable ASCII without spaces");
+  }
+  return token;
+}
 
 RpcResponse JsonRpcClient::Call(const std::string& method, const boost::json::value& params) {
   RpcResponse out;

@@ -33,6 +33,15 @@ struct RpcResponse {
   std::optional<RpcError> error;
 };
 
+// The bearer token in `path` (--token-file): its one line, trailing whitespace dropped.
+// A token is never taken from the command line, where every user of the machine can read
+// it (ps, /proc/<pid>/cmdline) and shell history keeps it. The file must be a regular file
+// no one but its owner can read or write (mode & 0077 == 0), like the node's own token
+// file; kPermissionDenied otherwise, naming the mode and the chmod that fixes it.
+// kNotFound if it cannot be read, kInvalidArgument if it is empty, over 4 KiB, or not one
+// token of printable ASCII.
+Result<std::string> ReadBearerTokenFile(const std::string& path);
+
 class JsonRpcClient {
  public:
   // `url`: http://host:port (path "/" implied). kInvalidArgument for anything else.

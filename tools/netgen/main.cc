@@ -30,7 +30,11 @@ int main(int argc, char** argv) {
                  "how long a primary fills a block (genesis consensus.batch_timeout_ms)");
   app.add_option("--view-change-timeout-ms", options.view_change_timeout_ms,
                  "before a primary is suspected (genesis consensus.view_change_timeout_ms)");
-  app.add_option("--rpc-token", options.rpc_token, "bearer token every node's JSON-RPC requires");
+  // No option takes a token's value: a command line is visible to every user of the
+  // machine (ps, /proc) and kept in shell history. netgen makes the tokens itself.
+  app.add_flag("--rpc-tokens", options.rpc_tokens,
+               "with --localnet: give every node its own random JSON-RPC bearer token in "
+               "<BANK>/rpc.token (mode 0600); networks without --localnet always get them");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 #include "colend/common/files.h"
 #include "colend/contracts/genesis.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/secret.h"
 #include "colend/crypto/suite.h"
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
@@ -73,7 +74,30 @@ Status WritePublic(const fs::path& path, std::string_view text) {
 
 Status WriteSecret(const fs::path& path, const crypto::PrivateKey& key) {
   COLEND_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
+  const crypto::WipeOnExit wipe(pem);
   return WriteNewFile(path.string(), pem, 0600);
+}
+
+// This node's own bearer token, in its own 0600 file; the token leaves memory wiped.
+Status WriteToken(const fs::path& path) {
+  COLEND_ASSIGN_OR_RETURN(std::string token, crypto::RandomToken(32));
+  // Appending the newline in place could reallocate and leave an unwiped copy behind.
+  std::string line;
+  line.reserve(token.size() + 1);
+  line.append(token).push_back('\n');
+  crypto::Wipe(token);
+  const crypto::WipeOnExit wipe(line);
+  return WriteNewFile(path.string(), line, 0600);
+}
+
+// Creates `dir` (and parents) and makes it 0700: it holds keys, tokens or the chain's data,
+// so no one but the owner may even list it. Parents outside the network are left alone.
+Status MakePrivateDirectory(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return Status::IoError("cannot create " + dir.string() + " (mode 0700): " + ec.message());
+  return Status::Ok();
 }
 
 Status WriteScript(const fs::path& path, std::string_view text) {
@@ -151,8 +175,7 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
     return Status::AlreadyExists(root.string() +
                                  " exists and is not empty; refusing to overwrite a network");
   }
-  fs::create_directories(root / "ca", ec);
-  if (ec) return Status::IoError("cannot create " + (root / "ca").string() + ": " + ec.message());
+  COLEND_RETURN_IF_ERROR(MakePrivateDirectory(root / "ca"));
 
   // The CA.
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey ca_key, crypto::PrivateKey::Generate(suite));
@@ -184,8 +207,8 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
       bank.p2p_port = options.base_port;
       bank.rpc_port = static_cast<std::uint16_t>(options.base_port + 1);
     }
-    fs::create_directories(bank.dir / "data", ec);
-    if (ec) return Status::IoError("cannot create " + bank.dir.string() + ": " + ec.message());
+    COLEND_RETURN_IF_ERROR(MakePrivateDirectory(bank.dir));
+    COLEND_RETURN_IF_ERROR(MakePrivateDirectory(bank.dir / "data"));
 
     COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
     COLEND_ASSIGN_OR_RETURN(std::string cert,
@@ -225,7 +248,8 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
   COLEND_RETURN_IF_ERROR(contracts::ParseGenesis(genesis_json).status());
   COLEND_RETURN_IF_ERROR(WritePublic(root / "genesis.json", genesis_json));
 
-  // Node configurations.
+  // Node configurations: no secret in them, only the names of the files that hold them.
+  const bool rpc_tokens = options.rpc_tokens || !options.localnet;
   for (const Bank& bank : banks) {
     node::NodeConfig config;
     config.node_id = bank.node_id;
@@ -242,7 +266,10 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
     config.ca_cert_file = root / "ca" / "ca.crt.pem";
     config.rpc_host = "127.0.0.1";
     config.rpc_port = bank.rpc_port;
-    config.rpc_token = options.rpc_token;
+    if (rpc_tokens) {
+      config.rpc_token_file = bank.dir / "rpc.token";
+      COLEND_RETURN_IF_ERROR(WriteToken(config.rpc_token_file));
+    }
     if (options.localnet) {
       // Every node of a local network shares one machine: one RPC worker and one extra
       // verifier thread each keep 4 nodes from oversubscribing a small host (measured on 2
@@ -268,6 +295,7 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
     b["p2p"] = bank.host + ":" + std::to_string(bank.p2p_port);
     b["client_key"] = bank.id + "/client.key.pem";
     b["client_key_id"] = bank.client_key_id_hex;
+    if (rpc_tokens) b["rpc_token_file"] = bank.id + "/rpc.token";
     b["config"] = bank.id + "/node.toml";
     b["log"] = bank.id + "/node.log";
     list.push_back(std::move(b));
@@ -291,6 +319,9 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
   }
   out << "  CA key: " << (root / "ca" / "ca.key.pem").string()
       << " (keep it offline; nodes need only ca.crt.pem)\n";
+  if (rpc_tokens) {
+    out << "  RPC tokens: <BANK>/rpc.token, one per node (mode 0600; clients: --token-file)\n";
+  }
   if (options.localnet) out << "  start: " << (root / "start.sh").string() << "\n";
   return Status::Ok();
 }

@@ -7,7 +7,9 @@
 //   <out>/<BANK>/node.key.pem      the validator's node key (consensus signatures and TLS)
 //   <out>/<BANK>/node.crt.pem      its certificate from the CA (CN = node id)
 //   <out>/<BANK>/client.key.pem    the bank's client key: signs its transactions
-//   <out>/<BANK>/node.toml         the node's configuration
+//   <out>/<BANK>/rpc.token         with RPC tokens: this node's own random bearer token
+//   <out>/<BANK>/node.toml         the node's configuration (no secret in it: it names
+//                                  rpc.token as rpc.token_file)
 //   <out>/start.sh, <out>/stop.sh  with --localnet: start/stop every node in the background,
 //                                  logs in <out>/<BANK>/node.log
 //
@@ -15,6 +17,14 @@
 // 127.0.0.1: bank i (in the order given) gets p2p port base + 2i and RPC port base + 2i + 1.
 // Without it, hosts are "<bank>.colend.internal" (lower case) on the base ports, for the
 // banks' operators to edit. Refuses to write into an existing, non-empty directory.
+//
+// Secrets (docs/operations.md, "Secrets and logs"): every key and token file is created
+// mode 0600 and never replaced; the directories that hold them (ca/, <BANK>/ and its data/)
+// are 0700. RPC tokens are 32 random bytes as hex, a different one per node, so a token
+// that leaks from one bank's systems opens no other bank's node. A network for real
+// machines (without --localnet) always gets them; a local one only with rpc_tokens, since
+// its nodes listen on 127.0.0.1 for the tests and the demo. network.json names each bank's
+// token file ("rpc_token_file"), never the token.
 //
 // Thread safety: stateless functions.
 #ifndef COLEND_TOOLS_NETGEN_NETGEN_H_
@@ -41,7 +51,7 @@ struct NetgenOptions {
   // Consensus timing written into genesis.json (milliseconds).
   std::uint32_t batch_timeout_ms = 20;
   std::uint32_t view_change_timeout_ms = 2000;
-  std::string rpc_token;  // optional bearer token every node's RPC requires
+  bool rpc_tokens = false;  // with localnet: a random token per node all the same
 };
 
 // Writes the network. kInvalidArgument for bad options (named), kAlreadyExists for a

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "recon.h"
+#include "rpc_client.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -17,7 +18,10 @@ int main(int argc, char** argv) {
   colend::recon::ReconOptions o;
   std::uint64_t height = 0;
   app.add_option("--rpc", o.rpc_url, "the node's JSON-RPC URL (http://host:port)")->required();
-  app.add_option("--token", o.token, "bearer token, if the node requires one");
+  // A file, never the token itself: a command line is visible to every user (ps).
+  std::string token_file;
+  app.add_option("--token-file", token_file,
+                 "file holding the node's bearer token (mode 0600), if it requires one");
   app.add_option("--bank", o.bank, "the bank the report is for, e.g. PARTNER_A")->required();
   app.add_option("--counterparty", o.counterparty, "only loans and positions against this bank");
   CLI::Option* height_opt = app.add_option(
@@ -37,5 +41,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (height_opt->count() > 0) o.height = height;
+  if (!token_file.empty()) {
+    colend::Result<std::string> token = colend::tools::ReadBearerTokenFile(token_file);
+    if (!token.ok()) {
+      std::cerr << "colend-recon: " << token.status().message() << "\n";
+      return 2;
+    }
+    o.token = std::move(token).value();
+  }
   return colend::recon::RunRecon(o, std::cout, std::cerr);
 }

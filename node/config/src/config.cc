@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
@@ -15,6 +16,7 @@
 #include <system_error>
 #include <utility>
 
+#include "colend/common/files.h"
 #include "config_internal.h"
 
 namespace colend::node {
@@ -97,6 +99,20 @@ void CheckKeys(const toml::table& table, std::string_view section,
   }
 }
 
+// The permission bits for group and others (0077) are all clear.
+bool OwnerOnly(const fs::file_status& status) {
+  constexpr fs::perms kGroupOrOthers = fs::perms::group_all | fs::perms::others_all;
+  return (status.permissions() & kGroupOrOthers) == fs::perms::none;
+}
+
+// "0644".
+std::string ModeText(const fs::file_status& status) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o",
+                static_cast<unsigned>(status.permissions() & fs::perms::mask));
+  return text;
+}
+
 // One section's values, read by name with the section's prefix in every message.
 class SectionReader {
  public:
@@ -148,6 +164,18 @@ class SectionReader {
     *out = static_cast<T>(v);
   }
 
+  // Reads a boolean into *out (left unchanged when absent or bad).
+  void Boolean(std::string_view key, bool* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const toml::value<bool>* value = node->as_boolean();
+    if (value == nullptr) {
+      Problem(key, "expected true or false, got " + std::string(TypeName(*node)), node);
+      return;
+    }
+    *out = value->get();
+  }
+
   // A host:port address; "[v6]:port" for IPv6.
   void Address(std::string_view key, bool required, std::string* host, std::uint16_t* port) {
     std::optional<std::string> text = String(key, required);
@@ -158,7 +186,9 @@ class SectionReader {
     }
   }
 
-  enum class PathKind { kExistingFile, kDirectory, kNewFile };
+  // kSecretFile: an existing file that holds a secret (a private key, a token), which
+  // no one but its owner may read or write.
+  enum class PathKind { kExistingFile, kSecretFile, kDirectory, kNewFile };
 
   // A path resolved against base_dir and checked for what the node will do with it.
   void Path(std::string_view key, bool required, PathKind kind, const fs::path& base_dir,
@@ -180,12 +210,25 @@ class SectionReader {
     const bool exists = fs::exists(status);
     switch (kind) {
       case PathKind::kExistingFile:
+      case PathKind::kSecretFile:
         if (!exists) {
           Problem(key, "no such file: " + path.string(), at);
           return;
         }
         if (!fs::is_regular_file(status)) {
           Problem(key, "not a regular file: " + path.string(), at);
+          return;
+        }
+        if (kind == PathKind::kSecretFile && !OwnerOnly(status)) {
+          // Anyone else on the machine who can read it has the secret; anyone who can
+          // write it can substitute their own. Refused, not warned about: a warning in a
+          // log nobody reads leaves the key exposed.
+          Problem(key,
+                  path.string() + " has mode " + ModeText(status) +
+                      ", readable or writable by group or others; it holds a secret and must "
+                      "be 0600 or stricter: run chmod 600 " +
+                      path.string(),
+                  at);
           return;
         }
         break;
@@ -254,7 +297,9 @@ void ReadNode(const toml::table& root, const fs::path& base, Problems& problems,
 
 void ReadLog(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "log", false, problems);
-  if (t != nullptr) CheckKeys(*t, "log", {"level", "file"}, problems);
+  if (t != nullptr) {
+    CheckKeys(*t, "log", {"level", "file", "max_file_bytes", "max_files"}, problems);
+  }
   SectionReader r(t, "log", problems);
   if (std::optional<std::string> level = r.String("level", false)) {
     if (std::find(std::begin(kLogLevels), std::end(kLogLevels), *level) == std::end(kLogLevels)) {
@@ -265,6 +310,10 @@ void ReadLog(const toml::table& root, const fs::path& base, Problems& problems, 
     }
   }
   r.Path("file", false, SectionReader::PathKind::kNewFile, base, &c.log_file);
+  // At least 1 MiB, so a rotation is not a per-second event; at most 64 GiB per file.
+  r.Integer("max_file_bytes", std::int64_t{1} << 20, std::uint64_t{64} << 30,
+            &c.log_max_file_bytes);
+  r.Integer("max_files", 1, 1000, &c.log_max_files);
 }
 
 void ReadPeers(const toml::node* node, Problems& problems, NodeConfig& c) {
@@ -326,7 +375,7 @@ void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, 
   const bool required = t != nullptr;
   r.Address("listen", required, &c.p2p_host, &c.p2p_port);
   using Kind = SectionReader::PathKind;
-  r.Path("node_key_file", required, Kind::kExistingFile, base, &c.node_key_file);
+  r.Path("node_key_file", required, Kind::kSecretFile, base, &c.node_key_file);
   r.Path("node_cert_file", required, Kind::kExistingFile, base, &c.node_cert_file);
   r.Path("ca_cert_file", required, Kind::kExistingFile, base, &c.ca_cert_file);
   r.Integer("max_frame_bytes", 1 << 10, std::uint64_t{1} << 30, &c.max_frame_bytes);
@@ -340,49 +389,73 @@ void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, 
   ReadPeers(r.Find("peers"), problems, c);
 }
 
+// The bearer token: from rpc.token_file only (docs/operations.md, "Secrets and logs").
+void ReadRpcToken(SectionReader& r, const fs::path& base, NodeConfig& c) {
+  // An inline token is refused rather than deprecated with a warning: node.toml is the
+  // file that gets shared, backed up and pasted into tickets, usually world-readable, so a
+  // token in it is already disclosed, and a warning would let that go on. An empty one (no
+  // token, as colend-netgen used to write) discloses nothing and is accepted.
+  if (std::optional<std::string> token = r.String("token", false); token && !token->empty()) {
+    r.Problem("token",
+              "a token written in node.toml is refused (the file is not a secret: it is shared "
+              "and backed up); put the token in a file of its own with mode 0600 and name it "
+              "with " +
+                  std::string(config_keys::kRpcTokenFile),
+              r.Find("token"));
+  }
+  r.Boolean("metrics_require_token", &c.rpc_metrics_require_token);
+  if (c.rpc_metrics_require_token && r.Find("token_file") == nullptr) {
+    r.Problem(
+        "metrics_require_token",
+        "is true, but there is no token to require: set " + std::string(config_keys::kRpcTokenFile),
+        r.Find("metrics_require_token"));
+  }
+  fs::path token_file;
+  r.Path("token_file", false, SectionReader::PathKind::kSecretFile, base, &token_file);
+  if (!token_file.empty()) {
+    // A token is a line, never kilobytes: the bound keeps a wrong path (a log file, a
+    // device) from being read whole.
+    Result<std::string> text = ReadWholeFile(token_file.string(), 4096);
+    if (!text.ok()) {
+      r.Problem("token_file", text.status().message(), r.Find("token_file"));
+      return;
+    }
+    std::string token = std::move(text).value();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+      token.pop_back();
+    }
+    if (token.empty() || !IsPrintableToken(token)) {
+      r.Problem("token_file",
+                "must hold one token of printable ASCII without spaces: " + token_file.string(),
+                r.Find("token_file"));
+    } else if (token.size() < kMinRpcTokenLength) {
+      r.Problem("token_file",
+                "the token in " + token_file.string() + " is " + std::to_string(token.size()) +
+                    " characters; at least " + std::to_string(kMinRpcTokenLength) +
+                    " are required so it cannot be guessed (make one with: openssl rand -hex 32)",
+                r.Find("token_file"));
+    } else {
+      c.rpc_token = std::move(token);
+      c.rpc_token_file = token_file;
+    }
+  }
+}
+
 void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "rpc", true, problems);
   if (t != nullptr) {
-    CheckKeys(*t, "rpc",
-              {"listen", "token", "token_file", "max_body_bytes", "threads", "max_connections",
-               "max_connections_per_address", "header_timeout_ms", "body_timeout_ms"},
-              problems);
+    CheckKeys(
+        *t, "rpc",
+        {"listen", "token", "token_file", "metrics_require_token", "max_body_bytes", "threads",
+         "max_connections", "max_connections_per_address", "header_timeout_ms", "body_timeout_ms"},
+        problems);
   }
   SectionReader r(t, "rpc", problems);
   r.Address("listen", t != nullptr, &c.rpc_host, &c.rpc_port);
   if (c.rpc_port != 0 && c.rpc_port == c.p2p_port && c.rpc_host == c.p2p_host) {
     r.Problem("listen", "is the same address as p2p.listen", r.Find("listen"));
   }
-  if (r.Find("token") != nullptr && r.Find("token_file") != nullptr) {
-    r.Problem("token_file", "set either rpc.token or rpc.token_file, not both",
-              r.Find("token_file"));
-  } else if (std::optional<std::string> token = r.String("token", false)) {
-    if (!IsPrintableToken(*token)) {
-      r.Problem("token", "must be printable ASCII without spaces", r.Find("token"));
-    } else {
-      c.rpc_token = *token;
-    }
-  } else {
-    fs::path token_file;
-    r.Path("token_file", false, SectionReader::PathKind::kExistingFile, base, &token_file);
-    if (!token_file.empty()) {
-      std::ifstream in(token_file, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
-      std::string from_file = text.str();
-      while (!from_file.empty() && std::isspace(static_cast<unsigned char>(from_file.back()))) {
-        from_file.pop_back();
-      }
-      if (!in || from_file.empty() || !IsPrintableToken(from_file)) {
-        r.Problem("token_file",
-                  "must hold one token of printable ASCII without spaces: " + token_file.string(),
-                  r.Find("token_file"));
-      } else {
-        c.rpc_token = std::move(from_file);
-        c.rpc_token_file = token_file;
-      }
-    }
-  }
+  ReadRpcToken(r, base, c);
   r.Integer("max_body_bytes", 1 << 10, std::uint64_t{64} << 20, &c.rpc_max_body_bytes);
   r.Integer("threads", 1, 256, &c.rpc_threads);
   // Every open connection is a file descriptor and a buffer; 65,536 is beyond any sane

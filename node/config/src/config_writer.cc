@@ -149,6 +149,9 @@ std::string NodeConfigToToml(const NodeConfig& c) {
   out += "\n[log]\n";
   line("level", TomlString(c.log_level), "trace | debug | info | warn | error");
   line("file", PathValue(c.log_file), "empty = stderr");
+  line("max_file_bytes", std::to_string(c.log_max_file_bytes),
+       "with a file: rotate when it would grow past this");
+  line("max_files", std::to_string(c.log_max_files), "rotated files kept");
 
   out += "\n[p2p]\n";
   line("listen", TomlString(FormatHostPort(c.p2p_host, c.p2p_port)));
@@ -165,11 +168,18 @@ std::string NodeConfigToToml(const NodeConfig& c) {
 
   out += "\n[rpc]\n";
   line("listen", TomlString(FormatHostPort(c.rpc_host, c.rpc_port)));
+  // Never the token itself: this file is not a secret (docs/operations.md, "Secrets and
+  // logs"). Without a token file, the key is shown commented out, as the way to add one.
   if (!c.rpc_token_file.empty()) {
-    line("token_file", PathValue(c.rpc_token_file), "bearer token clients must send");
+    line("token_file", PathValue(c.rpc_token_file),
+         "bearer token clients must send (mode 0600, >= 32 characters)");
   } else {
-    line("token", TomlString(c.rpc_token), "bearer token clients must send; empty = none");
+    out +=
+        "# token_file = \"rpc.token\"  # bearer token clients must send (mode 0600, >= 32 "
+        "characters); absent = none\n";
   }
+  line("metrics_require_token", c.rpc_metrics_require_token ? "true" : "false",
+       "GET /metrics needs the token too");
   line("max_body_bytes", std::to_string(c.rpc_max_body_bytes));
   line("threads", std::to_string(c.rpc_threads));
   line("max_connections", std::to_string(c.rpc_max_connections), "open connections in all");

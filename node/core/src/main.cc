@@ -1,6 +1,8 @@
 // colend-node --config node.toml: one bank's validator (node.h). Exit codes: 0 after a
 // clean shutdown (SIGINT/SIGTERM), 1 when the node halted on an error, 2 when it could not
 // start (bad configuration, unreadable files, data directory of another chain, port taken).
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -8,7 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <google/protobuf/stubs/logging.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -17,14 +19,30 @@
 
 namespace {
 
-// Protobuf logs (for example invalid UTF-8 in a peer's message) go through spdlog at
-// warning level instead of straight to stderr.
+// Log the 1st, 2nd, 4th, 8th, ... occurrence of an event anyone can cause as often as they
+// like (as node/p2p does for refused connections): the log still shows that it happens and
+// how often, but a stranger cannot turn it into a disk-filling, synchronously written flood.
+bool ShouldLogOccurrence(std::uint64_t count) {
+  return (count & (count - 1)) == 0;
+}
+
+// Protobuf logs (for example invalid UTF-8 in a string field) go through spdlog at warning
+// level instead of straight to stderr. They come from parsing input: a client's
+// sendTransaction bytes or a stranger's Hello frame can cause one per request, so they are
+// rate-limited.
 void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
                  const std::string& message) {
   if (level >= google::protobuf::LOGLEVEL_FATAL) {
     spdlog::critical("protobuf {}:{}: {}", filename, line, message);
-  } else {
-    spdlog::warn("protobuf {}:{}: {}", filename, line, message);
+    return;
+  }
+  static std::atomic<std::uint64_t> warnings{0};
+  const std::uint64_t count = warnings.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (ShouldLogOccurrence(count)) {
+    spdlog::warn(
+        "protobuf {}:{}: {} ({} protobuf warnings so far; logged at the 1st, 2nd, "
+        "4th, 8th, ...)",
+        filename, line, message, count);
   }
 }
 
@@ -34,7 +52,13 @@ colend::Status SetUpLogging(const colend::node::NodeConfig& config) {
     if (config.log_file.empty()) {
       logger = spdlog::stderr_color_mt("colend");
     } else {
-      logger = spdlog::basic_logger_mt("colend", config.log_file.string());
+      // Rotated by size, a bounded number kept: a log that grows without bound eventually
+      // takes the disk the chain's store needs, and the node halts on a failed write.
+      // Rotation renames node.log to node.1.log (and so on) when the next line would pass
+      // log.max_file_bytes; the oldest beyond log.max_files is deleted.
+      logger = spdlog::rotating_logger_mt("colend", config.log_file.string(),
+                                          static_cast<std::size_t>(config.log_max_file_bytes),
+                                          static_cast<std::size_t>(config.log_max_files));
     }
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [" + config.node_id + "] %v",
                         spdlog::pattern_time_type::utc);
@@ -42,7 +66,8 @@ colend::Status SetUpLogging(const colend::node::NodeConfig& config) {
     logger->flush_on(spdlog::level::info);
     spdlog::set_default_logger(logger);
   } catch (const spdlog::spdlog_ex& e) {
-    return colend::Status::IoError(std::string("node.log_file: ") + e.what());
+    return colend::Status::IoError(std::string(colend::node::config_keys::kLogFile) + " " +
+                                   config.log_file.string() + ": " + e.what());
   }
   google::protobuf::SetLogHandler(&ProtobufLog);
   return colend::Status::Ok();

@@ -1,8 +1,12 @@
 #include "colend/node/node.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,6 +19,7 @@
 #include "colend/contracts/records.h"
 #include "colend/crypto/hash.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/secret.h"
 #include "colend/node/kv_store.h"
 #include "node_impl.h"
 
@@ -26,6 +31,44 @@ Result<std::string> ReadTextFile(const std::filesystem::path& path, std::string_
   Result<std::string> text = ReadWholeFile(path.string(), 64 << 20);
   if (!text.ok()) return text.status().WithContext(setting);
   return text;
+}
+
+// The data directory holds the chain, the consensus log and every bank's books: only the
+// node's own user may enter it. Missing components are created 0700 (mkdir's mode, which
+// the umask can only narrow); an existing directory is left as the operator made it, with a
+// warning if group or others may enter it (changing it under a running deployment could
+// break a backup job that relies on group access).
+Status PrepareDataDir(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  const std::string key(config_keys::kNodeDataDir);
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) {
+    const fs::perms perms = fs::status(dir, ec).permissions();
+    if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(perms & fs::perms::mask));
+      spdlog::warn(
+          "{} {} has mode {}: group or others can enter it and read the chain and "
+          "every bank's books; run chmod 700 {}",
+          key, dir.string(), mode, dir.string());
+    }
+    return Status::Ok();
+  }
+  std::vector<fs::path> missing;  // innermost first
+  for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::IoError(key + " " + dir.string() + ": cannot create " + it->string() + ": " +
+                             std::strerror(errno));
+    }
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return Status::IoError(key + " " + dir.string() + ": cannot be created");
+  }
+  return Status::Ok();
 }
 
 // Contract state keys whose every version the store keeps, so getPositions can answer
@@ -85,8 +128,18 @@ Status Node::Impl::Open() {
                                    "\" is not a validator in " + config_.genesis_file.string());
   }
   member_id_ = self->member_id();
-  COLEND_ASSIGN_OR_RETURN(std::string key_pem,
-                          ReadTextFile(config_.node_key_file, config_keys::kP2pNodeKeyFile));
+  // The key's PEM text is wiped on every way out of Open (OPENSSL_cleanse): parsed, it
+  // lives in OpenSSL's key object, which wipes itself when freed. ReadSecretFile checks the
+  // mode again on the descriptor it reads (the config checked the path earlier), so a file
+  // swapped or chmod-ed since is still refused.
+  std::string key_pem;
+  const crypto::WipeOnExit wipe_key_pem(key_pem);
+  {
+    Result<std::string> read =
+        crypto::ReadSecretFile(config_.node_key_file, config_keys::kP2pNodeKeyFile);
+    if (!read.ok()) return read.status();
+    key_pem = std::move(read).value();
+  }
   Result<crypto::PrivateKey> node_key = crypto::PrivateKey::FromPem(suite_, key_pem);
   if (!node_key.ok()) {
     return Status::InvalidArgument(std::string(config_keys::kP2pNodeKeyFile) + " " +
@@ -106,13 +159,7 @@ Status Node::Impl::Open() {
                           ReadTextFile(config_.ca_cert_file, config_keys::kP2pCaCertFile));
 
   // The store, and genesis in it.
-  std::error_code ec;
-  std::filesystem::create_directories(config_.data_dir, ec);
-  if (ec) {
-    return Status::IoError(std::string(config_keys::kNodeDataDir) + " " +
-                           config_.data_dir.string() +
-                           ": cannot be created: " + ec.message());
-  }
+  COLEND_RETURN_IF_ERROR(PrepareDataDir(config_.data_dir));
   LevelDbOptions db_options;
   Result<std::unique_ptr<KvStore>> kv = OpenLevelDb(config_.data_dir / "chain", db_options);
   if (!kv.ok()) {
@@ -281,7 +328,9 @@ Status Node::Impl::Open() {
   }
   p2p.ca_cert_pem = ca_pem;
   p2p.cert_pem = cert_pem;
-  p2p.key_pem = key_pem;
+  // Moved, not copied: one copy fewer to leave behind. (P2pNetwork keeps its options,
+  // this PEM included, for its lifetime; wiping it there is node/p2p's to do.)
+  p2p.key_pem = std::move(key_pem);
   p2p.suite = suite_;
   p2p.validator_keys = validator_keys;
   p2p.max_frame_bytes = config_.max_frame_bytes;
@@ -308,6 +357,7 @@ Status Node::Impl::Open() {
   rpc.header_timeout_ms = config_.rpc_header_timeout_ms;
   rpc.body_timeout_ms = config_.rpc_body_timeout_ms;
   rpc.bearer_token = config_.rpc_token;
+  rpc.metrics_require_token = config_.rpc_metrics_require_token;
   COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *this, metrics_));
 
   for (std::size_t i = 0; i < timers_.size(); ++i) {

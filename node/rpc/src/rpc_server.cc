@@ -481,8 +481,14 @@ struct RpcServer::Impl {
                                return;
                              }
                              // Out of descriptors or similar: retry shortly instead of spinning on
-                             // the error.
-                             spdlog::warn("rpc: accept failed: {}", ec.message());
+                             // the error. Clients opening connections can keep this failing, so
+                             // it is logged at the 1st, 2nd, 4th, 8th, ... failure (as node/p2p
+                             // does), not ten lines a second.
+                             ++accept_failures;
+                             if ((accept_failures & (accept_failures - 1)) == 0) {
+                               spdlog::warn("rpc: accept failed: {} ({} failures so far)",
+                                            ec.message(), accept_failures);
+                             }
                              retry_timer->expires_after(std::chrono::milliseconds(100));
                              retry_timer->async_wait([this](beast::error_code timer_ec) {
                                if (!timer_ec && acceptor->is_open()) Accept();
@@ -520,6 +526,8 @@ struct RpcServer::Impl {
   std::unique_ptr<asio::io_context> ioc;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> retry_timer;
+  // Only the accept handler touches it, and one accept is outstanding at a time.
+  std::uint64_t accept_failures = 0;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
   bool started = false;
@@ -545,6 +553,12 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Create(const RpcOptions& options, 
   }
   if (options.max_body_bytes == 0) {
     return Status::InvalidArgument("rpc: max_body_bytes must be at least 1");
+  }
+  // Without a token there is nothing to require: /metrics would silently stay open while
+  // the operator believes it protected.
+  if (options.metrics_require_token && options.bearer_token.empty()) {
+    return Status::InvalidArgument(
+        "rpc: metrics_require_token is set but there is no bearer_token to require");
   }
   beast::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options.host, ec);

@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// 40 characters: above the 32 the parser requires.
+constexpr char kToken[] = "s3cret-token-0123456789abcdef0123456789";
+
 constexpr char kValid[] = R"(# a localnet node
 [node]
 id = "LEAD"
@@ -27,6 +30,8 @@ genesis_file = "genesis.json"
 [log]
 level = "debug"
 file = "logs/node.log"
+max_file_bytes = 2097152
+max_files = 3
 
 [p2p]
 listen = "127.0.0.1:30300"
@@ -46,7 +51,8 @@ address = "[::1]:30302"
 
 [rpc]
 listen = "127.0.0.1:8545"
-token = "s3cret-token"
+token_file = "rpc.token"
+metrics_require_token = true
 max_body_bytes = 2097152
 threads = 4
 max_connections = 512
@@ -73,6 +79,17 @@ class ConfigTest : public ::testing::Test {
          {"genesis.json", "keys/node.key.pem", "keys/node.cert.pem", "ca.cert.pem"}) {
       testutil::WriteFile((dir_ / file).string(), "x");
     }
+    testutil::WriteFile((dir_ / "rpc.token").string(), std::string(kToken) + "\n");
+    // Secrets are the owner's alone, as the parser requires; the files a test writes get
+    // whatever the umask gives (usually 0644).
+    SetMode("keys/node.key.pem", kOwnerOnly);
+    SetMode("rpc.token", kOwnerOnly);
+  }
+
+  static constexpr fs::perms kOwnerOnly = fs::perms::owner_read | fs::perms::owner_write;
+
+  void SetMode(const std::string& file, fs::perms mode) {
+    fs::permissions(dir_ / file, mode, fs::perm_options::replace);
   }
 
   // kValid with `from` replaced by `to`. REQUIRES: `from` occurs in kValid.
@@ -106,6 +123,8 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_EQ(c.genesis_file, dir_ / "genesis.json");
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.log_file, dir_ / "logs" / "node.log");
+  EXPECT_EQ(c.log_max_file_bytes, 2097152u);
+  EXPECT_EQ(c.log_max_files, 3u);
   EXPECT_EQ(c.p2p_host, "127.0.0.1");
   EXPECT_EQ(c.p2p_port, 30300);
   EXPECT_EQ(c.node_key_file, dir_ / "keys" / "node.key.pem");
@@ -118,8 +137,9 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_EQ(c.peers[1], (PeerAddress{"PARTNER_B", "::1", 30302}));
   EXPECT_EQ(c.rpc_host, "127.0.0.1");
   EXPECT_EQ(c.rpc_port, 8545);
-  EXPECT_EQ(c.rpc_token, "s3cret-token");
-  EXPECT_TRUE(c.rpc_token_file.empty());
+  EXPECT_EQ(c.rpc_token, kToken);  // the trailing newline dropped
+  EXPECT_EQ(c.rpc_token_file, dir_ / "rpc.token");
+  EXPECT_TRUE(c.rpc_metrics_require_token);
   EXPECT_EQ(c.rpc_max_body_bytes, 2097152u);
   EXPECT_EQ(c.rpc_threads, 4u);
   EXPECT_EQ(c.rpc_max_connections, 512u);
@@ -142,6 +162,12 @@ TEST_F(ConfigTest, ConfigKeyNamesAreTheParsersOwn) {
       {k::kNodeId, {"[node]\nid = \"LEAD\"", "[node]\nid = 5"}},
       {k::kNodeDataDir, {"data_dir = \"data\"", "data_dir = 5"}},
       {k::kNodeGenesisFile, {"genesis_file = \"genesis.json\"", "genesis_file = \"none.json\""}},
+      {k::kLogFile, {"file = \"logs/node.log\"", "file = \"nodir/node.log\""}},
+      {k::kLogMaxFileBytes, {"max_file_bytes = 2097152", "max_file_bytes = 1"}},
+      {k::kLogMaxFiles, {"max_files = 3", "max_files = 0"}},
+      {k::kRpcToken, {"token_file = \"rpc.token\"", "token = \"inline\""}},
+      {k::kRpcTokenFile, {"token_file = \"rpc.token\"", "token_file = \"none\""}},
+      {k::kRpcMetricsRequireToken, {"metrics_require_token = true", "metrics_require_token = 1"}},
       {k::kP2pListen, {"listen = \"127.0.0.1:30300\"", "listen = \"abc\""}},
       {k::kP2pNodeKeyFile, {"node_key_file = \"keys/node.key.pem\"", "node_key_file = \"no.pem\""}},
       {k::kP2pNodeCertFile,
@@ -177,18 +203,25 @@ TEST_F(ConfigTest, RoundTripsThroughToml) {
   EXPECT_EQ(*round, c);
 }
 
-TEST_F(ConfigTest, RoundTripsWithATokenFile) {
-  testutil::WriteFile((dir_ / "rpc.token").string(), "tok-123\n");
-  Result<NodeConfig> parsed =
-      ParseNodeConfig(With("token = \"s3cret-token\"", "token_file = \"rpc.token\""), dir_);
+TEST_F(ConfigTest, RoundTripsWithATokenFileWithoutWritingTheToken) {
+  Result<NodeConfig> parsed = ParseNodeConfig(kValid, dir_);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->rpc_token, "tok-123");  // trailing newline dropped
-  EXPECT_EQ(parsed->rpc_token_file, dir_ / "rpc.token");
   const std::string text = NodeConfigToToml(*parsed);
-  EXPECT_THAT(text, Not(HasSubstr("tok-123")));  // the secret stays in its file
+  EXPECT_THAT(text, Not(HasSubstr(kToken)));  // the secret stays in its file
   Result<NodeConfig> round = ParseNodeConfig(text, "/");
   ASSERT_TRUE(round.ok()) << round.status();
   EXPECT_EQ(*round, *parsed);
+
+  // A token that did not come from a file is not written either: the config reads back
+  // without one rather than with the secret in node.toml.
+  NodeConfig no_file = *parsed;
+  no_file.rpc_token_file.clear();
+  no_file.rpc_metrics_require_token = false;
+  const std::string written = NodeConfigToToml(no_file);
+  EXPECT_THAT(written, Not(HasSubstr(kToken)));
+  Result<NodeConfig> without = ParseNodeConfig(written, "/");
+  ASSERT_TRUE(without.ok()) << without.status() << "\n" << written;
+  EXPECT_TRUE(without->rpc_token.empty());
 }
 
 TEST_F(ConfigTest, OmittedOptionalValuesTakeDefaults) {
@@ -212,6 +245,9 @@ listen = "localhost:8545"
   EXPECT_TRUE(parsed->log_file.empty());
   EXPECT_TRUE(parsed->peers.empty());
   EXPECT_TRUE(parsed->rpc_token.empty());
+  EXPECT_FALSE(parsed->rpc_metrics_require_token);  // local scraping works out of the box
+  EXPECT_EQ(parsed->log_max_file_bytes, 100u << 20);
+  EXPECT_EQ(parsed->log_max_files, 5u);
   EXPECT_EQ(parsed->max_frame_bytes, defaults.max_frame_bytes);
   EXPECT_EQ(parsed->peer_send_queue_bytes, defaults.peer_send_queue_bytes);
   EXPECT_EQ(parsed->rpc_max_body_bytes, defaults.rpc_max_body_bytes);
@@ -302,7 +338,8 @@ TEST_F(ConfigTest, EachBadValueIsReportedByName) {
       {"max_bytes = 1048576", "max_bytes = 10", "txpool.max_bytes: must be between"},
       {"target_drain_ms = 1500", "target_drain_ms = 5", "txpool.target_drain_ms: must be between"},
       {"min_txs = 2500", "min_txs = 0", "txpool.min_txs: must be between"},
-      {"signer_share_pct = 40", "signer_share_pct = 101", "txpool.signer_share_pct: must be between"},
+      {"signer_share_pct = 40", "signer_share_pct = 101",
+       "txpool.signer_share_pct: must be between"},
       {"\"genesis.json\"", "\"missing.json\"", "node.genesis_file: no such file: "},
       {"\"genesis.json\"", "\"keys\"", "node.genesis_file: not a regular file"},
       {"\"keys/node.key.pem\"", "\"keys/other.pem\"", "p2p.node_key_file: no such file"},
@@ -320,10 +357,16 @@ TEST_F(ConfigTest, EachBadValueIsReportedByName) {
       {"address = \"[::1]:30302\"", "address = \"127.0.0.1:30301\"",
        "p2p.peers[1].address: another peer has the same address"},
       {"address = \"[::1]:30302\"", "", "p2p.peers[1].address: missing (required)"},
-      {"token = \"s3cret-token\"", "token = \"has space\"", "rpc.token: must be printable ASCII"},
-      {"token = \"s3cret-token\"", "token = \"x\"\ntoken_file = \"genesis.json\"",
-       "rpc.token_file: set either rpc.token or rpc.token_file"},
-      {"token = \"s3cret-token\"", "token_file = \"nope\"", "rpc.token_file: no such file"},
+      {"token_file = \"rpc.token\"", "token_file = \"nope\"", "rpc.token_file: no such file"},
+      {"token_file = \"rpc.token\"\n", "",
+       "rpc.metrics_require_token: is true, but there is no token to require: set "
+       "rpc.token_file"},
+      {"metrics_require_token = true", "metrics_require_token = \"yes\"",
+       "rpc.metrics_require_token: expected true or false, got a string"},
+      {"max_file_bytes = 2097152", "max_file_bytes = 1000",
+       "log.max_file_bytes: must be between 1048576 and 68719476736, got 1000"},
+      {"max_files = 3", "max_files = 0", "log.max_files: must be between 1 and 1000, got 0"},
+      {"max_files = 3", "max_files = 1001", "log.max_files: must be between 1 and 1000"},
       {"[rpc]", "[rpc_]", "rpc: missing section [rpc] (required)"},
   };
   for (const BadValue& bad : cases) {
@@ -387,8 +430,66 @@ TEST_F(ConfigTest, LoadReadsRelativeToTheFilesDirectory) {
 
 TEST_F(ConfigTest, EmptyTokenFileIsRefused) {
   testutil::WriteFile((dir_ / "rpc.token").string(), "\n");
-  EXPECT_THAT(ErrorOf(With("token = \"s3cret-token\"", "token_file = \"rpc.token\"")),
-              HasSubstr("rpc.token_file: must hold one token"));
+  EXPECT_THAT(ErrorOf(kValid), HasSubstr("rpc.token_file: must hold one token"));
+}
+
+// ---- secrets: files only their owner can read, tokens long enough, none in node.toml ----
+
+TEST_F(ConfigTest, KeyFileOthersCanReadOrWriteIsRefusedNamingModeAndFix) {
+  using P = fs::perms;
+  const std::string key = (dir_ / "keys" / "node.key.pem").string();
+  const std::pair<fs::perms, std::string> modes[] = {
+      {P::owner_read | P::owner_write | P::group_read | P::others_read, "0644"},
+      {P::owner_read | P::owner_write | P::group_read, "0640"},
+      {P::owner_read | P::owner_write | P::group_write, "0620"},
+      {P::owner_read | P::others_read, "0404"},
+      {P::owner_all | P::group_all | P::others_all, "0777"},
+  };
+  for (const auto& [mode, text] : modes) {
+    SCOPED_TRACE(text);
+    SetMode("keys/node.key.pem", mode);
+    const std::string error = ErrorOf(kValid);
+    EXPECT_THAT(error, HasSubstr("p2p.node_key_file: " + key + " has mode " + text +
+                                 ", readable or writable by group or others"));
+    EXPECT_THAT(error, HasSubstr("run chmod 600 " + key));
+  }
+  SetMode("keys/node.key.pem", P::owner_read);  // 0400: stricter than 0600 is fine
+  EXPECT_TRUE(ParseNodeConfig(kValid, dir_).ok());
+}
+
+TEST_F(ConfigTest, TokenFileOthersCanReadIsRefusedNamingModeAndFix) {
+  const std::string token = (dir_ / "rpc.token").string();
+  SetMode("rpc.token", kOwnerOnly | fs::perms::group_read | fs::perms::others_read);
+  const std::string error = ErrorOf(kValid);
+  EXPECT_THAT(error, HasSubstr("rpc.token_file: " + token + " has mode 0644"));
+  EXPECT_THAT(error, HasSubstr("run chmod 600 " + token));
+  EXPECT_THAT(error, Not(HasSubstr(kToken)));  // the refusal does not print the secret
+}
+
+TEST_F(ConfigTest, ShortTokenIsRefusedWithASentence) {
+  testutil::WriteFile((dir_ / "rpc.token").string(), std::string(31, 'a') + "\n");
+  EXPECT_THAT(ErrorOf(kValid),
+              HasSubstr("rpc.token_file: the token in " + (dir_ / "rpc.token").string() +
+                        " is 31 characters; at least 32 are required"));
+  testutil::WriteFile((dir_ / "rpc.token").string(), std::string(32, 'a'));
+  Result<NodeConfig> parsed = ParseNodeConfig(kValid, dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->rpc_token, std::string(32, 'a'));
+}
+
+TEST_F(ConfigTest, InlineTokenIsRefusedAndAnEmptyOneMeansNone) {
+  const std::string inline_token = With("token_file = \"rpc.token\"\nmetrics_require_token = true",
+                                        std::string("token = \"") + kToken + "\"");
+  const std::string error = ErrorOf(inline_token);
+  EXPECT_THAT(error, HasSubstr("rpc.token: a token written in node.toml is refused"));
+  EXPECT_THAT(error, HasSubstr("name it with rpc.token_file"));
+  EXPECT_THAT(error, Not(HasSubstr(kToken)));
+
+  // As colend-netgen used to write it: no token, nothing disclosed.
+  Result<NodeConfig> empty = ParseNodeConfig(
+      With("token_file = \"rpc.token\"\nmetrics_require_token = true", "token = \"\""), dir_);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->rpc_token.empty());
 }
 
 }  // namespace

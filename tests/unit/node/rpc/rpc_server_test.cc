@@ -630,6 +630,42 @@ TEST_F(RpcServerTest, MetricsCanRequireTheToken) {
   EXPECT_EQ(c.Send("GET", "/health", "").status, 200);
 }
 
+// rpc.metrics_require_token: the metrics (peers, limits, volumes) only for the token's
+// holder; a wrong, empty or differently-schemed token is the same 401 as none, and the
+// answer carries no metric. /health stays open for supervisors.
+TEST_F(RpcServerTest, ProtectedMetricsRefuseEveryWrongTokenAndLeakNothing) {
+  RpcOptions options;
+  options.bearer_token = "0123456789abcdef0123456789abcdef-metrics";
+  options.metrics_require_token = true;
+  Start(options);
+  HttpConnection c(server_->port());
+  for (const std::string& auth : {std::string("Bearer wrong"), std::string("Bearer "),
+                                  std::string("Basic ") + options.bearer_token,
+                                  std::string("Bearer ") + options.bearer_token + "x"}) {
+    SCOPED_TRACE(auth);
+    HttpReply refused = c.Send("GET", "/metrics", "", {{"Authorization", auth}});
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(json::parse(refused.body).at("error").at("code"), json::value(-32003));
+    EXPECT_EQ(refused.body.find("colend_"), std::string::npos) << refused.body;
+  }
+  HttpReply ok =
+      c.Send("GET", "/metrics", "", {{"Authorization", "bearer " + options.bearer_token}});
+  EXPECT_EQ(ok.status, 200);  // the scheme name in any case, as for POST /
+  EXPECT_NE(ok.body.find("colend_rpc_connections"), std::string::npos);
+  EXPECT_EQ(c.Send("GET", "/health", "").status, 200);
+}
+
+// Requiring a token that does not exist would leave /metrics open while the operator
+// believes it protected: refused when the server is made.
+TEST_F(RpcServerTest, MetricsRequireTokenWithoutATokenIsRefused) {
+  RpcOptions options;
+  options.metrics_require_token = true;
+  auto server = RpcServer::Create(options, node_, metrics_);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(server.status().message().find("metrics_require_token"), std::string::npos);
+}
+
 TEST_F(RpcServerTest, ConnectionsBeyondTheCapAreToldToRetry) {
   RpcOptions options;
   options.max_connections = 1;

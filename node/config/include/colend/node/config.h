@@ -11,10 +11,13 @@
 //   [log]
 //   level = "info"                       # trace | debug | info | warn | error
 //   file = "node.log"                    # optional; absent or "" = stderr
+//   max_file_bytes = 104857600           # 1 MiB .. 64 GiB: with a file, rotate beyond this
+//   max_files = 5                        # 1 .. 1,000: rotated files kept (node.1.log, ...)
 //
 //   [p2p]
 //   listen = "127.0.0.1:30300"           # required; "host:port", IPv6 as "[::1]:30300"
-//   node_key_file = "node.key.pem"       # required; must exist (this node's TLS/consensus key)
+//   node_key_file = "node.key.pem"       # required; must exist with mode 0600 or stricter
+//                                        # (this node's TLS/consensus key)
 //   node_cert_file = "node.cert.pem"     # required; must exist (signed by the consortium CA)
 //   ca_cert_file = "ca.cert.pem"         # required; must exist
 //   max_frame_bytes = 67108864           # 1 KiB .. 1 GiB
@@ -26,7 +29,10 @@
 //
 //   [rpc]
 //   listen = "127.0.0.1:8545"            # required
-//   token = "..."                        # optional bearer token; or token_file = "rpc.token"
+//   token_file = "rpc.token"             # optional: the bearer token clients must send, one
+//                                        # line of >= 32 printable characters; mode 0600 or
+//                                        # stricter. Absent = no authentication.
+//   metrics_require_token = false        # true: GET /metrics needs the token too
 //   max_body_bytes = 1048576             # 1 KiB .. 64 MiB
 //   threads = 2                          # 1 .. 256
 //   max_connections = 256                # 1 .. 65,536: open connections in all
@@ -45,9 +51,17 @@
 // Every problem is reported by its key name ("p2p.listen: expected \"host:port\", got
 // \"abc\" (line 7)"), all of them at once in one kInvalidArgument Status, one per line.
 // Unknown sections and keys are errors (a typo must not silently fall back to a default).
+//
+// Secrets (docs/operations.md, "Secrets and logs"): node.toml is not a secret (it is shared,
+// backed up and pasted into tickets), so it holds none. A file that holds one (the node key,
+// the RPC token) must have no permission bit for group or others (mode & 0077 == 0), or the
+// config is refused naming the file, its mode and the chmod that fixes it. An inline
+// `rpc.token = "<value>"` is refused for the same reason, with a sentence saying to move it
+// to rpc.token_file; `rpc.token = ""` (no token, as older colend-netgen wrote) is accepted.
 #ifndef COLEND_NODE_CONFIG_H_
 #define COLEND_NODE_CONFIG_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -65,11 +79,17 @@ namespace config_keys {
 inline constexpr char kNodeId[] = "node.id";
 inline constexpr char kNodeDataDir[] = "node.data_dir";
 inline constexpr char kNodeGenesisFile[] = "node.genesis_file";
+inline constexpr char kLogFile[] = "log.file";
+inline constexpr char kLogMaxFileBytes[] = "log.max_file_bytes";
+inline constexpr char kLogMaxFiles[] = "log.max_files";
 inline constexpr char kP2pListen[] = "p2p.listen";
 inline constexpr char kP2pNodeKeyFile[] = "p2p.node_key_file";
 inline constexpr char kP2pNodeCertFile[] = "p2p.node_cert_file";
 inline constexpr char kP2pCaCertFile[] = "p2p.ca_cert_file";
 inline constexpr char kP2pMaxFrameBytes[] = "p2p.max_frame_bytes";
+inline constexpr char kRpcToken[] = "rpc.token";
+inline constexpr char kRpcTokenFile[] = "rpc.token_file";
+inline constexpr char kRpcMetricsRequireToken[] = "rpc.metrics_require_token";
 inline constexpr char kRpcMaxConnections[] = "rpc.max_connections";
 inline constexpr char kRpcMaxConnectionsPerAddress[] = "rpc.max_connections_per_address";
 inline constexpr char kRpcHeaderTimeoutMs[] = "rpc.header_timeout_ms";
@@ -94,6 +114,10 @@ struct NodeConfig {
   // [log]
   std::string log_level = "info";
   std::filesystem::path log_file;  // empty = stderr
+  // With a log file: rotated when it would grow past max_file_bytes, keeping max_files old
+  // ones, so a flood of log lines costs bounded disk, never the disk the chain needs.
+  std::uint64_t log_max_file_bytes = 100u << 20;
+  std::uint32_t log_max_files = 5;
   // [p2p]
   std::string p2p_host;
   std::uint16_t p2p_port = 0;
@@ -108,6 +132,8 @@ struct NodeConfig {
   std::uint16_t rpc_port = 0;
   std::string rpc_token;                 // empty = no authentication
   std::filesystem::path rpc_token_file;  // if set, rpc_token was read from it
+  // GET /metrics needs the token too (default: open, for a scraper on the same host).
+  bool rpc_metrics_require_token = false;
   std::uint32_t rpc_max_body_bytes = 1u << 20;
   std::uint32_t rpc_threads = 2;
   // What one client can hold (docs/operations.md, "Hostile clients"): connection slots in
@@ -130,13 +156,18 @@ struct NodeConfig {
   friend bool operator==(const NodeConfig&, const NodeConfig&) = default;
 };
 
+// The shortest bearer token accepted: 32 characters (128 bits as hex, 192 as base64) put
+// guessing out of reach even for a client that can try as fast as the RPC port answers.
+inline constexpr std::size_t kMinRpcTokenLength = 32;
+
 // The log levels accepted by [log] level, lowest first.
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
 
 // Parses and checks a config file's text. Relative paths are resolved against `base_dir`
 // (the file's directory); the files the node reads at start (genesis, key, certificates,
-// token file) must exist as files; data_dir, if it exists, must be a directory, and the log
-// file's directory must exist. Fails with kInvalidArgument listing every problem, one per line.
+// token file) must exist as files, the key and token files with no permission for group or
+// others; data_dir, if it exists, must be a directory, and the log file's directory must
+// exist. Fails with kInvalidArgument listing every problem, one per line.
 Result<NodeConfig> ParseNodeConfig(std::string_view toml_text,
                                    const std::filesystem::path& base_dir);
 
@@ -148,8 +179,9 @@ Result<NodeConfig> LoadNodeConfig(const std::filesystem::path& file);
 // absolute (as ParseNodeConfig returns them), ParseNodeConfig(NodeConfigToToml(c), any) == c.
 // Relative paths are written as they are, to be read against the written file's directory
 // (colend-netgen lays out a node's files beside its config).
-// With rpc_token_file set, the token file is written as the source of the token, not the
-// token itself.
+// The token itself is never written: with rpc_token_file set, the file is named; without
+// it, no token is written (so a config whose rpc_token did not come from a file reads back
+// without one).
 std::string NodeConfigToToml(const NodeConfig& config);
 
 }  // namespace colend::node

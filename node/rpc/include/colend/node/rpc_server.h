@@ -12,7 +12,9 @@
 // Authorization: with a bearer_token configured, POST / needs "Authorization: Bearer
 // <token>", compared in constant time (over SHA-256 digests, so not even the length leaks).
 // /health stays open (load balancers and supervisors probe it without secrets);
-// /metrics is open unless metrics_require_token.
+// /metrics is open unless metrics_require_token (node.toml rpc.metrics_require_token), in
+// which case it needs the same token, answered 401 with WWW-Authenticate otherwise: the
+// metrics name peers, limits and volumes a stranger has no business seeing.
 //
 // Connections are HTTP/1.1 keep-alive. What one client can hold is bounded, because the
 // port faces other banks' systems and whatever else reaches it:
@@ -64,7 +66,7 @@ struct RpcOptions {
   std::size_t threads = 2;         // >= 1
   std::size_t max_body_bytes = 2 << 20;
   std::string bearer_token;  // empty = no authorization
-  bool metrics_require_token = false;
+  bool metrics_require_token = false;  // GET /metrics needs the token too; REQUIRES a token
   std::size_t max_connections = 256;             // >= 1; open connections in all
   std::size_t max_connections_per_address = 32;  // >= 1; from one remote IP address
   std::size_t max_batch = 100;                   // requests in one batch, >= 1
@@ -79,8 +81,8 @@ struct RpcOptions {
 class RpcServer {
  public:
   // Binds (and listens on) host:port; serves nothing until Start. kInvalidArgument for a
-  // bad option (host not an address; threads, a connection limit or a timeout 0), kIoError
-  // if the address cannot be bound.
+  // bad option (host not an address; threads, a connection limit or a timeout 0;
+  // metrics_require_token without a bearer_token), kIoError if the address cannot be bound.
   static Result<std::unique_ptr<RpcServer>> Create(const RpcOptions& options, NodeApi& node,
                                                    MetricsRegistry& metrics);
 
