@@ -54,7 +54,7 @@ class DomBuilder {
   }
   bool on_key(bj::string_view s, std::size_t /*n*/, bj::error_code& /*ec*/) {
     buffer_.append(s.data(), s.size());
-    stack_.back().members.emplace_back(std::move(buffer_), JsonValue());
+    stack_.back().members.push_back(JsonMember{std::move(buffer_), JsonValue()});
     buffer_.clear();
     return true;
   }
@@ -122,7 +122,7 @@ class DomBuilder {
     } else if (stack_.back().kind == JsonKind::kArray) {
       stack_.back().items.push_back(std::move(value));
     } else {
-      stack_.back().members.back().second = std::move(value);
+      stack_.back().members.back().value = std::move(value);
     }
     return true;
   }
@@ -133,7 +133,7 @@ class DomBuilder {
     for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
       const JsonValue& frame = stack_[i];
       path = frame.kind == JsonKind::kArray ? IndexPath(path, frame.items.size())
-                                            : JoinPath(path, frame.members.back().first);
+                                            : JoinPath(path, frame.members.back().key);
     }
     return path;
   }
@@ -142,7 +142,7 @@ class DomBuilder {
     const auto& members = stack_.back().members;
     std::vector<std::string_view> keys;
     keys.reserve(members.size());
-    for (const auto& member : members) keys.emplace_back(member.first);
+    for (const auto& member : members) keys.emplace_back(member.key);
     std::sort(keys.begin(), keys.end());
     const auto duplicate = std::adjacent_find(keys.begin(), keys.end());
     if (duplicate == keys.end()) return true;

@@ -41,6 +41,8 @@ enum class JsonKind : std::uint8_t {
 // are numbers to the reader).
 std::string_view JsonKindName(JsonKind kind);
 
+struct JsonMember;
+
 struct JsonValue {
   JsonKind kind = JsonKind::kNull;
   bool boolean = false;          // kBool
@@ -48,7 +50,14 @@ struct JsonValue {
   std::uint64_t magnitude = 0;   // kInteger: the absolute value
   std::string text;              // kString: the value; kInteger/kNumber: as written
   std::vector<JsonValue> items;  // kArray
-  std::vector<std::pair<std::string, JsonValue>> members;  // kObject, document order
+  // kObject, in document order. A vector of a type completed below is allowed (C++17);
+  // a std::pair of an incomplete type is not (clang rejects it).
+  std::vector<JsonMember> members;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // How an error names the place it is about:

@@ -131,9 +131,9 @@ Result<ObjectReader> ObjectReader::Open(const JsonValue& value, JsonPlace place)
 
 const JsonValue* ObjectReader::Find(std::string_view key) {
   for (std::size_t i = 0; i < object_->members.size(); ++i) {
-    if (object_->members[i].first == key) {
+    if (object_->members[i].key == key) {
       read_[i] = true;
-      return &object_->members[i].second;
+      return &object_->members[i].value;
     }
   }
   return nullptr;
@@ -208,7 +208,7 @@ Result<int> ObjectReader::OptionalEnum(std::string_view key, std::span<const Enu
 
 Status ObjectReader::CheckAllRead() const {
   for (std::size_t i = 0; i < read_.size(); ++i) {
-    if (!read_[i]) return PlaceOf(object_->members[i].first).Error("unknown field");
+    if (!read_[i]) return PlaceOf(object_->members[i].key).Error("unknown field");
   }
   return Status::Ok();
 }
