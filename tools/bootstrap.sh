@@ -21,6 +21,9 @@ packages=(
   libleveldb-dev libsnappy-dev libspdlog-dev libtomlplusplus-dev
   # contracts/ hot path: the node and benchmarks link jemalloc (malloc was ~30 % of Apply)
   libjemalloc-dev
+  # tests/fuzz/ (the `fuzz` preset): clang 14 with libFuzzer and the ASan/UBSan runtimes. The
+  # Debian libraries above (Boost, protobuf, OpenSSL, LevelDB, spdlog) link as they are.
+  clang libclang-rt-14-dev
 )
 
 missing=()
