@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "colend/common/overloaded.h"
+#include "colend/consensus/messages.h"
 
 namespace colend::consensus {
 namespace {
@@ -34,7 +35,33 @@ void ActionLoop::Start() {
 
 void ActionLoop::OnMessage(const proto::ConsensusEnvelope& envelope) {
   if (!Running()) return;
+  const std::optional<MessageRoute> route = PeekRoute(envelope);
+  const std::uint64_t epoch = replica_->status().epoch;
+  if (route.has_value() && route->epoch > epoch) {
+    SyncToLaterEpoch(*route, envelope.sender());
+    if (route->epoch > epoch + 1) return;
+    // Early: this node has not executed the end of its epoch yet. Its replica for the next
+    // epoch checks the message in full once it starts.
+    if (early_.size() >= kMaxEarlyMessages) {
+      early_.pop_front();
+      ++early_dropped_;
+    }
+    early_.push_back(envelope);
+    return;
+  }
   Perform(replica_->OnMessage(host_.NowMs(), envelope));
+}
+
+void ActionLoop::SyncToLaterEpoch(const MessageRoute& route, const std::string& sender) {
+  const std::uint64_t now = host_.NowMs();
+  const ReplicaStatus status = replica_->status();
+  if (route.sequence <= status.committed_height + 1) return;
+  if (last_epoch_hint_ms_ != 0 && now < last_epoch_hint_ms_ + kEpochSyncHintMs) return;
+  last_epoch_hint_ms_ = now;
+  // Blocks below the message's sequence are committed where it came from.
+  Actions sync;
+  sync.emplace_back(RequestSyncAction{route.sequence - 1, {sender}});
+  Perform(std::move(sync));
 }
 
 void ActionLoop::OnTimeout(TimerId timer, std::uint64_t token) {
@@ -90,7 +117,7 @@ void ActionLoop::Perform(Actions actions) {
       executed.swap(executed_);
       for (const ExecutedRoots& e : executed) {
         Perform(replica_->OnBlockExecuted(host_.NowMs(), e.height, e.state_root,
-                                          e.receipts_root));
+                                          e.receipts_root, e.epoch_end));
       }
       pool_changed_ = true;  // the commits took their transactions out of the pool
       continue;
@@ -123,6 +150,7 @@ void ActionLoop::Perform(Actions actions) {
       Perform(replica_->OnProposal(host_.NowMs(), request.height, host_.Batch(request)));
       continue;
     }
+    if (MaybeStartNextEpoch()) continue;
     break;
   }
   performing_ = false;
@@ -172,6 +200,48 @@ void ActionLoop::Propose(const RequestProposalAction& request) {
   }
   proposal_.reset();
   Perform(replica_->OnProposal(host_.NowMs(), request.height, host_.Batch(request)));
+}
+
+bool ActionLoop::MaybeStartNextEpoch() {
+  const ReplicaStatus status = replica_->status();
+  if (status.epoch_end == 0 || status.executed_height < status.epoch_end ||
+      status.committed_height < status.epoch_end) {
+    return false;
+  }
+  Result<ActionHost::Epoch> next = host_.NextEpoch(status.epoch, status.epoch_end);
+  if (!next.ok()) {
+    Halt(next.status().WithContext("starting validator epoch " + std::to_string(status.epoch + 1)));
+    return false;
+  }
+  std::unique_ptr<Replica> replica = std::move(next->replica);
+  Result<Actions> recovered = replica->Recover(host_.NowMs(), next->recovery);
+  if (!recovered.ok()) {
+    Halt(recovered.status().WithContext("recovering the replica of validator epoch " +
+                                        std::to_string(status.epoch + 1)));
+    return false;
+  }
+  // The old replica's timers, proposal request, checks and verdicts mean nothing now.
+  replica_ = std::move(replica);
+  ++epochs_started_;
+  for (std::uint64_t& token : timer_tokens_) ++token;
+  proposal_.reset();
+  checks_.clear();
+  verdicts_.clear();
+  executed_.clear();
+  Perform(std::move(recovered).value());
+  pool_changed_ = true;
+  std::deque<proto::ConsensusEnvelope> early;
+  early.swap(early_);
+  for (const proto::ConsensusEnvelope& envelope : early) {
+    if (!Running()) break;
+    const std::optional<MessageRoute> route = PeekRoute(envelope);
+    if (route.has_value() && route->epoch == replica_->status().epoch + 1) {
+      early_.push_back(envelope);  // two switches in a row: still early
+      continue;
+    }
+    Perform(replica_->OnMessage(host_.NowMs(), envelope));
+  }
+  return Running();
 }
 
 void ActionLoop::Halt(Status why) {

@@ -10,7 +10,7 @@ namespace colend::consensus {
 Status VerifyCommitCertificate(const proto::CommitCertificate& certificate,
                                const proto::Block& block, const ValidatorSet& validators,
                                std::string_view chain_id, crypto::HashAlgorithm hash,
-                               const SignatureVerifier& verifier) {
+                               const SignatureVerifier& verifier, std::uint64_t epoch) {
   // 1. The block against the certificate.
   Result<ParsedBlock> parsed = ParseBlock(block, chain_id, hash);
   if (!parsed.ok()) return parsed.status().WithContext("certified block");
@@ -22,12 +22,13 @@ Status VerifyCommitCertificate(const proto::CommitCertificate& certificate,
                                    " but the block is at height " +
                                    std::to_string(parsed->header.height()));
   }
-  return VerifyCommitSignatures(certificate, validators, chain_id, hash, verifier);
+  return VerifyCommitSignatures(certificate, validators, chain_id, hash, verifier, epoch);
 }
 
 Status VerifyCommitSignatures(const proto::CommitCertificate& certificate,
                               const ValidatorSet& validators, std::string_view chain_id,
-                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier) {
+                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier,
+                              std::uint64_t epoch) {
   if (!DigestFromBytes(certificate.block_hash()).has_value()) {
     return Status::InvalidArgument("certificate block hash is not a digest");
   }
@@ -36,7 +37,7 @@ Status VerifyCommitSignatures(const proto::CommitCertificate& certificate,
   for (const proto::CommitSignature& entry : certificate.commits()) {
     ++appearances[entry.validator()];
   }
-  ChainContext context{std::string(chain_id), hash, &validators, &verifier};
+  ChainContext context{std::string(chain_id), hash, &validators, &verifier, epoch};
   std::size_t counted = 0;
   std::string first_rejection;
   for (const proto::CommitSignature& entry : certificate.commits()) {

@@ -14,13 +14,16 @@ Result<CheckpointSummary> VerifyCheckpointCertificate(const proto::CheckpointCer
   CheckpointSummary summary;
   summary.sequence = cert.sequence();
   summary.certificate = cert;
-  if (cert.sequence() == 0) {
+  if (cert.sequence() == genesis.sequence) {
     if (cert.checkpoints_size() != 0) {
-      return Status::InvalidArgument("the genesis checkpoint carries no envelopes");
+      return Status::InvalidArgument("the base checkpoint carries no envelopes");
     }
     summary.block_hash = genesis.hash;
     summary.state_root = genesis.state_root;
     return summary;
+  }
+  if (cert.sequence() < genesis.sequence) {
+    return Status::InvalidArgument("checkpoint below the epoch's base block");
   }
   if (cert.sequence() % checkpoint_period != 0) {
     return Status::InvalidArgument("checkpoint sequence is not a multiple of the period");
@@ -117,7 +120,7 @@ Result<ViewChangeSummary> VerifyViewChange(const OpenedMessage& opened, const Ch
     }
     COLEND_RETURN_IF_ERROR(VerifyCommitSignatures(committed, *context.validators,
                                                   context.chain_id, context.hash,
-                                                  *context.verifier)
+                                                  *context.verifier, context.epoch)
                                .WithContext("VIEW-CHANGE commit certificate"));
     summary.anchor = Anchor{committed.height(), *DigestFromBytes(committed.block_hash())};
   }

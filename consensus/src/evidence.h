@@ -20,7 +20,8 @@ namespace colend::consensus {
 
 using BlockRef = std::shared_ptr<const ParsedBlock>;
 
-// A stable checkpoint: 2f + 1 matching CHECKPOINTs, or genesis (sequence 0).
+// A stable checkpoint: 2f + 1 matching CHECKPOINTs, or the epoch's base block (genesis for
+// epoch 0).
 struct CheckpointSummary {
   std::uint64_t sequence = 0;
   crypto::Digest block_hash{};  // the genesis hash for sequence 0
@@ -56,12 +57,15 @@ struct ViewChangeSummary {
   proto::ConsensusEnvelope envelope;
 };
 
+// The block an epoch starts from, final by definition: genesis (sequence 0) for epoch 0,
+// else the last block of the previous epoch.
 struct GenesisFacts {
   crypto::Digest hash{};
   crypto::Digest state_root{};
+  std::uint64_t sequence = 0;
 };
 
-// Genesis (sequence 0, no envelopes) or quorum matching CHECKPOINTs from distinct
+// The base (genesis.sequence, no envelopes) or quorum matching CHECKPOINTs from distinct
 // validators for a multiple of `checkpoint_period`.
 Result<CheckpointSummary> VerifyCheckpointCertificate(const proto::CheckpointCertificate& cert,
                                                       const ChainContext& context,

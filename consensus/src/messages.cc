@@ -167,8 +167,30 @@ Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
     return Status::FailedPrecondition("consensus message is for chain '" +
                                       opened.message.chain_id() + "'");
   }
+  if (opened.message.epoch() != context.epoch) {
+    return Status::OutOfRange("consensus message is for validator epoch " +
+                              std::to_string(opened.message.epoch()) + ", not " +
+                              std::to_string(context.epoch));
+  }
   opened.envelope = envelope;
   return opened;
+}
+
+std::optional<MessageRoute> PeekRoute(const proto::ConsensusEnvelope& envelope) {
+  proto::ConsensusRoute message;
+  if (!message.ParseFromString(envelope.body())) return std::nullopt;
+  MessageRoute route;
+  route.epoch = message.epoch();
+  if (message.has_pre_prepare()) route.sequence = message.pre_prepare().sequence();
+  if (message.has_prepare()) route.sequence = message.prepare().sequence();
+  if (message.has_commit()) route.sequence = message.commit().sequence();
+  if (message.has_checkpoint()) route.sequence = message.checkpoint().sequence();
+  if (message.has_view_change()) {
+    // The sender holds every block up to its anchor.
+    const proto::ConsensusRoute::ViewChangeRoute& vc = message.view_change();
+    route.sequence = std::max(vc.stable_checkpoint().sequence(), vc.committed().height()) + 1;
+  }
+  return route;
 }
 
 Result<proto::ConsensusEnvelope> SealMessage(const proto::ConsensusMessage& message,

@@ -36,7 +36,7 @@ Result<std::unique_ptr<Replica>> Replica::Create(ReplicaOptions options) {
   if (!options.validators || !options.signer || !options.verifier) {
     return Status::InvalidArgument("replica needs a validator set, a signer and a verifier");
   }
-  if (!options.validators->Contains(options.self)) {
+  if (!options.validators->Contains(options.self) && !options.observer) {
     return Status::InvalidArgument("'" + options.self + "' is not in the validator set");
   }
   if (options.chain_id.empty()) return Status::InvalidArgument("chain id is empty");
@@ -64,8 +64,8 @@ Actions Replica::OnProposal(std::uint64_t now_ms, std::uint64_t height,
 }
 Actions Replica::OnBlockExecuted(std::uint64_t now_ms, std::uint64_t height,
                                  const crypto::Digest& state_root,
-                                 const crypto::Digest& receipts_root) {
-  return impl_->OnBlockExecuted(now_ms, height, state_root, receipts_root);
+                                 const crypto::Digest& receipts_root, std::uint64_t epoch_end) {
+  return impl_->OnBlockExecuted(now_ms, height, state_root, receipts_root, epoch_end);
 }
 Result<Actions> Replica::OnSyncedBlock(std::uint64_t now_ms, const proto::CertifiedBlock& block) {
   return impl_->OnSyncedBlock(now_ms, block);
@@ -87,14 +87,25 @@ const ReplicaCounters& Replica::counters() const {
 Replica::Impl::Impl(ReplicaOptions options)
     : options_(std::move(options)),
       validators_(options_.validators),
-      context_{options_.chain_id, options_.hash, validators_.get(), options_.verifier.get()},
-      genesis_{options_.genesis.hash, options_.genesis.state_root},
-      pacemaker_(options_.params) {
-  stable_.sequence = 0;
+      context_{options_.chain_id, options_.hash, validators_.get(), options_.verifier.get(),
+               options_.genesis.epoch},
+      genesis_{options_.genesis.hash,
+               options_.genesis.height == 0 ? options_.genesis.state_root
+                                            : options_.genesis.base_state_root,
+               options_.genesis.height},
+      pacemaker_(options_.params),
+      observer_(!validators_->Contains(options_.self)) {
+  // The epoch's base block is final: the first stable checkpoint and the first committed
+  // block (Recover moves both up from the node's chain and WAL).
+  stable_.sequence = genesis_.sequence;
   stable_.block_hash = genesis_.hash;
   stable_.state_root = genesis_.state_root;
+  low_ = genesis_.sequence;
+  committed_height_ = genesis_.sequence;
+  executed_height_ = genesis_.sequence;
   committed_hash_ = options_.genesis.hash;
   committed_timestamp_ = options_.genesis.timestamp_ms;
+  epoch_end_ = options_.epoch_end > genesis_.sequence ? options_.epoch_end : 0;
 }
 
 void Replica::Impl::Begin(std::uint64_t now) {
@@ -137,6 +148,9 @@ void Replica::Impl::CountOpenFailure(const Status& status) {
     case StatusCode::kFailedPrecondition:
       ++counters_.wrong_chain;
       break;
+    case StatusCode::kOutOfRange:
+      ++counters_.wrong_epoch;
+      break;
     default:
       ++counters_.malformed;
       break;
@@ -171,6 +185,13 @@ std::uint64_t ViewOf(const proto::ConsensusMessage& m) {
 void Replica::Impl::Dispatch(OpenedMessage message) {
   if (ViewOf(message.message) >= kMaxView) {
     ++counters_.malformed;
+    return;
+  }
+  if (observer_) {
+    // An observer takes part in nothing; COMMIT quorums tell it which blocks are final and
+    // CHECKPOINTs how far the members have executed, and it fetches those blocks by sync.
+    if (message.message.has_commit()) HandleCommit(message);
+    if (message.message.has_checkpoint()) HandleCheckpoint(message);
     return;
   }
   switch (message.message.payload_case()) {
@@ -258,10 +279,16 @@ ReplicaStatus Replica::Impl::status() const {
   status.high_watermark = high();
   status.committed_height = committed_height_;
   status.executed_height = executed_height_;
+  status.epoch = context_.epoch;
+  status.epoch_base = base();
+  status.epoch_end = epoch_end_;
+  status.observer = observer_;
   return status;
 }
 
 void Replica::Impl::Persist(proto::ConsensusWalRecord record, WalKey key) {
+  if (observer_) return;  // signs nothing, so has nothing it must not forget
+  record.set_epoch(context_.epoch);
   Emit(PersistAction{std::move(record), key});
 }
 
@@ -274,11 +301,13 @@ void Replica::Impl::PersistView(std::uint64_t view) {
 proto::ConsensusMessage Replica::Impl::NewMessage() const {
   proto::ConsensusMessage message;
   message.set_chain_id(options_.chain_id);
+  message.set_epoch(context_.epoch);
   return message;
 }
 
 std::optional<proto::ConsensusEnvelope> Replica::Impl::Seal(
     const proto::ConsensusMessage& message) {
+  if (observer_) return std::nullopt;  // an observer never signs
   Result<proto::ConsensusEnvelope> sealed = SealMessage(message, self(), *options_.signer);
   if (!sealed.ok()) {
     ++counters_.bad_inputs;
@@ -315,6 +344,8 @@ void Replica::Impl::Settle() {
 
 bool Replica::Impl::HasPendingWork() const {
   if (pool_.pending_txs > 0) return true;
+  // The epoch must reach its end (with fillers if need be) for the next set to start.
+  if (epoch_end_ != 0 && committed_height_ < epoch_end_) return true;
   // A PRE-PREPARE waiting for its parent in this view is work; one parked for a later view
   // is not (else the next view's primary alone could push an idle chain into its view).
   for (const auto& [key, deferred] : deferred_) {
@@ -332,7 +363,9 @@ bool Replica::Impl::HasPendingWork() const {
 void Replica::Impl::UpdateViewChangeTimer() {
   const bool restart = restart_view_change_timer_;
   restart_view_change_timer_ = false;
-  if (!active_) {
+  if (observer_) {
+    pacemaker_.CancelViewChange(out_);  // an observer never asks for a view change
+  } else if (!active_) {
     pacemaker_.EnsureViewChange(now_, out_);  // waiting for a view: the timer always runs
   } else if (HasPendingWork()) {
     if (restart) {

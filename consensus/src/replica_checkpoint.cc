@@ -10,7 +10,8 @@ namespace colend::consensus {
 
 Actions Replica::Impl::OnBlockExecuted(std::uint64_t now, std::uint64_t height,
                                        const crypto::Digest& state,
-                                       const crypto::Digest& receipts) {
+                                       const crypto::Digest& receipts,
+                                       std::uint64_t epoch_end) {
   Begin(now);
   if (!recovered_ || height == 0 || height > committed_height_) {
     ++counters_.bad_inputs;
@@ -19,6 +20,9 @@ Actions Replica::Impl::OnBlockExecuted(std::uint64_t now, std::uint64_t height,
   roots_[height] = safety::ExpectedRoots{state, receipts};
   if (height <= executed_height_) return Finish();  // reported again (after a restart)
   executed_height_ = height;
+  // A validator-set change decided by this block ends the epoch G - 1 blocks later; a
+  // second change before that end belongs to the next epoch (safety.cc, "Epochs").
+  if (epoch_end != 0 && epoch_end_ == 0 && epoch_end >= height) epoch_end_ = epoch_end;
   if (height % params().checkpoint_period == 0 && height > low_) SendCheckpoint(height);
   return Finish();
 }
@@ -179,9 +183,19 @@ Result<Actions> Replica::Impl::OnSyncedBlock(std::uint64_t now,
     return Status::OutOfRange("synced block at height " + std::to_string(height) + ", expected " +
                               std::to_string(committed_height_ + 1));
   }
+  if (BeyondEpoch(height)) {
+    return Status::OutOfRange("synced block at height " + std::to_string(height) +
+                              " belongs to the next validator epoch");
+  }
+  // Which set certifies the block is known only once s - G is executed (R1').
+  if (height > executed_height_ + params().EpochDelay()) {
+    return Status::Unavailable("block " + std::to_string(height - params().EpochDelay()) +
+                               " is not executed yet: the validator set of height " +
+                               std::to_string(height) + " is not known");
+  }
   COLEND_RETURN_IF_ERROR(VerifyCommitCertificate(certificate, certified.block(), *validators_,
                                                  options_.chain_id, options_.hash,
-                                                 *options_.verifier));
+                                                 *options_.verifier, context_.epoch));
   Result<ParsedBlock> parsed = ParseBlock(certified.block(), options_.chain_id, options_.hash);
   if (!parsed.ok()) return parsed.status();
   if (parsed->header.parent_hash() != DigestBytes(committed_hash_)) {

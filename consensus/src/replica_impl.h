@@ -38,7 +38,7 @@ class Replica::Impl {
   Actions OnPoolChanged(std::uint64_t now, PoolStatus pool);
   Actions OnProposal(std::uint64_t now, std::uint64_t height, std::vector<std::string> txs);
   Actions OnBlockExecuted(std::uint64_t now, std::uint64_t height, const crypto::Digest& state,
-                          const crypto::Digest& receipts);
+                          const crypto::Digest& receipts, std::uint64_t epoch_end);
   Result<Actions> OnSyncedBlock(std::uint64_t now, const proto::CertifiedBlock& certified);
   Actions OnProposalChecked(std::uint64_t now, std::uint64_t view, std::uint64_t sequence,
                             const crypto::Digest& hash, const Status& verdict);
@@ -76,7 +76,18 @@ class Replica::Impl {
   proto::ConsensusMessage NewMessage() const;
   std::optional<proto::ConsensusEnvelope> Seal(const proto::ConsensusMessage& message);
   void Broadcast(const proto::ConsensusEnvelope& envelope) { Emit(BroadcastAction{envelope}); }
-  bool IsPrimary(std::uint64_t view) const { return validators_->Primary(view) == self(); }
+  bool IsPrimary(std::uint64_t view) const {
+    return !observer_ && validators_->Primary(view) == self();
+  }
+  // The epoch's last height is decided and `sequence` lies above it (safety.cc, E1).
+  bool BeyondEpoch(std::uint64_t sequence) const {
+    return epoch_end_ != 0 && sequence > epoch_end_;
+  }
+  // An empty block may be proposed and accepted at `sequence` (a filler before the end).
+  bool FillerAllowed(std::uint64_t sequence) const {
+    return epoch_end_ != 0 && sequence <= epoch_end_;
+  }
+  std::uint64_t base() const { return options_.genesis.height; }
   const std::string& self() const { return options_.self; }
   std::uint64_t high() const { return low_ + params().window; }
   const ConsensusParams& params() const { return options_.params; }
@@ -174,6 +185,9 @@ class Replica::Impl {
   ChainContext context_;
   GenesisFacts genesis_;
   Pacemaker pacemaker_;
+
+  const bool observer_;         // not in the epoch's set: never signs (replica.h)
+  std::uint64_t epoch_end_ = 0;  // the epoch's last height once decided, else 0
 
   // --- per-input -----------------------------------------------------------------------------
   std::uint64_t now_ = 0;

@@ -32,6 +32,10 @@ void Replica::Impl::HandlePrePrepare(OpenedMessage message) {
     ++counters_.out_of_window;
     return;
   }
+  if (BeyondEpoch(sequence)) {
+    ++counters_.beyond_epoch;  // the next epoch's set orders it (safety.cc, E1)
+    return;
+  }
   Result<ParsedBlock> parsed =
       ParseProposedBlock(pp, message.envelope, options_.chain_id, options_.hash);
   if (!parsed.ok() || !parsed->has_body) {
@@ -148,6 +152,13 @@ Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
     RequestSync(sequence - params().MaxInFlight(), {message.sender()});
     return Outcome::kDeferred;
   }
+  // R1' (safety.cc, "Epochs"): executed s - G, so this replica knows whether a validator-set
+  // change ends its epoch below s. Executing lags committing by moments; wait for it.
+  if (sequence > executed_height_ + params().EpochDelay()) return Outcome::kDeferred;
+  if (BeyondEpoch(sequence)) {
+    ++counters_.beyond_epoch;
+    return Outcome::kRejected;
+  }
   // The parent must be the block this replica holds at sequence - 1 in this view's chain.
   const std::optional<Link> parent = LinkAt(sequence - 1, view);
   if (!parent.has_value() || !parent->timestamp_ms.has_value()) {
@@ -157,7 +168,8 @@ Replica::Impl::Outcome Replica::Impl::AcceptFresh(const OpenedMessage& message,
   const Status header =
       safety::CheckFreshProposal(*block, view, sequence, *validators_,
                                  safety::ParentFacts{parent->hash, *parent->timestamp_ms},
-                                 arrival_ms, params(), RootsFor(sequence));
+                                 arrival_ms, params(), RootsFor(sequence),
+                                 FillerAllowed(sequence));
   if (!header.ok()) {
     ++counters_.invalid_proposals;
     return Outcome::kRejected;
@@ -379,7 +391,7 @@ std::optional<Replica::Impl::Link> Replica::Impl::LinkAt(std::uint64_t sequence,
   if (sequence == committed_height_) {
     return Link{committed_hash_, committed_timestamp_, true};
   }
-  if (sequence == 0) return Link{genesis_.hash, options_.genesis.timestamp_ms, true};
+  if (sequence == base()) return Link{genesis_.hash, options_.genesis.timestamp_ms, true};
   if (sequence < committed_height_) {
     const auto it = committed_hashes_.find(sequence);
     if (it == committed_hashes_.end()) return std::nullopt;

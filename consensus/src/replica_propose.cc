@@ -12,6 +12,7 @@ std::optional<std::uint64_t> Replica::Impl::NextProposalHeight() const {
   const std::uint64_t top = std::max(chain_top_, committed_height_);
   const std::uint64_t height = top + 1;
   if (height > high()) return std::nullopt;  // window full: wait for a stable checkpoint
+  if (BeyondEpoch(height)) return std::nullopt;  // the next epoch's set orders it
   const std::optional<Link> parent = LinkAt(top, view_);
   if (!parent.has_value() || !parent->timestamp_ms.has_value()) return std::nullopt;
   if (!RootsFor(height).has_value()) return std::nullopt;  // h - L not executed yet
@@ -42,12 +43,16 @@ void Replica::Impl::MaybePropose() {
     exclude.insert(exclude.end(), it->second.block->tx_hashes.begin(),
                    it->second.block->tx_hashes.end());
   }
-  if (pool_.pending_txs <= exclude.size()) {
+  // Before a known epoch end, an empty block ("filler") is proposed once the batch timer
+  // fires with nothing waiting, so an idle chain still reaches the next validator set.
+  const bool filler = FillerAllowed(*height);
+  if (pool_.pending_txs <= exclude.size() && !filler) {
     pacemaker_.CancelBatch(out_);
     batch_due_ = false;
     return;
   }
-  const std::uint64_t waiting = pool_.pending_txs - exclude.size();
+  const std::uint64_t waiting =
+      pool_.pending_txs > exclude.size() ? pool_.pending_txs - exclude.size() : 0;
   const bool full = !empty_answer_ && (waiting >= params().max_block_txs ||
                                        pool_.pending_bytes >= params().max_block_bytes);
   if (full || batch_due_) {
@@ -113,7 +118,9 @@ Actions Replica::Impl::OnProposal(std::uint64_t now, std::uint64_t height,
     tx_hashes.push_back(leaf);
     block.add_transactions(std::move(tx));
   }
-  if (tx_hashes.empty()) {
+  if (tx_hashes.empty() && FillerAllowed(height)) {
+    ++counters_.fillers;
+  } else if (tx_hashes.empty()) {
     empty_answer_ = true;  // nothing new after all: try again when the batch timer fires
     if (pool_.pending_txs > 0 && !pacemaker_.batch_armed()) pacemaker_.ArmBatch(now_, out_);
     return Finish();

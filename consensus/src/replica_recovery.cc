@@ -9,6 +9,11 @@
 namespace colend::consensus {
 
 Status Replica::Impl::RestoreCommitted(const RecoveryState& state) {
+  if (state.committed_height < base()) {
+    return Status::InvalidArgument("committed height " + std::to_string(state.committed_height) +
+                                   " is below the epoch's base block " +
+                                   std::to_string(base()));
+  }
   committed_height_ = state.committed_height;
   if (committed_height_ > 0) {
     if (state.committed_headers.empty()) {
@@ -63,7 +68,7 @@ Result<Actions> Replica::Impl::Recover(std::uint64_t now, const RecoveryState& s
   COLEND_RETURN_IF_ERROR(ReadWal(state, wal));
   recovered_ = true;
   view_ = wal.max_view;
-  if (wal.stable.has_value() && wal.stable->sequence > 0) {
+  if (wal.stable.has_value() && wal.stable->sequence > base()) {
     low_ = wal.stable->sequence;
     stable_ = *wal.stable;
   }
@@ -80,6 +85,9 @@ Result<Actions> Replica::Impl::Recover(std::uint64_t now, const RecoveryState& s
 
 Status Replica::Impl::ReadWal(const RecoveryState& state, WalContents& wal) {
   for (const proto::ConsensusWalRecord& record : state.records) {
+    // Another epoch's entry is obsolete (the node deletes them at the switch; a crash may
+    // leave some): its votes bind nothing in this epoch.
+    if (record.epoch() != context_.epoch) continue;
     switch (record.entry_case()) {
       case proto::ConsensusWalRecord::kView:
         wal.max_view = std::max(wal.max_view, record.view());

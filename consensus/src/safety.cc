@@ -130,6 +130,38 @@
 //     costs liveness nothing: a re-proposed block was prepared by at least f + 1 honest
 //     replicas, which hold its body, vote for it, and commit and serve it.
 //
+//   Epochs (validator-set changes). The chain is cut into epochs; epoch e orders the heights
+//     (base_e, end_e] with one validator set V_e, and a replica serves exactly one epoch:
+//     its messages carry the epoch, and it accepts messages (quoted ones and the COMMITs of
+//     commit certificates included) only for its own. When the block at height h decides
+//     a new set (governance, executed identically everywhere), epoch e ends at
+//     end_e = h + G - 1 with G = ConsensusParams::EpochDelay(), and epoch e + 1 starts
+//     from base_{e+1} = end_e as its genesis: its replica is built once end_e is committed
+//     and executed, with a fresh view 0, its base as stable checkpoint and the new set.
+//     The rules that make the cut safe:
+//       R1' (know before voting). A replica takes a fresh PRE-PREPARE at s only once it has
+//         *executed* s - G (before epochs: committed). An honest primary proposes s only
+//         after executing s - L >= s - G, so this costs nothing in the normal case.
+//       E1 (nothing above the end). A replica that knows end_e accepts no PRE-PREPARE above
+//         it and proposes nothing above it. It learns end_e when it executes h.
+//     Claim: no block above end_e commits in epoch e. A commit at s needs a quorum of
+//     COMMITs, hence f + 1 honest replicas prepared at s, each of which accepted a
+//     PRE-PREPARE at s, fresh (R1': it had executed s - G >= h, so it knew end_e < s and
+//     refused, E1) or re-proposed by a NEW-VIEW, which re-proposes only prepared blocks
+//     (Rule 5), themselves first accepted fresh by f + 1 honest replicas: by induction on
+//     views none exists. Every honest replica therefore agrees on where epoch e ends and
+//     on its last block (Agreement within the epoch), so every epoch e + 1 replica starts
+//     from the same base block and the same state; agreement inside epoch e + 1 is the
+//     argument above with genesis replaced by the base. A set decided in a block of an
+//     epoch that already has a decided end changes the epoch after (end_{e+1} is then
+//     h' + G - 1 > end_e). Liveness: heights up to a known end may be empty blocks
+//     ("fillers", allowed only at s <= end_e by a replica that knows end_e), so an idle
+//     chain still reaches the boundary within G blocks of the decision. The old set keeps
+//     ordering until end_e: a change never needs the new set to be live before it starts.
+//     A replica of V_e that is not in V_{e+1} stops voting at end_e; its later messages
+//     name a sender outside the set and count for nothing. A replica outside an epoch's
+//     set (joining) runs as an observer: it signs nothing and follows by sync.
+//
 //   Restarts. Recover() rebuilds from the WAL: the highest view, every message signed
 //     (never re-signed differently), every prepared certificate. A replica restarted in a
 //     view v > 0 treats itself as still changing to v until a NEW-VIEW for v reaches it
@@ -148,7 +180,7 @@ namespace colend::consensus::safety {
 Status CheckFreshProposal(const ParsedBlock& block, std::uint64_t view, std::uint64_t sequence,
                           const ValidatorSet& validators, const ParentFacts& parent,
                           std::uint64_t arrival_ms, const ConsensusParams& params,
-                          const std::optional<ExpectedRoots>& roots) {
+                          const std::optional<ExpectedRoots>& roots, bool filler) {
   const proto::BlockHeader& header = block.header;
   if (header.height() != sequence) {
     return Status::InvalidArgument("header height differs from the PRE-PREPARE sequence");
@@ -159,8 +191,9 @@ Status CheckFreshProposal(const ParsedBlock& block, std::uint64_t view, std::uin
   if (header.proposer() != validators.Primary(view)) {
     return Status::InvalidArgument("header proposer is not the primary of the view");
   }
-  if (header.tx_count() == 0) {
-    return Status::InvalidArgument("empty block (an idle chain makes no blocks)");
+  if (header.tx_count() == 0 && !filler) {
+    return Status::InvalidArgument("empty block (an idle chain makes no blocks; only the "
+                                   "heights before a known epoch end may be empty)");
   }
   if (header.tx_count() > params.max_block_txs || block.tx_bytes > params.max_block_bytes) {
     return Status::InvalidArgument("block exceeds the size limits");

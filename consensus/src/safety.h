@@ -34,10 +34,12 @@ struct ExpectedRoots {
 // OK if `block`, proposed fresh by the primary of `view` at `sequence`, is one an honest
 // replica may accept given its parent and the replica's clock when the message arrived.
 // `roots` are the replica's own roots after executing sequence - L, if it has them.
+// `filler`: the replica knows its epoch ends at or above `sequence`, so an empty block is
+// allowed there ("Epochs"); anywhere else a block must carry transactions.
 Status CheckFreshProposal(const ParsedBlock& block, std::uint64_t view, std::uint64_t sequence,
                           const ValidatorSet& validators, const ParentFacts& parent,
                           std::uint64_t arrival_ms, const ConsensusParams& params,
-                          const std::optional<ExpectedRoots>& roots);
+                          const std::optional<ExpectedRoots>& roots, bool filler = false);
 
 // --- Rules 2-4: prepared, commit, committed --------------------------------------------------
 

@@ -112,6 +112,45 @@ TEST_F(SimBehaviourTest, full_pool_during_a_governance_change_keeps_committing) 
   }
 }
 
+// Issue #12: the validator set changes while the chain runs. Every change takes effect at
+// one height on every node (a new epoch), spares that were observers start voting, removed
+// validators keep voting and are never counted (the run checks every commit certificate
+// against its epoch's set), and agreement, validity and liveness hold throughout.
+TEST_F(SimBehaviourTest, validators_join_and_leave_while_the_chain_runs) {
+  for (const int n : {4, 7}) {
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      SimConfig config = Config("reconfigure", n, seed);
+      config.spares = 3;
+      config.reconfigure_at_ms = {800, 2'400, 4'000, 5'600};
+      config.crash_primary_at_reconfigure = false;  // the seeds test covers that race
+      const SimResult result = RunSimulation(config);
+      ASSERT_TRUE(result.ok) << result.Describe(config);
+      EXPECT_EQ(result.stats.min_height, result.stats.max_height) << result.Describe(config);
+      // Four decisions; two taken by one block (no commit between them) make one epoch.
+      EXPECT_GE(result.stats.epochs, 2u) << result.Describe(config);
+      // Every node (validators, spares, removed ones) started every epoch it reached.
+      EXPECT_GE(result.stats.epoch_switches, result.stats.epochs) << result.Describe(config);
+      EXPECT_GT(result.stats.zombie_votes, 0u) << result.Describe(config);
+    }
+  }
+}
+
+// An idle chain still reaches a change: the heights up to the epoch's end are filled with
+// empty blocks, and nothing else is ever empty (the validity invariant).
+TEST_F(SimBehaviourTest, an_idle_chain_fills_up_to_the_epoch_end) {
+  SimConfig config = Config("clean", 4, 3);
+  config.spares = 1;
+  config.fault_phase_ms = 2'000;
+  config.client_tail_ms = 0;  // clients stop at 2 s; the change comes when nothing waits
+  config.reconfigure_at_ms = {6'000};
+  const SimResult result = RunSimulation(config);
+  ASSERT_TRUE(result.ok) << result.Describe(config);
+  EXPECT_EQ(result.stats.epochs, 1u);
+  EXPECT_EQ(result.stats.final_validators, 5u);
+  EXPECT_EQ(result.stats.fillers, config.params.EpochDelay() - 1) << result.Describe(config);
+  EXPECT_GE(result.stats.epoch_switches, 5u) << result.Describe(config);
+}
+
 TEST_F(SimBehaviourTest, crash_between_two_actions_of_a_step_loses_nothing) {
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     SimConfig config = Config("clean", 4, seed);

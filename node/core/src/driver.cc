@@ -536,6 +536,7 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
     if (!verdict.ok()) {
       if (!halted_.ok()) return;
       if (verdict.code() == StatusCode::kOutOfRange) continue;  // not the next one
+      if (verdict.code() == StatusCode::kUnavailable) break;    // its epoch is not known yet
       spdlog::warn("sync: peer {} sent a block that does not verify: {}", peer,
                    verdict.ToString());
       sync_preferred_.clear();
@@ -558,6 +559,14 @@ void Node::Impl::Halted(const Status& why) {
   halted_ = why;
   spdlog::critical("HALT: {}", why.ToString());
   Shutdown();
+}
+
+Result<consensus::ActionHost::Epoch> Node::Impl::NextEpoch(std::uint64_t ended_epoch,
+                                                           std::uint64_t end_height) {
+  // This node reports no epoch end yet (ExecutedRoots::epoch_end stays 0), so no epoch ends.
+  return Status::FailedPrecondition("validator epoch " + std::to_string(ended_epoch) +
+                                    " ended at height " + std::to_string(end_height) +
+                                    ", but this node cannot start the next one yet");
 }
 
 void Node::Impl::PublishStatus() {

@@ -94,6 +94,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   void BeforeAction(const consensus::Action& action, bool more) override;
   void Idle() override;
   void Halted(const Status& why) override;
+  Result<Epoch> NextEpoch(std::uint64_t ended_epoch, std::uint64_t end_height) override;
 
   // NodeApi (queries.cc): JSON-RPC worker threads.
   SubmitResult SubmitTransaction(std::string signed_tx_bytes) override;

@@ -34,7 +34,7 @@ std::string_view BehaviorName(ByzantineBehavior behavior) {
 const std::vector<std::string>& ScenarioNames() {
   static const std::vector<std::string> names = {
       "clean", "lossy", "crash", "primary_crash", "partition", "byzantine", "silent", "mixed",
-      "primary_stall", "window_edge", "governance", "padded"};
+      "primary_stall", "window_edge", "governance", "padded", "reconfigure"};
   return names;
 }
 
@@ -143,6 +143,22 @@ std::optional<SimConfig> ScenarioConfig(std::string_view scenario, int n, std::u
     c.duplicate_rate = 0.05;
     c.max_delay_ms = pick(20, 80);
     c.mid_step_crash_rate = 0.001;
+  } else if (scenario == "reconfigure") {
+    // The consortium changes its validators while the chain runs under faults: spares join
+    // (n -> n+1 -> n+3), validators leave (a byzantine one first), a removed validator keeps
+    // voting, and the primary may crash at the moment of a change.
+    c.spares = static_cast<int>(pick(2, 3));
+    const int changes = static_cast<int>(pick(3, 5));
+    for (int k = 0; k < changes; ++k) {
+      c.reconfigure_at_ms.push_back(500 + static_cast<std::uint64_t>(k) * 1'500 + pick(0, 700));
+    }
+    c.removed_keep_voting = true;
+    c.crash_primary_at_reconfigure = r() % 3 == 0;
+    c.byzantine = static_cast<int>(pick(0, static_cast<std::uint64_t>(f)));
+    if (c.byzantine > 0) c.behaviors = some_behaviors();
+    c.crashes = static_cast<int>(pick(0, 2));
+    c.partitions = static_cast<int>(pick(0, 1));
+    c.drop_rate = chance(0.0, 0.05);
   } else {
     return std::nullopt;
   }
@@ -170,6 +186,10 @@ std::string SimResult::Describe(const SimConfig& c) const {
   }
   if (c.pool_capacity != 0) out << " pool=" << c.pool_capacity;
   if (c.suspend_at_ms != 0) out << " suspend@" << c.suspend_at_ms << "ms/" << c.signers;
+  if (!c.reconfigure_at_ms.empty()) {
+    out << " spares=" << c.spares << " changes=" << c.reconfigure_at_ms.size()
+        << (c.crash_primary_at_reconfigure ? "+primary-crash" : "");
+  }
   for (ByzantineBehavior b : c.behaviors)
     out << (b == c.behaviors.front() ? ":" : ",") << BehaviorName(b);
   if (c.broken_quorum_for_testing) out << " BROKEN-QUORUM=" << *c.broken_quorum_for_testing;
@@ -184,7 +204,13 @@ std::string SimResult::Describe(const SimConfig& c) const {
       << stats.view_changes << ", crashes " << stats.crashes << ", stalls " << stats.stalls
       << ", messages " << stats.messages_sent << ", busy " << stats.busy << ", purged "
       << stats.purged << " at " << stats.suspended_height << ", wal<=" << stats.max_wal_records
-      << ", view-change bytes<=" << stats.max_view_change_bytes
+      << ", view-change bytes<=" << stats.max_view_change_bytes;
+  if (stats.epochs != 0) {
+    out << ", epochs " << stats.epochs << " (switches " << stats.epoch_switches << ", fillers "
+        << stats.fillers << ", zombie votes " << stats.zombie_votes << ", final set "
+        << stats.final_validators << ")";
+  }
+  out
       << ", events " << stats.events << ")";
   if (!ok) out << "\n  replay: " << c.ReplayCommand();
   return out.str();

@@ -74,6 +74,10 @@ void World::FinishExecution(SimNode& node) {
   roots.state_root = Sha256(ToString(previous) + ToString(node.chain_hashes[height - 1]));
   roots.receipts_root = Sha256("receipts/" + ToString(node.chain_hashes[height - 1]));
   CheckExecution(node, height, header, roots);
+  // Governance decided a new validator set in this block: the epoch ends G - 1 later.
+  if (const SimEpoch* decided = DecidedBy(height); decided != nullptr) {
+    roots.epoch_end = decided->start - 1;
+  }
   node.executed.push_back(roots);
   if (suspend_height_ != 0 && height == suspend_height_) {
     // The governance change takes effect here: signer 0's pending transactions go.
@@ -136,7 +140,15 @@ void World::Sync(std::size_t index, std::uint64_t target, std::uint64_t incarnat
     const std::size_t last = std::min<std::size_t>(target, source->chain.size());
     for (std::size_t h = node.chain.size() + 1; h <= last && node.up && result_.ok; ++h) {
       if (node.chain.size() + 1 != h) break;
-      if (!node.loop->OnSyncedBlock(source->chain[h - 1]).ok()) break;
+      const Status synced = node.loop->OnSyncedBlock(source->chain[h - 1]);
+      if (synced.code() == StatusCode::kUnavailable) {
+        // The block's validator set is not known before execution catches up: soon.
+        events_.At(now_ + 5, [this, index, target, incarnation, attempt] {
+          Sync(index, target, incarnation, attempt);
+        });
+        return;
+      }
+      if (!synced.ok()) break;
     }
   }
   if (node.up && node.incarnation == incarnation && node.chain.size() < target && attempt < 40) {

@@ -55,32 +55,38 @@ SimResult World::Run() {
 }
 
 void World::Setup() {
-  std::vector<std::string> ids;
-  std::map<std::string, std::string, std::less<>> secrets;
-  for (int i = 0; i < config_.n; ++i) {
-    ids.push_back("v" + std::to_string(i));
-    secrets[ids.back()] = FakeSecret(ids.back(), config_.seed);
+  std::vector<std::string> ids;       // the genesis validators
+  std::vector<std::string> all_ids;   // and the spares
+  std::map<std::string, std::string, std::less<>>& secrets = secrets_;
+  const int total = config_.n + std::max(0, config_.spares);
+  for (int i = 0; i < total; ++i) {
+    // Zero-padded so that the id order (which ValidatorSet requires) is the index order.
+    std::string id = "v" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+    if (i < config_.n) ids.push_back(id);
+    all_ids.push_back(id);
+    secrets[id] = FakeSecret(id, config_.seed);
   }
   consensus::ValidatorSet set = consensus::ValidatorSet::Create(ids).value();
   if (config_.broken_quorum_for_testing.has_value()) {
     consensus::ValidatorSetTestPeer::SetQuorum(set, *config_.broken_quorum_for_testing);
   }
   validators_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
+  epochs_.push_back(SimEpoch{0, 1, 0, validators_});
   verifier_ = std::make_shared<const FakeVerifier>(secrets);
   genesis_.hash = Sha256("genesis/" + std::to_string(config_.seed));
   genesis_.state_root = Sha256("genesis-state");
   genesis_.receipts_root = Sha256("no-receipts");
   genesis_.timestamp_ms = 0;
-  group_.assign(static_cast<std::size_t>(config_.n), 0);
+  group_.assign(all_ids.size(), 0);
 
   std::vector<std::size_t> order(static_cast<std::size_t>(config_.n));
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::shuffle(order.begin(), order.end(), rng_);
   const std::set<std::size_t> byzantine(order.begin(), order.begin() + config_.byzantine);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
+  for (std::size_t i = 0; i < all_ids.size(); ++i) {
     auto node = std::make_unique<SimNode>();
     node->index = i;
-    node->id = ids[i];
+    node->id = all_ids[i];
     node->honest = byzantine.count(i) == 0;
     node->proposal_check = std::make_unique<SimProposalCheck>(node.get(), config_.seed);
     node->host = std::make_unique<SimHost>(*this, *node);
@@ -89,7 +95,7 @@ void World::Setup() {
                                                     std::make_shared<FakeSigner>(secrets[ids[i]]),
                                                     ids, kSimChainId);
     }
-    index_of_[ids[i]] = i;
+    index_of_[all_ids[i]] = i;
     nodes_.push_back(std::move(node));
   }
   for (auto& node : nodes_) Start(*node, /*restart=*/false);
@@ -106,6 +112,9 @@ void World::Setup() {
       suspend_height_ = height + 1;
       result_.stats.suspended_height = suspend_height_;
     });
+  }
+  for (std::size_t step = 0; step < config_.reconfigure_at_ms.size(); ++step) {
+    events_.At(config_.reconfigure_at_ms[step], [this, step] { Reconfigure(step); });
   }
   end_ = config_.fault_phase_ms + config_.client_tail_ms + config_.drain_ms;
   events_.At(rng_() % 50, [this] { SubmitNext(); });
@@ -195,20 +204,171 @@ void World::Heal() {
 }
 
 std::size_t World::CurrentPrimaryIndex() const {
-  std::uint64_t view = 0;
+  std::pair<std::uint64_t, std::uint64_t> latest{0, 0};  // (epoch, view)
   for (const auto& node : nodes_) {
-    if (node->up && node->honest) view = std::max(view, node->replica().status().view);
+    if (!node->up || !node->honest) continue;
+    const consensus::ReplicaStatus status = node->replica().status();
+    if (status.observer) continue;
+    latest = std::max(latest, std::make_pair(status.epoch, status.view));
   }
-  return index_of_.at(validators_->Primary(view));
+  return index_of_.at(epochs_[latest.first].validators->Primary(latest.second));
 }
 
-std::unique_ptr<consensus::Replica> World::MakeReplica(SimNode& node) {
+const SimEpoch& World::EpochAt(std::uint64_t height) const {
+  const SimEpoch* found = &epochs_.front();
+  for (const SimEpoch& e : epochs_) {
+    if (e.start <= height) found = &e;
+  }
+  return *found;
+}
+
+const SimEpoch* World::DecidedBy(std::uint64_t height) const {
+  for (const SimEpoch& e : epochs_) {
+    if (e.epoch > 0 && e.decided_at == height) return &e;
+  }
+  return nullptr;
+}
+
+std::uint64_t World::EpochToRun(const SimNode& node) const {
+  const std::uint64_t executed = node.executed.size();
+  std::uint64_t epoch = 0;
+  for (const SimEpoch& e : epochs_) {
+    if (e.decided_at <= executed && e.start - 1 <= executed) epoch = e.epoch;
+  }
+  return epoch;
+}
+
+void World::Reconfigure(std::size_t step) {
+  // Decided by a block no node has committed yet, so every node executes the decision.
+  std::uint64_t height = 0;
+  for (const auto& node : nodes_) height = std::max<std::uint64_t>(height, node->chain.size());
+  height = std::max<std::uint64_t>(height + 1, epochs_.back().decided_at);
+  std::vector<std::string> ids = epochs_.back().validators->node_ids();
+  std::vector<std::string> spares;
+  for (const auto& node : nodes_) {
+    if (node->index >= static_cast<std::size_t>(config_.n) && removed_.count(node->id) == 0 &&
+        std::find(ids.begin(), ids.end(), node->id) == ids.end()) {
+      spares.push_back(node->id);
+    }
+  }
+  const auto byzantine_in = [this](const std::vector<std::string>& set) {
+    std::size_t count = 0;
+    for (const std::string& id : set) count += nodes_[index_of_.at(id)]->honest ? 0 : 1;
+    return count;
+  };
+  // Remove a byzantine validator first, else the lowest id (the primary of view 0); only if
+  // the smaller set still tolerates the byzantine validators left in it.
+  std::optional<std::string> removal;
+  for (const std::string& id : ids) {
+    if (!nodes_[index_of_.at(id)]->honest) {
+      removal = id;
+      break;
+    }
+  }
+  if (!removal.has_value()) removal = ids.front();
+  std::vector<std::string> smaller = ids;
+  std::erase(smaller, *removal);
+  const bool may_remove =
+      !smaller.empty() && byzantine_in(smaller) <= (smaller.size() - 1) / 3 && smaller.size() >= 3;
+  const bool remove = step % 3 == 2 ? may_remove : spares.empty() && may_remove;
+  if (remove) {
+    ids = std::move(smaller);
+    removed_.insert(*removal);
+  } else {
+    const std::size_t add = std::min<std::size_t>(step % 3 == 1 ? 2 : 1, spares.size());
+    if (add == 0) return;  // nothing to add and nothing may go: the plan skips this step
+    ids.insert(ids.end(), spares.begin(), spares.begin() + static_cast<std::ptrdiff_t>(add));
+    std::sort(ids.begin(), ids.end());
+  }
+  auto set = std::make_shared<const consensus::ValidatorSet>(
+      consensus::ValidatorSet::Create(ids).value());
+  const std::uint64_t start = height + config_.params.EpochDelay();
+  if (epochs_.size() > 1 && epochs_.back().decided_at == height) {
+    epochs_.back().validators = std::move(set);  // a second change in the same block
+  } else {
+    epochs_.push_back(SimEpoch{epochs_.size(), start, height, std::move(set)});
+  }
+  result_.stats.epochs = epochs_.size() - 1;
+  result_.stats.final_validators = epochs_.back().validators->size();
+  // The deciding vote is a transaction: the block at `height` comes even on an idle chain.
+  const std::string vote = MakeTransaction(next_tx_id_);
+  submitted_.emplace(vote, next_tx_id_++);
+  ClientSubmit(vote);
+  if (config_.crash_primary_at_reconfigure) {
+    SimNode& victim = *nodes_[CurrentPrimaryIndex()];
+    if (victim.up) {
+      Crash(victim);
+      const std::uint64_t duration = 500 + rng_() % 2'000;
+      events_.At(now_ + duration, [this, &victim] {
+        if (!victim.up) Start(victim, true);
+      });
+    }
+  }
+}
+
+void World::ZombieVote(SimNode& node, const proto::ConsensusEnvelope& envelope) {
+  if (!node.up || removed_.count(envelope.sender()) != 0) return;
+  proto::ConsensusRoute message;  // no string fields: garbage from a byzantine peer logs nothing
+  if (!message.ParseFromString(envelope.body())) return;
+  if (!message.has_prepare() && !message.has_commit()) return;
+  const std::uint64_t sequence =
+      message.has_prepare() ? message.prepare().sequence() : message.commit().sequence();
+  if (EpochAt(sequence).validators->Contains(node.id)) return;
+  FakeSigner signer(secrets_.at(node.id));
+  Result<Bytes> signature = signer.Sign(AsBytes(envelope.body()));
+  if (!signature.ok()) return;
+  proto::ConsensusEnvelope vote;
+  vote.set_body(envelope.body());
+  vote.set_sender(node.id);
+  vote.set_signature(std::string(signature->begin(), signature->end()));
+  ++result_.stats.zombie_votes;
+  for (const auto& other : nodes_) {
+    if (other->index != node.index) Transmit(node.index, other->index, vote);
+  }
+}
+
+consensus::RecoveryState World::RecoveryFor(const SimNode& node) const {
+  consensus::RecoveryState state;
+  for (const consensus::PersistAction& p : node.wal) state.records.push_back(p.record);
+  state.committed_height = node.chain.size();
+  const std::size_t keep =
+      static_cast<std::size_t>(config_.params.window + 2 * config_.params.checkpoint_period);
+  for (std::size_t h = node.chain.size() > keep ? node.chain.size() - keep : 0;
+       h < node.chain.size(); ++h) {
+    state.committed_headers.push_back(node.chain[h].block().header());
+  }
+  if (!node.chain.empty()) state.committed_certificate = node.chain.back().certificate();
+  const std::size_t lag = static_cast<std::size_t>(config_.params.execution_lag) + 1;
+  for (std::size_t h = node.executed.size() > lag ? node.executed.size() - lag : 0;
+       h < node.executed.size(); ++h) {
+    state.executed.push_back(node.executed[h]);
+  }
+  return state;
+}
+
+std::unique_ptr<consensus::Replica> World::MakeReplica(SimNode& node, std::uint64_t epoch) {
+  const SimEpoch& e = epochs_[epoch];
   consensus::ReplicaOptions options;
   options.chain_id = kSimChainId;
   options.self = node.id;
-  options.validators = validators_;
+  options.validators = e.validators;
   options.params = config_.params;
   options.genesis = genesis_;
+  options.genesis.epoch = epoch;
+  if (e.start > 1) {
+    // The base: the previous epoch's last block, which this node committed and executed.
+    const std::uint64_t base = e.start - 1;
+    proto::BlockHeader header;
+    header.ParseFromString(node.chain[base - 1].block().header());
+    options.genesis.height = base;
+    options.genesis.hash = node.chain_hashes[base - 1];
+    options.genesis.timestamp_ms = header.timestamp_ms();
+    options.genesis.base_state_root = node.executed[base - 1].state_root;
+  }
+  options.observer = !e.validators->Contains(node.id);
+  if (epoch + 1 < epochs_.size() && epochs_[epoch + 1].decided_at <= node.executed.size()) {
+    options.epoch_end = epochs_[epoch + 1].start - 1;
+  }
   options.signer = std::make_shared<FakeSigner>(FakeSecret(node.id, config_.seed));
   options.verifier = verifier_;
   Result<std::unique_ptr<consensus::Replica>> replica =
@@ -221,28 +381,13 @@ std::unique_ptr<consensus::Replica> World::MakeReplica(SimNode& node) {
 }
 
 void World::Start(SimNode& node, bool restart) {
-  std::unique_ptr<consensus::Replica> replica = MakeReplica(node);
+  std::unique_ptr<consensus::Replica> replica = MakeReplica(node, restart ? EpochToRun(node) : 0);
   if (!replica) return;
   node.graveyard.clear();  // no loop of an earlier life is running now (events run one by one)
   node.loop = std::make_unique<consensus::ActionLoop>(std::move(replica), *node.host);
   node.up = true;
   consensus::RecoveryState state;
-  if (restart) {
-    for (const consensus::PersistAction& p : node.wal) state.records.push_back(p.record);
-    state.committed_height = node.chain.size();
-    const std::size_t keep =
-        static_cast<std::size_t>(config_.params.window + 2 * config_.params.checkpoint_period);
-    for (std::size_t h = node.chain.size() > keep ? node.chain.size() - keep : 0;
-         h < node.chain.size(); ++h) {
-      state.committed_headers.push_back(node.chain[h].block().header());
-    }
-    if (!node.chain.empty()) state.committed_certificate = node.chain.back().certificate();
-    const std::size_t lag = static_cast<std::size_t>(config_.params.execution_lag) + 1;
-    for (std::size_t h = node.executed.size() > lag ? node.executed.size() - lag : 0;
-         h < node.executed.size(); ++h) {
-      state.executed.push_back(node.executed[h]);
-    }
-  }
+  if (restart) state = RecoveryFor(node);
   if (const Status recovered = node.loop->Recover(state); !recovered.ok()) {
     Fail("recovery", node.id + ": " + recovered.ToString());
     return;
@@ -343,6 +488,22 @@ void SimHost::BeforeAction(const consensus::Action& /*action*/, bool more) {
 
 void SimHost::Halted(const Status& why) { world_.Fail("host", node_.id + ": " + why.ToString()); }
 
+Result<consensus::ActionHost::Epoch> SimHost::NextEpoch(std::uint64_t ended_epoch,
+                                                        std::uint64_t end_height) {
+  const std::uint64_t next = ended_epoch + 1;
+  if (next >= world_.epochs_.size() || world_.epochs_[next].start != end_height + 1) {
+    return Status::Internal("epoch " + std::to_string(ended_epoch) + " ended at " +
+                            std::to_string(end_height) + " but governance decided no such end");
+  }
+  node_.wal.clear();  // the old epoch's entries bind nothing any more
+  Epoch epoch;
+  epoch.replica = world_.MakeReplica(node_, next);
+  if (!epoch.replica) return Status::Internal("no replica for epoch " + std::to_string(next));
+  epoch.recovery = world_.RecoveryFor(node_);
+  ++world_.result_.stats.epoch_switches;
+  return epoch;
+}
+
 // The process dies between two actions of one step: what was persisted stays.
 void World::MaybeCrashMidStep(SimNode& node) {
   if (config_.mid_step_crash_rate <= 0 || !InFaultPhase() || !node.up) return;
@@ -360,13 +521,23 @@ void World::PerformCommit(SimNode& node, consensus::CommitAction& commit) {
   proto::CertifiedBlock certified;
   *certified.mutable_block() = std::move(commit.block);
   *certified.mutable_certificate() = std::move(commit.certificate);
-  const Status certificate =
-      consensus::VerifyCommitCertificate(certified.certificate(), certified.block(), *validators_,
-                                         kSimChainId, crypto::HashAlgorithm::kSha256, *verifier_);
+  // Checked against the validator set in force at the block's height, in its epoch.
+  const SimEpoch& epoch = EpochAt(commit.height);
+  const Status certificate = consensus::VerifyCommitCertificate(
+      certified.certificate(), certified.block(), *epoch.validators, kSimChainId,
+      crypto::HashAlgorithm::kSha256, *verifier_, epoch.epoch);
   if (!certificate.ok()) {
     Fail("chain", node.id + " committed height " + std::to_string(commit.height) +
                       " with an invalid certificate: " + certificate.ToString());
     return;
+  }
+  for (const proto::CommitSignature& c : certified.certificate().commits()) {
+    if (!epoch.validators->Contains(c.validator())) {
+      Fail("epochs", node.id + " committed height " + std::to_string(commit.height) +
+                         " with a COMMIT of " + c.validator() + ", not a validator of epoch " +
+                         std::to_string(epoch.epoch));
+      return;
+    }
   }
   const crypto::Digest hash =
       consensus::BlockHash(crypto::HashAlgorithm::kSha256, certified.block().header());
@@ -491,6 +662,7 @@ void World::Deliver(std::size_t to, const proto::ConsensusEnvelope& envelope) {
   ++result_.stats.messages_delivered;
   if (node.adversary) node.adversary->Observe(envelope);
   node.loop->OnMessage(envelope);
+  if (config_.removed_keep_voting && removed_.count(node.id) != 0) ZombieVote(node, envelope);
 }
 
 }  // namespace internal

@@ -65,6 +65,15 @@ class SimProposalCheck final {
 
 class World;
 
+// One validator epoch as governance decided it (the simulator's stand-in for the schedule
+// the contracts keep in state).
+struct SimEpoch {
+  std::uint64_t epoch = 0;
+  std::uint64_t start = 1;       // first height it orders
+  std::uint64_t decided_at = 0;  // the block whose execution decided it (0: genesis)
+  std::shared_ptr<const consensus::ValidatorSet> validators;
+};
+
 // The simulated node's side of the production action loop (consensus::ActionLoop): the same
 // loop colend-node runs, over the simulated clock, network, storage and pool.
 class SimHost final : public consensus::ActionHost {
@@ -83,6 +92,7 @@ class SimHost final : public consensus::ActionHost {
   consensus::PoolStatus Pool() override;
   void BeforeAction(const consensus::Action& action, bool more) override;
   void Halted(const Status& why) override;
+  Result<Epoch> NextEpoch(std::uint64_t ended_epoch, std::uint64_t end_height) override;
 
  private:
   World& world_;
@@ -139,7 +149,20 @@ class World {
   void Setup();
   void ScheduleFaults();
   void Heal();
-  std::unique_ptr<consensus::Replica> MakeReplica(SimNode& node);
+  // The replica of `epoch` for `node`, whose chain and execution reach that epoch's base.
+  std::unique_ptr<consensus::Replica> MakeReplica(SimNode& node, std::uint64_t epoch);
+  // What a (re)starting node hands its replica: WAL, committed headers, executed roots.
+  consensus::RecoveryState RecoveryFor(const SimNode& node) const;
+  // The epoch a node restarting now runs in: the latest whose base it has executed and whose
+  // decision it has executed.
+  std::uint64_t EpochToRun(const SimNode& node) const;
+  // The epoch in force at `height`, and the epoch decided by the block at `height` (null).
+  const SimEpoch& EpochAt(std::uint64_t height) const;
+  const SimEpoch* DecidedBy(std::uint64_t height) const;
+  // Governance decides the next set of the plan (SimConfig::reconfigure_at_ms).
+  void Reconfigure(std::size_t step);
+  // A removed validator re-signs a vote it received (SimConfig::removed_keep_voting).
+  void ZombieVote(SimNode& node, const proto::ConsensusEnvelope& envelope);
   void Start(SimNode& node, bool restart);
   void Crash(SimNode& node);
   void PerformCommit(SimNode& node, consensus::CommitAction& commit);
@@ -199,7 +222,10 @@ class World {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::map<std::string, std::size_t> index_of_;
   std::vector<int> group_;  // partition group per node
-  std::shared_ptr<const consensus::ValidatorSet> validators_;
+  std::shared_ptr<const consensus::ValidatorSet> validators_;  // genesis
+  std::vector<SimEpoch> epochs_;                                // ascending; [0] = genesis
+  std::map<std::string, std::string, std::less<>> secrets_;
+  std::set<std::string> removed_;  // validators removed by a decided change
   std::shared_ptr<const FakeVerifier> verifier_;
   consensus::GenesisInfo genesis_;
   bool healed_ = false;

@@ -70,6 +70,9 @@ class RecordingHost final : public ActionHost {
     ++halts;
     halted_with = why;
   }
+  Result<Epoch> NextEpoch(std::uint64_t, std::uint64_t) override {
+    return Status::FailedPrecondition("no validator-set changes in this test");
+  }
 
   std::size_t Count(const std::string& prefix) const {
     std::size_t n = 0;

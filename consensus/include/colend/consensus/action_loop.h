@@ -24,6 +24,15 @@
 //     their own.
 //   - A host call that fails (Persist, Commit) halts the loop: nothing more is performed and
 //     the host's Halted is called once, with the reason.
+//   - Epochs: once the replica's epoch end is decided, committed and executed, and nothing
+//     is queued, the loop asks the host for the next epoch's replica (NextEpoch), recovers
+//     it, drops what belonged to the old one (timers, a pending proposal request, checks
+//     and verdicts) and gives it the messages of the next epoch that arrived early. Until
+//     then such messages are held (at most kMaxEarlyMessages, the oldest dropped first).
+//     Messages of an older epoch go to the replica, which refuses and counts them; those of
+//     a later epoch than the next are dropped. Any later-epoch message also means this
+//     node fell behind: the loop asks the host to sync up to the height it names (at most
+//     every kEpochSyncHintMs; the blocks fetched are verified as always).
 //
 // Pure like the Replica: no clock, I/O, threads or randomness of its own; the host provides
 // the time. Not thread-safe: call from one thread (the node's event loop) only.
@@ -38,8 +47,10 @@
 #include <string>
 #include <vector>
 
+#include "colend/common/result.h"
 #include "colend/common/status.h"
 #include "colend/consensus/actions.h"
+#include "colend/consensus/messages.h"
 #include "colend/consensus/replica.h"
 
 namespace colend::consensus {
@@ -89,6 +100,16 @@ class ActionHost {
   virtual void Idle() {}
   // The loop halted: `why` names the host call that failed. Called once.
   virtual void Halted(const Status& why) = 0;
+
+  // The replica's epoch ended at `end_height` (committed and executed). Returns the replica
+  // for the next epoch, not yet recovered, with its recovery state; before returning, the
+  // host makes the old epoch's WAL entries unreachable (deleting them: the replica ignores
+  // another epoch's entries anyway). An error halts the loop.
+  struct Epoch {
+    std::unique_ptr<Replica> replica;
+    RecoveryState recovery;
+  };
+  virtual Result<Epoch> NextEpoch(std::uint64_t ended_epoch, std::uint64_t end_height) = 0;
 };
 
 class ActionLoop {
@@ -126,7 +147,19 @@ class ActionLoop {
 
   const Replica& replica() const { return *replica_; }
 
+  // Messages of the next epoch held until its replica starts.
+  static constexpr std::size_t kMaxEarlyMessages = 4096;
+  static constexpr std::uint64_t kEpochSyncHintMs = 250;
+  // How many epochs this loop has started after the first, and the early messages dropped
+  // because the holding area was full.
+  std::uint64_t epochs_started() const { return epochs_started_; }
+  std::uint64_t early_dropped() const { return early_dropped_; }
+
  private:
+  // Between inputs: the epoch is over here, so start the next one. False if it halted.
+  bool MaybeStartNextEpoch();
+  // A message of a later epoch arrived: this node is behind, fetch blocks up to it.
+  void SyncToLaterEpoch(const MessageRoute& route, const std::string& sender);
   bool Running() const { return !stopped_ && halted_.ok(); }
   void Perform(Actions actions);
   void PerformOne(Action& action);
@@ -151,6 +184,10 @@ class ActionLoop {
   std::vector<CheckProposalAction> checks_;  // for the host once no commit is queued
   std::vector<Verdict> verdicts_;            // for the replica once no commit is queued
   std::array<std::uint64_t, 2> timer_tokens_{};
+  std::deque<proto::ConsensusEnvelope> early_;  // of the next epoch, in arrival order
+  std::uint64_t epochs_started_ = 0;
+  std::uint64_t last_epoch_hint_ms_ = 0;
+  std::uint64_t early_dropped_ = 0;
   bool stopped_ = false;
   Status halted_ = Status::Ok();
 };

@@ -25,8 +25,8 @@ namespace colend::consensus {
 //      its hash is certificate.block_hash and its height certificate.height;
 //   2. an entry counts if its validator is in the set and appears once in the certificate,
 //      its signature verifies over `commit` under that validator's key, and `commit` parses
-//      (no unknown fields) as a COMMIT for this chain with the certificate's view, height
-//      and block hash;
+//      (no unknown fields) as a COMMIT for this chain and validator epoch with the
+//      certificate's view, height and block hash;
 //   3. at least a quorum of entries count.
 // Returns OK, kInvalidArgument if the block does not match the certificate, or
 // kPermissionDenied if fewer than a quorum of entries count (the message names why the
@@ -34,13 +34,17 @@ namespace colend::consensus {
 Status VerifyCommitCertificate(const proto::CommitCertificate& certificate,
                                const proto::Block& block, const ValidatorSet& validators,
                                std::string_view chain_id, crypto::HashAlgorithm hash,
-                               const SignatureVerifier& verifier);
+                               const SignatureVerifier& verifier, std::uint64_t epoch = 0);
 
+// `validators` and `epoch` are the set in force at the certificate's height and its epoch
+// (a validator-set change starts a new epoch at a height every node agrees on).
+//
 // Steps 2 and 3 alone: the certificate proves that the block with certificate.block_hash is
 // final at certificate.height, without the block itself (a VIEW-CHANGE quotes it so).
 Status VerifyCommitSignatures(const proto::CommitCertificate& certificate,
                               const ValidatorSet& validators, std::string_view chain_id,
-                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier);
+                              crypto::HashAlgorithm hash, const SignatureVerifier& verifier,
+                              std::uint64_t epoch = 0);
 
 // Builds the certificate from COMMIT envelopes for (view, height, block_hash) keyed by
 // sender: the first `quorum` of them in node id order, each quoted verbatim.

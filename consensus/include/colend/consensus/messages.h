@@ -82,6 +82,8 @@ struct ChainContext {
   crypto::HashAlgorithm hash = crypto::HashAlgorithm::kSha256;
   const ValidatorSet* validators = nullptr;
   const SignatureVerifier* verifier = nullptr;
+  // The validator epoch `validators` orders (ConsensusMessage.epoch).
+  std::uint64_t epoch = 0;
 };
 
 // A consensus envelope whose signature verified and whose body parsed.
@@ -94,9 +96,21 @@ struct OpenedMessage {
 // Checks, in this order: the sender is a validator (kNotFound), the signature verifies over
 // the body (kPermissionDenied), the body parses with no unknown fields and one known payload,
 // transactions in the envelope only with a PRE-PREPARE (kInvalidArgument), the chain id
-// (kFailedPrecondition).
+// (kFailedPrecondition), the epoch (kOutOfRange).
 Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
                                    const ChainContext& context);
+
+// The epoch a message claims and the sequence it is about (for a VIEW-CHANGE, the one
+// above its sender's anchor; 0 for NEW-VIEW),
+// read from its body without checking the signature: lets a host hold a message of the
+// next epoch until its replica for that epoch exists (the replica then checks it in full),
+// and tells a node that fell an epoch behind where to sync to. nullopt if the body does
+// not parse. Unverified: use it for routing and hints, never as evidence.
+struct MessageRoute {
+  std::uint64_t epoch = 0;
+  std::uint64_t sequence = 0;
+};
+std::optional<MessageRoute> PeekRoute(const proto::ConsensusEnvelope& envelope);
 
 // Serialises `message` once, signs those bytes and wraps them with `sender`.
 Result<proto::ConsensusEnvelope> SealMessage(const proto::ConsensusMessage& message,

@@ -56,6 +56,12 @@ struct ConsensusParams {
   // last committed one), hence the largest consensus message.
   std::uint64_t MaxInFlight() const { return execution_lag + 2; }
 
+  // G: a validator set decided by the block at height h orders heights from h + G on. A
+  // replica takes a fresh proposal at height s only once it has executed s - G, so every
+  // honest replica voting at h + G or above has executed h and knows the change
+  // (src/safety.cc, "Epochs"). Equal to MaxInFlight: that rule costs no pipelining.
+  std::uint64_t EpochDelay() const { return MaxInFlight(); }
+
   // The largest consensus messages an honest validator of a `validators`-member set sends
   // with these parameters, in bytes (upper bounds, with room for signatures and framing):
   // a PRE-PREPARE with a full block; a VIEW-CHANGE and a NEW-VIEW, which quote blocks by

@@ -25,8 +25,18 @@
 // node's executor compares each header's roots with its own when it executes and halts
 // loudly on a mismatch.
 //
-// The validator set is fixed for a Replica's lifetime. Changing it (ChangeValidatorSet) is a
-// later step: the height from which a new set votes is a consensus rule still to be written.
+// Epochs: a Replica orders the heights of one validator epoch, with one validator set. It
+// starts from the epoch's base block (genesis for epoch 0, else the last block of the
+// previous epoch), which plays the role genesis plays. When governance decides a new set in
+// the block at height h, the node reports it with that block's roots (OnBlockExecuted's
+// `epoch_end` = h + G - 1, G = ConsensusParams::EpochDelay()); the replica orders nothing
+// above that end (filling the heights up to it with empty blocks if no transaction waits),
+// and once the end is committed and executed the host starts the next epoch's replica
+// (ActionLoop, ActionHost::NextEpoch). The argument is in src/safety.cc, "Epochs".
+//
+// Observers: a node outside the epoch's set (joining, before the members voted it in) runs
+// a replica with `observer` set: it signs nothing, votes for nothing and proposes nothing;
+// it learns final blocks from the members' COMMITs and CHECKPOINTs and fetches them by sync.
 //
 // Ownership: owns its state; shares the signer, verifier and validator given in Options.
 // Thread safety: not thread-safe; call from one thread or strand only.
@@ -49,12 +59,16 @@
 
 namespace colend::consensus {
 
-// What the chain starts from.
+// What the epoch starts from: genesis for epoch 0, else the base block (the last block of
+// the previous epoch, final by definition for this replica).
 struct GenesisInfo {
-  crypto::Digest hash{};           // suite hash of genesis.json: parent of height 1
-  crypto::Digest state_root{};     // state root after genesis
-  crypto::Digest receipts_root{};  // receipts root of the empty list
-  std::uint64_t timestamp_ms = 0;  // block 1 must be later
+  crypto::Digest hash{};           // genesis: suite hash of genesis.json; else the block hash
+  crypto::Digest state_root{};     // state root after genesis (always genesis: the roots
+  crypto::Digest receipts_root{};  // that blocks 1..L carry)
+  std::uint64_t timestamp_ms = 0;  // the next block must be later
+  std::uint64_t height = 0;        // the base height: 0 for genesis
+  crypto::Digest base_state_root{};  // state root after the base block (genesis: state_root)
+  std::uint64_t epoch = 0;           // the epoch this replica orders
 };
 
 struct ReplicaOptions {
@@ -66,6 +80,11 @@ struct ReplicaOptions {
   GenesisInfo genesis;
   std::shared_ptr<const MessageSigner> signer;
   std::shared_ptr<const SignatureVerifier> verifier;
+  // The last height of this epoch when already decided (0: not yet; the node reports it
+  // later through OnBlockExecuted).
+  std::uint64_t epoch_end = 0;
+  // `self` is not in `validators`: follow as an observer instead of refusing to start.
+  bool observer = false;
 };
 
 // Roots after executing the block at `height`.
@@ -73,6 +92,9 @@ struct ExecutedRoots {
   std::uint64_t height = 0;
   crypto::Digest state_root{};
   crypto::Digest receipts_root{};
+  // Executing this block decided a new validator set: the current epoch ends at this height
+  // (h + ConsensusParams::EpochDelay() - 1). 0: no change.
+  std::uint64_t epoch_end = 0;
 };
 
 // What the node hands back after a restart.
@@ -128,6 +150,9 @@ struct ReplicaCounters {
   std::uint64_t sync_requests = 0;
   std::uint64_t conflicts = 0;   // evidence contradicting this replica's committed chain
   std::uint64_t bad_inputs = 0;  // node inputs that made no sense (stale proposal…)
+  std::uint64_t wrong_epoch = 0;  // signed for another validator epoch
+  std::uint64_t beyond_epoch = 0;  // for a height above the epoch's end
+  std::uint64_t fillers = 0;       // empty blocks proposed to reach the epoch's end
 };
 
 struct ReplicaStatus {
@@ -138,12 +163,17 @@ struct ReplicaStatus {
   std::uint64_t high_watermark = 0;  // low + window
   std::uint64_t committed_height = 0;
   std::uint64_t executed_height = 0;
+  std::uint64_t epoch = 0;
+  std::uint64_t epoch_base = 0;  // the base block's height
+  std::uint64_t epoch_end = 0;   // 0: not decided yet
+  bool observer = false;
 };
 
 class Replica {
  public:
   // Fails with kInvalidArgument for bad parameters, a missing signer, verifier, validator
-  // set or proposal validator, or a `self` that is not in the validator set.
+  // set or proposal validator, or a `self` that is not in the validator set (unless
+  // `observer`).
   static Result<std::unique_ptr<Replica>> Create(ReplicaOptions options);
   ~Replica();
   Replica(const Replica&) = delete;
@@ -162,11 +192,15 @@ class Replica {
   Actions OnProposal(std::uint64_t now_ms, std::uint64_t height,
                      std::vector<std::string> transactions);
   // REQUIRES (else ignored and counted): height <= committed height, heights in order.
+  // `epoch_end`: see ExecutedRoots (0: executing this block changed no validator set).
   Actions OnBlockExecuted(std::uint64_t now_ms, std::uint64_t height,
-                          const crypto::Digest& state_root, const crypto::Digest& receipts_root);
+                          const crypto::Digest& state_root, const crypto::Digest& receipts_root,
+                          std::uint64_t epoch_end = 0);
   // A block fetched by sync. OK with no actions for a height already committed; kOutOfRange
-  // unless it is the next height; kInvalidArgument/kPermissionDenied if the block or its
-  // certificate is invalid (try another peer).
+  // unless it is the next height, or if it is above this epoch's end (the next epoch's
+  // replica takes it); kUnavailable if the replica cannot tell its epoch yet (it has not
+  // executed the block G below: give it again after execution); kInvalidArgument/
+  // kPermissionDenied if the block or its certificate is invalid (try another peer).
   Result<Actions> OnSyncedBlock(std::uint64_t now_ms, const proto::CertifiedBlock& block);
   // The answer to a CheckProposalAction. A verdict for a proposal the replica no longer
   // waits on (another view, another block, already answered) is ignored.

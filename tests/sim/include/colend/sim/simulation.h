@@ -95,6 +95,21 @@ struct SimConfig {
   std::uint64_t suspend_at_ms = 0;  // 0: no governance change
   int signers = 4;
 
+  // Consortium lifecycle. `spares` more nodes run from the start outside the validator set,
+  // as observers (a bank's new node syncing before the members vote it in). At each time
+  // in `reconfigure_at_ms` governance decides the next validator set of a fixed plan (add a
+  // spare; add two; remove one, a byzantine one first, else the view-0 primary; never
+  // leaving more byzantine validators than the new set tolerates). The decision is taken
+  // by the next height no honest replica has committed and takes effect
+  // ConsensusParams::EpochDelay() heights later, on every node at once (a new epoch).
+  int spares = 0;
+  std::vector<std::uint64_t> reconfigure_at_ms;
+  // A removed validator keeps voting: it re-signs, as itself, every PREPARE and COMMIT of a
+  // later epoch that reaches it. None of those votes may count.
+  bool removed_keep_voting = false;
+  // The primary crashes at each reconfiguration (the change races a view change).
+  bool crash_primary_at_reconfigure = false;
+
   // TEST ONLY: replace the quorum (2f + 1) with this, to prove the simulator notices a
   // broken rule. Never settable from a node; see ValidatorSetTestPeer.
   std::optional<std::size_t> broken_quorum_for_testing;
@@ -131,6 +146,11 @@ struct SimStats {
   std::uint64_t max_wal_records = 0;  // the most WAL records an honest replica held
   // The largest VIEW-CHANGE or NEW-VIEW an honest replica sent, in bytes.
   std::uint64_t max_view_change_bytes = 0;
+  std::uint64_t epochs = 0;         // validator sets decided after genesis
+  std::uint64_t epoch_switches = 0; // epochs started, summed over replicas
+  std::uint64_t fillers = 0;        // empty blocks on the canonical chain
+  std::uint64_t zombie_votes = 0;   // votes re-signed by removed validators
+  std::uint64_t final_validators = 0;  // size of the last validator set
 };
 
 struct SimResult {
