@@ -1,9 +1,6 @@
 #include "connection.h"
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <utility>
@@ -11,7 +8,6 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "colend/crypto/x509.h"
 #include "colend/node/p2p_network.h"
 
 namespace colend::node::internal {
@@ -21,23 +17,6 @@ namespace asio = boost::asio;
 
 // At most this many queued frames go into one gathered TLS write.
 constexpr std::size_t kMaxFramesPerWrite = 64;
-
-// The peer certificate as PEM, so that crypto::InspectCertificate (the one parser of
-// certificates in colend) reads it.
-std::string PeerCertificatePem(SSL* ssl) {
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (cert == nullptr) return {};
-  std::string pem;
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio != nullptr && PEM_write_bio_X509(bio, cert) == 1) {
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);  // NOLINT(runtime/int): OpenSSL API
-    if (size > 0 && data != nullptr) pem.assign(data, static_cast<std::size_t>(size));
-  }
-  BIO_free(bio);
-  X509_free(cert);
-  return pem;
-}
 
 }  // namespace
 
@@ -78,27 +57,33 @@ void Connection::Start(std::string address) {
 void Connection::OnHandshake(const boost::system::error_code& error) {
   if (closed_) return;
   if (error) {
-    Close(CloseKind::kRefused, "TLS handshake failed: " + error.message());
+    // OpenSSL's reason for refusing the peer's certificate ("certificate has expired", ...),
+    // which the handshake error itself only calls "certificate verify failed".
+    const long verify = SSL_get_verify_result(stream_.native_handle());  // NOLINT(runtime/int)
+    Close(CloseKind::kRefused,
+          "TLS handshake failed: " + error.message() +
+              (verify == X509_V_OK
+                   ? std::string()
+                   : std::string(" (") + X509_verify_cert_error_string(verify) + ")"));
     return;
   }
-  const std::string pem = PeerCertificatePem(stream_.native_handle());
-  Result<crypto::CertificateInfo> info = crypto::InspectCertificate(pem);
-  if (!info.ok()) {
-    Close(CloseKind::kRefused, "peer certificate unreadable: " + info.status().message());
+  Result<PeerCertificate> certificate = ReadPeerCertificate(stream_.native_handle());
+  if (!certificate.ok()) {
+    Close(CloseKind::kRefused, "peer certificate unreadable: " + certificate.status().message());
     return;
   }
+  certificate_ = std::move(certificate).value();
   std::shared_ptr<ConnectionOwner> owner = owner_.lock();
   if (owner == nullptr) {
     CloseSilently();
     return;
   }
-  const Status allowed =
-      owner->CheckPeerCertificate(*this, info->common_name, info->public_key_der);
+  const Status allowed = owner->CheckPeerCertificate(*this);
   if (!allowed.ok()) {
     Close(CloseKind::kRefused, allowed.message());
     return;
   }
-  peer_id_ = info->common_name;
+  peer_id_ = certificate_.common_name;
   last_receive_ = std::chrono::steady_clock::now();
   PushWrite(owner->MakeHello());
   ReadPrefix();

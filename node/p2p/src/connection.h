@@ -20,6 +20,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "certificates.h"
 #include "colend/common/bytes.h"
 #include "colend/common/status.h"
 #include "colend/proto/p2p.pb.h"
@@ -42,20 +43,20 @@ struct PeerCounters {
 
 // Why a connection ended, which decides how it is logged and counted.
 enum class CloseKind {
-  kRefused,   // TLS, certificate, Hello or dial-rule refusal before the peer was up
-  kBadFrame,  // a malformed, over-size or out-of-order frame
-  kLost,      // I/O error, EOF, timeout
-  kReplaced,  // a newer connection from the same peer took over
+  kRefused,       // TLS, certificate, Hello or dial-rule refusal before the peer was up
+  kBadFrame,      // a malformed, over-size or out-of-order frame
+  kLost,          // I/O error, EOF, timeout
+  kReplaced,      // a newer connection from the same peer took over
+  kDisconnected,  // the network ended it: removed, re-keyed, revoked or expired peer
 };
 
 // What a Connection asks of the network that owns it. Called on the io thread.
 class ConnectionOwner {
  public:
   virtual ~ConnectionOwner() = default;
-  // After the TLS handshake: may this certificate (CN, SubjectPublicKeyInfo DER) talk to us
-  // on this connection? A non-OK status is the refusal reason.
-  virtual Status CheckPeerCertificate(const Connection& connection, const std::string& common_name,
-                                      const Bytes& public_key_der) = 0;
+  // After the TLS handshake: may this certificate talk to us on this connection (the
+  // connection's certificate() is already set)? A non-OK status is the refusal reason.
+  virtual Status CheckPeerCertificate(const Connection& connection) = 0;
   // The Hello this node sends.
   virtual EncodedFrame MakeHello() = 0;
   // The peer's Hello arrived; non-OK refuses. To accept, the owner calls MarkUp on the
@@ -121,8 +122,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed() const { return closed_; }
   const std::string& address() const { return address_; }
   const std::string& expected_peer() const { return expected_peer_; }
-  // The certificate's node id, known after the TLS handshake.
+  // The certificate's node id, known once the certificate is admitted.
   const std::string& peer_id() const { return peer_id_; }
+  // The peer's certificate, known after the TLS handshake (empty fields before).
+  const PeerCertificate& certificate() const { return certificate_; }
 
  private:
   void OnHandshake(const boost::system::error_code& error);
@@ -151,6 +154,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::string address_;
   std::string peer_id_;
+  PeerCertificate certificate_;
   bool deadline_armed_ = false;
   bool up_ = false;
   bool closed_ = false;

@@ -1,3 +1,5 @@
+// P2pNetwork: listening, dialing, Hello, frames. Who is admitted, and the changes to that
+// at runtime, are in p2p_membership.cc.
 #include "colend/node/p2p_network.h"
 
 #include <openssl/ssl.h>
@@ -5,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <mutex>
-#include <set>
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -17,6 +19,7 @@
 #include "colend/crypto/x509.h"
 #include "connection.h"
 #include "frame_codec.h"
+#include "p2p_network_impl.h"
 
 namespace colend::node {
 namespace {
@@ -57,16 +60,36 @@ std::string RemoteIp(const Connection::Stream::lowest_layer_type& socket) {
   return error ? std::string("?") : remote.address().to_string();
 }
 
+// For logs: the kinds an observer may not send.
+const char* KindName(proto::Frame::KindCase kind) {
+  switch (kind) {
+    case proto::Frame::kConsensus:
+      return "consensus";
+    case proto::Frame::kTxGossip:
+      return "tx_gossip";
+    case proto::Frame::kSyncResponse:
+      return "sync_response";
+    default:
+      return "other";
+  }
+}
+
 // Logs Send/Broadcast drops at 1, 2, 4, 8, ... so a flood of drops costs a few lines.
 bool ShouldLogDrop(std::uint64_t dropped) {
   return (dropped & (dropped - 1)) == 0;
 }
 
-Status ValidateOptions(const P2pOptions& options) {
+bool IsFingerprint(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+// `own` is this node's certificate, already read.
+Status ValidateOptions(const P2pOptions& options, const internal::PeerCertificate& own) {
   if (options.chain_id.empty()) return Status::InvalidArgument("chain_id is empty");
-  if (options.validator_keys.find(options.self_id) == options.validator_keys.end()) {
-    return Status::InvalidArgument("self_id \"" + options.self_id + "\" is not a validator");
-  }
+  const auto self_key = options.validator_keys.find(options.self_id);
+  const bool self_validator = self_key != options.validator_keys.end();
   if (options.max_frame_bytes < 1024) {
     return Status::InvalidArgument("max_frame_bytes must be at least 1024");
   }
@@ -94,18 +117,22 @@ Status ValidateOptions(const P2pOptions& options) {
     if (options.validator_keys.find(peer.node_id) == options.validator_keys.end()) {
       return Status::InvalidArgument("peer \"" + peer.node_id + "\" is not a validator");
     }
-    if (options.self_id < peer.node_id && (peer.host.empty() || peer.port == 0)) {
+    if (self_validator && options.self_id < peer.node_id && (peer.host.empty() || peer.port == 0)) {
       return Status::InvalidArgument("peer \"" + peer.node_id +
                                      "\" is dialled by this node but has no host:port");
     }
   }
-  COLEND_ASSIGN_OR_RETURN(crypto::CertificateInfo own,
-                          crypto::InspectCertificate(options.cert_pem));
+  for (const auto& [fingerprint, reason] : options.revoked) {
+    if (!IsFingerprint(fingerprint)) {
+      return Status::InvalidArgument("revoked fingerprint \"" + fingerprint +
+                                     "\" is not 64 hex digits (SHA-256 of the DER)");
+    }
+  }
   if (own.common_name != options.self_id) {
     return Status::InvalidArgument("certificate names \"" + own.common_name + "\", not self_id \"" +
                                    options.self_id + "\"");
   }
-  if (own.public_key_der != options.validator_keys.at(options.self_id)) {
+  if (self_validator && own.public_key_der != self_key->second) {
     return Status::InvalidArgument("certificate key is not the validator key of \"" +
                                    options.self_id + "\"");
   }
@@ -137,109 +164,51 @@ Status ConfigureTls(asio::ssl::context& tls, const P2pOptions& options) {
 
 }  // namespace
 
-class P2pNetwork::Impl : public internal::ConnectionOwner,
-                         public std::enable_shared_from_this<P2pNetwork::Impl> {
- public:
-  Impl(asio::io_context& io, P2pOptions options, P2pHandler* handler,
-       std::function<std::uint64_t()> best_height)
-      : io_(io),
-        options_(std::move(options)),
-        handler_(handler),
-        best_height_(std::move(best_height)),
-        tls_(asio::ssl::context::tls),
-        acceptor_(io) {
-    limits_.max_frame_bytes = options_.max_frame_bytes;
-    limits_.max_send_queue_bytes = options_.max_send_queue_bytes;
-    limits_.handshake_timeout = options_.handshake_timeout;
-    limits_.ping_interval = options_.ping_interval;
-    limits_.idle_timeout = options_.idle_timeout;
-    limits_.inbound_paused = options_.inbound_paused;
-    for (const auto& [id, key] : options_.validator_keys) {
-      if (id == options_.self_id) continue;
-      Peer& peer = peers_[id];
-      peer.info.node_id = id;
-      peer.counters = std::make_shared<PeerCounters>();
-      peer.redial_timer = std::make_unique<asio::steady_timer>(io_);
-    }
-    for (const PeerEndpoint& endpoint : options_.peers) {
-      auto it = peers_.find(endpoint.node_id);
-      if (it == peers_.end()) continue;
-      it->second.endpoint = endpoint;
-      it->second.dial = options_.self_id < endpoint.node_id;
-      it->second.info.outbound = it->second.dial;
-    }
+P2pNetwork::Impl::Impl(asio::io_context& io, P2pOptions options, P2pHandler* handler,
+                       std::function<std::uint64_t()> best_height,
+                       internal::PeerCertificate own_certificate)
+    : io_(io),
+      options_(std::move(options)),
+      handler_(handler),
+      best_height_(std::move(best_height)),
+      own_certificate_{options_.self_id, own_certificate.fingerprint,
+                       own_certificate.not_after_unix},
+      own_public_key_(std::move(own_certificate.public_key_der)),
+      tls_(asio::ssl::context::tls),
+      acceptor_(io) {
+  limits_.max_frame_bytes = options_.max_frame_bytes;
+  limits_.max_send_queue_bytes = options_.max_send_queue_bytes;
+  limits_.handshake_timeout = options_.handshake_timeout;
+  limits_.ping_interval = options_.ping_interval;
+  limits_.idle_timeout = options_.idle_timeout;
+  limits_.inbound_paused = options_.inbound_paused;
+  validators_ = options_.validator_keys;
+  self_validator_ = validators_.count(options_.self_id) != 0;
+  for (const auto& [fingerprint, reason] : options_.revoked) {
+    std::string lower = fingerprint;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    revoked_[lower] = reason;
   }
-
-  Status Init() { return ConfigureTls(tls_, options_); }
-
-  Status Start();
-  void Stop();
-  std::uint16_t listen_port() const { return port_.load(std::memory_order_relaxed); }
-  bool Send(const std::string& node_id, const proto::Frame& frame);
-  void Penalize(const std::string& node_id, std::chrono::milliseconds bar,
-                const std::string& reason);
-  std::size_t Broadcast(const proto::Frame& frame);
-  std::vector<PeerInfo> Peers() const;
-  P2pCounters Counters() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return counters_;
+  if (const auto own = revoked_.find(own_certificate_.fingerprint); own != revoked_.end()) {
+    spdlog::error(
+        "p2p {}: this node's own certificate {} is revoked ({}): peers will refuse it "
+        "until it runs with a new certificate",
+        options_.self_id, own->first, own->second);
   }
+  for (const auto& [id, key] : validators_) {
+    if (id != options_.self_id) AddPeer(id, /*observer=*/false);
+  }
+  AssignEndpoints(options_.peers);
+}
 
-  // ConnectionOwner:
-  Status CheckPeerCertificate(const Connection& connection, const std::string& common_name,
-                              const Bytes& public_key_der) override;
-  EncodedFrame MakeHello() override;
-  Status OnHello(const std::shared_ptr<Connection>& connection, const proto::Hello& hello) override;
-  void OnConnectionFrame(const std::shared_ptr<Connection>& connection,
-                         proto::Frame frame) override;
-  void OnConnectionClosed(const std::shared_ptr<Connection>& connection, CloseKind kind,
-                          const std::string& reason) override;
+Status P2pNetwork::Impl::Init() {
+  return ConfigureTls(tls_, options_);
+}
 
- private:
-  struct Peer {
-    PeerEndpoint endpoint;
-    bool dial = false;
-    std::shared_ptr<Connection> up;       // the connection frames flow on, if any
-    std::shared_ptr<Connection> dialing;  // an outbound attempt not yet up
-    std::unique_ptr<asio::steady_timer> redial_timer;
-    std::uint32_t failed_dials = 0;
-    std::chrono::steady_clock::time_point barred_until{};  // Penalize
-    std::shared_ptr<PeerCounters> counters;
-    PeerInfo info;  // fields other than counters; guarded by mutex_
-  };
-
-  void Accept();
-  void OnAcceptError(const boost::system::error_code& error);
-  // Stops counting `connection` as handshaking (it is up, or closed).
-  void ForgetHandshake(const std::shared_ptr<Connection>& connection);
-  void Dial(const std::string& node_id);
-  void ScheduleDial(const std::string& node_id);
-  bool SendEncoded(Peer& peer, const EncodedFrame& frame);
-  void CountDrop(Peer& peer, const std::string& why);
-
-  asio::io_context& io_;
-  const P2pOptions options_;
-  P2pHandler* const handler_;
-  const std::function<std::uint64_t()> best_height_;
-  internal::ConnectionLimits limits_;
-  asio::ssl::context tls_;
-  tcp::acceptor acceptor_;
-  std::atomic<std::uint16_t> port_{0};
-  bool started_ = false;
-  bool stopped_ = false;
-  // The map's shape is fixed at construction; the io thread changes Peer::info under mutex_
-  // and Peers() reads it under mutex_ from any thread.
-  std::map<std::string, Peer> peers_;
-  // Inbound connections not yet through TLS + Hello, with their IP address; io thread only.
-  std::map<std::shared_ptr<Connection>, std::string> handshaking_;
-  std::map<std::string, std::size_t> handshaking_by_ip_;  // io thread only
-  asio::steady_timer accept_backoff_timer_{io_};
-  std::chrono::milliseconds accept_backoff_{0};
-  std::uint64_t accept_failures_ = 0;     // io thread only; for log rate limiting
-  std::uint64_t refused_handshakes_ = 0;  // io thread only; for log rate limiting
-  mutable std::mutex mutex_;
-  P2pCounters counters_;  // guarded by mutex_
-};
+P2pCounters P2pNetwork::Impl::Counters() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counters_;
+}
 
 Status P2pNetwork::Impl::Start() {
   if (started_ || stopped_) {
@@ -266,6 +235,7 @@ Status P2pNetwork::Impl::Start() {
   for (auto& [id, peer] : peers_) {
     if (peer.dial) Dial(id);
   }
+  CheckCertificates();
   return Status::Ok();
 }
 
@@ -275,6 +245,7 @@ void P2pNetwork::Impl::Stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   accept_backoff_timer_.cancel();
+  certificate_timer_.cancel();
   for (const auto& [connection, ip] : handshaking_) connection->CloseSilently();
   handshaking_.clear();
   handshaking_by_ip_.clear();
@@ -390,8 +361,9 @@ void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
     delay *= 2;
   delay = std::min(delay, options_.reconnect_max);
   const auto now = std::chrono::steady_clock::now();
-  if (peer.barred_until > now) {
-    delay = std::max(delay, std::chrono::duration_cast<decltype(delay)>(peer.barred_until - now));
+  const auto barred = barred_until_.find(node_id);
+  if (barred != barred_until_.end() && barred->second > now) {
+    delay = std::max(delay, std::chrono::duration_cast<decltype(delay)>(barred->second - now));
   }
   ++peer.failed_dials;
   peer.redial_timer->expires_after(delay);
@@ -399,38 +371,14 @@ void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
       [weak = weak_from_this(), node_id](const boost::system::error_code& error) {
         std::shared_ptr<Impl> self = weak.lock();
         if (error || self == nullptr || self->stopped_) return;
-        Peer& redialled = self->peers_.at(node_id);
-        if (redialled.up == nullptr && redialled.dialing == nullptr) self->Dial(node_id);
+        // The peer may have left the validator set, or stopped being dialled, meanwhile.
+        const auto it = self->peers_.find(node_id);
+        if (it == self->peers_.end()) return;
+        const Peer& redialled = it->second;
+        if (redialled.dial && redialled.up == nullptr && redialled.dialing == nullptr) {
+          self->Dial(node_id);
+        }
       });
-}
-
-Status P2pNetwork::Impl::CheckPeerCertificate(const Connection& connection,
-                                              const std::string& common_name,
-                                              const Bytes& public_key_der) {
-  auto key = options_.validator_keys.find(common_name);
-  if (key == options_.validator_keys.end()) {
-    return Status::PermissionDenied("certificate names \"" + common_name +
-                                    "\", which is not a validator");
-  }
-  if (key->second != public_key_der) {
-    return Status::PermissionDenied("certificate for \"" + common_name +
-                                    "\" holds a public key that is not that validator's key");
-  }
-  if (common_name == options_.self_id) {
-    return Status::PermissionDenied("peer presents this node's own identity \"" + common_name +
-                                    "\"");
-  }
-  if (connection.outbound()) {
-    if (common_name != connection.expected_peer()) {
-      return Status::PermissionDenied("dialled \"" + connection.expected_peer() +
-                                      "\" but the certificate names \"" + common_name + "\"");
-    }
-  } else if (peers_.at(common_name).dial) {
-    return Status::PermissionDenied("\"" + common_name + "\" dialled in, but this node (\"" +
-                                    options_.self_id +
-                                    "\", the smaller id) is the one that dials it");
-  }
-  return Status::Ok();
 }
 
 EncodedFrame P2pNetwork::Impl::MakeHello() {
@@ -474,21 +422,30 @@ Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
                                     std::to_string(hello.protocol_version()) +
                                     ", this node speaks " + std::to_string(kP2pProtocolVersion));
   }
-  Peer& peer = peers_.at(hello.node_id());
-  if (std::chrono::steady_clock::now() < peer.barred_until) {
-    return Status::PermissionDenied("\"" + hello.node_id() +
+  // Again: the validator set, the revocations or the observer count may have changed since
+  // the TLS check.
+  COLEND_ASSIGN_OR_RETURN(const Role role, Admit(*connection));
+  const std::string& id = hello.node_id();
+  const auto barred = barred_until_.find(id);
+  if (barred != barred_until_.end() && std::chrono::steady_clock::now() < barred->second) {
+    return Status::PermissionDenied("\"" + id +
                                     "\" is barred for a while: it sent bad signatures or garbage");
   }
   ForgetHandshake(connection);
-  if (peer.up != nullptr) {
-    // Only inbound connections can meet an existing one (we dial only when down).
-    peer.up->Close(CloseKind::kReplaced, "replaced by a new connection from the same peer");
+  if (peers_.find(id) == peers_.end()) AddPeer(id, /*observer=*/true);  // Admit: an observer
+  if (std::shared_ptr<Connection> old = peers_.at(id).up) {
+    // Inbound connections meet an existing one; so can an outbound one on an observer node
+    // that a validator dialled meanwhile.
+    old->Close(CloseKind::kReplaced, "replaced by a new connection from the same peer");
     if (stopped_) return Status::Unavailable("network stopped");  // by OnPeerDown
   }
+  Peer& peer = peers_.at(id);  // kReplaced keeps an observer's entry
   if (peer.dialing == connection) peer.dialing.reset();
   peer.failed_dials = 0;
+  peer.hello = hello;
   connection->AttachCounters(peer.counters);
   connection->MarkUp();
+  const internal::PeerCertificate& certificate = connection->certificate();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     peer.up = connection;
@@ -496,42 +453,77 @@ Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
     peer.info.address = connection->address();
     peer.info.best_height = hello.best_height();
     ++peer.info.connects;
+    peer.certificate = CertificateExpiry{id, certificate.fingerprint, certificate.not_after_unix};
   }
-  spdlog::info("p2p {}: peer {} up ({} {}, height {})", options_.self_id, hello.node_id(),
+  spdlog::info("p2p {}: {} {} up ({} {}, height {})", options_.self_id,
+               role == Role::kObserver ? "observer" : "peer", id,
                connection->outbound() ? "dialled" : "accepted from", connection->address(),
                hello.best_height());
-  handler_->OnPeerUp(hello.node_id(), hello);
+  CheckExpiry(*peer.certificate, /*own=*/false);
+  if (role == Role::kValidator) handler_->OnPeerUp(id, hello);
   return Status::Ok();
 }
 
 void P2pNetwork::Impl::OnConnectionFrame(const std::shared_ptr<Connection>& connection,
                                          proto::Frame frame) {
   if (stopped_) return;
+  const auto it = peers_.find(connection->peer_id());
+  if (it == peers_.end() || it->second.up != connection) return;  // closed meanwhile
+  if (it->second.observer && frame.kind_case() != proto::Frame::kSyncRequest) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.observer_frames_dropped;
+    }
+    if (ShouldLogDrop(++observer_drops_)) {
+      spdlog::warn(
+          "p2p {}: dropped a {} frame from observer \"{}\": observers may only ask for blocks "
+          "({} dropped so far)",
+          options_.self_id, KindName(frame.kind_case()), it->first, observer_drops_);
+    }
+    return;
+  }
   handler_->OnFrame(connection->peer_id(), std::move(frame));
+}
+
+void P2pNetwork::Impl::LogRefusal(const std::string& who, const std::string& address,
+                                  const std::string& reason) {
+  // A removed validator or a revoked certificate may redial for ever: logged at 1, 2, 4, ...
+  // refusals of the same peer for the same reason.
+  if (refusals_.size() > 1024) refusals_.clear();
+  const std::uint64_t count = ++refusals_[who + ": " + reason];
+  if (!ShouldLogDrop(count)) return;
+  if (count == 1) {
+    spdlog::warn("p2p {}: refused {} at {}: {}", options_.self_id, who, address, reason);
+  } else {
+    spdlog::warn("p2p {}: refused {} at {}: {} ({} times so far)", options_.self_id, who, address,
+                 reason, count);
+  }
 }
 
 void P2pNetwork::Impl::OnConnectionClosed(const std::shared_ptr<Connection>& connection,
                                           CloseKind kind, const std::string& reason) {
   if (stopped_) return;
   ForgetHandshake(connection);
-  const std::string who =
-      connection->peer_id().empty()
-          ? (connection->expected_peer().empty() ? std::string("unidentified peer")
-                                                 : "\"" + connection->expected_peer() + "\"")
-          : "\"" + connection->peer_id() + "\"";
+  const std::string& named = !connection->certificate().common_name.empty()
+                                 ? connection->certificate().common_name
+                                 : connection->expected_peer();
+  const std::string who = named.empty() ? std::string("unidentified peer") : "\"" + named + "\"";
   switch (kind) {
     case CloseKind::kRefused: {
       std::lock_guard<std::mutex> lock(mutex_);
       ++counters_.refused_connections;
     }
-      spdlog::warn("p2p {}: refused {} at {}: {}", options_.self_id, who, connection->address(),
-                   reason);
+      LogRefusal(who, connection->address(), reason);
       break;
     case CloseKind::kBadFrame: {
       std::lock_guard<std::mutex> lock(mutex_);
       ++counters_.bad_frames;
     }
       spdlog::warn("p2p {}: closed {} at {}: bad frame: {}", options_.self_id, who,
+                   connection->address(), reason);
+      break;
+    case CloseKind::kDisconnected:
+      spdlog::warn("p2p {}: disconnected {} at {}: {}", options_.self_id, who,
                    connection->address(), reason);
       break;
     case CloseKind::kLost:
@@ -546,15 +538,28 @@ void P2pNetwork::Impl::OnConnectionClosed(const std::shared_ptr<Connection>& con
   if (it == peers_.end()) return;
   Peer& peer = it->second;
   const bool was_up = peer.up == connection;
+  const bool was_dialing = peer.dialing == connection;
+  if (!was_up && !was_dialing) return;  // refused or replaced before it was this peer's
+  const bool observer = peer.observer;
   if (was_up) {
     std::lock_guard<std::mutex> lock(mutex_);
     peer.up.reset();
     peer.info.connected = false;
   }
-  if (peer.dialing == connection) peer.dialing.reset();
-  if (was_up) handler_->OnPeerDown(id);
+  if (was_dialing) peer.dialing.reset();
+  if (was_up && !observer) handler_->OnPeerDown(id);
   if (stopped_) return;  // the handler may have stopped the network
-  if (connection->outbound() && peer.dial && peer.up == nullptr && peer.dialing == nullptr) {
+  it = peers_.find(id);
+  if (it == peers_.end()) return;
+  if (it->second.observer) {
+    // An observer exists while connected; a replaced connection is followed by its successor.
+    if (kind != CloseKind::kReplaced && it->second.up == nullptr) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      peers_.erase(it);
+    }
+    return;
+  }
+  if (it->second.dial && it->second.up == nullptr && it->second.dialing == nullptr) {
     ScheduleDial(id);
   }
 }
@@ -563,15 +568,17 @@ void P2pNetwork::Impl::Penalize(const std::string& node_id, std::chrono::millise
                                 const std::string& reason) {
   auto it = peers_.find(node_id);
   if (it == peers_.end() || stopped_) return;
-  Peer& peer = it->second;
-  peer.barred_until = std::chrono::steady_clock::now() + bar;
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(barred_until_, [now](const auto& entry) { return entry.second <= now; });
+  barred_until_[node_id] = now + bar;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++counters_.penalties;
   }
-  spdlog::warn("p2p {}: barring {} for {} ms: {}", options_.self_id, node_id, bar.count(),
-               reason);
-  if (peer.up != nullptr) peer.up->Close(CloseKind::kRefused, "barred: " + reason);
+  spdlog::warn("p2p {}: barring {} for {} ms: {}", options_.self_id, node_id, bar.count(), reason);
+  if (std::shared_ptr<Connection> up = it->second.up) {
+    up->Close(CloseKind::kRefused, "barred: " + reason);
+  }
 }
 
 bool P2pNetwork::Impl::Send(const std::string& node_id, const proto::Frame& frame) {
@@ -651,8 +658,10 @@ Result<std::unique_ptr<P2pNetwork>> P2pNetwork::Create(asio::io_context& io, P2p
                                                        P2pHandler* handler,
                                                        std::function<std::uint64_t()> best_height) {
   if (handler == nullptr) return Status::InvalidArgument("handler is null");
-  COLEND_RETURN_IF_ERROR(ValidateOptions(options).WithContext("p2p options"));
-  auto impl = std::make_shared<Impl>(io, std::move(options), handler, std::move(best_height));
+  Result<internal::PeerCertificate> own = internal::ReadCertificatePem(options.cert_pem);
+  if (!own.ok()) return own.status().WithContext("p2p options: own certificate");
+  COLEND_RETURN_IF_ERROR(ValidateOptions(options, *own).WithContext("p2p options"));
+  auto impl = std::make_shared<Impl>(io, std::move(options), handler, std::move(best_height), *own);
   COLEND_RETURN_IF_ERROR(impl->Init().WithContext("p2p TLS"));
   return std::unique_ptr<P2pNetwork>(new P2pNetwork(std::move(impl)));
 }
@@ -694,6 +703,20 @@ void P2pNetwork::Penalize(const std::string& node_id, std::chrono::milliseconds 
 
 P2pCounters P2pNetwork::Counters() const {
   return impl_->Counters();
+}
+
+void P2pNetwork::SetValidators(std::map<std::string, Bytes> validator_keys,
+                               std::vector<PeerEndpoint> peers,
+                               std::map<std::string, std::string> removed) {
+  impl_->SetValidators(std::move(validator_keys), std::move(peers), std::move(removed));
+}
+
+void P2pNetwork::SetRevoked(std::map<std::string, std::string> fingerprint_to_reason) {
+  impl_->SetRevoked(std::move(fingerprint_to_reason));
+}
+
+std::vector<CertificateExpiry> P2pNetwork::CertificateExpiries() const {
+  return impl_->CertificateExpiries();
 }
 
 }  // namespace colend::node

@@ -1,8 +1,6 @@
-// Real TLS connections on 127.0.0.1 with ephemeral ports; every wait has a deadline.
+// Real TLS connections on 127.0.0.1, listening on ports below 32768; every wait has a deadline.
 #include "colend/node/p2p_network.h"
 
-#include <spdlog/sinks/ringbuffer_sink.h>
-#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -32,81 +30,7 @@ using testing::RunFor;
 using testing::RunUntil;
 using testing::TestPki;
 
-constexpr char kChain[] = "colend-test";
-
-class P2pNetworkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    sink_ = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096);
-    previous_logger_ = spdlog::default_logger();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("p2p-test", sink_));
-    spdlog::set_level(spdlog::level::info);
-    for (const char* id : {"a", "b", "c"}) nodes_[id] = pki_.Issue(id);
-  }
-  void TearDown() override { spdlog::set_default_logger(previous_logger_); }
-
-  std::map<std::string, Bytes> ValidatorKeys() const {
-    std::map<std::string, Bytes> keys;
-    for (const auto& [id, node] : nodes_) keys[id] = node.public_key_der;
-    return keys;
-  }
-
-  P2pOptions Options(const std::string& self, const std::vector<PeerEndpoint>& peers) const {
-    P2pOptions options;
-    options.chain_id = kChain;
-    options.self_id = self;
-    options.listen_host = "127.0.0.1";
-    options.peers = peers;
-    options.ca_cert_pem = pki_.ca_cert();
-    options.cert_pem = nodes_.at(self).cert_pem;
-    options.key_pem = nodes_.at(self).key_pem;
-    options.validator_keys = ValidatorKeys();
-    options.max_frame_bytes = 1 << 20;
-    options.max_send_queue_bytes = 4 << 20;
-    options.reconnect_min = 20ms;
-    options.reconnect_max = 200ms;
-    options.handshake_timeout = 3000ms;
-    options.ping_interval = 200ms;
-    options.idle_timeout = 5000ms;
-    return options;
-  }
-
-  std::unique_ptr<P2pNetwork> StartNetwork(P2pOptions options, RecordingHandler* handler) {
-    Result<std::unique_ptr<P2pNetwork>> network =
-        P2pNetwork::Create(io_, std::move(options), handler, [] { return std::uint64_t{7}; });
-    EXPECT_TRUE(network.ok()) << network.status();
-    if (!network.ok()) return nullptr;
-    const Status started = (*network)->Start();
-    EXPECT_TRUE(started.ok()) << started;
-    return std::move(network).value();
-  }
-
-  bool LogContains(const std::string& text) const {
-    for (const std::string& line : sink_->last_formatted()) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
-  static PeerInfo InfoOf(const P2pNetwork& network, const std::string& id) {
-    for (const PeerInfo& info : network.Peers()) {
-      if (info.node_id == id) return info;
-    }
-    ADD_FAILURE() << "no peer " << id;
-    return {};
-  }
-
-  static PeerEndpoint At(const std::string& id, std::uint16_t port) {
-    return PeerEndpoint{id, "127.0.0.1", port};
-  }
-
-  // Declared first: destroyed last, after every object with handlers on it.
-  boost::asio::io_context io_;
-  TestPki pki_;
-  std::map<std::string, TestPki::Node> nodes_;
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_logger_;
-};
+class P2pNetworkTest : public testing::P2pFixture {};
 
 proto::Frame GossipFrame(const std::string& payload) {
   proto::Frame frame;

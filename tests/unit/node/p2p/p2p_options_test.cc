@@ -51,9 +51,28 @@ TEST_F(P2pOptionsTest, NullHandlerIsRefused) {
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(P2pOptionsTest, SelfMustBeAValidator) {
+// A node outside the validator set runs as an observer; its certificate must still name it,
+// and every peer it is given must be a validator (it dials those with an endpoint).
+TEST_F(P2pOptionsTest, SelfOutsideTheValidatorSetIsAnObserver) {
   P2pOptions options = Valid();
   options.validator_keys.erase("a");
+  EXPECT_EQ(CreateCode(options), StatusCode::kOk);
+  options.peers = {PeerEndpoint{"b", "", 0}};  // known, not dialled
+  EXPECT_EQ(CreateCode(options), StatusCode::kOk);
+  options.peers = {PeerEndpoint{"x", "127.0.0.1", 1}};
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);
+  options = Valid();
+  options.validator_keys.erase("a");
+  options.cert_pem = b_.cert_pem;
+  options.key_pem = b_.key_pem;
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);
+}
+
+TEST_F(P2pOptionsTest, RevokedFingerprintsAreSha256Hex) {
+  P2pOptions options = Valid();
+  options.revoked = {{std::string(64, 'A'), "compromised"}, {std::string(64, '0'), "lost"}};
+  EXPECT_EQ(CreateCode(options), StatusCode::kOk);
+  options.revoked = {{"AB:CD", "compromised"}};
   EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);
 }
 
@@ -109,15 +128,18 @@ TEST_F(P2pOptionsTest, StartTwiceFails) {
   P2pOptions options = Valid();
   options.peers.clear();
   Result<std::unique_ptr<P2pNetwork>> network =
-      P2pNetwork::Create(io_, std::move(options), &handler_, nullptr);
+      P2pNetwork::Create(io_, options, &handler_, nullptr);
   ASSERT_TRUE(network.ok()) << network.status();
   EXPECT_EQ((*network)->listen_port(), 0);
-  ASSERT_TRUE((*network)->Start().ok());
-  EXPECT_NE((*network)->listen_port(), 0);
-  EXPECT_EQ((*network)->Start().code(), StatusCode::kFailedPrecondition);
-  (*network)->Stop();
-  (*network)->Stop();
-  EXPECT_EQ((*network)->Start().code(), StatusCode::kFailedPrecondition);
+  network->reset();
+  std::unique_ptr<P2pNetwork> started = testing::StartOnLowPort(io_, options, &handler_, nullptr);
+  ASSERT_NE(started, nullptr);
+  EXPECT_NE(started->listen_port(), 0);
+  EXPECT_LT(started->listen_port(), 32768);
+  EXPECT_EQ(started->Start().code(), StatusCode::kFailedPrecondition);
+  started->Stop();
+  started->Stop();
+  EXPECT_EQ(started->Start().code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
