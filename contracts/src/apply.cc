@@ -46,6 +46,7 @@ std::optional<std::string> FindPersonalDataInBody(const proto::TransactionBody& 
       add("description", g.description());
       if (g.has_add_member()) add("legal_name", g.add_member().legal_name());
       if (g.has_suspend_member()) add("reason", g.suspend_member().reason());
+      if (g.has_revoke_certificate()) add("reason", g.revoke_certificate().reason());
       break;
     }
     default:

@@ -45,6 +45,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnknownRule: return "UNKNOWN_RULE";
     case ErrorCode::kBadValidatorSet: return "BAD_VALIDATOR_SET";
     case ErrorCode::kBadKey: return "BAD_KEY";
+    case ErrorCode::kAlreadyRevoked: return "ALREADY_REVOKED";
   }
   return "UNKNOWN";
 }

@@ -422,6 +422,11 @@ InitialState InitialStateFromGenesis(const Genesis& genesis) {
   }
   initial.validators = genesis.validators;
   initial.min_funder_bp = static_cast<std::uint32_t>(genesis.network_rules.min_funder_bp);
+  // G = L + 2, the consensus module's MaxInFlight (consensus/params.h): block h + L + 2 is
+  // proposed only by a primary that has executed h + 2, and taken only by a replica that
+  // has committed (and so executed) h, so every honest node knows the set decided by block
+  // h before the first block that set orders.
+  initial.validator_activation_delay = std::uint64_t{genesis.consensus.execution_lag} + 2;
   return initial;
 }
 

@@ -6,7 +6,10 @@
 // everyone else: the proposal itself is not a vote). It is rejected as soon as enough
 // members voted against that it can no longer pass. The deciding vote applies the action in
 // the same transaction; if the action no longer fits the state (the member was admitted
-// meanwhile, say) the proposal is FAILED with the reason and nothing else changes.
+// meanwhile, say) the proposal is FAILED with the reason and nothing else changes. Proposals
+// have no expiry: one stays OPEN until a vote decides it.
+//
+// The validator-set and certificate actions live in validator_governance.cc.
 #include <algorithm>
 #include <set>
 #include <string>
@@ -18,6 +21,7 @@
 #include "contract_state.h"
 #include "tx_env.h"
 #include "validation.h"
+#include "validator_governance.h"
 
 namespace colend::contracts {
 namespace {
@@ -100,6 +104,9 @@ Verdict SuspendMemberAction(TxEnv& env, const proto::SuspendMember& s) {
   if (!member.has_value() || member->status() != proto::MEMBER_STATUS_ACTIVE) {
     return Verdict::Reject(ErrorCode::kNoMember, "no active member " + s.member_id());
   }
+  // Its validators leave the set (a new epoch) and it stops voting on proposals. A member
+  // running every validator cannot be suspended: the chain would have nobody to order it.
+  COLEND_RETURN_IF_NOT_ACCEPTED(RemoveMemberValidators(env, s.member_id()));
   member->set_status(proto::MEMBER_STATUS_SUSPENDED);
   WriteRecord(env.view, keys::Member(s.member_id()), *member);
   return Verdict::Accept();
@@ -138,39 +145,6 @@ Verdict RotateKeyAction(TxEnv& env, const proto::RotateKey& r) {
   return Verdict::Accept();
 }
 
-Verdict ChangeValidatorSetAction(TxEnv& env, const proto::ChangeValidatorSet& c) {
-  if (c.validators().empty()) {
-    return Verdict::Reject(ErrorCode::kBadValidatorSet, "the validator set cannot be empty");
-  }
-  std::set<std::string> public_keys;
-  for (int i = 0; i < c.validators_size(); ++i) {
-    const proto::Validator& v = c.validators(i);
-    if (!IsObjectId(v.node_id())) {
-      return Verdict::Reject(ErrorCode::kBadValidatorSet, "node_id must be 1-64 letters, digits or . _ : -");
-    }
-    if (i > 0 && !(c.validators(i - 1).node_id() < v.node_id())) {
-      return Verdict::Reject(ErrorCode::kBadValidatorSet,
-                             "validators must be sorted by node_id with no duplicates");
-    }
-    COLEND_ASSIGN_OR_RETURN(bool member, IsActiveMember(env.view, v.member_id()));
-    if (!member) {
-      return Verdict::Reject(ErrorCode::kBadValidatorSet, v.member_id() + " is not an active member");
-    }
-    if (!crypto::PublicKey::FromDer(env.ctx.suite, AsBytes(v.public_key())).ok()) {
-      return Verdict::Reject(ErrorCode::kBadValidatorSet,
-                             "the key of " + v.node_id() + " is not a valid node key");
-    }
-    if (!public_keys.insert(v.public_key()).second) {
-      return Verdict::Reject(ErrorCode::kBadValidatorSet, "two validators share one key");
-    }
-  }
-  proto::ValidatorSetRecord record;
-  *record.mutable_validators() = c.validators();
-  record.set_changed_at_height(env.ctx.height);
-  WriteRecord(env.view, keys::kValidators, record);
-  return Verdict::Accept();
-}
-
 Verdict SetNetworkRuleAction(TxEnv& env, const proto::SetNetworkRule& s) {
   // The same rule names and ranges as genesis.json (genesis.h).
   if (!NetworkRules::IsKnown(s.name())) {
@@ -195,6 +169,8 @@ Verdict ApplyAction(TxEnv& env, const proto::GovernanceProposal& p) {
       return ChangeValidatorSetAction(env, p.change_validator_set());
     case proto::GovernanceProposal::kSetNetworkRule:
       return SetNetworkRuleAction(env, p.set_network_rule());
+    case proto::GovernanceProposal::kRevokeCertificate:
+      return RevokeCertificateAction(env, p.revoke_certificate());
     default:
       return Verdict::Reject(ErrorCode::kMalformed, "the proposal has no action");
   }
@@ -330,11 +306,8 @@ Result<WriteSet> BuildInitialState(const InitialState& initial) {
   proto::NetworkRules rules;
   rules.set_min_funder_bp(initial.min_funder_bp);
   WriteRecord(view, keys::kRules, rules);
-  if (!initial.validators.empty()) {
-    proto::ValidatorSetRecord validators;
-    for (const proto::Validator& v : initial.validators) *validators.add_validators() = v;
-    WriteRecord(view, keys::kValidators, validators);
-  }
+  COLEND_RETURN_IF_ERROR(
+      WriteGenesisValidators(view, initial.validators, initial.validator_activation_delay));
   return view.TakeWrites();
 }
 

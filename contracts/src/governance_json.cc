@@ -173,6 +173,17 @@ void WriteSetNetworkRule(const GovernanceProposal& proposal, JsonWriter& out) {
   out.Key("value").Signed(proposal.set_network_rule().value());
 }
 
+Status ReadRevokeCertificate(ObjectReader& in, GovernanceProposal* proposal) {
+  proto::RevokeCertificate* out = proposal->mutable_revoke_certificate();
+  COLEND_ASSIGN_OR_RETURN(*out->mutable_fingerprint(), in.String("fingerprint"));
+  COLEND_ASSIGN_OR_RETURN(*out->mutable_reason(), in.String("reason"));
+  return Status::Ok();
+}
+void WriteRevokeCertificate(const GovernanceProposal& proposal, JsonWriter& out) {
+  out.Key("fingerprint").String(proposal.revoke_certificate().fingerprint());
+  out.Key("reason").String(proposal.revoke_certificate().reason());
+}
+
 struct ActionCodec {
   std::string_view type;  // the action's tx.proto message name
   GovernanceProposal::ActionCase action_case;
@@ -188,6 +199,8 @@ constexpr ActionCodec kActionCodecs[] = {
      WriteChangeValidatorSet},
     {"SetNetworkRule", GovernanceProposal::kSetNetworkRule, ReadSetNetworkRule,
      WriteSetNetworkRule},
+    {"RevokeCertificate", GovernanceProposal::kRevokeCertificate, ReadRevokeCertificate,
+     WriteRevokeCertificate},
 };
 
 }  // namespace

@@ -47,5 +47,11 @@ std::string Ack(std::string_view a, std::string_view b, std::uint64_t height) {
   return std::string(kAckPrefix).append(Join({a, b, Padded(height)}));
 }
 std::string Proposal(std::string_view id) { return std::string(kProposalPrefix).append(id); }
+std::string ValidatorEpoch(std::uint64_t epoch) {
+  return std::string(kValidatorEpochPrefix).append(Padded(epoch));
+}
+std::string Revoked(std::string_view fingerprint) {
+  return std::string(kRevokedPrefix).append(fingerprint);
+}
 
 }  // namespace colend::contracts::keys

@@ -206,6 +206,24 @@ TEST_F(LivenessE2eTest, SuspendingABankWithPendingTransactionsDoesNotStopTheChai
         20'000))
         << net_->bank(i).id;
   }
+  // The suspension removed PARTNER_C's validator: 3 validators order the chain from the
+  // epoch's start, and PARTNER_C's node follows as an observer (it committed the LEAD
+  // transaction above by sync).
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        const boost::json::value v = net_->Result(1, "getValidators");
+        return v.is_object() && v.at("epoch").to_number<std::uint64_t>() >= 1 &&
+               v.at("validators").as_array().size() == 3;
+      },
+      20'000))
+      << net_->Result(1, "getValidators");
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        const boost::json::value s = net_->Result(kPartnerC, "getConsensusStatus");
+        return s.is_object() && s.at("observer").as_bool();
+      },
+      20'000))
+      << net_->Result(kPartnerC, "getConsensusStatus");
   // Nothing of PARTNER_C's is left pending anywhere: committed (before or after the vote,
   // with a receipt) or dropped by the pools.
   for (std::size_t i = 0; i < net_->size(); ++i) {

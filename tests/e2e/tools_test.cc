@@ -3,16 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
 
 #include "colend/contracts/genesis.h"
+#include "colend/contracts/tx_json.h"
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
 #include "colend/testutil/process_util.h"
 #include "colend/testutil/rpc_client.h"
+#include "governance_commands.h"
 #include "local_network.h"
 #include "rpc_commands.h"
 
@@ -44,6 +47,92 @@ TEST(CliDecimalTest, ConvertsDecimalAmountsExactlyOrRefuses) {
     EXPECT_FALSE(cli::DecimalToMinor(bad, 2).ok()) << bad;
   }
   EXPECT_FALSE(cli::DecimalToMinor("1.5", 0).ok());
+}
+
+TEST(CliGovernanceTest, BuildsProposalAndVoteTransactionsTheContractsRead) {
+  cli::ProposeOptions propose;
+  propose.signer = "LEAD";
+  propose.proposal_id = "GP-7";
+  propose.description = "node key leaked";
+  const std::string action =
+      R"({"type":"RevokeCertificate","fingerprint":")" + std::string(64, 'a') +
+      R"(","reason":"node key leaked"})";
+  Result<std::string> tx = cli::ProposalTransactionJson(propose, action);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  Result<proto::TransactionBody> body = contracts::TransactionBodyFromJson(*tx);
+  ASSERT_TRUE(body.ok()) << body.status() << " in " << *tx;
+  EXPECT_EQ(body->id(), "propose:GP-7");
+  EXPECT_EQ(body->governance_proposal().revoke_certificate().fingerprint(), std::string(64, 'a'));
+  EXPECT_FALSE(cli::ProposalTransactionJson(propose, "[1]").ok());
+  EXPECT_FALSE(cli::ProposalTransactionJson(propose, R"({"member_id":"X"})").ok());
+  propose.proposal_id = std::string(60, 'P');
+  EXPECT_FALSE(cli::ProposalTransactionJson(propose, action).ok());  // default id too long
+  propose.id = "p-1";
+  EXPECT_TRUE(cli::ProposalTransactionJson(propose, action).ok());
+
+  cli::VoteOptions vote;
+  vote.signer = "PARTNER_A";
+  vote.proposal_id = "GP-7";
+  vote.choice = "Approve";
+  tx = cli::VoteTransactionJson(vote);
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  body = contracts::TransactionBodyFromJson(*tx);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(body->id(), "vote:GP-7");
+  EXPECT_EQ(body->governance_vote().choice(), proto::VOTE_CHOICE_APPROVE);
+  vote.choice = "maybe";
+  EXPECT_FALSE(cli::VoteTransactionJson(vote).ok());
+}
+
+// The column where `word` starts on the line of `text` that contains `line_key`.
+std::size_t ColumnOf(const std::string& text, const std::string& line_key, const std::string& word) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.find(line_key) != std::string::npos) return line.find(word);
+  }
+  return std::string::npos;
+}
+
+TEST(CliGovernanceTest, ProposalAndValidatorTablesAreAligned) {
+  const boost::json::value proposals = boost::json::parse(R"({"proposals":[
+    {"proposal_id":"GP-1","proposer":"LEAD","description":"d","action":{"type":"SuspendMember","member_id":"PARTNER_D","reason":"r"},
+     "status":"PASSED","approvals":["LEAD","PARTNER_A","PARTNER_B"],"rejections":[],"opened_at_height":3,"decided_at_height":6},
+    {"proposal_id":"GP-LONGER-ID","proposer":"PARTNER_A","description":"d","action":{"type":"SetNetworkRule","name":"min_funder_bp","value":500},
+     "status":"OPEN","approvals":["PARTNER_A"],"rejections":["LEAD"],"opened_at_height":9}]})");
+  std::ostringstream out;
+  cli::PrintProposals(proposals, out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("SuspendMember PARTNER_D"), std::string::npos) << text;
+  EXPECT_NE(text.find("SetNetworkRule min_funder_bp=500"), std::string::npos) << text;
+  EXPECT_NE(text.find("3/0"), std::string::npos) << text;
+  EXPECT_NE(text.find("1/1"), std::string::npos) << text;
+  for (const char* column : {"proposer", "status"}) {
+    const std::size_t at = ColumnOf(text, "for/against", column);
+    ASSERT_NE(at, std::string::npos) << text;
+    EXPECT_EQ(ColumnOf(text, "GP-1 ", column == std::string("status") ? "PASSED" : "LEAD"), at)
+        << text;
+    EXPECT_EQ(ColumnOf(text, "GP-LONGER-ID", column == std::string("status") ? "OPEN" : "PARTNER_A"),
+              at)
+        << text;
+  }
+
+  const boost::json::value validators = boost::json::parse(R"({"epoch":1,"start_height":17,
+    "decided_at_height":14,"validators":[{"node_id":"LEAD-1","member_id":"LEAD","public_key":"k"},
+    {"node_id":"PARTNER_A-1","member_id":"PARTNER_A","public_key":"k"}],"view":3,"primary":"PARTNER_A-1",
+    "next":{"epoch":2,"start_height":40,"validators":[{"node_id":"LEAD-1","member_id":"LEAD","public_key":"k"}]}})");
+  out.str("");
+  cli::PrintValidators(validators, out);
+  const std::string table = out.str();
+  EXPECT_NE(table.find("epoch 1: ordering from height 17, decided at height 14; view 3, "
+                       "primary PARTNER_A-1"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(ColumnOf(table, "PARTNER_A-1  ", "primary"), ColumnOf(table, "epoch  from height", "role"))
+      << table;
+  EXPECT_NE(table.find("epoch 2 is decided and orders from height 40"), std::string::npos) << table;
+  EXPECT_EQ(ColumnOf(table, "PARTNER_A-1  ", "PARTNER_A "), ColumnOf(table, "epoch  from height", "member"))
+      << table;
 }
 
 TEST(NetgenE2eTest, MakesAConsortiumEveryPartAccepts) {
@@ -310,6 +399,50 @@ TEST_F(ToolsE2eTest, CliSignsSendsWaitsAndQueries) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   r = RunCommand(Cli() + " status --rpc not-a-url");
   EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST_F(ToolsE2eTest, CliProposesVotesAndListsGovernance) {
+  // LEAD proposes to revoke a certificate; with 4 members, 3 approvals pass it.
+  const std::string fingerprint(64, 'e');
+  testutil::RunResult r = RunCommand(
+      Cli() + " governance propose --rpc " + Rpc(0) + " --key " + Key(0) +
+      " --signer LEAD --proposal-id GP-1 --description 'leaked node key' --wait "
+      "'{\"type\":\"RevokeCertificate\",\"fingerprint\":\"" + fingerprint +
+      "\",\"reason\":\"node key leaked\"}'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("propose:GP-1\tok"), std::string::npos) << r.output;
+  for (std::size_t i = 0; i < 3; ++i) {
+    r = RunCommand(Cli() + " governance vote --rpc " + Rpc(i) + " --key " + Key(i) + " --signer " +
+                   kBanks[i] + " GP-1 approve --wait");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  r = RunCommand(Cli() + " governance vote --rpc " + Rpc(3) + " --key " + Key(3) +
+                 " --signer PARTNER_C GP-1 approve --wait");
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // decided already
+  EXPECT_NE(r.output.find("PROPOSAL_CLOSED"), std::string::npos) << r.output;
+
+  r = RunCommand(Cli() + " governance list --status passed --rpc " + Rpc(1), true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find("GP-1"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("PASSED"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("3/0"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " governance list --status open --rpc " + Rpc(1), true);
+  EXPECT_NE(r.stdout_text.find("(none)"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " call --rpc " + Rpc(2) + " getRevokedCertificates", true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find(fingerprint), std::string::npos) << r.stdout_text;
+
+  r = RunCommand(Cli() + " validators --rpc " + Rpc(0), true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find("epoch 0: ordering from height 1"), std::string::npos)
+      << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("PARTNER_C-1"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " validators --height 1 --json --rpc " + Rpc(0), true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.stdout_text.find("\"epoch\":0"), std::string::npos) << r.stdout_text;
+  r = RunCommand(Cli() + " validators --height 999999 --rpc " + Rpc(0));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("-32602"), std::string::npos) << r.output;
 }
 
 TEST_F(ToolsE2eTest, BenchReportsCommittedThroughputAndLatency) {

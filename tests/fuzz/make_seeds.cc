@@ -71,6 +71,7 @@ std::vector<std::pair<std::string, std::string>> TransactionJson() {
       {"gov-suspend-member", R"({"type":"GovernanceProposal","signer":"LEAD","id":"gp-3","proposal_id":"GP-3","description":"x","action":{"type":"SuspendMember","member_id":"PARTNER_D","reason":"audit"}})"},
       {"gov-rotate-key", R"({"type":"GovernanceProposal","signer":"LEAD","id":"gp-4","proposal_id":"GP-4","description":"rotate","action":{"type":"RotateKey","member_id":"LEAD","new_key":{"key_id":")" + key_id + R"(","public_key":")" + pem_json + R"("},"retired_key_id":"00112233445566778899aabbccddeeff"}})"},
       {"gov-validators", R"({"type":"GovernanceProposal","signer":"LEAD","id":"gp-5","proposal_id":"GP-5","description":"set","action":{"type":"ChangeValidatorSet","validators":[{"node_id":"LEAD-1","member_id":"LEAD","public_key":")" + pem_json + R"("}]}})"},
+      {"gov-revoke-certificate", R"({"type":"GovernanceProposal","signer":"LEAD","id":"gp-6","proposal_id":"GP-6","description":"leaked key","action":{"type":"RevokeCertificate","fingerprint":"3b5d5c3712955042212316173ccf37be800e95d44e1e0c3d4ee7c6b2d7ac8a7d","reason":"node key leaked"}})"},
   };
 }
 

@@ -1,13 +1,16 @@
 // colend-cli: the command-line client of a colend node: key management and the self-check
 // (key_commands.h, selfcheck.h), and the JSON-RPC commands that sign and send transactions
 // and query a node (rpc_commands.h).
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "governance_commands.h"
 #include "key_commands.h"
 #include "rpc_client.h"
 #include "rpc_commands.h"
@@ -139,6 +142,50 @@ int main(int argc, char** argv) {
     loan_actions.push_back(a);
   }
 
+  // Governance: propose and vote (signed like `send`), list the proposals; the validators.
+  CLI::App* gov_cmd = app.add_subcommand("governance", "Propose, vote on and list governance proposals");
+  gov_cmd->require_subcommand(1);
+  colend::cli::SendOptions gov_send;
+  colend::cli::ProposeOptions propose;
+  CLI::App* propose_cmd = gov_cmd->add_subcommand(
+      "propose", "Propose a governance action (docs/api.md, \"Governance transactions\")");
+  colend::cli::VoteOptions vote;
+  CLI::App* vote_cmd = gov_cmd->add_subcommand("vote", "Approve or reject an open proposal");
+  for (CLI::App* c : {propose_cmd, vote_cmd}) {
+    add_target(c);
+    c->add_option("--key", gov_send.key_file, "the member's client key (PKCS#8 PEM)")->required();
+    c->add_flag("--wait", gov_send.wait, "wait for the receipt and print it");
+    c->add_option("--timeout", gov_send.wait_timeout_s, "seconds to wait for the receipt");
+  }
+  propose_cmd->add_option("--signer", propose.signer, "the proposing member (member id)")
+      ->required();
+  propose_cmd->add_option("--proposal-id", propose.proposal_id, "the new proposal's id")
+      ->required();
+  propose_cmd->add_option("--description", propose.description,
+                          "what and why, for the other members");
+  propose_cmd->add_option("--id", propose.id, "the transaction id (default propose:<proposal-id>)");
+  propose_cmd->add_option("action", propose.action,
+                          "the action: inline JSON, a file holding it, or - for stdin")
+      ->required();
+  vote_cmd->add_option("--signer", vote.signer, "the voting member (member id)")->required();
+  vote_cmd->add_option("--id", vote.id, "the transaction id (default vote:<proposal-id>)");
+  vote_cmd->add_option("proposal_id", vote.proposal_id, "the proposal voted on")->required();
+  vote_cmd->add_option("choice", vote.choice, "approve or reject")
+      ->required()
+      ->check(CLI::IsMember({"approve", "reject"}, CLI::ignore_case));
+  std::string proposal_status;
+  CLI::App* list_cmd = gov_cmd->add_subcommand("list", "The proposals as a table (or --json)");
+  add_target(list_cmd);
+  list_cmd->add_option("--status", proposal_status, "only open, passed, rejected or failed ones")
+      ->check(CLI::IsMember({"open", "passed", "rejected", "failed"}, CLI::ignore_case));
+
+  std::optional<std::uint64_t> validators_height;
+  CLI::App* validators_cmd = app.add_subcommand(
+      "validators", "The validator set in force (or at --height) and the next one decided");
+  add_target(validators_cmd);
+  validators_cmd->add_option("--height", validators_height,
+                             "the set that ordered this height (at most the executed height)");
+
   CLI11_PARSE(app, argc, argv);
   if (!token_file.empty()) {
     colend::Result<std::string> token = colend::tools::ReadBearerTokenFile(token_file);
@@ -147,6 +194,18 @@ int main(int argc, char** argv) {
   }
 
   if (send_cmd->parsed()) return colend::cli::RunSend(target, send, std::cin, std::cout, std::cerr);
+  if (propose_cmd->parsed()) {
+    return colend::cli::RunPropose(target, gov_send, propose, std::cin, std::cout, std::cerr);
+  }
+  if (vote_cmd->parsed()) {
+    return colend::cli::RunVote(target, gov_send, vote, std::cout, std::cerr);
+  }
+  if (list_cmd->parsed()) {
+    return colend::cli::RunListProposals(target, proposal_status, std::cout, std::cerr);
+  }
+  if (validators_cmd->parsed()) {
+    return colend::cli::RunValidators(target, validators_height, std::cout, std::cerr);
+  }
   if (call_cmd->parsed()) return colend::cli::RunCall(target, method, params, std::cout, std::cerr);
   for (CLI::App* a : loan_actions) {
     if (a->parsed()) {

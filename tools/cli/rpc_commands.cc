@@ -54,28 +54,6 @@ std::string Str(const json::value& v) {
   return json::serialize(v);
 }
 
-std::unique_ptr<tools::JsonRpcClient> Connect(const RpcTarget& target, std::ostream& err) {
-  Result<std::unique_ptr<tools::JsonRpcClient>> client =
-      tools::JsonRpcClient::Create(target.url, target.token);
-  if (!client.ok()) {
-    err << "colend-cli: --rpc: " << client.status().message() << "\n";
-    return nullptr;
-  }
-  return std::move(client).value();
-}
-
-// Prints an error answer; the exit code for it.
-int ReportRpcError(const tools::RpcResponse& r, std::ostream& err) {
-  if (!r.status.ok()) {
-    err << "colend-cli: " << r.status.message() << "\n";
-    return kCannotRun;
-  }
-  err << "colend-cli: error " << r.error->code << ": " << r.error->message;
-  if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
-  err << "\n";
-  return kProblems;
-}
-
 // The transactions in `text`: one JSON object (possibly over several lines), or JSON lines.
 std::vector<std::string> SplitTransactions(const std::string& text) {
   boost::system::error_code ec;
@@ -89,34 +67,6 @@ std::vector<std::string> SplitTransactions(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
-}
-
-// A scalar as text for tables.
-std::string Cell(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  if (v.is_null()) return "-";
-  return json::serialize(v);
-}
-
-// Columns padded to their widest cell.
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], row[c].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      out << std::left << std::setw(static_cast<int>(width[c]) + 2) << cells[c];
-    }
-    out << "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
-  if (rows.empty()) out << "(none)\n";
 }
 
 // settlements, status, peers, receipt and loan as tables or "field  value" lines.
@@ -175,6 +125,56 @@ void PrintForPeople(const std::string& query, const json::value& result, std::os
 }
 
 }  // namespace
+
+std::unique_ptr<tools::JsonRpcClient> Connect(const RpcTarget& target, std::ostream& err) {
+  Result<std::unique_ptr<tools::JsonRpcClient>> client =
+      tools::JsonRpcClient::Create(target.url, target.token);
+  if (!client.ok()) {
+    err << "colend-cli: --rpc: " << client.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(client).value();
+}
+
+// Prints an error answer; the exit code for it.
+int ReportRpcError(const tools::RpcResponse& r, std::ostream& err) {
+  if (!r.status.ok()) {
+    err << "colend-cli: " << r.status.message() << "\n";
+    return kCannotRun;
+  }
+  err << "colend-cli: error " << r.error->code << ": " << r.error->message;
+  if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
+  err << "\n";
+  return kProblems;
+}
+
+// A scalar as text for tables.
+std::string Cell(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+// Columns padded to their widest cell.
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      out << std::left << std::setw(static_cast<int>(width[c]) + 2) << cells[c];
+    }
+    out << "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  if (rows.empty()) out << "(none)\n";
+}
 
 int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& stdin_stream,
             std::ostream& out, std::ostream& err) {

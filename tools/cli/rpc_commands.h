@@ -14,12 +14,16 @@
 #ifndef COLEND_TOOLS_CLI_RPC_COMMANDS_H_
 #define COLEND_TOOLS_CLI_RPC_COMMANDS_H_
 
+#include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "colend/common/result.h"
+#include "rpc_client.h"
 
 namespace colend::cli {
 
@@ -71,6 +75,15 @@ int RunCall(const RpcTarget& target, const std::string& method, const std::strin
 int RunQuery(const RpcTarget& target, const std::string& query, const std::string& arg,
              const std::string& bank, const std::string& counterparty, std::ostream& out,
              std::ostream& err);
+
+// Shared by the command files: a client for `target` (nullptr after printing why), an error
+// answer printed with its exit code, a JSON scalar as a table cell ("-" for null), and
+// columns padded to their widest cell ("(none)" under a header without rows).
+std::unique_ptr<tools::JsonRpcClient> Connect(const RpcTarget& target, std::ostream& err);
+int ReportRpcError(const tools::RpcResponse& r, std::ostream& err);
+std::string Cell(const boost::json::value& v);
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, std::ostream& out);
 
 }  // namespace colend::cli
 

@@ -222,8 +222,10 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
     spdlog::info("caught up at height {}", stored.height);
   }
   // The replica hears of it once no other commit is waiting (the action loop).
-  loop_->OnExecuted(
-      consensus::ExecutedRoots{stored.height, stored.state_root, stored.receipts_root});
+  consensus::ExecutedRoots roots{stored.height, stored.state_root, stored.receipts_root};
+  // A validator-set change decided by this block ends the epoch (safety.cc, "Epochs").
+  roots.epoch_end = NoteDecidedEpochs(stored.height);
+  loop_->OnExecuted(roots);
   return Status::Ok();
 }
 
@@ -298,6 +300,19 @@ void Node::Impl::FlushGossip() {
 
 // --- p2p --------------------------------------------------------------------------------
 
+namespace {
+
+// The validator epoch a commit certificate's COMMITs claim (unverified: a routing hint).
+std::uint64_t CertificateEpoch(const proto::CommitCertificate& certificate) {
+  if (certificate.commits().empty()) return 0;
+  proto::ConsensusEnvelope envelope;
+  envelope.set_body(certificate.commits(0).commit());
+  const std::optional<consensus::MessageRoute> route = consensus::PeekRoute(envelope);
+  return route.has_value() ? route->epoch : 0;
+}
+
+}  // namespace
+
 // Network thread.
 void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello) {
   // Gossip is sent once, to the peers connected at the time: hand a peer that (re)joins
@@ -313,14 +328,24 @@ void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello)
     const std::uint64_t best = hello.best_height();
     spdlog::info("peer {} up (best height {})", node_id, best);
     m_peers_->Add(1);
+    ExportCertificateExpiries();
     if (!halted_.ok() || best <= store_->height()) return;
     // A claimed height is believed only with its commit certificate.
     const proto::CommitCertificate& certificate = hello.best_certificate();
-    Status proof = certificate.height() == best
-                       ? consensus::VerifyCommitSignatures(certificate, *validators_,
-                                                           genesis_.chain_id, suite_.hash(),
-                                                           *verifier_)
-                       : Status::InvalidArgument("no commit certificate for that height");
+    Status proof = Status::Ok();
+    if (certificate.height() != best) {
+      proof = Status::InvalidArgument("no commit certificate for that height");
+    } else if ((epoch_.end != 0 && best > epoch_.end) || CertificateEpoch(certificate) >
+                                                              epoch_.record.epoch()) {
+      // Signed by the set of a later epoch, which this node learns only by executing up to
+      // it: fetch, and let every block fetched be verified against the set of its height.
+      spdlog::info("peer {} announces height {}, beyond validator epoch {} (ends at {}): "
+                   "syncing, each block checked against its epoch's set",
+                   node_id, best, epoch_.record.epoch(), epoch_.end);
+    } else {
+      proof = consensus::VerifyCommitSignatures(certificate, *validators_, genesis_.chain_id,
+                                                suite_.hash(), *verifier_, epoch_.record.epoch());
+    }
     if (!proof.ok()) {
       spdlog::warn("peer {} announces height {} (this node is at {}) without a valid commit "
                    "certificate ({}): not syncing on its word",
@@ -561,12 +586,17 @@ void Node::Impl::Halted(const Status& why) {
   Shutdown();
 }
 
-Result<consensus::ActionHost::Epoch> Node::Impl::NextEpoch(std::uint64_t ended_epoch,
-                                                           std::uint64_t end_height) {
-  // This node reports no epoch end yet (ExecutedRoots::epoch_end stays 0), so no epoch ends.
-  return Status::FailedPrecondition("validator epoch " + std::to_string(ended_epoch) +
-                                    " ended at height " + std::to_string(end_height) +
-                                    ", but this node cannot start the next one yet");
+// colend_certificate_expiry_seconds{node}: when this node's and each peer's TLS certificate
+// expires (Unix seconds), so an alert fires well before the 30-day warnings in the log.
+void Node::Impl::ExportCertificateExpiries() {
+  for (const CertificateExpiry& e : p2p_->CertificateExpiries()) {
+    metrics_
+        .RegisterGauge("colend_certificate_expiry_seconds",
+                       "When the TLS certificate of this node or a peer expires (notAfter, "
+                       "Unix seconds).",
+                       {{"node", e.node_id}})
+        .Set(static_cast<double>(e.not_after_unix));
+  }
 }
 
 void Node::Impl::PublishStatus() {

@@ -17,6 +17,7 @@
 #include "colend/common/files.h"
 #include "colend/contracts/apply.h"
 #include "colend/contracts/records.h"
+#include "colend/contracts/validators.h"
 #include "colend/crypto/hash.h"
 #include "colend/crypto/keys.h"
 #include "colend/crypto/secret.h"
@@ -110,24 +111,8 @@ Node::Impl::~Impl() {
 }
 
 Status Node::Impl::Open() {
-  // Who we are: a validator of this genesis, holding its key.
-  const proto::Validator* self = nullptr;
-  std::vector<std::string> ids;
-  std::map<std::string, Bytes> validator_keys;
-  std::vector<std::pair<std::string, crypto::PublicKey>> keyring;
-  for (const proto::Validator& v : genesis_.validators) {
-    ids.push_back(v.node_id());
-    validator_keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
-    COLEND_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                            crypto::PublicKey::FromDer(suite_, AsBytes(v.public_key())));
-    keyring.emplace_back(v.node_id(), std::move(key));
-    if (v.node_id() == config_.node_id) self = &v;
-  }
-  if (self == nullptr) {
-    return Status::InvalidArgument(std::string(config_keys::kNodeId) + ": \"" + config_.node_id +
-                                   "\" is not a validator in " + config_.genesis_file.string());
-  }
-  member_id_ = self->member_id();
+  // Who we are: the node id and consensus key of node.toml. Whether that makes this node a
+  // validator, and of which epoch, the validator schedule in the state says (below).
   // The key's PEM text is wiped on every way out of Open (OPENSSL_cleanse): parsed, it
   // lives in OpenSSL's key object, which wipes itself when freed. ReadSecretFile checks the
   // mode again on the descriptor it reads (the config checked the path earlier), so a file
@@ -146,13 +131,8 @@ Status Node::Impl::Open() {
                                    config_.node_key_file.string() + ": " +
                                    node_key.status().message());
   }
-  COLEND_ASSIGN_OR_RETURN(Bytes own_der, node_key->public_key().ToDer());
-  if (own_der != validator_keys[config_.node_id]) {
-    return Status::InvalidArgument(std::string(config_keys::kP2pNodeKeyFile) + " " +
-                                   config_.node_key_file.string() +
-                                   " is not the key genesis lists for validator " +
-                                   config_.node_id);
-  }
+  COLEND_ASSIGN_OR_RETURN(node_public_key_, node_key->public_key().ToDer());
+  signer_ = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
   COLEND_ASSIGN_OR_RETURN(std::string cert_pem,
                           ReadTextFile(config_.node_cert_file, config_keys::kP2pNodeCertFile));
   COLEND_ASSIGN_OR_RETURN(std::string ca_pem,
@@ -262,59 +242,48 @@ Status Node::Impl::Open() {
       "Pending transactions dropped because governance suspended their signer or retired "
       "their key.");
 
-  // Consensus.
-  COLEND_ASSIGN_OR_RETURN(consensus::ValidatorSet set, consensus::ValidatorSet::Create(ids));
-  validators_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
+  // Consensus: the epoch that orders the next height, from the schedule in the state.
   params_ = ToConsensusParams(genesis_.consensus);
+  COLEND_ASSIGN_OR_RETURN(epoch_, CurrentEpoch());
+  {
+    Result<proto::ValidatorSchedule> schedule = contracts::ReadValidatorSchedule(executor_.state());
+    if (!schedule.ok()) return schedule.status().WithContext("reading the validator schedule");
+    decided_epoch_ = schedule->latest_epoch();
+  }
+  validators_ = epoch_.validators;
+  verifier_ = epoch_.keyring;
+  for (const proto::Validator& v : epoch_.record.validators()) {
+    if (v.node_id() == config_.node_id) member_id_ = v.member_id();
+  }
+  if (!epoch_.validators->Contains(config_.node_id)) {
+    spdlog::warn("node {} is not a validator of epoch {} (from height {}): it follows the chain "
+                 "as an observer until the members vote it in",
+                 config_.node_id, epoch_.record.epoch(), epoch_.record.start_height());
+  }
+  m_epoch_ = &metrics_.RegisterGauge("colend_validator_epoch",
+                                     "The validator epoch whose set orders the next height.");
+  m_epoch_->Set(static_cast<double>(epoch_.record.epoch()));
   // Every consensus message must fit in a frame, or the chain stops at the first one that
   // does not (refused by the p2p layer): refuse to start instead.
-  if (const std::uint64_t largest = params_.MaxMessageBytes(ids.size());
+  const std::size_t validator_count = epoch_.validators->size();
+  if (const std::uint64_t largest = params_.MaxMessageBytes(validator_count);
       largest > config_.max_frame_bytes) {
     return Status::InvalidArgument(
         std::string(config_keys::kP2pMaxFrameBytes) + " (" +
         std::to_string(config_.max_frame_bytes) +
         ") is below the largest consensus message the chain's parameters allow (" +
-        std::to_string(largest) + " bytes for " + std::to_string(ids.size()) +
+        std::to_string(largest) + " bytes for " + std::to_string(validator_count) +
         " validators: a PRE-PREPARE with a block of consensus.max_block_bytes and "
         "consensus.max_block_txs, or a NEW-VIEW quoting a quorum of VIEW-CHANGEs); raise " +
         std::string(config_keys::kP2pMaxFrameBytes) +
         " in node.toml or lower consensus.max_block_bytes in genesis.json");
   }
-  consensus::ReplicaOptions options;
-  options.chain_id = genesis_.chain_id;
-  options.hash = suite_.hash();
-  options.self = config_.node_id;
-  options.validators = validators_;
-  options.params = params_;
-  std::copy(genesis_.genesis_hash.begin(), genesis_.genesis_hash.end(), options.genesis.hash.begin());
-  options.genesis.state_root = genesis_state_root_;
-  options.genesis.receipts_root = empty_receipts_root_;
-  options.genesis.timestamp_ms = 0;
-  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::ValidatorKeyring> verifier,
-                          consensus::ValidatorKeyring::Create(std::move(keyring)));
-  verifier_ = std::move(verifier);
-  options.verifier = verifier_;
-  options.signer = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
-  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::Replica> replica,
-                          consensus::Replica::Create(std::move(options)));
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::Replica> replica, MakeReplica(epoch_));
   loop_ = std::make_unique<consensus::ActionLoop>(std::move(replica), *this);
-
-  consensus::RecoveryState recovery;
-  COLEND_ASSIGN_OR_RETURN(recovery.records, store_->LoadWal());
-  recovery.committed_height = height;
-  const std::uint64_t keep = params_.window + 2 * params_.checkpoint_period;
-  for (std::uint64_t h = height > keep ? height - keep + 1 : 1; h <= height; ++h) {
-    COLEND_ASSIGN_OR_RETURN(proto::CertifiedBlock block, store_->GetBlock(h));
-    recovery.committed_headers.push_back(block.block().header());
-    if (h == height) recovery.committed_certificate = block.certificate();
-  }
-  for (std::uint64_t h = height > params_.execution_lag ? height - params_.execution_lag : 1;
-       h <= height; ++h) {
-    COLEND_ASSIGN_OR_RETURN(BlockMeta meta, store_->GetMeta(h));
-    recovery.executed.push_back(consensus::ExecutedRoots{h, meta.state_root, meta.receipts_root});
-  }
+  COLEND_ASSIGN_OR_RETURN(consensus::RecoveryState recovery, RecoveryFromStore());
   COLEND_RETURN_IF_ERROR(loop_->Recover(recovery));
-  spdlog::info("consensus recovered: {} WAL records, view {}", recovery.records.size(),
+  spdlog::info("consensus recovered: validator epoch {} ({} validators), {} WAL records, view {}",
+               epoch_.record.epoch(), validator_count, recovery.records.size(),
                loop_->replica().status().view);
 
   // The network.
@@ -332,7 +301,20 @@ Status Node::Impl::Open() {
   // this PEM included, for its lifetime; wiping it there is node/p2p's to do.)
   p2p.key_pem = std::move(key_pem);
   p2p.suite = suite_;
-  p2p.validator_keys = validator_keys;
+  // This epoch's validators and those of every later epoch already decided: a joining
+  // validator connects before its epoch starts. Anyone else with a certificate of the
+  // consortium CA may follow the chain as an observer (it takes part in nothing).
+  {
+    Result<std::vector<proto::ValidatorEpochRecord>> epochs =
+        contracts::ReadValidatorEpochs(executor_.state(), epoch_.record.epoch());
+    if (!epochs.ok()) return epochs.status().WithContext("reading the validator schedule");
+    for (const proto::ValidatorEpochRecord& e : *epochs) {
+      for (const proto::Validator& v : e.validators()) {
+        p2p.validator_keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
+      }
+    }
+  }
+  p2p.allow_observers = true;
   p2p.max_frame_bytes = config_.max_frame_bytes;
   p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
   p2p.inbound_paused = [this] { return InboundPaused(); };
@@ -343,6 +325,8 @@ Status Node::Impl::Open() {
   };
   COLEND_ASSIGN_OR_RETURN(p2p_, P2pNetwork::Create(net_io_, std::move(p2p), this,
                                                     [this] { return store_->height(); }));
+  UpdatePeerAdmission();  // the validators that left in earlier epochs stay refused
+  ExportCertificateExpiries();
   // Bind now, so a taken port is a start-up failure (exit 2) rather than a halt; accepting
   // and dialling begin when Run runs the event loop.
   if (const Status s = p2p_->Start(); !s.ok()) return s.WithContext(config_keys::kP2pListen);

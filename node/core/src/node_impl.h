@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "colend/consensus/action_loop.h"
 #include "colend/consensus/actions.h"
 #include "colend/consensus/replica.h"
+#include "colend/consensus/signer.h"
 #include "colend/consensus/validator_set.h"
 #include "colend/contracts/genesis.h"
 #include "colend/node/block_store.h"
@@ -37,6 +39,7 @@
 #include "colend/node/rpc_server.h"
 #include "colend/node/txpool.h"
 #include "colend/node/limit_metrics.h"
+#include "colend/proto/state.pb.h"
 
 namespace colend::node {
 
@@ -108,7 +111,6 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::vector<RpcPeerInfo> GetPeers() const override;
   ConsensusStatus GetConsensusStatus() const override;
   SyncStatus GetSyncStatus() const override;
-  ValidatorSetInfo GetValidators() const override;
 
  private:
   // driver.cc
@@ -129,6 +131,30 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   void ServeSync(const std::string& peer, const proto::SyncRequest& request);
   void OnSyncResponse(const std::string& peer, proto::SyncResponse response);
   void PublishStatus();
+  void ExportCertificateExpiries();
+
+  // epochs.cc: validator epochs (event loop). The set that orders each height comes from
+  // the validator schedule in the executed state (contracts/validators.h).
+  struct EpochInfo {
+    proto::ValidatorEpochRecord record;
+    std::shared_ptr<const consensus::ValidatorSet> validators;
+    std::shared_ptr<const consensus::ValidatorKeyring> keyring;
+    std::uint64_t end = 0;  // last height, once the next epoch is decided (else 0)
+  };
+  // Epoch `epoch` as the executed state records it, with the end if the next is decided.
+  Result<EpochInfo> LoadEpoch(std::uint64_t epoch) const;
+  // The epoch that orders the height after the executed one.
+  Result<EpochInfo> CurrentEpoch() const;
+  // A replica for `epoch`, based on its start - 1 (which this node has executed).
+  Result<std::unique_ptr<consensus::Replica>> MakeReplica(const EpochInfo& epoch) const;
+  // The committed chain and WAL as a replica recovers them.
+  Result<consensus::RecoveryState> RecoveryFromStore() const;
+  // After executing block `height`: did it decide a validator set? Returns the current
+  // epoch's end if so (ExecutedRoots::epoch_end), else 0.
+  std::uint64_t NoteDecidedEpochs(std::uint64_t height);
+  // Who p2p admits: this epoch's validators and those of every decided later epoch; the
+  // validators that left are refused with the reason.
+  void UpdatePeerAdmission();
 
   // Set once in Open.
   const NodeConfig config_;
@@ -137,9 +163,18 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::string member_id_;
   crypto::Digest genesis_state_root_{};
   crypto::Digest empty_receipts_root_{};
+  // The current epoch's validators and keys: replaced (under status_mu_) when an epoch
+  // starts; RPC threads read validators_ under status_mu_.
   std::shared_ptr<const consensus::ValidatorSet> validators_;
-  std::shared_ptr<const consensus::SignatureVerifier> verifier_;  // the validators' keys
+  std::shared_ptr<const consensus::SignatureVerifier> verifier_;
   consensus::ConsensusParams params_;
+  std::shared_ptr<const consensus::MessageSigner> signer_;  // this node's consensus key
+  Bytes node_public_key_;                                   // its DER, to match the schedule
+  // Event loop only.
+  EpochInfo epoch_;
+  std::uint64_t decided_epoch_ = 0;                  // the latest epoch the state has decided
+  std::map<std::string, std::string> removed_peers_;  // node id -> why p2p refuses it
+  Gauge* m_epoch_ = nullptr;
 
   boost::asio::io_context io_;  // the event loop: consensus, execution, storage, sync
   // The network thread ("colend-net"): TLS, frames, pings and the P2pNetwork, so that a

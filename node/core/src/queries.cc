@@ -251,6 +251,10 @@ ConsensusStatus Node::Impl::GetConsensusStatus() const {
   out.stable_checkpoint = status_.low_watermark;
   out.committed_height = status_.committed_height;
   out.executed_height = status_.executed_height;
+  out.epoch = status_.epoch;
+  out.epoch_start = status_.epoch_base + 1;
+  out.epoch_end = status_.epoch_end;
+  out.observer = status_.observer;
   const consensus::ReplicaCounters& c = counters_;
   out.counters = {
       {"messages", c.messages},
@@ -278,6 +282,9 @@ ConsensusStatus Node::Impl::GetConsensusStatus() const {
       {"sync_requests", c.sync_requests},
       {"conflicts", c.conflicts},
       {"bad_inputs", c.bad_inputs},
+      {"wrong_epoch", c.wrong_epoch},
+      {"beyond_epoch", c.beyond_epoch},
+      {"fillers", c.fillers},
   };
   return out;
 }
@@ -290,15 +297,6 @@ SyncStatus Node::Impl::GetSyncStatus() const {
   for (const PeerInfo& p : p2p_->Peers()) {
     if (p.connected) out.target_height = std::max(out.target_height, p.best_height);
   }
-  return out;
-}
-
-ValidatorSetInfo Node::Impl::GetValidators() const {
-  ValidatorSetInfo out;
-  out.validators = genesis_.validators;
-  std::lock_guard lock(status_mu_);
-  out.view = status_.view;
-  out.primary = validators_->Primary(status_.view);
   return out;
 }
 

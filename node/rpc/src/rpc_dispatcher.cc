@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "colend/contracts/books.h"
+#include "governance_queries.h"
 #include "rpc_render.h"
 #include "state_queries.h"
 
@@ -245,8 +246,12 @@ void RpcDispatcher::RegisterMethods() {
     return WithState([](const contracts::StateReader& r, const contracts::StateScanner&,
                         const StateHead&) { return ListMembers(r); });
   });
-  methods_["getValidators"] = no_params(
-      [this]() -> MethodResult { return json::value(ValidatorsJson(node_.GetValidators())); });
+  methods_["getValidators"] = [this](const ParamReader& p) { return GetValidatorsMethod(p); };
+  methods_["getRevokedCertificates"] = no_params([this]() {
+    return WithState([](const contracts::StateReader&, const contracts::StateScanner& s,
+                        const StateHead&) { return ListRevokedCertificates(s); });
+  });
+  methods_["getProposals"] = [this](const ParamReader& p) { return GetProposals(p); };
   methods_["getNodeInfo"] = no_params(
       [this]() -> MethodResult { return json::value(NodeInfoJson(node_.GetNodeInfo())); });
   methods_["getPeers"] = no_params([this]() -> MethodResult {
@@ -411,6 +416,38 @@ MethodResult RpcDispatcher::GetSettlements(const ParamReader& p) {
   }
   return WithState([&](const contracts::StateReader& r, const contracts::StateScanner&,
                        const StateHead&) { return ListSettlements(r, query); });
+}
+
+MethodResult RpcDispatcher::GetValidatorsMethod(const ParamReader& p) {
+  Status s = p.OnlyAllowed({"height"});
+  if (!s.ok()) return ErrorFromStatus(s);
+  Result<std::optional<std::uint64_t>> height = p.OptionalUint("height");
+  if (!height.ok()) return ErrorFromStatus(height.status());
+  // The view and the committed height from the consensus snapshot; the sets from the state.
+  const ConsensusStatus consensus = node_.GetConsensusStatus();
+  ValidatorsQuery query;
+  query.height = *height;
+  query.view = consensus.view;
+  query.committed_height = consensus.committed_height;
+  return WithState([&](const contracts::StateReader& r, const contracts::StateScanner&,
+                       const StateHead& head) { return GetValidators(r, head, query); });
+}
+
+MethodResult RpcDispatcher::GetProposals(const ParamReader& p) {
+  Status s = p.OnlyAllowed({"status"});
+  if (!s.ok()) return ErrorFromStatus(s);
+  Result<std::optional<std::string>> status = p.OptionalString("status");
+  if (!status.ok()) return ErrorFromStatus(status.status());
+  const std::string wanted = status->value_or("");
+  if (!wanted.empty() && wanted != "OPEN" && wanted != "PASSED" && wanted != "REJECTED" &&
+      wanted != "FAILED") {
+    return RpcError{kInvalidParams,
+                    "param \"status\": expected \"OPEN\", \"PASSED\", \"REJECTED\" or "
+                    "\"FAILED\"",
+                    std::nullopt};
+  }
+  return WithState([&](const contracts::StateReader&, const contracts::StateScanner& scanner,
+                       const StateHead&) { return ListProposals(scanner, wanted); });
 }
 
 MethodResult RpcDispatcher::ListLoansMethod(const ParamReader& p) {

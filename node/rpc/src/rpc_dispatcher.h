@@ -53,6 +53,8 @@ class RpcDispatcher {
   MethodResult GetPositions(const ParamReader& p);
   MethodResult GetSettlements(const ParamReader& p);
   MethodResult ListLoansMethod(const ParamReader& p);
+  MethodResult GetValidatorsMethod(const ParamReader& p);
+  MethodResult GetProposals(const ParamReader& p);
   // Runs fn under NodeApi::ReadState and returns what it produced.
   MethodResult WithState(
       const std::function<Result<json::value>(

@@ -223,6 +223,10 @@ json::object ConsensusStatusJson(const ConsensusStatus& s) {
   out["stable_checkpoint"] = s.stable_checkpoint;
   out["committed_height"] = s.committed_height;
   out["executed_height"] = s.executed_height;
+  out["epoch"] = s.epoch;
+  out["epoch_start"] = s.epoch_start;
+  out["epoch_end"] = s.epoch_end;
+  out["observer"] = s.observer;
   out["counters"] = std::move(counters);
   return out;
 }
@@ -232,22 +236,6 @@ json::object SyncStatusJson(const SyncStatus& s) {
   out["syncing"] = s.syncing;
   out["current_height"] = s.current_height;
   out["target_height"] = s.target_height;
-  return out;
-}
-
-json::object ValidatorsJson(const ValidatorSetInfo& v) {
-  json::array validators;
-  for (const proto::Validator& val : v.validators) {
-    json::object o;
-    o["node_id"] = val.node_id();
-    o["member_id"] = val.member_id();
-    o["public_key"] = PublicKeyPem(AsBytes(val.public_key()));
-    validators.push_back(std::move(o));
-  }
-  json::object out;
-  out["view"] = v.view;
-  out["primary"] = v.primary;
-  out["validators"] = std::move(validators);
   return out;
 }
 

@@ -47,7 +47,6 @@ json::object NodeInfoJson(const NodeInfo& info);
 json::object PeerJson(const RpcPeerInfo& peer);
 json::object ConsensusStatusJson(const ConsensusStatus& status);
 json::object SyncStatusJson(const SyncStatus& status);
-json::object ValidatorsJson(const ValidatorSetInfo& validators);
 
 // A DER SubjectPublicKeyInfo as PEM text ("-----BEGIN PUBLIC KEY-----\n...").
 std::string PublicKeyPem(ByteView der);

@@ -4,6 +4,7 @@
 #include "colend/contracts/records.h"
 #include "colend/contracts/records_json.h"
 #include "colend/proto/state.pb.h"
+#include "governance_queries.h"
 #include "rpc_render.h"
 
 namespace colend::node::rpc {
@@ -131,13 +132,17 @@ Result<json::value> GetAgreement(const contracts::StateReader& reader,
 Result<json::value> ListMembers(const contracts::StateReader& reader) {
   COLEND_ASSIGN_OR_RETURN(
       auto list, contracts::ReadRecord<proto::MemberList>(reader, contracts::keys::kMembers));
+  COLEND_ASSIGN_OR_RETURN(auto validators, ValidatorsByMember(reader));
   json::array members;
   if (list.has_value()) {
     for (const std::string& id : list->ids()) {
       COLEND_ASSIGN_OR_RETURN(auto member, contracts::ReadRecord<proto::MemberRecord>(
                                                reader, contracts::keys::Member(id)));
       if (!member.has_value()) return Status::Corruption("member list names missing " + id);
-      members.push_back(MemberJson(*member));
+      json::object entry = MemberJson(*member);
+      auto runs = validators.find(id);
+      entry["validators"] = runs != validators.end() ? std::move(runs->second) : json::array();
+      members.push_back(std::move(entry));
     }
   }
   json::object out;

@@ -45,7 +45,8 @@ Result<json::value> ListAgreements(const contracts::StateScanner& scanner);
 Result<json::value> GetAgreement(const contracts::StateReader& reader,
                                  std::string_view agreement_id);
 
-// {"members": [MemberJson...]} in id order (from meta/members).
+// {"members": [MemberJson...]} in id order (from meta/members), each with "validators": the
+// node ids it runs in the latest decided validator set (which may not be in force yet).
 Result<json::value> ListMembers(const contracts::StateReader& reader);
 
 struct SettlementQuery {

@@ -104,9 +104,10 @@ void Harness::Execute(std::size_t i, const CommitAction& commit) {
   roots.height = commit.height;
   roots.state_root = HashOf(ToString(previous) + ToString(block_hash));
   roots.receipts_root = HashOf("receipts" + ToString(block_hash));
+  if (epoch_end_after) roots.epoch_end = epoch_end_after(roots.height);
   node.executed.push_back(roots);
-  Apply(i,
-        node.replica->OnBlockExecuted(now_, roots.height, roots.state_root, roots.receipts_root));
+  Apply(i, node.replica->OnBlockExecuted(now_, roots.height, roots.state_root,
+                                         roots.receipts_root, roots.epoch_end));
 }
 
 void Harness::Apply(std::size_t i, Actions actions) {

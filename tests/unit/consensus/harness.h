@@ -119,6 +119,9 @@ class Harness {
   bool auto_propose = true;  // answer RequestProposal at once from the pool
   // The nodes' answer to a CheckProposalAction (set before StartAll); Ok when unset.
   std::function<Status(const proto::Block&)> validate;
+  // Executing the block at a height decided a new validator set: the epoch's end it
+  // reports with the roots (ExecutedRoots::epoch_end); 0 when unset or for other heights.
+  std::function<std::uint64_t(std::uint64_t height)> epoch_end_after;
 
  private:
   std::unique_ptr<Replica> MakeReplica(std::size_t i);

@@ -335,6 +335,7 @@ TEST_P(GovernanceJsonTest, EveryActionRoundTrips) {
           Quoted(PublicPem(node_b)) + "}]}",
       R"({"type":"SetNetworkRule","name":"min_funder_bp","value":3000})",
       R"({"type":"SetNetworkRule","name":"min_funder_bp","value":-9223372036854775808})",
+      R"({"type":"RevokeCertificate","fingerprint":"3b5d5c3712955042212316173ccf37be800e95d44e1e0c3d4ee7c6b2d7ac8a7d","reason":"node key leaked"})",
   };
   std::set<int> covered;
   for (const std::string& action : actions) {

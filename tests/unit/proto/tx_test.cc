@@ -155,6 +155,11 @@ std::vector<GovernanceProposal> OneProposalPerAction() {
     r->set_name("min_funder_bp");
     r->set_value(3000);
   }
+  {
+    RevokeCertificate* r = next("g-revoke").mutable_revoke_certificate();
+    r->set_fingerprint(std::string(64, 'a'));
+    r->set_reason("private key leaked");
+  }
   return out;
 }
 

@@ -80,12 +80,20 @@ struct InitialMember {
 
 struct InitialState {
   std::vector<InitialMember> members;
+  // Epoch 0 of the validator schedule (validators.h); empty for a state without consensus
+  // (an ad-hoc replay).
   std::vector<proto::Validator> validators;
   std::uint32_t min_funder_bp = 0;
+  // G of the validator schedule: a set decided by the block at height h orders blocks from
+  // h + G on. InitialStateFromGenesis sets it to the genesis consensus execution_lag + 2
+  // (the consensus module's MaxInFlight); the default is that of the default lag, 1.
+  std::uint64_t validator_activation_delay = 3;
 };
 
-// The write set of the genesis state. Fails with kInvalidArgument (naming the member) on a
-// bad or repeated member id, a repeated key id, or min_funder_bp above 10,000.
+// The write set of the genesis state: members, rules, "meta/validators" (when there are
+// validators), the validator schedule and its epoch 0. Fails with kInvalidArgument (naming
+// the member) on a bad or repeated member id, a repeated key id, min_funder_bp above
+// 10,000, or a validator_activation_delay of 0.
 Result<WriteSet> BuildInitialState(const InitialState& initial);
 
 }  // namespace colend::contracts

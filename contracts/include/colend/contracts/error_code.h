@@ -56,6 +56,7 @@ enum class ErrorCode : std::uint8_t {
   kUnknownRule,
   kBadValidatorSet,
   kBadKey,
+  kAlreadyRevoked,   // the certificate is on the revocation list already
 };
 
 // "MALFORMED", "BAD_FIELD", … as written in receipts.

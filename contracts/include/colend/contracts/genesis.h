@@ -123,7 +123,8 @@ Result<Genesis> ParseGenesis(std::string_view json_bytes);
 std::string GenesisToJson(const Genesis& genesis);
 
 // The contract state a chain starts from: the genesis members (with their client keys),
-// validators and network rules, for BuildInitialState. The node and colend-replay both
+// validators (epoch 0, with activation delay consensus.execution_lag + 2) and network
+// rules, for BuildInitialState. The node and colend-replay both
 // start from it, so they hold the same state root after genesis.
 InitialState InitialStateFromGenesis(const Genesis& genesis);
 

@@ -14,6 +14,9 @@
 //   ack/<a>/<b>/<20-digit height>    ReportAckRecord
 //   proposal/<proposal>              ProposalRecord
 //   meta/members, meta/rules, meta/pairs, meta/batches, meta/validators
+//   meta/validator_schedule          ValidatorSchedule (activation delay, latest epoch)
+//   meta/epoch/<20-digit epoch>      ValidatorEpochRecord (validators.h reads them)
+//   meta/revoked/<fingerprint>       RevokedCertificate (64 lower-case hex digits)
 #ifndef COLEND_CONTRACTS_RECORDS_H_
 #define COLEND_CONTRACTS_RECORDS_H_
 
@@ -43,6 +46,9 @@ inline constexpr std::string_view kRules = "meta/rules";
 inline constexpr std::string_view kPairs = "meta/pairs";
 inline constexpr std::string_view kBatches = "meta/batches";
 inline constexpr std::string_view kValidators = "meta/validators";
+inline constexpr std::string_view kValidatorSchedule = "meta/validator_schedule";
+inline constexpr std::string_view kValidatorEpochPrefix = "meta/epoch/";
+inline constexpr std::string_view kRevokedPrefix = "meta/revoked/";
 
 std::string Member(std::string_view id);
 std::string Agreement(std::string_view id);
@@ -56,6 +62,9 @@ std::string Batch(std::string_view batch_id);
 std::string BatchSeq(std::uint64_t n);
 std::string Ack(std::string_view a, std::string_view b, std::uint64_t height);
 std::string Proposal(std::string_view id);
+// Zero-padded so that key order is epoch order.
+std::string ValidatorEpoch(std::uint64_t epoch);
+std::string Revoked(std::string_view fingerprint);
 
 }  // namespace colend::contracts::keys
 

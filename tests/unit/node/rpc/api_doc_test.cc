@@ -47,7 +47,6 @@ class NullNode final : public NodeApi {
   std::vector<RpcPeerInfo> GetPeers() const override { return {}; }
   ConsensusStatus GetConsensusStatus() const override { return {}; }
   SyncStatus GetSyncStatus() const override { return {}; }
-  ValidatorSetInfo GetValidators() const override { return {}; }
 };
 
 std::string ReadDoc() {

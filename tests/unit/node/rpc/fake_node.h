@@ -13,13 +13,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "colend/contracts/genesis.h"
 #include "colend/contracts/records.h"
 #include "colend/contracts/replay.h"
 #include "colend/contracts/tx_decode.h"
 #include "colend/contracts/tx_json.h"
 #include "colend/crypto/hash.h"
+#include "colend/crypto/keys.h"
 #include "colend/node/node_api.h"
 
 namespace colend::node::testing {
@@ -42,8 +45,21 @@ class MapReader final : public contracts::StateReader {
 
 class FakeNode final : public NodeApi {
  public:
+  // Members LEAD, PARTNER_A and PARTNER_B (no client keys: the replay is unsigned); four
+  // validators with real keys, in node id order LEAD-1, LEAD-2, PARTNER_A-1, PARTNER_B-1;
+  // the default consensus parameters (execution_lag 1: validator activation delay 3).
   FakeNode() {
-    auto r = contracts::Replayer::FromBanks({"LEAD", "PARTNER_A", "PARTNER_B"});
+    contracts::Genesis genesis;
+    genesis.chain_id = "colend-replay";
+    for (const char* m : {"LEAD", "PARTNER_A", "PARTNER_B"}) {
+      genesis.members.push_back({m, std::string(m) + " Bank", {}, std::nullopt});
+    }
+    for (const auto& [node, member] : std::vector<std::pair<std::string, std::string>>{
+             {"LEAD-1", "LEAD"}, {"LEAD-2", "LEAD"}, {"PARTNER_A-1", "PARTNER_A"},
+             {"PARTNER_B-1", "PARTNER_B"}}) {
+      genesis.validators.push_back(NewValidator(node, member));
+    }
+    auto r = contracts::Replayer::FromGenesis(genesis);
     EXPECT_TRUE(r.ok()) << r.status();
     replayer_ = std::move(*r);
     root_ = replayer_->StateRoot();
@@ -109,6 +125,17 @@ class FakeNode final : public NodeApi {
     last_tx_hash_ = tx_hash;
     SnapshotPositions();
     return receipt->status() == proto::RECEIPT_STATUS_OK ? "ok" : receipt->code();
+  }
+
+  // A validator with a fresh P-256 node key.
+  static proto::Validator NewValidator(const std::string& node_id, const std::string& member) {
+    auto key = crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard());
+    EXPECT_TRUE(key.ok()) << key.status();
+    proto::Validator v;
+    v.set_node_id(node_id);
+    v.set_member_id(member);
+    if (key.ok()) v.set_public_key(ToString(key->public_key().ToDer().value_or(Bytes())));
+    return v;
   }
 
   // The hash of the last applied transaction.
@@ -242,20 +269,6 @@ class FakeNode final : public NodeApi {
     s.current_height = BlockNumber();
     s.target_height = s.current_height;
     return s;
-  }
-
-  ValidatorSetInfo GetValidators() const override {
-    ValidatorSetInfo v;
-    for (const char* id : {"LEAD-1", "PARTNER_A-1", "PARTNER_B-1", "PARTNER_C-1"}) {
-      proto::Validator val;
-      val.set_node_id(id);
-      val.set_member_id(std::string(id).substr(0, std::string(id).size() - 2));
-      val.set_public_key("der-bytes");
-      v.validators.push_back(val);
-    }
-    v.view = 2;
-    v.primary = "PARTNER_A-1";
-    return v;
   }
 
  private:

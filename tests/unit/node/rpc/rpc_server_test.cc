@@ -300,6 +300,8 @@ TEST_F(RpcServerTest, AgreementsAndMembers) {
   ASSERT_EQ(members.at("members").as_array().size(), 3u);
   EXPECT_EQ(S(members.at("members").at(0).at("id")), "LEAD");
   EXPECT_EQ(S(members.at("members").at(0).at("status")), "ACTIVE");
+  EXPECT_EQ(members.at("members").at(0).at("validators"), json::parse(R"(["LEAD-1","LEAD-2"])"));
+  EXPECT_EQ(members.at("members").at(1).at("validators"), json::parse(R"(["PARTNER_A-1"])"));
 }
 
 TEST_F(RpcServerTest, PositionsNowAndAtAnEarlierHeight) {
@@ -370,11 +372,124 @@ TEST_F(RpcServerTest, OperationsViews) {
   json::value sync = Result("getSyncStatus");
   EXPECT_EQ(sync.at("syncing"), json::value(false));
   json::value validators = Result("getValidators");
+  EXPECT_EQ(validators.at("epoch"), json::value(0));
+  EXPECT_EQ(validators.at("start_height"), json::value(1));
+  EXPECT_EQ(validators.at("decided_at_height"), json::value(0));
   EXPECT_EQ(validators.at("validators").as_array().size(), 4u);
-  EXPECT_EQ(S(validators.at("primary")), "PARTNER_A-1");
+  EXPECT_EQ(validators.at("view"), json::value(2));
+  EXPECT_EQ(S(validators.at("primary")), "PARTNER_A-1");  // view 2 of 4
+  EXPECT_FALSE(validators.as_object().contains("next"));
   EXPECT_EQ(S(validators.at("validators").at(0).at("public_key"))
                 .rfind("-----BEGIN PUBLIC KEY-----\n", 0),
             0u);
+}
+
+// A governance proposal by LEAD and the two approvals that pass it among 3 members, a
+// block each; returns the height of the deciding vote.
+std::uint64_t PassProposal(FakeNode& node, const std::string& id, const std::string& action) {
+  EXPECT_EQ(node.Apply(R"({"type":"GovernanceProposal","signer":"LEAD","id":")" + id +
+                       R"(","proposal_id":")" + id + R"(","description":"test","action":)" +
+                       action + "}"),
+            "ok");
+  for (const char* voter : {"LEAD", "PARTNER_A"}) {
+    EXPECT_EQ(node.Apply(R"({"type":"GovernanceVote","signer":")" + std::string(voter) +
+                         R"(","id":"v-)" + id + voter + R"(","proposal_id":")" + id +
+                         R"(","choice":"APPROVE"})"),
+              "ok");
+  }
+  return node.BlockNumber();
+}
+
+TEST_F(RpcServerTest, ValidatorEpochsFromTheState) {
+  // The genesis set without LEAD-2, keys as getValidators prints them.
+  const json::value genesis = Result("getValidators");
+  json::array kept;
+  for (const json::value& v : genesis.at("validators").as_array()) {
+    if (v.at("node_id") != json::value("LEAD-2")) kept.push_back(v);
+  }
+  const std::uint64_t decided = PassProposal(
+      node_, "DROP-LEAD-2",
+      R"({"type":"ChangeValidatorSet","validators":)" + json::serialize(kept) + "}");
+  ASSERT_EQ(decided, 14u);  // epoch 1 orders from 14 + 3
+
+  json::value now = Result("getValidators");
+  EXPECT_EQ(now.at("epoch"), json::value(0));
+  EXPECT_EQ(now.at("validators").as_array().size(), 4u);
+  EXPECT_EQ(S(now.at("primary")), "PARTNER_A-1");
+  ASSERT_TRUE(now.as_object().contains("next"));
+  EXPECT_EQ(now.at("next").at("epoch"), json::value(1));
+  EXPECT_EQ(now.at("next").at("start_height"), json::value(17));
+  EXPECT_EQ(now.at("next").at("validators"), json::value(kept));
+  json::value members = Result("getMembers");  // the latest decided set
+  EXPECT_EQ(members.at("members").at(0).at("validators"), json::parse(R"(["LEAD-1"])"));
+
+  // Two more blocks: height 17 is next, ordered by epoch 1.
+  ASSERT_EQ(node_.Apply(Agreement("AG-9", R"({"LEAD":5000,"PARTNER_B":5000})")), "ok");
+  ASSERT_EQ(node_.Apply(Accept("PARTNER_B", "AG-9")), "ok");
+  now = Result("getValidators");
+  EXPECT_EQ(now.at("epoch"), json::value(1));
+  EXPECT_EQ(now.at("start_height"), json::value(17));
+  EXPECT_EQ(now.at("decided_at_height"), json::value(14));
+  EXPECT_EQ(now.at("validators"), json::value(kept));
+  EXPECT_EQ(S(now.at("primary")), "PARTNER_B-1");  // view 2 of 3
+  EXPECT_FALSE(now.as_object().contains("next"));
+
+  json::value before = Result("getValidators", R"({"height":16})");
+  EXPECT_EQ(before.at("epoch"), json::value(0));
+  EXPECT_EQ(before.at("validators").as_array().size(), 4u);
+  EXPECT_FALSE(before.as_object().contains("view"));
+  EXPECT_FALSE(before.as_object().contains("primary"));
+  EXPECT_FALSE(before.as_object().contains("next"));
+  EXPECT_EQ(Result("getValidators", R"({"height":0})").at("epoch"), json::value(0));
+
+  // Above the executed height (16): invalid params, with a sentence.
+  json::object above = Call("getValidators", R"({"height":17})");
+  ASSERT_TRUE(above.contains("error")) << json::serialize(above);
+  EXPECT_EQ(above.at("error").at("code"), json::value(-32602));
+  EXPECT_NE(std::string(above.at("error").at("message").as_string()).find("above the executed"),
+            std::string::npos);
+  EXPECT_EQ(Call("getValidators", R"({"height":"16"})").at("error").at("code"),
+            json::value(-32602));
+  EXPECT_EQ(Call("getValidators", R"({"epoch":1})").at("error").at("code"), json::value(-32602));
+}
+
+TEST_F(RpcServerTest, RevokedCertificatesAndProposals) {
+  EXPECT_TRUE(Result("getRevokedCertificates").at("revoked").as_array().empty());
+  EXPECT_TRUE(Result("getProposals").at("proposals").as_array().empty());
+  const std::string fingerprint(64, 'c');
+  const std::uint64_t h = PassProposal(
+      node_, "REVOKE-1",
+      R"({"type":"RevokeCertificate","fingerprint":")" + fingerprint + R"(","reason":"key leaked"})");
+  json::value revoked = Result("getRevokedCertificates");
+  ASSERT_EQ(revoked.at("revoked").as_array().size(), 1u);
+  EXPECT_EQ(S(revoked.at("revoked").at(0).at("fingerprint")), fingerprint);
+  EXPECT_EQ(S(revoked.at("revoked").at(0).at("reason")), "key leaked");
+  EXPECT_EQ(revoked.at("revoked").at(0).at("revoked_at_height"), json::value(h));
+
+  ASSERT_EQ(node_.Apply(R"({"type":"GovernanceProposal","signer":"PARTNER_A","id":"g2",)"
+                        R"("proposal_id":"RULE-1","description":"min share",)"
+                        R"("action":{"type":"SetNetworkRule","name":"min_funder_bp","value":500}})"),
+            "ok");
+  json::value all = Result("getProposals");
+  ASSERT_EQ(all.at("proposals").as_array().size(), 2u);
+  const json::value& passed = all.at("proposals").at(0);
+  EXPECT_EQ(S(passed.at("proposal_id")), "REVOKE-1");
+  EXPECT_EQ(S(passed.at("proposer")), "LEAD");
+  EXPECT_EQ(S(passed.at("status")), "PASSED");
+  EXPECT_EQ(S(passed.at("action").at("type")), "RevokeCertificate");
+  EXPECT_EQ(S(passed.at("action").at("fingerprint")), fingerprint);
+  EXPECT_EQ(passed.at("approvals"), json::parse(R"(["LEAD","PARTNER_A"])"));
+  EXPECT_EQ(passed.at("decided_at_height"), json::value(h));
+  const json::value& open = all.at("proposals").at(1);
+  EXPECT_EQ(S(open.at("status")), "OPEN");
+  EXPECT_FALSE(open.as_object().contains("decided_at_height"));
+  json::value only_open = Result("getProposals", R"({"status":"OPEN"})");
+  ASSERT_EQ(only_open.at("proposals").as_array().size(), 1u);
+  EXPECT_EQ(S(only_open.at("proposals").at(0).at("proposal_id")), "RULE-1");
+  EXPECT_EQ(Call("getProposals", R"({"status":"open"})").at("error").at("code"),
+            json::value(-32602));
+  EXPECT_EQ(Call("getRevokedCertificates", R"({"x":1})").at("error").at("code"),
+            json::value(-32602));
 }
 
 // ---- errors -----------------------------------------------------------------------------

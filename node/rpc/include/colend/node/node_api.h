@@ -4,7 +4,8 @@
 // Everything here is typed: Protobuf messages as the chain keeps them, raw bytes for
 // hashes (32 bytes, never hex), integers for heights. Contract state is read through the
 // contracts' own StateReader/StateScanner on a consistent snapshot, so loan, agreement,
-// position and settlement queries use exactly the contracts' record layout.
+// position, settlement and governance queries (members, validator epochs, revoked
+// certificates, proposals) use exactly the contracts' record layout.
 //
 // Thread safety: the server calls every method from its own worker threads, several at a
 // time; implementations must be thread-safe. The callbacks given to ReadState and
@@ -104,6 +105,12 @@ struct ConsensusStatus {
   std::uint64_t stable_checkpoint = 0;
   std::uint64_t committed_height = 0;
   std::uint64_t executed_height = 0;
+  // The validator epoch this node's replica orders: its number, first height, last height
+  // (0 until the next epoch is decided), and whether this node only observes it.
+  std::uint64_t epoch = 0;
+  std::uint64_t epoch_start = 1;
+  std::uint64_t epoch_end = 0;
+  bool observer = false;
   // Named event counts (e.g. "view_changes", "proposals", "invalid_messages"); rendered as
   // one JSON object in key order, so the consensus module can add counters freely.
   std::map<std::string, std::uint64_t> counters;
@@ -113,12 +120,6 @@ struct SyncStatus {
   bool syncing = false;
   std::uint64_t current_height = 0;
   std::uint64_t target_height = 0;  // the best height known from peers
-};
-
-struct ValidatorSetInfo {
-  std::vector<proto::Validator> validators;  // the set consensus uses now, by node id
-  std::uint64_t view = 0;
-  std::string primary;
 };
 
 class NodeApi {
@@ -155,7 +156,8 @@ class NodeApi {
   virtual std::vector<RpcPeerInfo> GetPeers() const = 0;
   virtual ConsensusStatus GetConsensusStatus() const = 0;
   virtual SyncStatus GetSyncStatus() const = 0;
-  virtual ValidatorSetInfo GetValidators() const = 0;
+  // (No validator query: getValidators reads the validator schedule from the contract
+  // state through ReadState, and the view from GetConsensusStatus.)
 };
 
 }  // namespace colend::node
