@@ -484,17 +484,18 @@ void Node::Impl::SendSyncRequest() {
     syncing_.store(false);
     return;
   }
-  // A connected peer: the preferred ones first, then the others in turn.
+  // A connected validator: the preferred ones first, then the others in turn. (Observers
+  // are not asked: p2p drops what they send but sync requests.)
   std::vector<std::string> candidates;
   const std::vector<PeerInfo> peers = p2p_->Peers();
   for (const std::string& p : sync_preferred_) {
     for (const PeerInfo& info : peers) {
-      if (info.node_id == p && info.connected) candidates.push_back(p);
+      if (info.node_id == p && info.connected && !info.observer) candidates.push_back(p);
     }
   }
   for (const PeerInfo& info : peers) {
-    if (info.connected && std::find(candidates.begin(), candidates.end(), info.node_id) ==
-                              candidates.end()) {
+    if (info.connected && !info.observer &&
+        std::find(candidates.begin(), candidates.end(), info.node_id) == candidates.end()) {
       candidates.push_back(info.node_id);
     }
   }
