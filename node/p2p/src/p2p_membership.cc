@@ -59,7 +59,8 @@ Result<P2pNetwork::Impl::Role> P2pNetwork::Impl::Admit(const Connection& connect
     // One connection per pair of validators. An observer node accepts either direction: a
     // validator that is ahead of it may already count it as a validator and dial it.
     const auto peer = peers_.find(name);
-    if (!connection.outbound() && self_validator_ && peer != peers_.end() && peer->second.dial) {
+    if (!connection.outbound() && self_validator_ && peer != peers_.end() && peer->second.dial &&
+        !peer->second.fallback) {
       return Status::PermissionDenied(Quoted(name) + " dialled in, but this node (" +
                                       Quoted(options_.self_id) +
                                       ", the smaller id) is the one that dials it");
@@ -122,7 +123,8 @@ void P2pNetwork::Impl::AssignEndpoints(const std::vector<PeerEndpoint>& peers) {
           "accepting its connection instead",
           options_.self_id, Quoted(id));
     }
-    peer.dial = ours && known;
+    peer.fallback = self_validator_ && !ours && known;
+    peer.dial = (ours && known) || peer.fallback;
     std::lock_guard<std::mutex> lock(mutex_);
     peer.info.outbound = peer.dial;
   }
@@ -240,7 +242,11 @@ void P2pNetwork::Impl::SetValidators(std::map<std::string, Bytes> validator_keys
       }
       peer.failed_dials = 0;
       peer.redial_timer->cancel();
-      Dial(id);
+      if (peer.fallback) {
+        ScheduleDial(id);
+      } else {
+        Dial(id);
+      }
     }
   }
   for (const std::string& id : promoted) {

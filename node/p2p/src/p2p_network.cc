@@ -114,9 +114,9 @@ Status ValidateOptions(const P2pOptions& options, const internal::PeerCertificat
   }
   for (const PeerEndpoint& peer : options.peers) {
     if (peer.node_id == options.self_id) continue;
-    if (options.validator_keys.find(peer.node_id) == options.validator_keys.end()) {
-      return Status::InvalidArgument("peer \"" + peer.node_id + "\" is not a validator");
-    }
+    // A listed peer that is no validator (removed by governance since node.toml was
+    // written, or not voted in yet) is not dialled: AssignEndpoints says so in the log.
+    if (options.validator_keys.find(peer.node_id) == options.validator_keys.end()) continue;
     if (self_validator && options.self_id < peer.node_id && (peer.host.empty() || peer.port == 0)) {
       return Status::InvalidArgument("peer \"" + peer.node_id +
                                      "\" is dialled by this node but has no host:port");
@@ -233,7 +233,11 @@ Status P2pNetwork::Impl::Start() {
                Endpoint(options_.listen_host, listen_port()));
   Accept();
   for (auto& [id, peer] : peers_) {
-    if (peer.dial) Dial(id);
+    if (peer.dial && peer.fallback) {
+      ScheduleDial(id);  // the peer dials first; this node only if it does not
+    } else if (peer.dial) {
+      Dial(id);
+    }
   }
   CheckCertificates();
   return Status::Ok();
@@ -360,6 +364,7 @@ void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
   for (std::uint32_t i = 0; i < peer.failed_dials && delay < options_.reconnect_max; ++i)
     delay *= 2;
   delay = std::min(delay, options_.reconnect_max);
+  if (peer.fallback) delay = std::max(delay, 2 * options_.reconnect_max);
   const auto now = std::chrono::steady_clock::now();
   const auto barred = barred_until_.find(node_id);
   if (barred != barred_until_.end() && barred->second > now) {
@@ -469,7 +474,10 @@ void P2pNetwork::Impl::OnConnectionFrame(const std::shared_ptr<Connection>& conn
   if (stopped_) return;
   const auto it = peers_.find(connection->peer_id());
   if (it == peers_.end() || it->second.up != connection) return;  // closed meanwhile
-  if (it->second.observer && frame.kind_case() != proto::Frame::kSyncRequest) {
+  // An observer asks for blocks and relays its clients' transactions (each checked by the
+  // pool like a client's); it takes part in nothing else.
+  if (it->second.observer && frame.kind_case() != proto::Frame::kSyncRequest &&
+      frame.kind_case() != proto::Frame::kTxGossip) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++counters_.observer_frames_dropped;

@@ -68,6 +68,10 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
     PeerEndpoint endpoint;
     bool observer = false;
     bool dial = false;
+    // This node has the peer's endpoint but the peer (the smaller id) is the one that
+    // dials: it dials too, but only after the peer had time to (FallbackDelay), so a peer
+    // that has no endpoint for this node (a validator that joined later) is still reached.
+    bool fallback = false;
     std::shared_ptr<internal::Connection> up;       // the connection frames flow on, if any
     std::shared_ptr<internal::Connection> dialing;  // an outbound attempt not yet up
     std::unique_ptr<boost::asio::steady_timer> redial_timer;

@@ -104,6 +104,44 @@ TEST_F(P2pMembershipTest, AddedValidatorIsDialledAndConnects) {
   EXPECT_EQ(a->Counters().refused_connections, 0u);
 }
 
+// "c" joined after "a" wrote its node.toml: "a" (the smaller id, which should dial) has no
+// endpoint for it. "c" has a's endpoint and dials as a fallback, after giving "a" time; a
+// connection "a" dials wins whenever "a" can dial.
+TEST_F(P2pMembershipTest, TheLargerIdDialsWhenTheSmallerHasNoEndpointForIt) {
+  RecordingHandler ha, hc;
+  P2pOptions a_options = Options("a", {});
+  a_options.validator_keys.erase("b");
+  auto a = StartNetwork(a_options, &ha);
+  P2pOptions c_options = Options("c", {At("a", a->listen_port())});
+  c_options.validator_keys.erase("b");
+  auto c = StartNetwork(c_options, &hc);
+  EXPECT_TRUE(InfoOf(*c, "a").outbound);
+  ASSERT_TRUE(RunUntil(io_, [&] { return ha.Ups("c") == 1 && hc.Ups("a") == 1; }));
+  EXPECT_EQ(a->Counters().refused_connections, 0u);
+  ASSERT_TRUE(c->Send("a", ConsensusFrame("prepare")));
+  ASSERT_TRUE(RunUntil(io_, [&] { return ha.frames.size() == 1; }));
+}
+
+// Both know each other: the smaller id dials at once and the larger id's fallback never
+// fires while that connection is up.
+TEST_F(P2pMembershipTest, TheSmallerIdDialsFirstWhenBothHaveEndpoints) {
+  RecordingHandler ha, hc;
+  P2pOptions c_options = Options("c", {});
+  c_options.validator_keys.erase("b");
+  auto c = StartNetwork(c_options, &hc);
+  P2pOptions a_options = Options("a", {At("c", c->listen_port())});
+  a_options.validator_keys.erase("b");
+  auto a = StartNetwork(a_options, &ha);
+  c->SetValidators(c_options.validator_keys, {At("a", a->listen_port())}, {});
+  ASSERT_TRUE(RunUntil(io_, [&] { return ha.Ups("c") == 1 && hc.Ups("a") == 1; }));
+  EXPECT_TRUE(InfoOf(*a, "c").outbound);
+  // Longer than the fallback delay: still the one connection, nothing refused.
+  RunFor(io_, 4 * c_options.reconnect_max);
+  EXPECT_EQ(ha.Ups("c"), 1);
+  EXPECT_EQ(hc.Ups("a"), 1);
+  EXPECT_EQ(a->Counters().refused_connections, 0u);
+}
+
 // "a" is voted out. b and c disconnect it with the reason the node gives; "a" (which does not
 // know, and keeps dialling) is refused with the same reason from then on.
 TEST_F(P2pMembershipTest, RemovedValidatorIsDisconnectedAndRefusedWithTheReason) {
@@ -175,7 +213,8 @@ TEST_F(P2pMembershipTest, ObserverIsRefusedUnlessObserversAreAllowed) {
 }
 
 // An observer ("o", not a validator; its id is smaller than b's, yet it dials b) follows the
-// consensus broadcasts and may sync, but whatever it sends for consensus or gossip is dropped.
+// consensus broadcasts, may sync and relay transactions, but whatever it sends for consensus is
+// dropped.
 TEST_F(P2pMembershipTest, ObserverReceivesBroadcastsAndSyncsButCannotTakePart) {
   RecordingHandler ha, hb, ho;
   auto b = StartNetwork(AllowingObservers(Options("b", {})), &hb);
@@ -199,16 +238,18 @@ TEST_F(P2pMembershipTest, ObserverReceivesBroadcastsAndSyncsButCannotTakePart) {
   EXPECT_EQ(ho.frames[0].first, "b");
   EXPECT_EQ(ho.frames[0].second.consensus().body(), "commit");
 
-  // What the observer sends for consensus or gossip is dropped and counted; frames on one
-  // connection arrive in order, so once its sync request is in, the others were handled.
+  // What the observer sends for consensus is dropped and counted; its clients'
+  // transactions (gossip) and its sync requests reach the handler. Frames on one connection
+  // arrive in order, so once its sync request is in, the others were handled.
   ASSERT_TRUE(o->Send("b", ConsensusFrame("fake vote")));
   ASSERT_TRUE(o->Send("b", GossipFrame("tx")));
   ASSERT_TRUE(o->Send("b", SyncRequestFrame(5)));
-  ASSERT_TRUE(RunUntil(io_, [&] { return !hb.frames.empty(); }));
-  ASSERT_EQ(hb.frames.size(), 1u);
+  ASSERT_TRUE(RunUntil(io_, [&] { return hb.frames.size() >= 2; }));
+  ASSERT_EQ(hb.frames.size(), 2u);
   EXPECT_EQ(hb.frames[0].first, "0bs");
-  EXPECT_EQ(hb.frames[0].second.sync_request().from_height(), 5u);
-  EXPECT_EQ(b->Counters().observer_frames_dropped, 2u);
+  EXPECT_EQ(hb.frames[0].second.kind_case(), proto::Frame::kTxGossip);
+  EXPECT_EQ(hb.frames[1].second.sync_request().from_height(), 5u);
+  EXPECT_EQ(b->Counters().observer_frames_dropped, 1u);
   EXPECT_TRUE(LogContains("from observer \"0bs\""));
 
   proto::Frame response;

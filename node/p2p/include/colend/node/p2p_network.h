@@ -25,18 +25,25 @@
 //      than max_observers observers are connected.
 //
 // Validators vs observers. Validators exchange every frame kind. An observer (a node that is
-// not, or not yet, or no longer a voting member, e.g. a bank's reporting replica) may send
-// only Hello, Ping/Pong and sync_request frames; every consensus or tx_gossip frame it sends
-// (and any sync_response) is dropped and counted (P2pCounters::observer_frames_dropped), so
-// an observer can read the chain but never influence consensus or fill the pool. It receives
-// what it asks for by sync and every Broadcast. P2pHandler::OnPeerUp/OnPeerDown report
-// validators only; an observer shows in Peers() (PeerInfo::observer) while connected and
-// reaches the handler only through OnFrame with its sync_request frames.
+// not, or not yet, or no longer a voting member, e.g. a bank's joining node) may send only
+// Hello, Ping/Pong, sync_request and tx_gossip frames (the transactions its own clients
+// sent it: the node admits each exactly as a client's, signature and signer checked, within
+// the pool's bounds, so a transaction an observer accepted commits like any other); every
+// consensus frame it sends (and any sync_response) is dropped and counted
+// (P2pCounters::observer_frames_dropped), so an observer can never influence consensus. It
+// receives what it asks for by sync and every Broadcast. P2pHandler::OnPeerUp/OnPeerDown
+// report validators only; an observer shows in Peers() (PeerInfo::observer) while connected
+// and reaches the handler only through OnFrame with its sync_request and tx_gossip frames.
 //
 // Who dials: for each pair of validators exactly one connection is wanted. A validator
 // dials a peer iff its own id is smaller (byte-wise) than the peer's and the peer has an
 // endpoint; it accepts a connection from a validator it does not dial, and refuses one from
-// a validator it dials. A node that is not itself a validator (self_id absent from the
+// a validator it dials. The larger id, when it has the smaller's endpoint, dials as a
+// fallback, never sooner than 2 x reconnect_max after it lost (or never had) the
+// connection: so a validator that joined after the others wrote their node.toml, and that
+// they have no endpoint for, is still reached, while the smaller id, which redials within
+// reconnect_min, normally wins. A listed endpoint of a node that is not a validator
+// (removed since node.toml was written, or not voted in yet) is ignored with a warning. A node that is not itself a validator (self_id absent from the
 // validator set) is an observer: it dials every validator with an endpoint, and validators
 // accept that direction whatever the ids. An observer node also accepts a validator's
 // connection, since a validator that has already applied the epoch that makes this node a
@@ -198,7 +205,7 @@ struct P2pCounters {
   std::uint64_t accept_failures = 0;      // accept() errors (each followed by a back-off)
   std::uint64_t bad_frames = 0;           // connections closed for a malformed frame
   std::uint64_t penalties = 0;            // Penalize calls that closed or barred a peer
-  // Consensus, tx_gossip and sync_response frames from observers, dropped unread.
+  // Consensus and sync_response frames from observers, dropped unread.
   std::uint64_t observer_frames_dropped = 0;
 };
 
