@@ -94,7 +94,7 @@ Replica::Impl::Impl(ReplicaOptions options)
                                             : options_.genesis.base_state_root,
                options_.genesis.height},
       pacemaker_(options_.params),
-      observer_(!validators_->Contains(options_.self)) {
+      observer_(options_.observer || !validators_->Contains(options_.self)) {
   // The epoch's base block is final: the first stable checkpoint and the first committed
   // block (Recover moves both up from the node's chain and WAL).
   stable_.sequence = genesis_.sequence;

@@ -192,6 +192,12 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
       m_evicted_->Increment(n);
     }
   }
+  // Governance revoked a certificate: p2p refuses it from now on and drops it if connected.
+  const std::string_view revoked = contracts::keys::kRevokedPrefix;
+  if (const auto it = stored.state_writes.lower_bound(revoked);
+      it != stored.state_writes.end() && std::string_view(it->first).starts_with(revoked)) {
+    UpdateRevocations(stored.height);
+  }
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(latency_mu_);

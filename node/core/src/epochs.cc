@@ -76,16 +76,19 @@ Result<std::unique_ptr<consensus::Replica>> Node::Impl::MakeReplica(const EpochI
   }
   options.epoch_end = epoch.end;
   options.observer = !epoch.validators->Contains(config_.node_id);
-  if (!options.observer) {
-    // The schedule names this node: the key it holds must be the one the members voted for.
-    for (const proto::Validator& v : epoch.record.validators()) {
-      if (v.node_id() == config_.node_id &&
-          Bytes(v.public_key().begin(), v.public_key().end()) != node_public_key_) {
-        return Status::InvalidArgument(
-            std::string(config_keys::kP2pNodeKeyFile) + " " + config_.node_key_file.string() +
-            " is not the key validator epoch " + std::to_string(epoch.record.epoch()) +
-            " lists for " + config_.node_id);
-      }
+  // The schedule names this node, but with another key (a rotation voted in: the epoch
+  // lists the new key, this node still runs with the old one, or the reverse before the
+  // epoch starts). It must not sign with a key the set does not list: it follows as an
+  // observer until it runs with the key of its epoch.
+  for (const proto::Validator& v : epoch.record.validators()) {
+    if (v.node_id() == config_.node_id &&
+        Bytes(v.public_key().begin(), v.public_key().end()) != node_public_key_) {
+      spdlog::error("{} {} is not the key validator epoch {} lists for {}: following as an "
+                    "observer; restart the node with the key (and certificate) the members "
+                    "voted for",
+                    config_keys::kP2pNodeKeyFile, config_.node_key_file.string(),
+                    epoch.record.epoch(), config_.node_id);
+      options.observer = true;
     }
   }
   options.signer = signer_;
@@ -171,6 +174,31 @@ void Node::Impl::UpdatePeerAdmission() {
   boost::asio::post(net_io_, [this, keys = std::move(keys), peers = std::move(peers),
                               removed = removed_peers_]() mutable {
     p2p_->SetValidators(std::move(keys), std::move(peers), std::move(removed));
+  });
+}
+
+Result<std::map<std::string, std::string>> Node::Impl::RevokedCertificates() const {
+  COLEND_ASSIGN_OR_RETURN(std::vector<proto::RevokedCertificate> revoked,
+                          contracts::ReadRevokedCertificates(executor_.state()));
+  std::map<std::string, std::string> out;
+  for (const proto::RevokedCertificate& r : revoked) {
+    out[r.fingerprint()] = "revoked by governance at height " +
+                           std::to_string(r.revoked_at_height()) +
+                           (r.reason().empty() ? std::string() : ": " + r.reason());
+  }
+  return out;
+}
+
+void Node::Impl::UpdateRevocations(std::uint64_t height) {
+  Result<std::map<std::string, std::string>> revoked = RevokedCertificates();
+  if (!revoked.ok()) {
+    spdlog::error("reading the certificate revocation list: {}", revoked.status().ToString());
+    return;
+  }
+  spdlog::info("block {} changed the certificate revocation list: {} certificates revoked",
+               height, revoked->size());
+  boost::asio::post(net_io_, [this, revoked = std::move(revoked).value()]() mutable {
+    p2p_->SetRevoked(std::move(revoked));
   });
 }
 

@@ -315,6 +315,11 @@ Status Node::Impl::Open() {
     }
   }
   p2p.allow_observers = true;
+  {
+    Result<std::map<std::string, std::string>> revoked = RevokedCertificates();
+    if (!revoked.ok()) return revoked.status().WithContext("reading the revocation list");
+    p2p.revoked = std::move(revoked).value();
+  }
   p2p.max_frame_bytes = config_.max_frame_bytes;
   p2p.max_send_queue_bytes = config_.peer_send_queue_bytes;
   p2p.inbound_paused = [this] { return InboundPaused(); };

@@ -155,6 +155,10 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   // Who p2p admits: this epoch's validators and those of every decided later epoch; the
   // validators that left are refused with the reason.
   void UpdatePeerAdmission();
+  // The revocation list in the executed state, as p2p takes it (fingerprint -> reason), and
+  // handing it to p2p after block `height` changed it.
+  Result<std::map<std::string, std::string>> RevokedCertificates() const;
+  void UpdateRevocations(std::uint64_t height);
 
   // Set once in Open.
   const NodeConfig config_;

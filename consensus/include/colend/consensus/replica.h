@@ -83,7 +83,9 @@ struct ReplicaOptions {
   // The last height of this epoch when already decided (0: not yet; the node reports it
   // later through OnBlockExecuted).
   std::uint64_t epoch_end = 0;
-  // `self` is not in `validators`: follow as an observer instead of refusing to start.
+  // Follow as an observer (sign nothing, vote for nothing): required when `self` is not in
+  // `validators`, allowed when it is (a node that does not hold the key the set lists for
+  // it, e.g. during a key rotation).
   bool observer = false;
 };
 
