@@ -16,6 +16,22 @@
 #include "colend/testutil/rpc_client.h"
 
 namespace colend::e2e {
+namespace {
+
+// One entry of network.json's "banks", its paths made absolute under `root`.
+NetworkBank BankOfManifest(const boost::json::value& b, const std::string& root) {
+  NetworkBank bank;
+  bank.id = std::string(b.at("id").as_string());
+  bank.node_id = std::string(b.at("node_id").as_string());
+  const std::string rpc(b.at("rpc").as_string());
+  bank.rpc_port = static_cast<std::uint16_t>(std::stoi(rpc.substr(rpc.rfind(':') + 1)));
+  bank.client_key_file = root + "/" + std::string(b.at("client_key").as_string());
+  bank.config_file = root + "/" + std::string(b.at("config").as_string());
+  bank.log_file = root + "/" + std::string(b.at("log").as_string());
+  return bank;
+}
+
+}  // namespace
 
 std::unique_ptr<LocalNetwork> LocalNetwork::Create(const std::string& dir,
                                                    const std::vector<std::string>& banks,
@@ -52,18 +68,31 @@ std::unique_ptr<LocalNetwork> LocalNetwork::Create(const std::string& dir,
   net->chain_id_ = std::string(manifest.at("chain_id").as_string());
   net->suite_ = std::string(manifest.at("crypto_suite").as_string());
   for (const boost::json::value& b : manifest.at("banks").as_array()) {
-    NetworkBank bank;
-    bank.id = std::string(b.at("id").as_string());
-    bank.node_id = std::string(b.at("node_id").as_string());
-    const std::string rpc(b.at("rpc").as_string());
-    bank.rpc_port = static_cast<std::uint16_t>(std::stoi(rpc.substr(rpc.rfind(':') + 1)));
-    bank.client_key_file = net->root_ + "/" + std::string(b.at("client_key").as_string());
-    bank.config_file = net->root_ + "/" + std::string(b.at("config").as_string());
-    bank.log_file = net->root_ + "/" + std::string(b.at("log").as_string());
-    net->banks_.push_back(std::move(bank));
+    net->banks_.push_back(BankOfManifest(b, net->root_));
     net->processes_.push_back(std::make_unique<testutil::ChildProcess>());
   }
   return net;
+}
+
+std::size_t LocalNetwork::AdoptJoinedBanks() {
+  boost::system::error_code ec;
+  const boost::json::value manifest =
+      boost::json::parse(testutil::ReadFile(root_ + "/network.json"), ec);
+  if (ec || !manifest.is_object()) {
+    ADD_FAILURE() << "network.json does not parse";
+    return 0;
+  }
+  std::size_t added = 0;
+  for (const boost::json::value& b : manifest.at("banks").as_array()) {
+    NetworkBank bank = BankOfManifest(b, root_);
+    bool known = false;
+    for (const NetworkBank& have : banks_) known = known || have.id == bank.id;
+    if (known) continue;
+    banks_.push_back(std::move(bank));
+    processes_.push_back(std::make_unique<testutil::ChildProcess>());
+    ++added;
+  }
+  return added;
 }
 
 LocalNetwork::~LocalNetwork() {

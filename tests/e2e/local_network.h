@@ -43,6 +43,10 @@ class LocalNetwork {
   const std::string& chain_id() const { return chain_id_; }
   int base_port() const { return base_port_; }
 
+  // Reads network.json again and adds the banks `colend-netgen join` listed since (their
+  // nodes not started); returns how many.
+  std::size_t AdoptJoinedBanks();
+
   bool Start(std::size_t i);
   bool StartAll();
   // Sends `signal` to node i and reaps it; returns its exit code (128+signal if killed).

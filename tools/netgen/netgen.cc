@@ -1,7 +1,5 @@
 #include "netgen.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 #include <regex>
@@ -12,13 +10,12 @@
 #include <boost/json.hpp>
 
 #include "colend/common/bytes.h"
-#include "colend/common/files.h"
 #include "colend/contracts/genesis.h"
 #include "colend/crypto/keys.h"
-#include "colend/crypto/secret.h"
 #include "colend/crypto/suite.h"
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
+#include "network_files.h"
 
 namespace colend::netgen {
 namespace {
@@ -37,12 +34,6 @@ struct Bank {
   fs::path dir;
   std::string client_key_id_hex;
 };
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 Status Check(const NetgenOptions& o) {
   if (o.banks.empty()) return Status::InvalidArgument("--banks: name at least one bank");
@@ -66,101 +57,6 @@ Status Check(const NetgenOptions& o) {
                                    std::to_string(65535 - 2 * o.banks.size()) + ")");
   }
   return Status::Ok();
-}
-
-Status WritePublic(const fs::path& path, std::string_view text) {
-  return WriteNewFile(path.string(), text, 0644);
-}
-
-Status WriteSecret(const fs::path& path, const crypto::PrivateKey& key) {
-  COLEND_ASSIGN_OR_RETURN(std::string pem, key.ToPem());
-  const crypto::WipeOnExit wipe(pem);
-  return WriteNewFile(path.string(), pem, 0600);
-}
-
-// This node's own bearer token, in its own 0600 file; the token leaves memory wiped.
-Status WriteToken(const fs::path& path) {
-  COLEND_ASSIGN_OR_RETURN(std::string token, crypto::RandomToken(32));
-  // Appending the newline in place could reallocate and leave an unwiped copy behind.
-  std::string line;
-  line.reserve(token.size() + 1);
-  line.append(token).push_back('\n');
-  crypto::Wipe(token);
-  const crypto::WipeOnExit wipe(line);
-  return WriteNewFile(path.string(), line, 0600);
-}
-
-// Creates `dir` (and parents) and makes it 0700: it holds keys, tokens or the chain's data,
-// so no one but the owner may even list it. Parents outside the network are left alone.
-Status MakePrivateDirectory(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec) return Status::IoError("cannot create " + dir.string() + " (mode 0700): " + ec.message());
-  return Status::Ok();
-}
-
-Status WriteScript(const fs::path& path, std::string_view text) {
-  return WriteNewFile(path.string(), text, 0755);
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string StartScript(const std::vector<Bank>& banks, const fs::path& node_binary) {
-  std::string s =
-      "#!/usr/bin/env bash\n"
-      "# Starts every node of this local network in the background (written by colend-netgen).\n"
-      "# Logs: <BANK>/node.log. Stop them with ./stop.sh.\n"
-      "set -euo pipefail\n"
-      "cd \"$(dirname \"$0\")\"\n"
-      "NODE=${COLEND_NODE:-" + ShellQuote(node_binary.string()) + "}\n"
-      "[ -x \"$NODE\" ] || { echo \"start.sh: $NODE is not an executable colend-node (set COLEND_NODE)\" >&2; exit 2; }\n";
-  for (const Bank& b : banks) {
-    s += "if [ -f " + b.id + "/node.pid ] && kill -0 \"$(cat " + b.id + "/node.pid)\" 2>/dev/null; then\n"
-         "  echo \"" + b.id + ": already running (pid $(cat " + b.id + "/node.pid))\"\n"
-         "else\n"
-         "  nohup \"$NODE\" --config " + b.id + "/node.toml >>" + b.id + "/node.log 2>&1 &\n"
-         "  echo $! >" + b.id + "/node.pid\n"
-         "  echo \"" + b.id + ": started " + b.node_id + " (pid $!), rpc http://" + b.host + ":" +
-         std::to_string(b.rpc_port) + "\"\n"
-         "fi\n";
-  }
-  return s;
-}
-
-std::string StopScript(const std::vector<Bank>& banks) {
-  std::string s =
-      "#!/usr/bin/env bash\n"
-      "# Stops every node started by ./start.sh (SIGTERM: each flushes and closes its store).\n"
-      "cd \"$(dirname \"$0\")\"\n"
-      "pids=()\n";
-  for (const Bank& b : banks) {
-    s += "if [ -f " + b.id + "/node.pid ]; then pid=$(cat " + b.id + "/node.pid); "
-         "kill \"$pid\" 2>/dev/null && pids+=(\"$pid\"); rm -f " + b.id + "/node.pid; fi\n";
-  }
-  s += "for pid in \"${pids[@]}\"; do\n"
-       "  for _ in $(seq 100); do kill -0 \"$pid\" 2>/dev/null || break; sleep 0.1; done\n"
-       "  kill -0 \"$pid\" 2>/dev/null && { echo \"stop.sh: $pid did not stop; killing it\" >&2; kill -9 \"$pid\"; }\n"
-       "done\n"
-       "echo \"stopped ${#pids[@]} node(s)\"\n";
-  return s;
-}
-
-fs::path DefaultNodeBinary() {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "colend-node";
-  return self.parent_path() / "colend-node";
 }
 
 }  // namespace
@@ -306,8 +202,10 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
 
   if (options.localnet) {
     const fs::path binary = options.node_binary.empty() ? DefaultNodeBinary() : options.node_binary;
-    COLEND_RETURN_IF_ERROR(WriteScript(root / "start.sh", StartScript(banks, binary)));
-    COLEND_RETURN_IF_ERROR(WriteScript(root / "stop.sh", StopScript(banks)));
+    std::vector<ScriptedNode> scripted;
+    for (const Bank& b : banks) scripted.push_back({b.id, b.node_id, b.host, b.rpc_port});
+    COLEND_RETURN_IF_ERROR(WriteScript(root / "start.sh", StartScript(scripted, binary)));
+    COLEND_RETURN_IF_ERROR(WriteScript(root / "stop.sh", StopScript(scripted)));
   }
 
   out << "colend-netgen: chain " << options.chain_id << " (" << options.crypto << ") in "

@@ -13,6 +13,9 @@
 //   <out>/start.sh, <out>/stop.sh  with --localnet: start/stop every node in the background,
 //                                  logs in <out>/<BANK>/node.log
 //
+// A bank that joins later gets the same layout from `colend-netgen join` (join.h), which
+// also lists it in network.json, start.sh and stop.sh.
+//
 // One validator per bank, node id "<BANK>-1". With --localnet every node listens on
 // 127.0.0.1: bank i (in the order given) gets p2p port base + 2i and RPC port base + 2i + 1.
 // Without it, hosts are "<bank>.colend.internal" (lower case) on the base ports, for the

@@ -1,0 +1,481 @@
+// The consortium changes while its chain runs (issue #12), with real processes: a fifth bank
+// joins a 4-bank network made by colend-netgen (`colend-netgen join`), its node follows the
+// chain as an observer, the members vote the bank in and its node into the validator set,
+// then vote another bank's node out; the removed node is refused by the others with the
+// reason, and the chain commits a steady trickle of load throughout. Also: what join
+// refuses, without any node.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "colend/contracts/tx_json.h"
+#include "colend/node/config.h"
+#include "colend/testutil/process_util.h"
+#include "local_network.h"
+
+namespace colend::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using testutil::RunCommand;
+
+const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
+constexpr std::size_t kLead = 0, kPartnerA = 1, kPartnerB = 2, kPartnerC = 3, kPartnerD = 4;
+constexpr int kWaitMs = 30'000;
+
+std::string Netgen(const std::string& args) {
+  return std::string(COLEND_NETGEN_PATH) + " " + args;
+}
+
+std::uint64_t U(const boost::json::value& v) {
+  return v.to_number<std::uint64_t>();
+}
+
+// ----- colend-netgen join without nodes: what it writes and what it refuses -----
+
+class NetgenJoinTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const testutil::RunResult r = RunCommand(Netgen("--banks LEAD,PARTNER_A,PARTNER_B --out " +
+                                                    root_ + " --localnet --base-port 21000"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  testutil::RunResult Join(const std::string& args) {
+    return RunCommand(Netgen("join --network " + root_ + " " + args));
+  }
+
+  testutil::ScratchDir scratch_{"colend-netgen-join"};
+  std::string root_ = scratch_.Path("net");
+};
+
+TEST_F(NetgenJoinTest, WritesTheBankTheProposalsAndListsTheNode) {
+  const std::string genesis_before = testutil::ReadFile(root_ + "/genesis.json");
+  const std::string lead_toml_before = testutil::ReadFile(root_ + "/LEAD/node.toml");
+  const testutil::RunResult r = Join("--bank PARTNER_D --legal-name \"Partner D Bank\"");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Next steps"), std::string::npos) << r.output;
+  EXPECT_EQ(testutil::ReadFile(root_ + "/genesis.json"), genesis_before);
+
+  // Same layout as the others; the config reads as the node will read it.
+  const std::string dir = root_ + "/PARTNER_D";
+  for (const char* file : {"node.key.pem", "node.crt.pem", "client.key.pem", "node.toml"}) {
+    EXPECT_TRUE(fs::exists(dir + "/" + file)) << file;
+  }
+  EXPECT_EQ(fs::status(dir + "/node.key.pem").permissions() & fs::perms::mask,
+            fs::perms::owner_read | fs::perms::owner_write);
+  Result<node::NodeConfig> config = node::LoadNodeConfig(dir + "/node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->node_id, "PARTNER_D-1");
+  EXPECT_EQ(config->genesis_file, fs::path(root_ + "/genesis.json"));
+  EXPECT_EQ(config->p2p_port, 21006);  // after the highest port in use (21005)
+  EXPECT_EQ(config->rpc_port, 21007);
+  ASSERT_EQ(config->peers.size(), 3u);
+  // The other nodes' configs are the operators' to change once the node is a validator (a
+  // node refuses a peer that is not one); the next steps show the entry.
+  EXPECT_EQ(testutil::ReadFile(root_ + "/LEAD/node.toml"), lead_toml_before);
+  EXPECT_NE(r.output.find("id = \"PARTNER_D-1\"\n     address = \"127.0.0.1:21006\""),
+            std::string::npos)
+      << r.output;
+
+  // The proposals read as transactions, in docs/api.md's shapes.
+  Result<proto::TransactionBody> add =
+      contracts::TransactionBodyFromJson(testutil::ReadFile(dir + "/join-1-add-member.json"));
+  ASSERT_TRUE(add.ok()) << add.status();
+  EXPECT_EQ(add->signer(), "LEAD");
+  EXPECT_EQ(add->governance_proposal().add_member().member_id(), "PARTNER_D");
+  EXPECT_EQ(add->governance_proposal().add_member().legal_name(), "Partner D Bank");
+  EXPECT_EQ(add->governance_proposal().add_member().client_keys_size(), 1);
+  Result<proto::TransactionBody> set = contracts::TransactionBodyFromJson(
+      testutil::ReadFile(dir + "/join-2-change-validator-set.json"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  std::vector<std::string> ids;
+  for (const proto::Validator& v : set->governance_proposal().change_validator_set().validators()) {
+    ids.push_back(v.node_id());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"LEAD-1", "PARTNER_A-1", "PARTNER_B-1", "PARTNER_D-1"}));
+
+  const boost::json::value manifest =
+      boost::json::parse(testutil::ReadFile(root_ + "/network.json"));
+  ASSERT_EQ(manifest.at("banks").as_array().size(), 4u);
+  EXPECT_EQ(manifest.at("banks").as_array().back().at("rpc"), "http://127.0.0.1:21007");
+  EXPECT_NE(testutil::ReadFile(root_ + "/start.sh").find("PARTNER_D/node.toml"), std::string::npos);
+  EXPECT_NE(testutil::ReadFile(root_ + "/stop.sh").find("PARTNER_D/node.pid"), std::string::npos);
+  EXPECT_EQ(fs::status(root_ + "/start.sh").permissions() & fs::perms::owner_exec,
+            fs::perms::owner_exec);
+}
+
+TEST_F(NetgenJoinTest, ExtendsTheSetAGetValidatorsResultNames) {
+  // A set decided since genesis (PARTNER_A-1 left), in force or next: join extends that one.
+  const boost::json::value genesis =
+      boost::json::parse(testutil::ReadFile(root_ + "/genesis.json"));
+  boost::json::array validators;
+  for (const boost::json::value& v : genesis.at("validators").as_array()) {
+    if (v.at("node_id") != "PARTNER_A-1") validators.push_back(v);
+  }
+  const std::string file = scratch_.Path("validators.json");
+  testutil::WriteFile(file, boost::json::serialize(boost::json::object{
+                                {"jsonrpc", "2.0"},
+                                {"id", 1},
+                                {"result",
+                                 {{"epoch", 0},
+                                  {"validators", genesis.at("validators")},
+                                  {"next", {{"epoch", 1}, {"validators", validators}}}}}}));
+  const testutil::RunResult r =
+      Join("--bank PARTNER_D --proposer PARTNER_B --validators-json " + file);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Result<proto::TransactionBody> set = contracts::TransactionBodyFromJson(
+      testutil::ReadFile(root_ + "/PARTNER_D/join-2-change-validator-set.json"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->signer(), "PARTNER_B");
+  std::vector<std::string> ids;
+  for (const proto::Validator& v : set->governance_proposal().change_validator_set().validators()) {
+    ids.push_back(v.node_id());
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"LEAD-1", "PARTNER_B-1", "PARTNER_D-1"}));
+}
+
+TEST_F(NetgenJoinTest, RefusesWithASentence) {
+  const auto refused = [&](const std::string& args, const std::string& why) {
+    const testutil::RunResult r = Join(args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << args << ": " << r.output;
+  };
+  refused("--bank PARTNER_A", "bank PARTNER_A is already in network.json");
+  refused("--bank PARTNER_D --node-id LEAD-1", "node LEAD-1 is already in network.json");
+  refused("--bank partner_d", "is not a bank id");
+  refused("--bank PARTNER_D --base-port 21004", "port 21004 is taken");
+  refused("--bank PARTNER_D --proposer NOBODY", "is not a bank of network.json");
+  EXPECT_FALSE(fs::exists(root_ + "/PARTNER_D"));  // nothing written by a refusal
+
+  const testutil::RunResult not_network =
+      RunCommand(Netgen("join --network " + scratch_.Path("nothing") + " --bank PARTNER_D"));
+  EXPECT_EQ(not_network.exit_code, 2);
+  EXPECT_NE(not_network.output.find("is not a network made by colend-netgen"), std::string::npos)
+      << not_network.output;
+
+  fs::rename(root_ + "/ca/ca.key.pem", scratch_.Path("ca.key.pem"));
+  refused("--bank PARTNER_D", "the consortium CA key");
+  fs::rename(scratch_.Path("ca.key.pem"), root_ + "/ca/ca.key.pem");
+
+  // A second join of the same bank.
+  ASSERT_EQ(Join("--bank PARTNER_D").exit_code, 0);
+  refused("--bank PARTNER_D", "bank PARTNER_D is already in network.json");
+}
+
+// ----- A fifth bank joins a running chain; a validator leaves -----
+
+// The hash a sendTransaction answer carries, or "".
+std::string TxHashOf(const boost::json::value& response) {
+  if (!response.is_object() || !response.as_object().contains("result")) return "";
+  const boost::json::value& result = response.at("result");
+  if (!result.is_object() || !result.as_object().contains("tx_hash")) return "";
+  return std::string(result.at("tx_hash").as_string());
+}
+
+class ConsortiumE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Ten ports: the four nodes, then the joining one.
+    base_port_ = testutil::FreePortRun(10);
+    ASSERT_GT(base_port_, 0);
+    std::string error;
+    net_ = LocalNetwork::Create(scratch_.Path("net"), kBanks, "", &error, base_port_);
+    ASSERT_NE(net_, nullptr) << error;
+    ASSERT_TRUE(net_->StartAll());
+  }
+
+  void TearDown() override { StopLoad(); }
+
+  // LEAD proposes agreements with PARTNER_B, about 20 a second, through the nodes that stay
+  // validators (a removed node is cut off: what it admits would never commit).
+  void StartLoad() {
+    loader_ = std::thread([this] {
+      const std::vector<std::size_t> via = {kLead, kPartnerB, kPartnerC};
+      for (int n = 0; !stop_load_; ++n) {
+        {
+          std::lock_guard lock(net_mu_);
+          const std::string tx = net_->Sign(
+              kLead, R"({"type":"ProposeAgreement","signer":"LEAD","id":"load-)" +
+                         std::to_string(n) + R"(","agreement_id":"AGL-)" + std::to_string(n) +
+                         R"(","currency":"CNY","shares":{"LEAD":2000,"PARTNER_B":8000}})");
+          const std::string hash = TxHashOf(net_->Send(via[static_cast<std::size_t>(n) % 3], tx));
+          if (!hash.empty()) load_hashes_.push_back(hash);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+
+  void StopLoad() {
+    stop_load_ = true;
+    if (loader_.joinable()) loader_.join();
+  }
+
+  // Signs `tx_json` as bank `signer`, sends it to node `via` and waits for an "ok" receipt.
+  void Commit(std::size_t via, std::size_t signer, const std::string& tx_json) {
+    std::string hash;
+    {
+      std::lock_guard lock(net_mu_);
+      const boost::json::value response = net_->Send(via, net_->Sign(signer, tx_json));
+      hash = TxHashOf(response);
+      ASSERT_FALSE(hash.empty()) << tx_json << " -> " << boost::json::serialize(response);
+    }
+    boost::json::value receipt;
+    ASSERT_TRUE(LocalNetwork::WaitUntil(
+        [&] {
+          receipt = net_->Result(via, "getTransactionReceipt", {{"tx_hash", hash}});
+          return receipt.is_object() && receipt.as_object().contains("status");
+        },
+        kWaitMs))
+        << tx_json;
+    ASSERT_EQ(receipt.at("status"), "ok") << tx_json << " -> " << boost::json::serialize(receipt);
+  }
+
+  // Through the bank's own node (an observer's too: it relays to the validators).
+  void Vote(std::size_t bank, const std::string& proposal_id) {
+    const std::string& id = net_->bank(bank).id;
+    Commit(bank, bank,
+           R"({"type":"GovernanceVote","signer":")" + id + R"(","id":"vote:)" + proposal_id +
+               R"(","proposal_id":")" + proposal_id + R"(","choice":"APPROVE"})");
+  }
+
+  std::string ProposalStatus(std::size_t i, const std::string& proposal_id) {
+    const boost::json::value r = net_->Result(i, "getProposals");
+    if (!r.is_object()) return "";
+    for (const boost::json::value& p : r.at("proposals").as_array()) {
+      if (p.at("proposal_id") == proposal_id.c_str())
+        return std::string(p.at("status").as_string());
+    }
+    return "";
+  }
+
+  // getValidators at node i shows `count` validators in force from epoch >= `epoch`, and no
+  // set waiting to start.
+  bool InForce(std::size_t i, std::uint64_t epoch, std::size_t count) {
+    const boost::json::value v = net_->Result(i, "getValidators");
+    return v.is_object() && U(v.at("epoch")) >= epoch &&
+           v.at("validators").as_array().size() == count && !v.as_object().contains("next");
+  }
+
+  // Log lines of the nodes that stay validators refusing PARTNER_A-1's connections because it
+  // was removed from the set.
+  std::size_t RefusalsOfRemovedNode() const {
+    std::size_t n = 0;
+    for (std::size_t i : {kLead, kPartnerB, kPartnerC, kPartnerD}) {
+      std::istringstream log(net_->Log(i));
+      std::string line;
+      while (std::getline(log, line)) {
+        if (line.find("refused \"PARTNER_A-1\"") != std::string::npos &&
+            line.find("removed from the validator set") != std::string::npos) {
+          ++n;
+        }
+      }
+    }
+    return n;
+  }
+
+  // The nodes reach one height and one executed height, with the same block and state root.
+  void ExpectSameChainAndState(const std::vector<std::size_t>& nodes) {
+    std::uint64_t height = 0;
+    const bool agreed = LocalNetwork::WaitUntil(
+        [&] {
+          std::set<std::uint64_t> heights, executed;
+          for (std::size_t i : nodes) {
+            const boost::json::value info = net_->Result(i, "getNodeInfo");
+            if (!info.is_object()) return false;
+            heights.insert(U(info.at("height")));
+            executed.insert(U(info.at("executed_height")));
+          }
+          height = *heights.begin();
+          return heights.size() == 1 && executed.size() == 1;
+        },
+        kWaitMs);
+    std::string where;
+    for (std::size_t i : nodes) {
+      where += " " + net_->bank(i).id + "=" + std::to_string(net_->Height(i));
+    }
+    ASSERT_TRUE(agreed) << "heights:" << where;
+    std::set<std::string> hashes, roots;
+    for (std::size_t i : nodes) {
+      const boost::json::value block = net_->Result(i, "getBlockByNumber", {{"height", height}});
+      ASSERT_TRUE(block.is_object()) << net_->bank(i).id;
+      hashes.insert(boost::json::serialize(block.at("hash")));
+      roots.insert(boost::json::serialize(net_->Result(i, "getNodeInfo").at("state_root")));
+    }
+    EXPECT_EQ(hashes.size(), 1u) << "the nodes disagree on block " << height;
+    EXPECT_EQ(roots.size(), 1u) << "the nodes disagree on the state root at " << height;
+  }
+
+  testutil::ScratchDir scratch_{"colend-consortium-e2e"};
+  int base_port_ = 0;
+  std::unique_ptr<LocalNetwork> net_;
+  std::mutex net_mu_;  // the loader's sends against AdoptJoinedBanks growing the bank list
+  std::thread loader_;
+  std::atomic<bool> stop_load_{false};
+  std::vector<std::string> load_hashes_;  // guarded by net_mu_
+};
+
+TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRuns) {
+  StartLoad();
+  ASSERT_TRUE(LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= 5; }, kWaitMs));
+
+  // 1. PARTNER_D joins: keys, certificate, config and the proposals from colend-netgen.
+  const std::string root = net_->root();
+  const std::string genesis_before = testutil::ReadFile(root + "/genesis.json");
+  const testutil::RunResult joined = RunCommand(
+      Netgen("join --network " + root + " --bank PARTNER_D --legal-name \"Partner D Bank\"" +
+             " --base-port " + std::to_string(base_port_ + 8)));
+  ASSERT_EQ(joined.exit_code, 0) << joined.output;
+  EXPECT_EQ(testutil::ReadFile(root + "/genesis.json"), genesis_before);
+  {
+    std::lock_guard lock(net_mu_);
+    ASSERT_EQ(net_->AdoptJoinedBanks(), 1u);
+  }
+  ASSERT_EQ(net_->bank(kPartnerD).node_id, "PARTNER_D-1");
+
+  // 2. Its node follows the chain as an observer.
+  ASSERT_TRUE(net_->Start(kPartnerD)) << net_->Log(kPartnerD);
+  const std::uint64_t lead_height = net_->Height(kLead);
+  EXPECT_TRUE(
+      LocalNetwork::WaitUntil([&] { return net_->Height(kPartnerD) >= lead_height; }, kWaitMs))
+      << "PARTNER_D-1 at " << net_->Height(kPartnerD) << ", LEAD-1 at " << lead_height << "\n"
+      << net_->Log(kPartnerD);
+  EXPECT_TRUE(InForce(kPartnerD, 0, 4));
+  EXPECT_NE(net_->Log(kPartnerD).find("as an observer"), std::string::npos) << net_->Log(kPartnerD);
+  EXPECT_EQ(net_->Log(kPartnerD).find("this node votes"), std::string::npos);
+
+  // 3. The members admit PARTNER_D (3 of 4), then its node as a validator (4 of 5).
+  ASSERT_NO_FATAL_FAILURE(
+      Commit(kLead, kLead, testutil::ReadFile(root + "/PARTNER_D/join-1-add-member.json")));
+  for (std::size_t bank : {kLead, kPartnerA, kPartnerB}) {
+    ASSERT_NO_FATAL_FAILURE(Vote(bank, "JOIN-PARTNER_D-MEMBER"));
+  }
+  ASSERT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return ProposalStatus(kLead, "JOIN-PARTNER_D-MEMBER") == "PASSED"; }, kWaitMs))
+      << ProposalStatus(kLead, "JOIN-PARTNER_D-MEMBER");
+  ASSERT_NO_FATAL_FAILURE(Commit(
+      kLead, kLead, testutil::ReadFile(root + "/PARTNER_D/join-2-change-validator-set.json")));
+  for (std::size_t bank : {kLead, kPartnerA, kPartnerB}) {
+    ASSERT_NO_FATAL_FAILURE(Vote(bank, "JOIN-PARTNER_D-VALIDATOR"));
+  }
+  // Through its own node, still an observer: the validators take its clients' transactions
+  // like any client's.
+  ASSERT_NO_FATAL_FAILURE(Vote(kPartnerD, "JOIN-PARTNER_D-VALIDATOR"));
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return ProposalStatus(kLead, "JOIN-PARTNER_D-VALIDATOR") == "PASSED"; }, kWaitMs))
+      << ProposalStatus(kLead, "JOIN-PARTNER_D-VALIDATOR");
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 1, 5); }, kWaitMs))
+        << net_->bank(i).id << ": " << boost::json::serialize(net_->Result(i, "getValidators"));
+  }
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return net_->Log(kPartnerD).find("this node votes") != std::string::npos; }, kWaitMs))
+      << net_->Log(kPartnerD);
+  const boost::json::value epoch1 = net_->Result(kLead, "getValidators");
+  const std::uint64_t epoch1_start = U(epoch1.at("start_height"));
+
+  // 4. PARTNER_A's node is voted out (4 of 5: LEAD, PARTNER_B, PARTNER_C, PARTNER_D).
+  boost::json::array remaining;
+  for (const boost::json::value& v : epoch1.at("validators").as_array()) {
+    if (v.at("node_id") != "PARTNER_A-1") remaining.push_back(v);
+  }
+  ASSERT_EQ(remaining.size(), 4u);
+  const boost::json::object remove{
+      {"type", "GovernanceProposal"},
+      {"signer", "LEAD"},
+      {"id", "propose:GP-REMOVE-A"},
+      {"proposal_id", "GP-REMOVE-A"},
+      {"description", "PARTNER_A retires its node"},
+      {"action", {{"type", "ChangeValidatorSet"}, {"validators", remaining}}}};
+  ASSERT_NO_FATAL_FAILURE(Commit(kLead, kLead, boost::json::serialize(remove)));
+  for (std::size_t bank : {kLead, kPartnerB, kPartnerC, kPartnerD}) {
+    ASSERT_NO_FATAL_FAILURE(Vote(bank, "GP-REMOVE-A"));
+  }
+  const std::vector<std::size_t> staying = {kLead, kPartnerB, kPartnerC, kPartnerD};
+  for (std::size_t i : staying) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 2, 4); }, kWaitMs))
+        << net_->bank(i).id << ": " << boost::json::serialize(net_->Result(i, "getValidators"));
+  }
+  const std::uint64_t epoch2_start = U(net_->Result(kLead, "getValidators").at("start_height"));
+  // It now follows as an observer and dials the others; they refuse it, saying why.
+  EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return RefusalsOfRemovedNode() > 0; }, kWaitMs))
+      << "LEAD-1's log:\n"
+      << net_->Log(kLead) << "\nPARTNER_A-1's log:\n"
+      << net_->Log(kPartnerA);
+  // And the chain goes on without it.
+  EXPECT_TRUE(
+      LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= epoch2_start + 10; }, kWaitMs));
+  // PARTNER_D-1 signed commits (at least one certificate among the blocks since it votes).
+  std::size_t signed_by_d = 0;
+  for (std::uint64_t h = epoch1_start; h < epoch2_start + 10; ++h) {
+    const boost::json::value block = net_->Result(kLead, "getBlockByNumber", {{"height", h}});
+    if (!block.is_object()) continue;
+    for (const boost::json::value& c : block.at("certificate").at("commits").as_array()) {
+      if (c.at("validator") == "PARTNER_D-1") ++signed_by_d;
+    }
+  }
+  EXPECT_GT(signed_by_d, 0u) << "no commit certificate from " << epoch1_start << " to "
+                             << epoch2_start + 10 << " holds PARTNER_D-1's commit";
+  RecordProperty("certificates_signed_by_partner_d", std::to_string(signed_by_d));
+
+  // 5. PARTNER_D-1 restarts. Its node.toml still lists PARTNER_A-1 (no longer a validator:
+  // ignored) and the others have no endpoint for it (they were configured before it joined):
+  // it dials them itself (the larger id's fallback) and catches up.
+  EXPECT_EQ(net_->Stop(kPartnerD), 0);
+  const std::uint64_t before_restart = net_->Height(kLead);
+  ASSERT_TRUE(net_->Start(kPartnerD)) << net_->Log(kPartnerD);
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return net_->Height(kPartnerD) > before_restart + 3; }, kWaitMs))
+      << "PARTNER_D-1 at " << net_->Height(kPartnerD) << " after its restart, LEAD-1 at "
+      << net_->Height(kLead) << "\n"
+      << net_->Log(kPartnerD);
+
+  // 6. Everything the loader got admitted commits; the nodes agree on chain and state. The
+  // removed node stays where it was cut off, on the same chain.
+  StopLoad();
+  std::vector<std::string> hashes;
+  {
+    std::lock_guard lock(net_mu_);
+    hashes = load_hashes_;
+  }
+  EXPECT_GT(hashes.size(), 20u);
+  RecordProperty("load_transactions", std::to_string(hashes.size()));
+  for (std::size_t i : {kLead, kPartnerD}) {
+    std::size_t missing = 0;
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] {
+          missing = 0;
+          for (const std::string& h : hashes) {
+            const boost::json::value r = net_->Result(i, "getTransactionReceipt", {{"tx_hash", h}});
+            if (!r.is_object() || r.at("status") != "ok") ++missing;
+          }
+          return missing == 0;
+        },
+        kWaitMs))
+        << net_->bank(i).id << ": " << missing << " of " << hashes.size()
+        << " load transactions without an ok receipt";
+  }
+  ExpectSameChainAndState(staying);
+  const std::uint64_t cut_off = net_->Height(kPartnerA);
+  EXPECT_LT(cut_off, net_->Height(kLead));
+  if (cut_off > 0) {
+    EXPECT_EQ(net_->Result(kPartnerA, "getBlockByNumber", {{"height", cut_off}}).at("hash"),
+              net_->Result(kLead, "getBlockByNumber", {{"height", cut_off}}).at("hash"));
+  }
+  RecordProperty("refusals_logged", std::to_string(RefusalsOfRemovedNode()));
+}
+
+}  // namespace
+}  // namespace colend::e2e
