@@ -1,8 +1,10 @@
 // The consortium changes while its chain runs (issue #12), with real processes: a fifth bank
 // joins a 4-bank network made by colend-netgen (`colend-netgen join`), its node follows the
-// chain as an observer, the members vote the bank in and its node into the validator set,
-// then vote another bank's node out; the removed node is refused by the others with the
-// reason, and the chain commits a steady trickle of load throughout. Also: what join
+// chain as an observer, the members vote the bank in and its node into the validator set;
+// two more banks join and are voted in together (4 -> 5 -> 7 validators); then another
+// bank's node is voted out (7 -> 6) and refused by the others with the reason; the new node
+// restarts with no member holding its address and catches up; the chain commits a steady
+// trickle of load throughout. A revoked certificate is dropped and refused. Also: what join
 // refuses, without any node.
 #include <gtest/gtest.h>
 
@@ -10,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -18,8 +22,12 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include "colend/common/bytes.h"
 #include "colend/contracts/tx_json.h"
+#include "colend/crypto/hash.h"
 #include "colend/node/config.h"
 #include "colend/testutil/process_util.h"
 #include "local_network.h"
@@ -31,7 +39,8 @@ namespace fs = std::filesystem;
 using testutil::RunCommand;
 
 const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PARTNER_C"};
-constexpr std::size_t kLead = 0, kPartnerA = 1, kPartnerB = 2, kPartnerC = 3, kPartnerD = 4;
+constexpr std::size_t kLead = 0, kPartnerA = 1, kPartnerB = 2, kPartnerC = 3, kPartnerD = 4,
+                      kPartnerE = 5, kPartnerF = 6;
 constexpr int kWaitMs = 30'000;
 
 std::string Netgen(const std::string& args) {
@@ -40,6 +49,22 @@ std::string Netgen(const std::string& args) {
 
 std::uint64_t U(const boost::json::value& v) {
   return v.to_number<std::uint64_t>();
+}
+
+// The fingerprint governance revokes a certificate by: lower-case hex SHA-256 of its DER.
+std::string CertificateFingerprint(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr) return "";
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  X509_free(cert);
+  if (length <= 0) return "";
+  const crypto::Digest digest =
+      crypto::Hash(crypto::HashAlgorithm::kSha256, ByteView(der, static_cast<std::size_t>(length)));
+  OPENSSL_free(der);
+  return ToHex(ByteView(digest.data(), digest.size()));
 }
 
 // ----- colend-netgen join without nodes: what it writes and what it refuses -----
@@ -187,8 +212,8 @@ std::string TxHashOf(const boost::json::value& response) {
 class ConsortiumE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Ten ports: the four nodes, then the joining one.
-    base_port_ = testutil::FreePortRun(10);
+    // Fourteen ports: the four nodes, then the three joining ones.
+    base_port_ = testutil::FreePortRun(14);
     ASSERT_GT(base_port_, 0);
     std::string error;
     net_ = LocalNetwork::Create(scratch_.Path("net"), kBanks, "", &error, base_port_);
@@ -273,7 +298,7 @@ class ConsortiumE2eTest : public ::testing::Test {
   // was removed from the set.
   std::size_t RefusalsOfRemovedNode() const {
     std::size_t n = 0;
-    for (std::size_t i : {kLead, kPartnerB, kPartnerC, kPartnerD}) {
+    for (std::size_t i : {kLead, kPartnerB, kPartnerC, kPartnerD, kPartnerE, kPartnerF}) {
       std::istringstream log(net_->Log(i));
       std::string line;
       while (std::getline(log, line)) {
@@ -383,15 +408,80 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
   EXPECT_TRUE(LocalNetwork::WaitUntil(
       [&] { return net_->Log(kPartnerD).find("this node votes") != std::string::npos; }, kWaitMs))
       << net_->Log(kPartnerD);
-  const boost::json::value epoch1 = net_->Result(kLead, "getValidators");
-  const std::uint64_t epoch1_start = U(epoch1.at("start_height"));
+  const std::uint64_t epoch1_start = U(net_->Result(kLead, "getValidators").at("start_height"));
 
-  // 4. PARTNER_A's node is voted out (4 of 5: LEAD, PARTNER_B, PARTNER_C, PARTNER_D).
+  // 3b. Two more banks join at once: 5 -> 7 validators (f = 2, quorum 5).
+  // The set has changed since genesis: join extends the one getValidators reports.
+  const std::string validators_json = root + "/validators.json";
+  {
+    std::ofstream out(validators_json);
+    out << boost::json::serialize(net_->Result(kLead, "getValidators"));
+  }
+  for (const std::string bank : {"PARTNER_E", "PARTNER_F"}) {
+    const int port = base_port_ + (bank == "PARTNER_E" ? 10 : 12);
+    const testutil::RunResult r =
+        RunCommand(Netgen("join --network " + root + " --bank " + bank + " --base-port " +
+                          std::to_string(port) + " --validators-json " + validators_json));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  {
+    std::lock_guard lock(net_mu_);
+    ASSERT_EQ(net_->AdoptJoinedBanks(), 2u);
+  }
+  ASSERT_EQ(net_->bank(kPartnerE).id, "PARTNER_E");
+  ASSERT_EQ(net_->bank(kPartnerF).id, "PARTNER_F");
+  for (std::size_t i : {kPartnerE, kPartnerF}) {
+    ASSERT_TRUE(net_->Start(i)) << net_->Log(i);
+    const std::string& bank = net_->bank(i).id;
+    ASSERT_NO_FATAL_FAILURE(
+        Commit(kLead, kLead, testutil::ReadFile(root + "/" + bank + "/join-1-add-member.json")));
+    for (std::size_t voter : {kLead, kPartnerA, kPartnerB, kPartnerD}) {  // 4 of 5
+      ASSERT_NO_FATAL_FAILURE(Vote(voter, "JOIN-" + bank + "-MEMBER"));
+    }
+    ASSERT_TRUE(LocalNetwork::WaitUntil(
+        [&] { return ProposalStatus(kLead, "JOIN-" + bank + "-MEMBER") == "PASSED"; }, kWaitMs));
+  }
+  // One ChangeValidatorSet with both nodes: the set in force plus E's and F's entries from
+  // the proposals join wrote, sorted by node id as the contract requires.
+  std::map<std::string, boost::json::value> seven;
+  for (const std::string bank : {"PARTNER_E", "PARTNER_F"}) {
+    const boost::json::value proposal =
+        boost::json::parse(testutil::ReadFile(root + "/" + bank + "/join-2-change-validator-set.json"));
+    for (const boost::json::value& v : proposal.at("action").at("validators").as_array()) {
+      seven[std::string(v.at("node_id").as_string())] = v;
+    }
+  }
+  ASSERT_EQ(seven.size(), 7u);
+  boost::json::array seven_sorted;
+  for (auto& [id, v] : seven) seven_sorted.push_back(v);
+  const boost::json::object grow{
+      {"type", "GovernanceProposal"},
+      {"signer", "LEAD"},
+      {"id", "propose:GP-GROW-7"},
+      {"proposal_id", "GP-GROW-7"},
+      {"description", "PARTNER_E and PARTNER_F validate"},
+      {"action", {{"type", "ChangeValidatorSet"}, {"validators", seven_sorted}}}};
+  ASSERT_NO_FATAL_FAILURE(Commit(kLead, kLead, boost::json::serialize(grow)));
+  for (std::size_t voter : {kLead, kPartnerA, kPartnerB, kPartnerC, kPartnerE}) {  // 5 of 7
+    ASSERT_NO_FATAL_FAILURE(Vote(voter, "GP-GROW-7"));
+  }
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 2, 7); }, kWaitMs))
+        << net_->bank(i).id << ": " << boost::json::serialize(net_->Result(i, "getValidators"));
+  }
+  for (std::size_t i : {kPartnerE, kPartnerF}) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] { return net_->Log(i).find("this node votes") != std::string::npos; }, kWaitMs))
+        << net_->Log(i);
+  }
+  const boost::json::value epoch2 = net_->Result(kLead, "getValidators");
+
+  // 4. PARTNER_A's node is voted out (5 of 7 members).
   boost::json::array remaining;
-  for (const boost::json::value& v : epoch1.at("validators").as_array()) {
+  for (const boost::json::value& v : epoch2.at("validators").as_array()) {
     if (v.at("node_id") != "PARTNER_A-1") remaining.push_back(v);
   }
-  ASSERT_EQ(remaining.size(), 4u);
+  ASSERT_EQ(remaining.size(), 6u);
   const boost::json::object remove{
       {"type", "GovernanceProposal"},
       {"signer", "LEAD"},
@@ -400,15 +490,16 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
       {"description", "PARTNER_A retires its node"},
       {"action", {{"type", "ChangeValidatorSet"}, {"validators", remaining}}}};
   ASSERT_NO_FATAL_FAILURE(Commit(kLead, kLead, boost::json::serialize(remove)));
-  for (std::size_t bank : {kLead, kPartnerB, kPartnerC, kPartnerD}) {
+  for (std::size_t bank : {kLead, kPartnerB, kPartnerC, kPartnerD, kPartnerE}) {
     ASSERT_NO_FATAL_FAILURE(Vote(bank, "GP-REMOVE-A"));
   }
-  const std::vector<std::size_t> staying = {kLead, kPartnerB, kPartnerC, kPartnerD};
+  const std::vector<std::size_t> staying = {kLead,     kPartnerB, kPartnerC,
+                                            kPartnerD, kPartnerE, kPartnerF};
   for (std::size_t i : staying) {
-    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 2, 4); }, kWaitMs))
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 3, 6); }, kWaitMs))
         << net_->bank(i).id << ": " << boost::json::serialize(net_->Result(i, "getValidators"));
   }
-  const std::uint64_t epoch2_start = U(net_->Result(kLead, "getValidators").at("start_height"));
+  const std::uint64_t epoch3_start = U(net_->Result(kLead, "getValidators").at("start_height"));
   // It now follows as an observer and dials the others; they refuse it, saying why.
   EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return RefusalsOfRemovedNode() > 0; }, kWaitMs))
       << "LEAD-1's log:\n"
@@ -416,10 +507,10 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
       << net_->Log(kPartnerA);
   // And the chain goes on without it.
   EXPECT_TRUE(
-      LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= epoch2_start + 10; }, kWaitMs));
+      LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= epoch3_start + 10; }, kWaitMs));
   // PARTNER_D-1 signed commits (at least one certificate among the blocks since it votes).
   std::size_t signed_by_d = 0;
-  for (std::uint64_t h = epoch1_start; h < epoch2_start + 10; ++h) {
+  for (std::uint64_t h = epoch1_start; h < epoch3_start + 10; ++h) {
     const boost::json::value block = net_->Result(kLead, "getBlockByNumber", {{"height", h}});
     if (!block.is_object()) continue;
     for (const boost::json::value& c : block.at("certificate").at("commits").as_array()) {
@@ -427,7 +518,7 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
     }
   }
   EXPECT_GT(signed_by_d, 0u) << "no commit certificate from " << epoch1_start << " to "
-                             << epoch2_start + 10 << " holds PARTNER_D-1's commit";
+                             << epoch3_start + 10 << " holds PARTNER_D-1's commit";
   RecordProperty("certificates_signed_by_partner_d", std::to_string(signed_by_d));
 
   // 5. PARTNER_D-1 restarts. Its node.toml still lists PARTNER_A-1 (no longer a validator:
@@ -475,6 +566,52 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
               net_->Result(kLead, "getBlockByNumber", {{"height", cut_off}}).at("hash"));
   }
   RecordProperty("refusals_logged", std::to_string(RefusalsOfRemovedNode()));
+}
+
+// Governance revokes PARTNER_C-1's TLS certificate (say its key leaked): every other node
+// drops and refuses it, naming the fingerprint, and the chain goes on with the three others.
+TEST_F(ConsortiumE2eTest, ARevokedCertificateIsRefusedAndTheChainGoesOn) {
+  const std::string fingerprint =
+      CertificateFingerprint(testutil::ReadFile(net_->root() + "/PARTNER_C/node.crt.pem"));
+  ASSERT_EQ(fingerprint.size(), 64u);
+  const boost::json::object revoke{
+      {"type", "GovernanceProposal"},
+      {"signer", "LEAD"},
+      {"id", "propose:GP-REVOKE-C"},
+      {"proposal_id", "GP-REVOKE-C"},
+      {"description", "PARTNER_C-1's node key leaked"},
+      {"action",
+       {{"type", "RevokeCertificate"}, {"fingerprint", fingerprint}, {"reason", "node key leaked"}}}};
+  ASSERT_NO_FATAL_FAILURE(Commit(kLead, kLead, boost::json::serialize(revoke)));
+  for (std::size_t bank : {kLead, kPartnerA, kPartnerB}) {
+    ASSERT_NO_FATAL_FAILURE(Vote(bank, "GP-REVOKE-C"));
+  }
+  ASSERT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return ProposalStatus(kLead, "GP-REVOKE-C") == "PASSED"; }, kWaitMs));
+  const boost::json::value revoked = net_->Result(kLead, "getRevokedCertificates");
+  ASSERT_TRUE(revoked.is_object()) << revoked;
+  ASSERT_EQ(revoked.at("revoked").as_array().size(), 1u) << revoked;
+  EXPECT_EQ(revoked.at("revoked").as_array()[0].at("fingerprint"), fingerprint.c_str());
+
+  // The others drop PARTNER_C-1 and refuse it from then on, saying why.
+  for (std::size_t i : {kLead, kPartnerA, kPartnerB}) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] { return net_->ConnectedPeers(i) == 2; }, kWaitMs))
+        << net_->bank(i).id << " still has " << net_->ConnectedPeers(i) << " peers";
+    EXPECT_TRUE(LocalNetwork::WaitUntil(
+        [&] {
+          const std::string log = net_->Log(i);
+          return log.find(fingerprint) != std::string::npos &&
+                 log.find("node key leaked") != std::string::npos;
+        },
+        kWaitMs))
+        << net_->bank(i).id << "'s log:\n" << net_->Log(i);
+  }
+  // The chain goes on: three of four validators are a quorum.
+  ASSERT_NO_FATAL_FAILURE(Commit(
+      kPartnerA, kLead,
+      R"({"type":"ProposeAgreement","signer":"LEAD","id":"after-revoke","agreement_id":"AG-R",)"
+      R"("currency":"CNY","shares":{"LEAD":2000,"PARTNER_A":8000}})"));
 }
 
 }  // namespace
