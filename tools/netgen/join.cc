@@ -86,16 +86,6 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   return hp;
 }
 
-Result<std::string> StringField(const json::object& o, std::string_view key,
-                                const std::string& where) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_string()) {
-    return Status::InvalidArgument(where + ": \"" + std::string(key) +
-                                   "\" is missing or not a string");
-  }
-  return std::string(v->as_string());
-}
-
 Result<ListedBank> ReadListedBank(const json::value& value, std::size_t index) {
   const std::string where = "network.json banks[" + std::to_string(index) + "]";
   if (!value.is_object()) return Status::InvalidArgument(where + " is not an object");

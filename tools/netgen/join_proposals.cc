@@ -14,8 +14,6 @@ namespace colend::netgen {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-namespace {
-
 Result<std::string> StringField(const json::object& o, std::string_view key,
                                 const std::string& where) {
   const json::value* v = o.if_contains(key);
@@ -25,6 +23,8 @@ Result<std::string> StringField(const json::object& o, std::string_view key,
   }
   return std::string(v->as_string());
 }
+
+namespace {
 
 // A GovernanceProposal transaction (docs/api.md) as JSON, checked to read back.
 Result<std::string> ProposalJson(const std::string& signer, const std::string& proposal_id,

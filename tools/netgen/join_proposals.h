@@ -10,7 +10,10 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "colend/common/result.h"
 #include "colend/crypto/keys.h"
@@ -18,6 +21,11 @@
 #include "colend/proto/tx.pb.h"
 
 namespace colend::netgen {
+
+// The string member `key` of `o`; InvalidArgument naming `where` if it is missing or not a
+// string.
+Result<std::string> StringField(const boost::json::object& o, std::string_view key,
+                                const std::string& where);
 
 // The proposal ids the two transactions carry.
 std::string AddMemberProposalId(const std::string& bank);
