@@ -60,12 +60,13 @@ class LivenessE2eTest : public ::testing::Test {
     return 0;
   }
 
-  // Every node at one height and view, with the same block there.
-  void ExpectAllAgree(int timeout_ms) {
+  // Every node (or the first `count`) at one height and view, with the same block there.
+  void ExpectAllAgree(int timeout_ms, std::size_t count = 0) {
+    if (count == 0) count = net_->size();
     EXPECT_TRUE(LocalNetwork::WaitUntil(
         [&] {
           const std::uint64_t h = net_->Height(0);
-          for (std::size_t i = 1; i < net_->size(); ++i) {
+          for (std::size_t i = 1; i < count; ++i) {
             if (net_->Height(i) != h) return false;
           }
           return h > 0;
@@ -75,7 +76,7 @@ class LivenessE2eTest : public ::testing::Test {
         << net_->Height(3);
     const std::uint64_t h = net_->Height(1);
     const boost::json::value block = net_->Result(1, "getBlockByNumber", {{"height", h}});
-    for (std::size_t i = 0; i < net_->size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       EXPECT_EQ(net_->Result(i, "getBlockByNumber", {{"height", h}}).at("hash"), block.at("hash"))
           << net_->bank(i).id;
       EXPECT_EQ(net_->Result(i, "getConsensusStatus").at("view"),
@@ -196,7 +197,19 @@ TEST_F(LivenessE2eTest, SuspendingABankWithPendingTransactionsDoesNotStopTheChai
                            R"("shares":{"LEAD":2000,"PARTNER_A":8000}})"));
   ASSERT_TRUE(lead.is_object() && lead.as_object().contains("result")) << lead;
   const std::string lead_hash(lead.at("result").at("tx_hash").as_string());
-  for (std::size_t i = 0; i < net_->size(); ++i) {
+  // The suspension removed PARTNER_C's validator: 3 validators order the chain from the
+  // epoch's start, and the others refuse PARTNER_C-1 from then on, saying why. (Whether its
+  // node got the old epoch's last block before they cut it off is a race; it is not asked.)
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        const boost::json::value v = net_->Result(1, "getValidators");
+        return v.is_object() && v.at("epoch").to_number<std::uint64_t>() >= 1 &&
+               v.at("validators").as_array().size() == 3;
+      },
+      20'000))
+      << net_->Result(1, "getValidators");
+  const std::vector<std::size_t> validators = {0, 1, 2};
+  for (std::size_t i : validators) {
     EXPECT_TRUE(LocalNetwork::WaitUntil(
         [&] {
           const boost::json::value r =
@@ -206,27 +219,20 @@ TEST_F(LivenessE2eTest, SuspendingABankWithPendingTransactionsDoesNotStopTheChai
         20'000))
         << net_->bank(i).id;
   }
-  // The suspension removed PARTNER_C's validator: 3 validators order the chain from the
-  // epoch's start, and PARTNER_C's node follows as an observer (it committed the LEAD
-  // transaction above by sync).
   EXPECT_TRUE(LocalNetwork::WaitUntil(
       [&] {
-        const boost::json::value v = net_->Result(1, "getValidators");
-        return v.is_object() && v.at("epoch").to_number<std::uint64_t>() >= 1 &&
-               v.at("validators").as_array().size() == 3;
+        for (std::size_t i : validators) {
+          if (net_->Log(i).find("removed from the validator set") == std::string::npos) {
+            return false;
+          }
+        }
+        return true;
       },
       20'000))
-      << net_->Result(1, "getValidators");
-  EXPECT_TRUE(LocalNetwork::WaitUntil(
-      [&] {
-        const boost::json::value s = net_->Result(kPartnerC, "getConsensusStatus");
-        return s.is_object() && s.at("observer").as_bool();
-      },
-      20'000))
-      << net_->Result(kPartnerC, "getConsensusStatus");
-  // Nothing of PARTNER_C's is left pending anywhere: committed (before or after the vote,
-  // with a receipt) or dropped by the pools.
-  for (std::size_t i = 0; i < net_->size(); ++i) {
+      << net_->Log(0);
+  // Nothing of PARTNER_C's is left pending at the validators: committed (before or after
+  // the vote, with a receipt) or dropped by the pools.
+  for (std::size_t i : validators) {
     EXPECT_TRUE(LocalNetwork::WaitUntil(
         [&] {
           const boost::json::value info = net_->Result(i, "getNodeInfo");
@@ -235,7 +241,7 @@ TEST_F(LivenessE2eTest, SuspendingABankWithPendingTransactionsDoesNotStopTheChai
         20'000))
         << net_->bank(i).id;
   }
-  ExpectAllAgree(20'000);
+  ExpectAllAgree(20'000, validators.size());
   std::size_t purges = 0;
   for (std::size_t i = 0; i < net_->size(); ++i) {
     const std::string log = net_->Log(i);
