@@ -138,32 +138,35 @@ std::uint64_t Node::Impl::NoteDecidedEpochs(std::uint64_t height) {
   return decided->record.decided_at_height() == height ? decided->record.start_height() - 1 : 0;
 }
 
-void Node::Impl::UpdatePeerAdmission() {
-  std::map<std::string, Bytes> keys;
-  Result<std::vector<proto::ValidatorEpochRecord>> epochs =
-      contracts::ReadValidatorEpochs(executor_.state(), epoch_.record.epoch());
-  if (!epochs.ok()) {
-    spdlog::error("reading the validator schedule: {}", epochs.status().ToString());
-    return;
-  }
-  for (const proto::ValidatorEpochRecord& e : *epochs) {
+std::map<std::string, Bytes> Node::Impl::AdmittedKeys(
+    const std::vector<proto::ValidatorEpochRecord>& epochs, std::uint64_t from_epoch) {
+  std::map<std::string, Bytes> keys;  // a later epoch's key wins (a rotation voted in)
+  for (const proto::ValidatorEpochRecord& e : epochs) {
+    if (e.epoch() < from_epoch) continue;
     for (const proto::Validator& v : e.validators()) {
       keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
     }
   }
-  // Whoever ordered an earlier epoch and is in none from this one on has left.
+  return keys;
+}
+
+void Node::Impl::UpdatePeerAdmission() {
   Result<std::vector<proto::ValidatorEpochRecord>> all =
       contracts::ReadValidatorEpochs(executor_.state(), 0);
-  if (all.ok()) {
-    for (const proto::ValidatorEpochRecord& e : *all) {
-      if (e.epoch() >= epoch_.record.epoch()) break;
-      for (const proto::Validator& v : e.validators()) {
-        if (keys.count(v.node_id()) != 0 || removed_peers_.count(v.node_id()) != 0) continue;
-        removed_peers_[v.node_id()] =
-            "removed from the validator set from height " +
-            std::to_string(epoch_.record.start_height()) + " (validator epoch " +
-            std::to_string(epoch_.record.epoch()) + ")";
-      }
+  if (!all.ok()) {
+    spdlog::error("reading the validator schedule: {}", all.status().ToString());
+    return;
+  }
+  std::map<std::string, Bytes> keys = AdmittedKeys(*all, epoch_.record.epoch());
+  // Whoever ordered an earlier epoch and is in none from this one on has left.
+  for (const proto::ValidatorEpochRecord& e : *all) {
+    if (e.epoch() >= epoch_.record.epoch()) break;
+    for (const proto::Validator& v : e.validators()) {
+      if (keys.count(v.node_id()) != 0 || removed_peers_.count(v.node_id()) != 0) continue;
+      removed_peers_[v.node_id()] =
+          "removed from the validator set from height " +
+          std::to_string(epoch_.record.start_height()) + " (validator epoch " +
+          std::to_string(epoch_.record.epoch()) + ")";
     }
   }
   for (const auto& [id, key] : keys) removed_peers_.erase(id);  // voted back in

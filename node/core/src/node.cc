@@ -308,11 +308,7 @@ Status Node::Impl::Open() {
     Result<std::vector<proto::ValidatorEpochRecord>> epochs =
         contracts::ReadValidatorEpochs(executor_.state(), epoch_.record.epoch());
     if (!epochs.ok()) return epochs.status().WithContext("reading the validator schedule");
-    for (const proto::ValidatorEpochRecord& e : *epochs) {
-      for (const proto::Validator& v : e.validators()) {
-        p2p.validator_keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
-      }
-    }
+    p2p.validator_keys = AdmittedKeys(*epochs, epoch_.record.epoch());
   }
   p2p.allow_observers = true;
   {

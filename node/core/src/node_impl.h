@@ -155,6 +155,10 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   // Who p2p admits: this epoch's validators and those of every decided later epoch; the
   // validators that left are refused with the reason.
   void UpdatePeerAdmission();
+  // The keys p2p admits as validators: those of `epochs` from `from_epoch` on, a later
+  // epoch's key winning for a node id.
+  static std::map<std::string, Bytes> AdmittedKeys(
+      const std::vector<proto::ValidatorEpochRecord>& epochs, std::uint64_t from_epoch);
   // The revocation list in the executed state, as p2p takes it (fingerprint -> reason), and
   // handing it to p2p after block `height` changed it.
   Result<std::map<std::string, std::string>> RevokedCertificates() const;
