@@ -191,7 +191,10 @@ class BenchHost final : public consensus::ActionHost {
 
 class Cluster {
  public:
-  Cluster(const Keys& keys, std::size_t txs_per_block, bool fake_signatures);
+  // `verify_cache`: each replica checks signatures through its own
+  // consensus::CachingVerifier (as the node does), so a quoted message is checked once.
+  Cluster(const Keys& keys, std::size_t txs_per_block, bool fake_signatures,
+          bool verify_cache = false);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -301,7 +304,8 @@ consensus::PoolStatus BenchHost::Pool() {
   return consensus::PoolStatus{pending, pending * kTxBytes};
 }
 
-Cluster::Cluster(const Keys& keys, std::size_t txs_per_block, bool fake_signatures) {
+Cluster::Cluster(const Keys& keys, std::size_t txs_per_block, bool fake_signatures,
+                 bool verify_cache) {
   const std::size_t n = keys.ids.size();
   auto validators = std::make_shared<const consensus::ValidatorSet>(
       OrDie(consensus::ValidatorSet::Create(keys.ids)));
@@ -346,7 +350,11 @@ Cluster::Cluster(const Keys& keys, std::size_t txs_per_block, bool fake_signatur
     options.params = params;
     options.genesis = genesis;
     options.signer = std::make_shared<const CountingSigner>(std::move(inner_signer), &tally_);
-    options.verifier = verifier;
+    if (verify_cache) {
+      options.verifier = std::make_shared<const consensus::CachingVerifier>(verifier);
+    } else {
+      options.verifier = verifier;
+    }
     nodes_[i].host = std::make_unique<BenchHost>(*this, i);
     nodes_[i].loop = std::make_unique<consensus::ActionLoop>(
         OrDie(consensus::Replica::Create(std::move(options))), *nodes_[i].host);
@@ -463,14 +471,16 @@ std::uint64_t Cluster::MinCommitted() const {
   return low;
 }
 
-// Args: n, transactions per block, fake signatures (1) or ECDSA P-256 (0).
+// Args: n, transactions per block, fake signatures (1) or ECDSA P-256 (0), verify-once cache
+// per replica (1) or every signature checked each time it is read (0).
 void BM_Block(benchmark::State& state) {
   google::protobuf::LogSilencer silence;
   const int n = static_cast<int>(state.range(0));
   const auto txs = static_cast<std::size_t>(state.range(1));
   const bool fake = state.range(2) != 0;
+  const bool cache = state.range(3) != 0;
   const Keys keys = MakeKeys(n);
-  Cluster cluster(keys, txs, fake);
+  Cluster cluster(keys, txs, fake, cache);
   const Tally before = cluster.tally();
   const double cpu_before = CpuSeconds();
   std::uint64_t blocks = 0;
@@ -502,22 +512,26 @@ void BM_Block(benchmark::State& state) {
   state.counters["signs"] = per_block(after.signs, before.signs);
   state.counters["wal_writes"] = per_block(after.persists, before.persists);
   state.counters["cert_bytes"] = static_cast<double>(cluster.host(0).certificate_bytes());
-  state.SetLabel(fake ? "keyed-hash signatures" : "ECDSA P-256");
+  state.SetLabel(std::string(fake ? "keyed-hash signatures" : "ECDSA P-256") +
+                 (cache ? ", verify-once cache" : ""));
 }
 
 void BlockArgs(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"n", "txs", "fake_sig"});
-  for (int n : {4, 7, 10, 16, 31, 49}) b->Args({n, 100, 0});
-  for (int n : {4, 7, 10, 16, 31, 49}) b->Args({n, 100, 1});
-  for (int n : {4, 7, 16, 49}) b->Args({n, 1000, 0});
+  b->ArgNames({"n", "txs", "fake_sig", "cache"});
+  for (int n : {4, 7, 10, 16, 31, 49}) b->Args({n, 100, 0, 0});
+  for (int n : {4, 7, 10, 16, 31, 49}) b->Args({n, 100, 1, 0});
+  for (int n : {4, 7, 16, 49}) b->Args({n, 1000, 0, 0});
+  for (int n : {4, 16, 49}) b->Args({n, 100, 0, 1});
 }
 BENCHMARK(BM_Block)->Apply(BlockArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// Arg: n. Each iteration builds a fresh network (not timed), commits two blocks, stops the
-// primary of view 0 with a block's worth of transactions pending, and times (CPU) the rest.
+// Args: n, verify-once cache (1) or not (0). Each iteration builds a fresh network (not
+// timed), commits two blocks, stops the primary of view 0 with a block's worth of
+// transactions pending, and times (CPU) the rest.
 void BM_ViewChange(benchmark::State& state) {
   google::protobuf::LogSilencer silence;
   const int n = static_cast<int>(state.range(0));
+  const bool cache = state.range(1) != 0;
   const std::size_t live = static_cast<std::size_t>(n) - 1;
   const Keys keys = MakeKeys(n);
   double new_view_ms = 0;
@@ -525,7 +539,7 @@ void BM_ViewChange(benchmark::State& state) {
   double runs = 0;
   Tally spent;
   for (auto _ : state) {
-    Cluster cluster(keys, 100, false);
+    Cluster cluster(keys, 100, false, cache);
     cluster.Offer(100);
     cluster.Drain();
     cluster.Offer(100);
@@ -581,14 +595,14 @@ void BM_ViewChange(benchmark::State& state) {
   state.counters["nv_msgs"] = static_cast<double>(spent.new_view_messages) / runs;
   state.counters["nv_bytes"] = static_cast<double>(spent.new_view_bytes) / runs;
 }
+void ViewChangeArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "cache"});
+  for (int cache : {0, 1}) {
+    for (int n : {4, 7, 10, 16, 31, 49}) b->Args({n, cache});
+  }
+}
 BENCHMARK(BM_ViewChange)
-    ->ArgName("n")
-    ->Arg(4)
-    ->Arg(7)
-    ->Arg(10)
-    ->Arg(16)
-    ->Arg(31)
-    ->Arg(49)
+    ->Apply(ViewChangeArgs)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

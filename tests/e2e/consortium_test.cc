@@ -4,8 +4,9 @@
 // two more banks join and are voted in together (4 -> 5 -> 7 validators); then another
 // bank's node is voted out (7 -> 6) and refused by the others with the reason; the new node
 // restarts with no member holding its address and catches up; the chain commits a steady
-// trickle of load throughout. A revoked certificate is dropped and refused. Also: what join
-// refuses, without any node.
+// trickle of load throughout, and colend-bench while the set grows. A validator rotates its
+// node key by vote (colend-netgen rekey). A revoked certificate is dropped and refused.
+// Also: what join and rekey refuse, without any node.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -199,6 +200,65 @@ TEST_F(NetgenJoinTest, RefusesWithASentence) {
   refused("--bank PARTNER_D", "bank PARTNER_D is already in network.json");
 }
 
+// ----- colend-netgen rekey without nodes -----
+
+using NetgenRekeyTest = NetgenJoinTest;
+
+TEST_F(NetgenRekeyTest, PreparesANewKeyAndTheProposalLeavingTheRunningKeyAlone) {
+  const std::string key_before = testutil::ReadFile(root_ + "/PARTNER_B/node.key.pem");
+  const testutil::RunResult r =
+      RunCommand(Netgen("rekey --network " + root_ + " --node-id PARTNER_B-1"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Next steps"), std::string::npos) << r.output;
+  EXPECT_EQ(testutil::ReadFile(root_ + "/PARTNER_B/node.key.pem"), key_before);
+
+  const std::string next = root_ + "/PARTNER_B/next";
+  EXPECT_EQ(fs::status(next).permissions() & fs::perms::mask, fs::perms::owner_all);
+  EXPECT_EQ(fs::status(next + "/node.key.pem").permissions() & fs::perms::mask,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_NE(testutil::ReadFile(next + "/node.key.pem"), key_before);
+  EXPECT_TRUE(fs::exists(next + "/node.crt.pem"));
+
+  // The same set, in the same order, with PARTNER_B-1's key replaced; PARTNER_B proposes.
+  Result<proto::TransactionBody> set = contracts::TransactionBodyFromJson(
+      testutil::ReadFile(next + "/change-validator-set.json"));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->signer(), "PARTNER_B");
+  EXPECT_EQ(set->governance_proposal().proposal_id().rfind("REKEY-PARTNER_B-1-", 0), 0u)
+      << set->governance_proposal().proposal_id();
+  const boost::json::value genesis =
+      boost::json::parse(testutil::ReadFile(root_ + "/genesis.json"));
+  const boost::json::value proposal =
+      boost::json::parse(testutil::ReadFile(next + "/change-validator-set.json"));
+  const boost::json::array& before = genesis.at("validators").as_array();
+  const boost::json::array& after = proposal.at("action").at("validators").as_array();
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].at("node_id"), before[i].at("node_id"));
+    if (after[i].at("node_id") == "PARTNER_B-1") {
+      EXPECT_NE(after[i].at("public_key"), before[i].at("public_key"));
+    } else {
+      EXPECT_EQ(after[i].at("public_key"), before[i].at("public_key"));
+    }
+  }
+}
+
+TEST_F(NetgenRekeyTest, RefusesWithASentence) {
+  const auto refused = [&](const std::string& args, const std::string& why) {
+    const testutil::RunResult r = RunCommand(Netgen("rekey --network " + root_ + " " + args));
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(why), std::string::npos) << args << ": " << r.output;
+  };
+  refused("--node-id NOBODY-1", "node \"NOBODY-1\" is not in network.json");
+  refused("--node-id PARTNER_B-1 --proposer NOBODY", "is not a bank of network.json");
+  EXPECT_FALSE(fs::exists(root_ + "/PARTNER_B/next"));
+  fs::rename(root_ + "/ca/ca.key.pem", scratch_.Path("ca.key.pem"));
+  refused("--node-id PARTNER_B-1", "the consortium CA key");
+  fs::rename(scratch_.Path("ca.key.pem"), root_ + "/ca/ca.key.pem");
+  ASSERT_EQ(RunCommand(Netgen("rekey --network " + root_ + " --node-id PARTNER_B-1")).exit_code, 0);
+  refused("--node-id PARTNER_B-1", "a rotation is already prepared");
+}
+
 // ----- A fifth bank joins a running chain; a validator leaves -----
 
 // The hash a sendTransaction answer carries, or "".
@@ -223,11 +283,11 @@ class ConsortiumE2eTest : public ::testing::Test {
 
   void TearDown() override { StopLoad(); }
 
-  // LEAD proposes agreements with PARTNER_B, about 20 a second, through the nodes that stay
-  // validators (a removed node is cut off: what it admits would never commit).
-  void StartLoad() {
-    loader_ = std::thread([this] {
-      const std::vector<std::size_t> via = {kLead, kPartnerB, kPartnerC};
+  // LEAD proposes agreements with PARTNER_B, about 20 a second, through the nodes `via`:
+  // nodes that stay validators (a removed node is cut off: what it admits would never
+  // commit).
+  void StartLoad(std::vector<std::size_t> via = {kLead, kPartnerB, kPartnerC}) {
+    loader_ = std::thread([this, via] {
       for (int n = 0; !stop_load_; ++n) {
         {
           std::lock_guard lock(net_mu_);
@@ -235,7 +295,8 @@ class ConsortiumE2eTest : public ::testing::Test {
               kLead, R"({"type":"ProposeAgreement","signer":"LEAD","id":"load-)" +
                          std::to_string(n) + R"(","agreement_id":"AGL-)" + std::to_string(n) +
                          R"(","currency":"CNY","shares":{"LEAD":2000,"PARTNER_B":8000}})");
-          const std::string hash = TxHashOf(net_->Send(via[static_cast<std::size_t>(n) % 3], tx));
+          const std::string hash =
+              TxHashOf(net_->Send(via[static_cast<std::size_t>(n) % via.size()], tx));
           if (!hash.empty()) load_hashes_.push_back(hash);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -356,8 +417,17 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
   StartLoad();
   ASSERT_TRUE(LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= 5; }, kWaitMs));
 
-  // 1. PARTNER_D joins: keys, certificate, config and the proposals from colend-netgen.
+  // colend-bench offers load through the nodes that stay validators while the set grows
+  // (4 -> 5 -> 7), besides the loader's trickle; its report is checked at the end.
   const std::string root = net_->root();
+  testutil::ChildProcess bench;
+  const std::string bench_log = scratch_.Path("bench.log");
+  ASSERT_TRUE(bench.Start({COLEND_BENCH_PATH, "--network", root + "/network.json", "--via",
+                           "LEAD,PARTNER_B,PARTNER_C", "--rate", "40", "--duration", "12",
+                           "--preload", "20", "--connections", "2", "--json", "--quiet"},
+                          bench_log));
+
+  // 1. PARTNER_D joins: keys, certificate, config and the proposals from colend-netgen.
   const std::string genesis_before = testutil::ReadFile(root + "/genesis.json");
   const testutil::RunResult joined = RunCommand(
       Netgen("join --network " + root + " --bank PARTNER_D --legal-name \"Partner D Bank\"" +
@@ -533,8 +603,23 @@ TEST_F(ConsortiumE2eTest, ABankJoinsByVoteAndAValidatorIsVotedOutWhileTheChainRu
       << net_->Height(kLead) << "\n"
       << net_->Log(kPartnerD);
 
-  // 6. Everything the loader got admitted commits; the nodes agree on chain and state. The
-  // removed node stays where it was cut off, on the same chain.
+  // 6. Everything colend-bench and the loader got admitted commits; the nodes agree on chain
+  // and state. The removed node stays where it was cut off, on the same chain.
+  ASSERT_EQ(bench.WaitExit(120'000), 0) << testutil::ReadFile(bench_log);
+  {
+    // The report is the last line (progress and setup lines go before it).
+    const std::string text = testutil::ReadFile(bench_log);
+    const std::size_t line = text.rfind("\n{");
+    const boost::json::value report =
+        boost::json::parse(text.substr(line == std::string::npos ? 0 : line + 1));
+    EXPECT_GT(U(report.at("committed")), 100u) << text;
+    EXPECT_EQ(U(report.at("committed")), U(report.at("admitted"))) << text;
+    EXPECT_EQ(U(report.at("not_committed")), 0u) << text;
+    EXPECT_EQ(U(report.at("refused_at_admission")), 0u) << text;
+    EXPECT_EQ(U(report.at("unsent")), 0u) << text;
+    EXPECT_EQ(report.at("nodes_agree"), true) << text;
+    RecordProperty("bench_committed", std::to_string(U(report.at("committed"))));
+  }
   StopLoad();
   std::vector<std::string> hashes;
   {
@@ -612,6 +697,109 @@ TEST_F(ConsortiumE2eTest, ARevokedCertificateIsRefusedAndTheChainGoesOn) {
       kPartnerA, kLead,
       R"({"type":"ProposeAgreement","signer":"LEAD","id":"after-revoke","agreement_id":"AG-R",)"
       R"("currency":"CNY","shares":{"LEAD":2000,"PARTNER_A":8000}})"));
+}
+
+// PARTNER_B rotates its validator's node key by vote while the chain runs. Until its node is
+// restarted with the new key it follows as an observer (it must not sign with a key the set
+// does not list); PARTNER_C's node is stopped at the switch, so from then on the chain moves
+// only if PARTNER_B-1 votes again, with its new key. The old certificate is dropped.
+TEST_F(ConsortiumE2eTest, AValidatorRotatesItsNodeKeyByVote) {
+  // Through the two nodes that run throughout: what a node admits while the others refuse
+  // it (PARTNER_B-1 on its old key) or while it is stopped would wait in its pool.
+  StartLoad({kLead, kPartnerA});
+  ASSERT_TRUE(LocalNetwork::WaitUntil([&] { return net_->Height(kLead) >= 3; }, kWaitMs));
+  const std::string root = net_->root();
+  const testutil::RunResult prepared =
+      RunCommand(Netgen("rekey --network " + root + " --node-id PARTNER_B-1"));
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.output;
+  const std::string next = root + "/PARTNER_B/next";
+  const boost::json::value proposal =
+      boost::json::parse(testutil::ReadFile(next + "/change-validator-set.json"));
+  const std::string proposal_id(proposal.at("proposal_id").as_string());
+  boost::json::value new_key;
+  for (const boost::json::value& v : proposal.at("action").at("validators").as_array()) {
+    if (v.at("node_id") == "PARTNER_B-1") new_key = v.at("public_key");
+  }
+  ASSERT_TRUE(new_key.is_string());
+
+  ASSERT_NO_FATAL_FAILURE(
+      Commit(kPartnerB, kPartnerB, testutil::ReadFile(next + "/change-validator-set.json")));
+  for (std::size_t bank : {kLead, kPartnerA, kPartnerB}) {  // 3 of 4
+    ASSERT_NO_FATAL_FAILURE(Vote(bank, proposal_id));
+  }
+  for (std::size_t i = 0; i < net_->size(); ++i) {
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return InForce(i, 1, 4); }, kWaitMs))
+        << net_->bank(i).id << ": " << boost::json::serialize(net_->Result(i, "getValidators"));
+  }
+  const boost::json::value in_force = net_->Result(kLead, "getValidators");
+  for (const boost::json::value& v : in_force.at("validators").as_array()) {
+    if (v.at("node_id") == "PARTNER_B-1") {
+      EXPECT_EQ(v.at("public_key"), new_key);
+    }
+  }
+  const std::uint64_t epoch1_start = U(net_->Result(kLead, "getValidators").at("start_height"));
+  // Still on its old key: it follows, says why, and the others drop its old certificate.
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        const std::string log = net_->Log(kPartnerB);
+        return log.find("is not the key validator epoch 1 lists for PARTNER_B-1") !=
+                   std::string::npos &&
+               log.find("this node follows as an observer") != std::string::npos;
+      },
+      kWaitMs))
+      << net_->Log(kPartnerB);
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        return net_->Log(kLead).find("the validator key of \"PARTNER_B-1\" changed") !=
+               std::string::npos;
+      },
+      kWaitMs))
+      << net_->Log(kLead);
+
+  // Without PARTNER_C-1, LEAD-1 and PARTNER_A-1 are two of the three votes a block needs.
+  EXPECT_EQ(net_->Stop(kPartnerC), 0);
+  EXPECT_EQ(net_->Stop(kPartnerB), 0);
+  fs::rename(next + "/node.key.pem", root + "/PARTNER_B/node.key.pem");
+  fs::rename(next + "/node.crt.pem", root + "/PARTNER_B/node.crt.pem");
+  fs::remove_all(next);
+  const std::uint64_t before_restart = net_->Height(kLead);
+  ASSERT_TRUE(net_->Start(kPartnerB)) << net_->Log(kPartnerB);
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] { return net_->Height(kLead) >= before_restart + 5; }, kWaitMs))
+      << "LEAD-1 at " << net_->Height(kLead) << " since " << before_restart
+      << "; PARTNER_B-1's log:\n"
+      << net_->Log(kPartnerB);
+  // Its commits, with the new key, are in the certificates of the blocks since.
+  std::size_t signed_by_b = 0;
+  for (std::uint64_t h = std::max(before_restart, epoch1_start); h < before_restart + 5; ++h) {
+    const boost::json::value block = net_->Result(kLead, "getBlockByNumber", {{"height", h}});
+    if (!block.is_object()) continue;
+    for (const boost::json::value& c : block.at("certificate").at("commits").as_array()) {
+      if (c.at("validator") == "PARTNER_B-1") ++signed_by_b;
+    }
+  }
+  EXPECT_GT(signed_by_b, 0u);
+
+  ASSERT_TRUE(net_->Start(kPartnerC)) << net_->Log(kPartnerC);
+  StopLoad();
+  std::vector<std::string> hashes;
+  {
+    std::lock_guard lock(net_mu_);
+    hashes = load_hashes_;
+  }
+  std::size_t missing = 0;
+  EXPECT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        missing = 0;
+        for (const std::string& h : hashes) {
+          const boost::json::value r = net_->Result(kLead, "getTransactionReceipt", {{"tx_hash", h}});
+          if (!r.is_object() || r.at("status") != "ok") ++missing;
+        }
+        return missing == 0;
+      },
+      kWaitMs))
+      << missing << " of " << hashes.size() << " load transactions without an ok receipt";
+  ExpectSameChainAndState({kLead, kPartnerA, kPartnerB, kPartnerC});
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -300,7 +301,14 @@ Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   COLEND_ASSIGN_OR_RETURN(Network net, LoadNetwork(o.network));
   std::vector<std::string> ids, urls, tokens;
   std::vector<std::unique_ptr<tools::JsonRpcClient>> clients;
+  for (const std::string& id : o.via) {
+    if (std::none_of(net.banks.begin(), net.banks.end(),
+                     [&](const Bank& b) { return b.id == id; })) {
+      return Status::InvalidArgument("--via: \"" + id + "\" is not a bank of " + o.network);
+    }
+  }
   for (const Bank& b : net.banks) {
+    if (!o.via.empty() && std::find(o.via.begin(), o.via.end(), b.id) == o.via.end()) continue;
     tokens.push_back(b.token.empty() ? o.rpc_token : b.token);
     COLEND_ASSIGN_OR_RETURN(std::unique_ptr<tools::JsonRpcClient> c,
                             tools::JsonRpcClient::Create(b.rpc, tokens.back(), kSetupTimeoutMs));

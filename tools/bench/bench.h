@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "colend/common/status.h"
 
@@ -52,6 +53,11 @@ struct BenchOptions {
   int rpc_timeout_ms = 2000;  // per call in the measured phase: how long a hung node holds a sender
   int retry_grace_s = 30;     // sending (retries included) stops this long after `duration_s`
   int commit_wait_s = 60;     // after sending, how long to wait for admitted transactions' blocks
+  // The banks (ids of network.json) whose nodes take the load, are watched and compared at
+  // the end; empty = every node. Transactions are still signed for every bank's agreements.
+  // For a network whose validators change during the run: a node voted out still answers
+  // but what it admits never commits.
+  std::vector<std::string> via;
 };
 
 // Runs the benchmark and prints the report. kInvalidArgument for bad options, kUnavailable

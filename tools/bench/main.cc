@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   app.add_option("--connections", o.connections,
                  "sender threads (each keeps one JSON-RPC connection per node)");
   app.add_option("--preload", o.preload, "loans originated before measuring");
+  app.add_option("--via", o.via,
+                 "banks whose nodes take the load and are watched (comma-separated ids of "
+                 "network.json; default every node)")
+      ->delimiter(',');
   // A file, never the token itself: a command line is visible to every user (ps).
   std::string token_file;
   app.add_option("--token-file", token_file,

@@ -18,6 +18,7 @@
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
 #include "join_proposals.h"
+#include "network_dir.h"
 #include "network_files.h"
 
 namespace colend::netgen {
@@ -30,30 +31,6 @@ constexpr std::uint32_t kNodeValidityDays = 825;
 constexpr char kAddMemberFile[] = "join-1-add-member.json";
 constexpr char kValidatorSetFile[] = "join-2-change-validator-set.json";
 
-struct HostPort {
-  std::string host;  // IPv6 without brackets
-  std::uint16_t port = 0;
-};
-
-// One bank of network.json.
-struct ListedBank {
-  std::string id;
-  std::string node_id;
-  HostPort p2p;
-  HostPort rpc;
-  std::string client_key;  // relative to the network directory
-  bool has_token = false;
-};
-
-struct Network {
-  fs::path root;
-  json::object manifest;
-  std::vector<ListedBank> banks;
-  fs::path genesis_file;
-  contracts::Genesis genesis;
-  bool local_scripts = false;  // start.sh and stop.sh are there
-};
-
 // Where the new node listens and how the others reach it.
 struct Placement {
   std::string host;
@@ -61,102 +38,6 @@ struct Placement {
   std::uint16_t p2p_port = 0;
   std::uint16_t rpc_port = 0;
 };
-
-Result<HostPort> ParseHostPort(std::string_view text) {
-  const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 >= text.size()) {
-    return Status::InvalidArgument("\"" + std::string(text) + "\" is not host:port");
-  }
-  HostPort hp;
-  hp.host = std::string(text.substr(0, colon));
-  if (hp.host.size() >= 2 && hp.host.front() == '[' && hp.host.back() == ']') {
-    hp.host = hp.host.substr(1, hp.host.size() - 2);
-  }
-  unsigned port = 0;
-  for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) {
-      return Status::InvalidArgument("\"" + std::string(text) + "\" has no port number");
-    }
-    port = port * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (port == 0 || port > 65535) {
-    return Status::InvalidArgument("\"" + std::string(text) + "\" has no port number");
-  }
-  hp.port = static_cast<std::uint16_t>(port);
-  return hp;
-}
-
-Result<ListedBank> ReadListedBank(const json::value& value, std::size_t index) {
-  const std::string where = "network.json banks[" + std::to_string(index) + "]";
-  if (!value.is_object()) return Status::InvalidArgument(where + " is not an object");
-  const json::object& o = value.as_object();
-  ListedBank bank;
-  COLEND_ASSIGN_OR_RETURN(bank.id, StringField(o, "id", where));
-  COLEND_ASSIGN_OR_RETURN(bank.node_id, StringField(o, "node_id", where));
-  COLEND_ASSIGN_OR_RETURN(const std::string p2p, StringField(o, "p2p", where));
-  COLEND_ASSIGN_OR_RETURN(bank.p2p, ParseHostPort(p2p));
-  COLEND_ASSIGN_OR_RETURN(std::string rpc, StringField(o, "rpc", where));
-  if (rpc.rfind("http://", 0) == 0) rpc = rpc.substr(7);
-  COLEND_ASSIGN_OR_RETURN(bank.rpc, ParseHostPort(rpc));
-  COLEND_ASSIGN_OR_RETURN(bank.client_key, StringField(o, "client_key", where));
-  bank.has_token = o.contains("rpc_token_file");
-  return bank;
-}
-
-Result<Network> ReadNetwork(const fs::path& root) {
-  const std::string not_a_network = root.string() + " is not a network made by colend-netgen: ";
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) {
-    return Status::FailedPrecondition(not_a_network + "no such directory");
-  }
-  for (const char* file : {"network.json", "ca/ca.crt.pem"}) {
-    if (!fs::is_regular_file(root / file, ec)) {
-      return Status::FailedPrecondition(not_a_network + "it has no " + file);
-    }
-  }
-  if (!fs::is_regular_file(root / "ca" / "ca.key.pem", ec)) {
-    return Status::FailedPrecondition(
-        "the consortium CA key " + (root / "ca" / "ca.key.pem").string() +
-        " is missing: run join where the CA key is kept (it issues the new node's certificate)");
-  }
-  Network net;
-  net.root = root;
-  COLEND_ASSIGN_OR_RETURN(const std::string manifest_text,
-                          ReadWholeFile((root / "network.json").string()));
-  json::error_code jec;
-  json::value manifest = json::parse(manifest_text, jec);
-  if (jec || !manifest.is_object() || !manifest.as_object().contains("banks") ||
-      !manifest.at("banks").is_array()) {
-    return Status::FailedPrecondition(not_a_network +
-                                      "network.json is not a manifest with a \"banks\" array");
-  }
-  net.manifest = std::move(manifest.as_object());
-  const json::array& banks = net.manifest.at("banks").as_array();
-  for (std::size_t i = 0; i < banks.size(); ++i) {
-    Result<ListedBank> bank = ReadListedBank(banks[i], i);
-    if (!bank.ok()) return Status::FailedPrecondition(not_a_network + bank.status().message());
-    net.banks.push_back(std::move(bank).value());
-  }
-  if (net.banks.empty()) return Status::FailedPrecondition(not_a_network + "it lists no bank");
-  std::string genesis = "genesis.json";
-  if (const json::value* g = net.manifest.if_contains("genesis"); g != nullptr && g->is_string()) {
-    genesis = std::string(g->as_string());
-  }
-  net.genesis_file = (root / genesis).lexically_normal();
-  Result<std::string> genesis_text = ReadWholeFile(net.genesis_file.string());
-  if (!genesis_text.ok()) {
-    return Status::FailedPrecondition(not_a_network + genesis_text.status().message());
-  }
-  Result<contracts::Genesis> parsed = contracts::ParseGenesis(*genesis_text);
-  if (!parsed.ok()) {
-    return Status::FailedPrecondition(net.genesis_file.string() +
-                                      " does not parse: " + parsed.status().message());
-  }
-  net.genesis = std::move(parsed).value();
-  net.local_scripts =
-      fs::is_regular_file(root / "start.sh", ec) && fs::is_regular_file(root / "stop.sh", ec);
-  return net;
-}
 
 Status CheckNewIds(const JoinOptions& o, const Network& net,
                    const std::vector<proto::Validator>& validators) {
@@ -319,22 +200,12 @@ Status Join(const JoinOptions& options, std::ostream& out) {
   const std::string proposer = o.proposer.empty() ? net.banks.front().id : o.proposer;
   const bool local = o.localnet || net.local_scripts;
   COLEND_ASSIGN_OR_RETURN(const Placement place, Place(o, net, local));
-  COLEND_ASSIGN_OR_RETURN(const std::string ca_pem,
-                          ReadWholeFile((root / "ca" / "ca.crt.pem").string()));
-  COLEND_ASSIGN_OR_RETURN(std::string ca_key_pem,
-                          ReadWholeFile((root / "ca" / "ca.key.pem").string()));
-  const crypto::WipeOnExit wipe(ca_key_pem);
-  Result<crypto::PrivateKey> ca_key = crypto::PrivateKey::FromPem(suite, ca_key_pem);
-  if (!ca_key.ok()) {
-    return Status::FailedPrecondition("ca/ca.key.pem is not the chain's " +
-                                      std::string(suite.name()) +
-                                      " key: " + ca_key.status().message());
-  }
+  COLEND_ASSIGN_OR_RETURN(const CertificateAuthority ca, LoadCertificateAuthority(net));
 
   // The bank's keys, certificate and governance transactions.
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
   COLEND_ASSIGN_OR_RETURN(std::string cert,
-                          crypto::IssueNodeCertificate(*ca_key, ca_pem, node_key.public_key(),
+                          crypto::IssueNodeCertificate(ca.key, ca.cert_pem, node_key.public_key(),
                                                        o.node_id, kNodeValidityDays));
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey client_key, crypto::PrivateKey::Generate(suite));
   COLEND_ASSIGN_OR_RETURN(const std::string add_member,

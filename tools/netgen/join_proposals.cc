@@ -54,6 +54,24 @@ Result<std::string> AddMemberJson(const std::string& bank, const std::string& le
   return ProposalJson(signer, AddMemberProposalId(bank), std::move(body));
 }
 
+Result<std::string> ChangeValidatorSetJson(const std::string& proposal_id,
+                                           const std::string& description,
+                                           const std::string& signer,
+                                           std::vector<proto::Validator> validators) {
+  // The contract takes the set sorted by node_id, byte-wise.
+  std::sort(validators.begin(), validators.end(),
+            [](const proto::Validator& a, const proto::Validator& b) {
+              return a.node_id() < b.node_id();
+            });
+  proto::TransactionBody body;
+  proto::GovernanceProposal* gp = body.mutable_governance_proposal();
+  gp->set_description(description);
+  for (proto::Validator& v : validators) {
+    *gp->mutable_change_validator_set()->add_validators() = std::move(v);
+  }
+  return ProposalJson(signer, proposal_id, std::move(body));
+}
+
 Result<std::string> ValidatorSetJson(const std::string& bank, const std::string& node_id,
                                      const std::string& signer,
                                      std::vector<proto::Validator> validators,
@@ -63,20 +81,11 @@ Result<std::string> ValidatorSetJson(const std::string& bank, const std::string&
   added.set_member_id(bank);
   COLEND_ASSIGN_OR_RETURN(const Bytes der, node_key.ToDer());
   added.set_public_key(ToString(der));
+  const std::string description = "add " + node_id + ", the node of " + bank + ", to the " +
+                                  std::to_string(validators.size()) + " validators";
   validators.push_back(std::move(added));
-  // The contract takes the set sorted by node_id, byte-wise.
-  std::sort(validators.begin(), validators.end(),
-            [](const proto::Validator& a, const proto::Validator& b) {
-              return a.node_id() < b.node_id();
-            });
-  proto::TransactionBody body;
-  proto::GovernanceProposal* gp = body.mutable_governance_proposal();
-  gp->set_description("add " + node_id + ", the node of " + bank + ", to the " +
-                      std::to_string(validators.size() - 1) + " validators");
-  for (proto::Validator& v : validators) {
-    *gp->mutable_change_validator_set()->add_validators() = std::move(v);
-  }
-  return ProposalJson(signer, ValidatorSetProposalId(bank), std::move(body));
+  return ChangeValidatorSetJson(ValidatorSetProposalId(bank), description, signer,
+                                std::move(validators));
 }
 
 std::string AddMemberProposalId(const std::string& bank) {

@@ -35,6 +35,13 @@ std::string ValidatorSetProposalId(const std::string& bank);
 Result<std::string> AddMemberJson(const std::string& bank, const std::string& legal_name,
                                   const std::string& signer, const crypto::PublicKey& client_key);
 
+// A ChangeValidatorSet proposal for `validators`, sorted by node id (byte-wise, as the
+// contract requires), signed by member `signer`.
+Result<std::string> ChangeValidatorSetJson(const std::string& proposal_id,
+                                           const std::string& description,
+                                           const std::string& signer,
+                                           std::vector<proto::Validator> validators);
+
 // The ChangeValidatorSet proposal: `validators` and the node `node_id` of `bank` with
 // `node_key`, sorted by node id (byte-wise, as the contract requires).
 Result<std::string> ValidatorSetJson(const std::string& bank, const std::string& node_id,

@@ -3,6 +3,8 @@
 // colend-netgen join --network net/ --bank PARTNER_D [--node-id PARTNER_D-1]
 //               [--legal-name ...] [--proposer LEAD] [--validators-json FILE]
 //               [--localnet] [--base-port N] (join.h): a bank joins a running network.
+// colend-netgen rekey --network net/ --node-id PARTNER_B-1 [--proposer LEAD]
+//               [--validators-json FILE] (rekey.h): a validator's node key is rotated.
 // Exit 0 done, 2 could not run.
 #include <iostream>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "join.h"
 #include "netgen.h"
+#include "rekey.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"colend-netgen: make a co-lending consortium (CA, keys, certificates, genesis, "
@@ -72,6 +75,24 @@ int main(int argc, char** argv) {
                      "give the node an RPC token even if the other nodes have none");
   join_cmd->add_option("--node-binary", node_binary,
                        "colend-node for start.sh (default: the one start.sh runs)");
+
+  colend::netgen::RekeyOptions rekey;
+  std::string rekey_network;
+  std::string rekey_validators_json;
+  CLI::App* rekey_cmd = app.add_subcommand(
+      "rekey",
+      "Rotate a validator's node key while its chain runs: a new key and a certificate from "
+      "the consortium CA in <BANK>/next/, and the ChangeValidatorSet proposal the members "
+      "vote on (the running node's key is not touched)");
+  rekey_cmd->add_option("--network", rekey_network, "the network's directory (holding network.json)")
+      ->required();
+  rekey_cmd->add_option("--node-id", rekey.node_id, "the validator whose key is rotated")
+      ->required();
+  rekey_cmd->add_option("--proposer", rekey.proposer,
+                        "the member that sends the proposal (default: the node's bank)");
+  rekey_cmd->add_option("--validators-json", rekey_validators_json,
+                        "a getValidators result (colend-cli call getValidators > FILE) when the "
+                        "validator set has changed since genesis");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,7 +100,11 @@ int main(int argc, char** argv) {
   }
 
   colend::Status status;
-  if (join_cmd->parsed()) {
+  if (rekey_cmd->parsed()) {
+    rekey.network = rekey_network;
+    rekey.validators_json = rekey_validators_json;
+    status = colend::netgen::Rekey(rekey, std::cout);
+  } else if (join_cmd->parsed()) {
     join.network = network;
     join.validators_json = validators_json;
     join.node_binary = node_binary;
@@ -88,7 +113,7 @@ int main(int argc, char** argv) {
   } else {
     if (options.banks.empty() || out.empty()) {
       std::cerr << "colend-netgen: name the banks (--banks) and the output directory (--out), "
-                   "or use colend-netgen join to add a bank to a network\n"
+                   "or use colend-netgen join to add a bank to a network (rekey: rotate a node key)\n"
                 << app.help();
       return 2;
     }

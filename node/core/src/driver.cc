@@ -594,9 +594,18 @@ void Node::Impl::Halted(const Status& why) {
 }
 
 // colend_certificate_expiry_seconds{node}: when this node's and each peer's TLS certificate
-// expires (Unix seconds), so an alert fires well before the 30-day warnings in the log.
+// expires (Unix seconds), so an alert fires well before the 30-day warnings in the log;
+// colend_ca_certificate_expiry_seconds: the same for the consortium CA's certificate.
 void Node::Impl::ExportCertificateExpiries() {
   for (const CertificateExpiry& e : p2p_->CertificateExpiries()) {
+    if (e.authority) {
+      metrics_
+          .RegisterGauge("colend_ca_certificate_expiry_seconds",
+                         "When the consortium CA's certificate expires (notAfter, Unix seconds); "
+                         "no node certificate it issued verifies after that.")
+          .Set(static_cast<double>(e.not_after_unix));
+      continue;
+    }
     metrics_
         .RegisterGauge("colend_certificate_expiry_seconds",
                        "When the TLS certificate of this node or a peer expires (notAfter, "

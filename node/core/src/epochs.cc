@@ -38,7 +38,10 @@ Result<Node::Impl::EpochInfo> Node::Impl::LoadEpoch(std::uint64_t epoch) const {
   info.validators = std::make_shared<const consensus::ValidatorSet>(std::move(set));
   COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::ValidatorKeyring> keyring,
                           consensus::ValidatorKeyring::Create(std::move(keys)));
-  info.keyring = std::move(keyring);
+  // Each message checked once per node (a quoted one is not checked again): the replica of
+  // this epoch and sync share the cache.
+  info.keyring = std::make_shared<const consensus::CachingVerifier>(
+      std::shared_ptr<const consensus::ValidatorKeyring>(std::move(keyring)));
   return info;
 }
 
@@ -47,6 +50,15 @@ Result<Node::Impl::EpochInfo> Node::Impl::CurrentEpoch() const {
   COLEND_ASSIGN_OR_RETURN(proto::ValidatorEpochRecord record,
                           contracts::ValidatorEpochAt(executor_.state(), next));
   return LoadEpoch(record.epoch());
+}
+
+bool Node::Impl::SignsIn(const EpochInfo& epoch) const {
+  for (const proto::Validator& v : epoch.record.validators()) {
+    if (v.node_id() == config_.node_id) {
+      return Bytes(v.public_key().begin(), v.public_key().end()) == node_public_key_;
+    }
+  }
+  return false;
 }
 
 Result<std::unique_ptr<consensus::Replica>> Node::Impl::MakeReplica(const EpochInfo& epoch) const {
@@ -75,21 +87,13 @@ Result<std::unique_ptr<consensus::Replica>> Node::Impl::MakeReplica(const EpochI
     options.genesis.base_state_root = meta.state_root;
   }
   options.epoch_end = epoch.end;
-  options.observer = !epoch.validators->Contains(config_.node_id);
-  // The schedule names this node, but with another key (a rotation voted in: the epoch
-  // lists the new key, this node still runs with the old one, or the reverse before the
-  // epoch starts). It must not sign with a key the set does not list: it follows as an
-  // observer until it runs with the key of its epoch.
-  for (const proto::Validator& v : epoch.record.validators()) {
-    if (v.node_id() == config_.node_id &&
-        Bytes(v.public_key().begin(), v.public_key().end()) != node_public_key_) {
-      spdlog::error("{} {} is not the key validator epoch {} lists for {}: following as an "
-                    "observer; restart the node with the key (and certificate) the members "
-                    "voted for",
-                    config_keys::kP2pNodeKeyFile, config_.node_key_file.string(),
-                    epoch.record.epoch(), config_.node_id);
-      options.observer = true;
-    }
+  options.observer = !SignsIn(epoch);
+  if (options.observer && epoch.validators->Contains(config_.node_id)) {
+    spdlog::error("{} {} is not the key validator epoch {} lists for {}: following as an "
+                  "observer; restart the node with the key (and certificate) the members "
+                  "voted for",
+                  config_keys::kP2pNodeKeyFile, config_.node_key_file.string(),
+                  epoch.record.epoch(), config_.node_id);
   }
   options.signer = signer_;
   options.verifier = epoch.keyring;
@@ -140,11 +144,15 @@ std::uint64_t Node::Impl::NoteDecidedEpochs(std::uint64_t height) {
 
 std::map<std::string, Bytes> Node::Impl::AdmittedKeys(
     const std::vector<proto::ValidatorEpochRecord>& epochs, std::uint64_t from_epoch) {
-  std::map<std::string, Bytes> keys;  // a later epoch's key wins (a rotation voted in)
+  // The earliest epoch's key wins: a validator whose key rotation is decided keeps its
+  // connection, with the certificate of its old key, until the epoch with the new key
+  // starts (it must reach the old epoch's end to switch), and only then must present the
+  // new one (UpdatePeerAdmission runs again at the switch).
+  std::map<std::string, Bytes> keys;
   for (const proto::ValidatorEpochRecord& e : epochs) {
     if (e.epoch() < from_epoch) continue;
     for (const proto::Validator& v : e.validators()) {
-      keys[v.node_id()] = Bytes(v.public_key().begin(), v.public_key().end());
+      keys.try_emplace(v.node_id(), v.public_key().begin(), v.public_key().end());
     }
   }
   return keys;
@@ -228,7 +236,7 @@ Result<consensus::ActionHost::Epoch> Node::Impl::NextEpoch(std::uint64_t ended_e
   }
   COLEND_ASSIGN_OR_RETURN(std::unique_ptr<consensus::Replica> replica, MakeReplica(next));
   COLEND_ASSIGN_OR_RETURN(consensus::RecoveryState recovery, RecoveryFromStore());
-  const bool member = next.validators->Contains(config_.node_id);
+  const bool member = SignsIn(next);
   spdlog::info("validator epoch {} starts at height {}: {} validators (quorum {}), this node {}",
                next.record.epoch(), next.record.start_height(), next.validators->size(),
                next.validators->quorum(), member ? "votes" : "follows as an observer");

@@ -138,13 +138,18 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   struct EpochInfo {
     proto::ValidatorEpochRecord record;
     std::shared_ptr<const consensus::ValidatorSet> validators;
-    std::shared_ptr<const consensus::ValidatorKeyring> keyring;
+    // The validators' keys, behind a verify-once cache (consensus::CachingVerifier).
+    std::shared_ptr<const consensus::SignatureVerifier> keyring;
     std::uint64_t end = 0;  // last height, once the next epoch is decided (else 0)
   };
   // Epoch `epoch` as the executed state records it, with the end if the next is decided.
   Result<EpochInfo> LoadEpoch(std::uint64_t epoch) const;
   // The epoch that orders the height after the executed one.
   Result<EpochInfo> CurrentEpoch() const;
+  // Whether the set of `epoch` lists this node with the key it runs with. A node listed
+  // with another key (a rotation voted in, the node not restarted with the new key yet, or
+  // restarted before the epoch starts) must not sign: it follows as an observer.
+  bool SignsIn(const EpochInfo& epoch) const;
   // A replica for `epoch`, based on its start - 1 (which this node has executed).
   Result<std::unique_ptr<consensus::Replica>> MakeReplica(const EpochInfo& epoch) const;
   // The committed chain and WAL as a replica recovers them.
@@ -155,8 +160,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   // Who p2p admits: this epoch's validators and those of every decided later epoch; the
   // validators that left are refused with the reason.
   void UpdatePeerAdmission();
-  // The keys p2p admits as validators: those of `epochs` from `from_epoch` on, a later
-  // epoch's key winning for a node id.
+  // The keys p2p admits as validators: those of `epochs` from `from_epoch` on, the
+  // earliest epoch's key winning for a node id (a rotated key is admitted from the switch).
   static std::map<std::string, Bytes> AdmittedKeys(
       const std::vector<proto::ValidatorEpochRecord>& epochs, std::uint64_t from_epoch);
   // The revocation list in the executed state, as p2p takes it (fingerprint -> reason), and

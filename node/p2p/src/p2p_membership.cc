@@ -287,10 +287,13 @@ void P2pNetwork::Impl::SetRevoked(std::map<std::string, std::string> fingerprint
 
 std::vector<CertificateExpiry> P2pNetwork::Impl::CertificateExpiries() const {
   std::vector<CertificateExpiry> result{own_certificate_};
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [id, peer] : peers_) {
-    if (peer.certificate.has_value()) result.push_back(*peer.certificate);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, peer] : peers_) {
+      if (peer.certificate.has_value()) result.push_back(*peer.certificate);
+    }
   }
+  if (ca_certificate_.has_value()) result.push_back(*ca_certificate_);
   return result;
 }
 
@@ -323,12 +326,37 @@ void P2pNetwork::Impl::CheckExpiry(const CertificateExpiry& certificate, bool ow
                    : "this node will refuse " + Quoted(certificate.node_id));
 }
 
+void P2pNetwork::Impl::CheckAuthorityExpiry() {
+  if (!ca_certificate_.has_value()) return;
+  const CertificateExpiry& ca = *ca_certificate_;
+  const std::int64_t now = NowUnix();
+  const std::int64_t days = internal::DaysLeft(ca.not_after_unix, now);
+  if (days >= kCertificateExpiryWarningDays) return;
+  const auto logged = expiry_logged_.find(ca.fingerprint);
+  if (logged != expiry_logged_.end() && now - logged->second < kSecondsPerDay) return;
+  expiry_logged_[ca.fingerprint] = now;
+  const std::string which = "the consortium CA certificate " + Quoted(ca.node_id) +
+                            " (SHA-256 " + ca.fingerprint + ")";
+  const std::string date = internal::FormatUtc(ca.not_after_unix);
+  if (ca.not_after_unix <= now) {
+    spdlog::error("p2p {}: {} expired on {}; no node certificate it issued verifies any more: "
+                  "every node needs a new CA certificate and a node certificate from it",
+                  options_.self_id, which, date);
+    return;
+  }
+  spdlog::warn("p2p {}: {} expires on {}, in {}; every node certificate it issued stops "
+               "verifying then: give every node a renewed CA certificate (and node certificates "
+               "from it) before then",
+               options_.self_id, which, date, InDays(days));
+}
+
 void P2pNetwork::Impl::CheckCertificates() {
   if (stopped_) return;
   const std::int64_t now = NowUnix();
   std::erase_if(expiry_logged_,
                 [now](const auto& entry) { return now - entry.second >= kSecondsPerDay; });
   CheckExpiry(own_certificate_, /*own=*/true);
+  CheckAuthorityExpiry();
   std::vector<std::pair<std::string, std::string>> expired;
   for (const auto& [id, peer] : peers_) {
     if (peer.up == nullptr || !peer.certificate.has_value()) continue;

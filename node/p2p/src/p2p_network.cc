@@ -184,6 +184,11 @@ P2pNetwork::Impl::Impl(asio::io_context& io, P2pOptions options, P2pHandler* han
   limits_.inbound_paused = options_.inbound_paused;
   validators_ = options_.validator_keys;
   self_validator_ = validators_.count(options_.self_id) != 0;
+  if (Result<internal::PeerCertificate> ca = internal::ReadCertificatePem(options_.ca_cert_pem);
+      ca.ok()) {
+    ca_certificate_ = CertificateExpiry{ca->common_name, ca->fingerprint, ca->not_after_unix,
+                                        /*authority=*/true};
+  }
   for (const auto& [fingerprint, reason] : options_.revoked) {
     std::string lower = fingerprint;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

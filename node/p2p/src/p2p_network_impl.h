@@ -111,6 +111,8 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   std::int64_t NowUnix() const;
   // Warns (once a day per certificate) if `certificate` expires within 30 days.
   void CheckExpiry(const CertificateExpiry& certificate, bool own);
+  // The same for the consortium CA's certificate (ca_certificate_), if it was readable.
+  void CheckAuthorityExpiry();
   // The periodic check: own certificate, every connected peer's; then re-arms the timer.
   void CheckCertificates();
   void ArmCertificateTimer();
@@ -120,6 +122,9 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   P2pHandler* const handler_;
   const std::function<std::uint64_t()> best_height_;
   const CertificateExpiry own_certificate_;
+  // The consortium CA's certificate (options_.ca_cert_pem); nullopt if it does not parse
+  // (then TLS refuses every peer anyway).
+  std::optional<CertificateExpiry> ca_certificate_;
   const Bytes own_public_key_;
   internal::ConnectionLimits limits_;
   boost::asio::ssl::context tls_;

@@ -2,6 +2,11 @@
 // and opened with them.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "colend/consensus/messages.h"
 #include "colend/consensus/signer.h"
 #include "colend/crypto/signature.h"
@@ -74,6 +79,76 @@ TEST(ValidatorKeyringTest, RefusesSharedKeysAndRepeatedIds) {
   EXPECT_FALSE(ValidatorKeyring::Create({{"a", key.public_key()}, {"a", other.public_key()}}).ok());
   crypto::PrivateKey sm = crypto::PrivateKey::Generate(crypto::CryptoSuite::Sm()).value();
   EXPECT_FALSE(ValidatorKeyring::Create({{"a", key.public_key()}, {"b", sm.public_key()}}).ok());
+}
+
+// Counts the checks that reach the real keyring.
+class CountingVerifier final : public SignatureVerifier {
+ public:
+  explicit CountingVerifier(std::shared_ptr<const SignatureVerifier> inner)
+      : inner_(std::move(inner)) {}
+  Status Verify(std::string_view validator, ByteView body, ByteView signature) const override {
+    ++checks;
+    return inner_->Verify(validator, body, signature);
+  }
+  mutable int checks = 0;
+
+ private:
+  std::shared_ptr<const SignatureVerifier> inner_;
+};
+
+TEST(CachingVerifierTest, ChecksEachSignedMessageOnceAndNeverRemembersAFailure) {
+  crypto::PrivateKey a = crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard()).value();
+  crypto::PrivateKey b = crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard()).value();
+  std::shared_ptr<const SignatureVerifier> keyring =
+      ValidatorKeyring::Create({{"a", a.public_key()}, {"b", b.public_key()}}).value();
+  auto counting = std::make_shared<const CountingVerifier>(keyring);
+  CachingVerifier cache(counting);
+  const NodeKeySigner signer_a(std::move(a));
+  const Bytes body = ToBytes("PREPARE v=1 s=7");
+  const Bytes signature = signer_a.Sign(body).value();
+
+  EXPECT_TRUE(cache.Verify("a", body, signature).ok());
+  EXPECT_TRUE(cache.Verify("a", body, signature).ok());  // quoted again: no second check
+  EXPECT_EQ(counting->checks, 1);
+  EXPECT_EQ(cache.stats().hits, 1u);
+
+  // The same signature claimed by another validator, over another body, or changed by a
+  // byte, is not a hit: it is checked, fails, and fails again the next time.
+  ASSERT_FALSE(signature.empty());
+  Bytes tampered = signature;
+  tampered[tampered.size() / 2] ^= 1;
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_FALSE(cache.Verify("b", body, signature).ok());
+    EXPECT_FALSE(cache.Verify("a", ToBytes("PREPARE v=1 s=8"), signature).ok());
+    EXPECT_FALSE(cache.Verify("a", body, tampered).ok());
+    EXPECT_EQ(cache.Verify("c", body, signature).code(), StatusCode::kNotFound);
+  }
+  EXPECT_EQ(counting->checks, 1 + 8);
+  EXPECT_EQ(cache.stats().entries, 1u);
+}
+
+TEST(CachingVerifierTest, ForgetsTheOldestBeyondItsCapacity) {
+  crypto::PrivateKey a = crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard()).value();
+  std::shared_ptr<const SignatureVerifier> keyring =
+      ValidatorKeyring::Create({{"a", a.public_key()}}).value();
+  auto counting = std::make_shared<const CountingVerifier>(keyring);
+  CachingVerifier cache(counting, /*capacity=*/2);
+  const NodeKeySigner signer(std::move(a));
+  std::vector<std::pair<Bytes, Bytes>> messages;
+  for (int i = 0; i < 3; ++i) {
+    Bytes body = ToBytes("COMMIT s=" + std::to_string(i));
+    Bytes signature = signer.Sign(body).value();
+    messages.emplace_back(std::move(body), std::move(signature));
+  }
+  for (const auto& [body, signature] : messages) ASSERT_TRUE(cache.Verify("a", body, signature).ok());
+  EXPECT_EQ(counting->checks, 3);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  // The two newest are remembered; the first was forgotten and is checked again.
+  EXPECT_TRUE(cache.Verify("a", messages[2].first, messages[2].second).ok());
+  EXPECT_TRUE(cache.Verify("a", messages[1].first, messages[1].second).ok());
+  EXPECT_EQ(counting->checks, 3);
+  EXPECT_TRUE(cache.Verify("a", messages[0].first, messages[0].second).ok());
+  EXPECT_EQ(counting->checks, 4);
 }
 
 TEST(MessagesTest, RefusesUnknownFieldsAndBadBlocks) {

@@ -9,9 +9,14 @@
 #ifndef COLEND_CONSENSUS_SIGNER_H_
 #define COLEND_CONSENSUS_SIGNER_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -19,6 +24,7 @@
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/crypto/hash.h"
 #include "colend/crypto/keys.h"
 
 namespace colend::consensus {
@@ -73,6 +79,51 @@ class ValidatorKeyring final : public SignatureVerifier {
       : keys_(std::move(keys)) {}
 
   std::map<std::string, crypto::PublicKey, std::less<>> keys_;
+};
+
+// A verifier that checks each signed message once per node. A consensus message is often
+// checked again after it first arrived: the PREPAREs and PRE-PREPARE quoted in a
+// VIEW-CHANGE's prepared certificates, the VIEW-CHANGEs quoted in a NEW-VIEW (and the
+// certificates inside those), the COMMITs of a commit certificate in a sync response or a
+// Hello. At n validators a view change re-checks O(n^2) signatures this way
+// (docs/scaling.md); with this cache only the ones never seen before cost a signature check.
+//
+// Only successes are remembered, keyed by SHA-256 over (validator, body, signature) with
+// length prefixes, so a hit means these exact bytes verified before under this verifier's
+// keys; a failure is checked in full every time, as without the cache. Signature
+// verification is deterministic, so the cache changes the cost, never a result: replicas
+// stay pure state machines with it. At most `capacity` entries (32 bytes each plus the
+// containers' overhead); the oldest is forgotten first.
+//
+// Ownership: shares `inner`. Thread safety: Verify may be called from any thread (a mutex
+// guards the cache; the inner check runs outside it).
+class CachingVerifier final : public SignatureVerifier {
+ public:
+  static constexpr std::size_t kDefaultCapacity = 1 << 16;
+
+  explicit CachingVerifier(std::shared_ptr<const SignatureVerifier> inner,
+                           std::size_t capacity = kDefaultCapacity);
+
+  Status Verify(std::string_view validator, ByteView body, ByteView signature) const override;
+
+  struct Stats {
+    std::uint64_t hits = 0;    // answered from the cache
+    std::uint64_t checks = 0;  // passed to the inner verifier
+    std::size_t entries = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct DigestHash {
+    std::size_t operator()(const crypto::Digest& d) const;
+  };
+
+  const std::shared_ptr<const SignatureVerifier> inner_;
+  const std::size_t capacity_;
+  mutable std::mutex mu_;
+  mutable std::unordered_set<crypto::Digest, DigestHash> verified_;  // guarded by mu_
+  mutable std::deque<crypto::Digest> order_;                         // oldest first; mu_
+  mutable Stats stats_;                                              // guarded by mu_
 };
 
 }  // namespace colend::consensus

@@ -374,7 +374,12 @@ TEST_F(P2pMembershipTest, CertificateExpiringWithin30DaysIsReportedAndLogged) {
   ASSERT_TRUE(RunUntil(io_, [&] { return hb.Ups("a") == 1; }));
 
   const std::vector<CertificateExpiry> at_b = b->CertificateExpiries();
-  ASSERT_EQ(at_b.size(), 2u);
+  ASSERT_EQ(at_b.size(), 3u);  // own, the peer's, the CA's
+  EXPECT_FALSE(at_b[0].authority);
+  EXPECT_TRUE(at_b[2].authority);
+  EXPECT_EQ(at_b[2].node_id, "colend test CA");
+  EXPECT_EQ(at_b[2].fingerprint, Fingerprint(pki_.ca_cert()));
+  EXPECT_EQ(at_b[2].not_after_unix, NotAfter(pki_.ca_cert()));
   EXPECT_EQ(at_b[0].node_id, "b");  // own first
   EXPECT_EQ(at_b[0].fingerprint, Fingerprint(nodes_.at("b").cert_pem));
   EXPECT_EQ(at_b[0].not_after_unix, NotAfter(nodes_.at("b").cert_pem));
@@ -394,6 +399,25 @@ TEST_F(P2pMembershipTest, CertificateExpiringWithin30DaysIsReportedAndLogged) {
   EXPECT_TRUE(LogContains("in 10 days; renew it") || LogContains("in 9 days; renew it"));
   EXPECT_TRUE(LogContains("p2p a: certificate of \"a\" (this node; SHA-256 "));
   EXPECT_FALSE(LogContains("certificate of \"b\""));
+  EXPECT_FALSE(LogContains("consortium CA certificate"));  // a year left
+}
+
+// The consortium CA's certificate is watched like a node's: 30 days before it expires (here
+// the test's clock is moved to 340 days after it was made, for a year's validity) every
+// node warns, because every certificate it issued stops verifying at once.
+TEST_F(P2pMembershipTest, ConsortiumCaExpiringWithin30DaysIsLogged) {
+  RecordingHandler hb;
+  P2pOptions options = Options("b", {});
+  const std::int64_t later = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count() +
+                             340 * 86400;
+  options.now_unix_seconds = [later] { return later; };
+  auto b = StartNetwork(options, &hb);
+  EXPECT_TRUE(LogContains("p2p b: the consortium CA certificate \"colend test CA\" (SHA-256 " +
+                          Fingerprint(pki_.ca_cert()) + ") expires on "));
+  EXPECT_TRUE(LogContains("every node certificate it issued stops verifying then"));
+  EXPECT_EQ(LogCount("the consortium CA certificate"), 1);  // once a day
 }
 
 // The expiry warning for one certificate is logged at most once a day, however often the peer

@@ -68,8 +68,11 @@
 // certificate and each connected peer's are checked. One within 30 days of its notAfter is
 // logged (warn: "certificate of X expires on <UTC date>, in N days; renew it ...") at most
 // once a day per certificate; a connected peer whose certificate has expired is disconnected
-// (new connections fail TLS verification). CertificateExpiries() exposes the dates for a
-// gauge (colend_certificate_expiry_seconds{node}).
+// (new connections fail TLS verification). The consortium CA's own certificate is checked
+// the same way: when it expires, every node certificate it issued stops verifying at once,
+// so it is warned about 30 days ahead too ("the consortium CA certificate ... expires on").
+// CertificateExpiries() exposes the dates for gauges (colend_certificate_expiry_seconds{node}
+// and colend_ca_certificate_expiry_seconds).
 //
 // Resource bounds: a frame's length prefix is checked against max_frame_bytes before its
 // buffer is allocated; an over-size, empty, unparseable, version-other-than-1 or kind-less
@@ -214,6 +217,7 @@ struct CertificateExpiry {
   std::string node_id;              // the certificate's CN
   std::string fingerprint;          // lower-case hex SHA-256 of the certificate's DER
   std::int64_t not_after_unix = 0;  // notAfter, Unix seconds (UTC)
+  bool authority = false;           // the consortium CA's certificate, not a node's
 };
 
 // Receives what the network delivers. Implemented by the node; not owned by the network.
