@@ -5,6 +5,9 @@
 #   ./tools/demo.sh            the whole day (a few hundred loans)
 #   DEMO_LOANS=40 ./tools/demo.sh   a shorter day
 #   COLEND_BIN=build/dev/bin ./tools/demo.sh   use binaries already built (no bootstrap/build)
+#   ./tools/demo.sh --crypto sm   the same day on an "sm" chain (SM2 signatures, SM3 hashes;
+#                                 TLS with P-256 transport keys bound to the SM2 node keys,
+#                                 docs/sm.md)
 #
 # The network lives in build/demo-net/ (recreated on each run): keys, genesis, one config
 # and one log per bank (build/demo-net/<BANK>/node.log).
@@ -12,6 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 loans=${DEMO_LOANS:-300}
+crypto=standard
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --crypto) crypto=${2:?--crypto: standard or sm}; shift 2 ;;
+    --crypto=*) crypto=${1#--crypto=}; shift ;;
+    *) echo "demo.sh: unknown argument $1 (usage: demo.sh [--crypto standard|sm])" >&2; exit 2 ;;
+  esac
+done
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -32,9 +43,11 @@ net=$root/build/demo-net
 if [ -x "$net/stop.sh" ]; then "$net/stop.sh" >/dev/null 2>&1 || true; fi
 rm -rf "$net"
 base=${DEMO_BASE_PORT:-30300}
-step "Making a 4-bank consortium in $net (CA, keys, certificates, genesis, configs)"
+suite_note=""
+if [ "$crypto" != standard ]; then suite_note=" on an \"$crypto\" chain"; fi
+step "Making a 4-bank consortium in $net (CA, keys, certificates, genesis, configs)$suite_note"
 "$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
-  --base-port "$base"
+  --base-port "$base" --crypto "$crypto"
 trap '"$net/stop.sh" >/dev/null 2>&1 || true' EXIT
 
 step "Starting the four validators"

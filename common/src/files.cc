@@ -1,6 +1,7 @@
 #include "colend/common/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +25,49 @@ Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes
   std::string text(static_cast<std::size_t>(size), '\0');
   in.read(text.data(), size);
   if (in.gcount() != size) return Status::IoError("cannot read " + path);
+  return text;
+}
+
+void WipeString(std::string& secret) {
+  if (!secret.empty()) ::explicit_bzero(secret.data(), secret.size());
+  secret.clear();
+}
+
+Result<std::string> ReadSecretWholeFile(const std::string& path, std::size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("cannot open " + path);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || info.st_size < 0) {
+    ::close(fd);
+    return Status::IoError("cannot read " + path);
+  }
+  const auto size = static_cast<std::size_t>(info.st_size);
+  if (size > max_bytes) {
+    ::close(fd);
+    return Status::InvalidArgument(path + " is larger than " + std::to_string(max_bytes) +
+                                   " bytes");
+  }
+  // Sized once (plus one byte to see a file that grew), so the string never reallocates and
+  // leaves a copy behind.
+  std::string text(size + 1, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      WipeString(text);
+      return Status::IoError("cannot read " + path);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (got != size) {
+    WipeString(text);
+    return Status::IoError("cannot read " + path + ": it changed while being read");
+  }
+  text.resize(size);  // shrinking keeps the block: nothing is copied
   return text;
 }
 

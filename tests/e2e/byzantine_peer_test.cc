@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -163,6 +164,20 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
       prepare.mutable_prepare()->set_sequence(height + 1 + rng() % 4);
       prepare.mutable_prepare()->set_block_hash(std::string(32, static_cast<char>(rng())));
       std::vector<proto::Frame> frames;
+      // Unasked-for sync responses whose blocks do not verify, around each honest node's
+      // next height: each is a warning on the honest node's event loop, which it must log at
+      // the 1st, 2nd, 4th, ... only.
+      for (int k = 0; k < 8; ++k) {
+        proto::Frame sync;
+        for (std::uint64_t h = height; h <= height + 3; ++h) {
+          proto::CertifiedBlock* block = sync.mutable_sync_response()->add_blocks();
+          block->mutable_block()->set_header("not a header " + std::to_string(rng()));
+          block->mutable_certificate()->set_height(h);
+          block->mutable_certificate()->set_block_hash(std::string(32, 'h'));
+        }
+        sync.mutable_sync_response()->set_responder_height(height + 3);
+        frames.push_back(std::move(sync));
+      }
       // Inside the signature: a validly signed body with 1 MiB of unknown field.
       proto::ConsensusMessage padded;
       if (padded.ParseFromString(prepare.SerializeAsString() + Padding(1u << 20))) {
@@ -265,6 +280,23 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
     EXPECT_NE(log.find("exceeds"), std::string::npos) << net_->bank(n).id;
   }
   EXPECT_GE(barred, 1u);
+  // The bad sync responses: one line at the 1st, 2nd, 4th, ... of them, each with the count.
+  std::uint64_t bad_syncs = 0;
+  for (std::size_t n = 0; n < 3; ++n) {
+    const std::string log = net_->Log(n);
+    const std::regex line("sync: peer " + options.self_id +
+                          " sent a block that does not verify: [^\n]* \\((\\d+) so far\\)");
+    std::vector<std::uint64_t> counts;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+         ++it) {
+      counts.push_back(std::stoull((*it)[1].str()));
+    }
+    std::vector<std::uint64_t> powers;
+    for (std::uint64_t p = 1; !counts.empty() && p <= counts.back(); p *= 2) powers.push_back(p);
+    EXPECT_EQ(counts, powers) << net_->bank(n).id;
+    if (!counts.empty()) bad_syncs += counts.back();
+  }
+  EXPECT_GE(bad_syncs, 8u);  // at least one round's worth arrived somewhere
   // The claimed height was not believed: no honest node syncs toward it.
   for (std::size_t n = 0; n < 3; ++n) {
     EXPECT_NE(net_->Log(n).find("announces height " + std::to_string(kClaimedHeight)),

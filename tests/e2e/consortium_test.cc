@@ -259,6 +259,39 @@ TEST_F(NetgenRekeyTest, RefusesWithASentence) {
   refused("--node-id PARTNER_B-1", "a rotation is already prepared");
 }
 
+// On an sm chain a node's TLS certificate holds a P-256 transport key bound to its SM2 node
+// key (docs/sm.md): join writes the transport key and certificate, rekey only a new SM2 key.
+TEST(NetgenSmTest, JoinWritesATransportKeyAndRekeyKeepsIt) {
+  testutil::ScratchDir scratch("colend-netgen-sm");
+  const std::string root = scratch.Path("net");
+  ASSERT_EQ(RunCommand(Netgen("--banks LEAD,PARTNER_A,PARTNER_B --crypto sm --out " + root +
+                              " --localnet --base-port 21100"))
+                .exit_code,
+            0);
+  const testutil::RunResult joined =
+      RunCommand(Netgen("join --network " + root + " --bank PARTNER_D"));
+  ASSERT_EQ(joined.exit_code, 0) << joined.output;
+  const std::string dir = root + "/PARTNER_D";
+  EXPECT_TRUE(fs::exists(dir + "/transport.key.pem"));
+  EXPECT_TRUE(fs::exists(dir + "/transport.crt.pem"));
+  EXPECT_FALSE(fs::exists(dir + "/node.crt.pem"));
+  Result<node::NodeConfig> config = node::LoadNodeConfig(dir + "/node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport_key_file, fs::path(dir + "/transport.key.pem"));
+  EXPECT_EQ(config->transport_cert_file, fs::path(dir + "/transport.crt.pem"));
+  EXPECT_TRUE(config->node_cert_file.empty());
+
+  const std::string transport_before = testutil::ReadFile(root + "/PARTNER_B/transport.crt.pem");
+  const testutil::RunResult rekeyed =
+      RunCommand(Netgen("rekey --network " + root + " --node-id PARTNER_B-1"));
+  ASSERT_EQ(rekeyed.exit_code, 0) << rekeyed.output;
+  EXPECT_TRUE(fs::exists(root + "/PARTNER_B/next/node.key.pem"));
+  EXPECT_FALSE(fs::exists(root + "/PARTNER_B/next/node.crt.pem"));
+  EXPECT_EQ(testutil::ReadFile(root + "/PARTNER_B/transport.crt.pem"), transport_before);
+  EXPECT_NE(rekeyed.output.find("transport certificate stays"), std::string::npos)
+      << rekeyed.output;
+}
+
 // ----- A fifth bank joins a running chain; a validator leaves -----
 
 // The hash a sendTransaction answer carries, or "".

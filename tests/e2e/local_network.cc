@@ -28,6 +28,16 @@ NetworkBank BankOfManifest(const boost::json::value& b, const std::string& root)
   bank.client_key_file = root + "/" + std::string(b.at("client_key").as_string());
   bank.config_file = root + "/" + std::string(b.at("config").as_string());
   bank.log_file = root + "/" + std::string(b.at("log").as_string());
+  if (const boost::json::value* p2p = b.as_object().if_contains("p2p")) {
+    const std::string address(p2p->as_string());
+    bank.p2p_port = static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1)));
+  }
+  // Networks made with --rpc-tokens: every call carries the node's bearer token.
+  if (const boost::json::value* token = b.as_object().if_contains("rpc_token_file")) {
+    std::string text = testutil::ReadFile(root + "/" + std::string(token->as_string()));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    bank.rpc_token = std::move(text);
+  }
   return bank;
 }
 
@@ -132,7 +142,7 @@ int LocalNetwork::Stop(std::size_t i, int signal) { return processes_[i]->Signal
 
 boost::json::value LocalNetwork::Rpc(std::size_t i, const std::string& method,
                                      const boost::json::value& params) const {
-  return testutil::RpcCall("127.0.0.1", banks_[i].rpc_port, method, params);
+  return testutil::RpcCall("127.0.0.1", banks_[i].rpc_port, method, params, banks_[i].rpc_token);
 }
 
 boost::json::value LocalNetwork::Result(std::size_t i, const std::string& method,

@@ -25,6 +25,8 @@ struct NetworkBank {
   std::string client_key_file;
   std::string config_file;
   std::string log_file;
+  std::uint16_t p2p_port = 0;
+  std::string rpc_token;  // made with --rpc-tokens: the node's bearer token; else empty
 };
 
 class LocalNetwork {

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "colend/testutil/process_util.h"
+#include "colend/testutil/rpc_client.h"
 #include "local_network.h"
 
 namespace colend::e2e {
@@ -197,6 +198,13 @@ TEST_F(ReconE2eTest, ReconcilesAColendingDay) {
   WriteFile(good, MatchingLedger());
   RunResult r = RunCommand(Recon(base + " --ledger " + good + " --format json"), true);
   ASSERT_EQ(r.exit_code, 0) << r.output << r.stdout_text;
+  // The events came from the node's per-bank index (listEvents), not a read of every block.
+  const testutil::HttpReply metrics = testutil::HttpCall(
+      "127.0.0.1", net_->bank(kPartnerA).rpc_port, "GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("colend_rpc_requests_total{method=\"listEvents\"} "),
+            std::string::npos);
+  EXPECT_EQ(metrics.body.find("colend_rpc_requests_total{method=\"listEvents\"} 0\n"),
+            std::string::npos);
   boost::json::value j = boost::json::parse(r.stdout_text);
   EXPECT_EQ(j.at("bank").as_string(), "PARTNER_A");
   EXPECT_EQ(j.at("chain_id").as_string(), net_->chain_id());

@@ -69,7 +69,7 @@ Result<Network> LoadNetwork(const std::string& path) {
             tools::ReadBearerTokenFile((dir / std::string(token_file->as_string())).string()));
       }
       const std::string key_file = (dir / std::string(b.at("client_key").as_string())).string();
-      COLEND_ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(key_file, 64 << 10));
+      COLEND_ASSIGN_OR_RETURN(std::string pem, ReadSecretWholeFile(key_file, 64 << 10));
       Result<crypto::PrivateKey> parsed = crypto::PrivateKey::FromPem(net.suite, pem);
       crypto::Wipe(pem);
       COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey key, std::move(parsed));

@@ -10,7 +10,7 @@ namespace colend::cli {
 namespace {
 
 Result<std::string> ReadSmallFile(const std::string& path) {
-  Result<std::string> text = ReadWholeFile(path, 64 * 1024);
+  Result<std::string> text = ReadSecretWholeFile(path, 64 * 1024);  // a private key
   if (!text.ok() && text.status().code() == StatusCode::kInvalidArgument) {
     return Status::InvalidArgument(path + " is too large to be a key");
   }

@@ -15,6 +15,7 @@
 #include "rpc_client.h"
 #include "rpc_commands.h"
 #include "selfcheck.h"
+#include "watch_command.h"
 
 namespace {
 
@@ -186,6 +187,20 @@ int main(int argc, char** argv) {
   validators_cmd->add_option("--height", validators_height,
                              "the set that ordered this height (at most the executed height)");
 
+  colend::cli::WatchOptions watch;
+  bool watch_once = false;
+  std::uint64_t watch_from = 0;
+  CLI::App* watch_cmd = app.add_subcommand(
+      "watch", "A live table of one bank's positions by counterparty, per block (WebSocket)");
+  add_target(watch_cmd);
+  watch_cmd->add_option("--bank", watch.bank, "whose positions")->required();
+  watch_cmd->add_option("--from-height", watch_from,
+                        "replay from this block (default: the positions now, then live)");
+  watch_cmd->add_option("--blocks", watch.blocks, "stop after this many updates");
+  watch_cmd->add_flag("--once", watch_once, "stop after one update (--blocks 1)");
+  watch_cmd->add_option("--timeout", watch.timeout_s,
+                        "give up when no update came for this many seconds (exit 1)");
+
   CLI11_PARSE(app, argc, argv);
   if (!token_file.empty()) {
     colend::Result<std::string> token = colend::tools::ReadBearerTokenFile(token_file);
@@ -193,6 +208,11 @@ int main(int argc, char** argv) {
     target.token = std::move(token).value();
   }
 
+  if (watch_cmd->parsed()) {
+    if (watch_once) watch.blocks = 1;
+    if (watch_from > 0) watch.from_height = watch_from;
+    return colend::cli::RunWatch(target, watch, std::cout, std::cerr);
+  }
   if (send_cmd->parsed()) return colend::cli::RunSend(target, send, std::cin, std::cout, std::cerr);
   if (propose_cmd->parsed()) {
     return colend::cli::RunPropose(target, gov_send, propose, std::cin, std::cout, std::cerr);

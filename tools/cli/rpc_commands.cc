@@ -193,7 +193,7 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
     err << "colend-cli: " << suite.status().message() << "\n";
     return kCannotRun;
   }
-  Result<std::string> pem = ReadWholeFile(options.key_file, 64 << 10);
+  Result<std::string> pem = ReadSecretWholeFile(options.key_file, 64 << 10);
   if (!pem.ok()) {
     err << "colend-cli: --key: " << pem.status().message() << "\n";
     return kCannotRun;

@@ -148,7 +148,7 @@ Result<std::string> ReadBearerTokenFile(const std::string& path) {
                                     "secret and must be 0600 or stricter: run chmod 600 " +
                                     path);
   }
-  COLEND_ASSIGN_OR_RETURN(std::string token, ReadWholeFile(path, 4096));
+  COLEND_ASSIGN_OR_RETURN(std::string token, ReadSecretWholeFile(path, 4096));
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
     token.pop_back();
   }

@@ -1,6 +1,7 @@
 #include "join.h"
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 #include <set>
 #include <system_error>
@@ -184,18 +185,12 @@ Status Join(const JoinOptions& options, std::ostream& out) {
   JoinOptions o = options;
   if (o.node_id.empty()) o.node_id = o.bank + "-1";
   if (o.legal_name.empty()) o.legal_name = o.bank + " (co-lending member)";
-  std::error_code ec;
-  const fs::path root = fs::absolute(o.network, ec).lexically_normal();
-  if (ec || o.network.empty())
-    return Status::InvalidArgument("--network: name the network's directory");
-
   // Everything is checked before anything is written.
-  COLEND_ASSIGN_OR_RETURN(const Network net, ReadNetwork(root));
+  COLEND_ASSIGN_OR_RETURN(const Network net, OpenNetwork(o.network));
+  const fs::path& root = net.root;
   const crypto::CryptoSuite suite = net.genesis.suite;
-  std::vector<proto::Validator> validators = net.genesis.validators;
-  if (!o.validators_json.empty()) {
-    COLEND_ASSIGN_OR_RETURN(validators, ReadValidatorsJson(o.validators_json, suite));
-  }
+  COLEND_ASSIGN_OR_RETURN(const std::vector<proto::Validator> validators,
+                          CurrentValidators(net, o.validators_json));
   COLEND_RETURN_IF_ERROR(CheckNewIds(o, net, validators));
   const std::string proposer = o.proposer.empty() ? net.banks.front().id : o.proposer;
   const bool local = o.localnet || net.local_scripts;
@@ -204,9 +199,18 @@ Status Join(const JoinOptions& options, std::ostream& out) {
 
   // The bank's keys, certificate and governance transactions.
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
-  COLEND_ASSIGN_OR_RETURN(std::string cert,
-                          crypto::IssueNodeCertificate(ca.key, ca.cert_pem, node_key.public_key(),
-                                                       o.node_id, kNodeValidityDays));
+  // The TLS certificate holds the node key, or on an sm chain a P-256 transport key that the
+  // node binds to its SM2 key in every Hello (docs/sm.md).
+  const bool transport = !(TlsSuite(suite) == suite);
+  std::optional<crypto::PrivateKey> transport_key;
+  if (transport) {
+    COLEND_ASSIGN_OR_RETURN(transport_key, crypto::PrivateKey::Generate(TlsSuite(suite)));
+  }
+  COLEND_ASSIGN_OR_RETURN(
+      std::string cert,
+      crypto::IssueNodeCertificate(ca.key, ca.cert_pem,
+                                   transport ? transport_key->public_key() : node_key.public_key(),
+                                   o.node_id, kNodeValidityDays));
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey client_key, crypto::PrivateKey::Generate(suite));
   COLEND_ASSIGN_OR_RETURN(const std::string add_member,
                           AddMemberJson(o.bank, o.legal_name, proposer, client_key.public_key()));
@@ -218,7 +222,12 @@ Status Join(const JoinOptions& options, std::ostream& out) {
   COLEND_RETURN_IF_ERROR(MakePrivateDirectory(dir));
   COLEND_RETURN_IF_ERROR(MakePrivateDirectory(dir / "data"));
   COLEND_RETURN_IF_ERROR(WriteSecret(dir / "node.key.pem", node_key));
-  COLEND_RETURN_IF_ERROR(WritePublic(dir / "node.crt.pem", cert));
+  if (transport) {
+    COLEND_RETURN_IF_ERROR(WriteSecret(dir / "transport.key.pem", *transport_key));
+    COLEND_RETURN_IF_ERROR(WritePublic(dir / "transport.crt.pem", cert));
+  } else {
+    COLEND_RETURN_IF_ERROR(WritePublic(dir / "node.crt.pem", cert));
+  }
   COLEND_RETURN_IF_ERROR(WriteSecret(dir / "client.key.pem", client_key));
   COLEND_RETURN_IF_ERROR(WritePublic(dir / kAddMemberFile, add_member));
   COLEND_RETURN_IF_ERROR(WritePublic(dir / kValidatorSetFile, validator_set));
@@ -236,7 +245,12 @@ Status Join(const JoinOptions& options, std::ostream& out) {
     config.peers.push_back(node::PeerAddress{b.node_id, b.p2p.host, b.p2p.port});
   }
   config.node_key_file = dir / "node.key.pem";
-  config.node_cert_file = dir / "node.crt.pem";
+  if (transport) {
+    config.transport_key_file = dir / "transport.key.pem";
+    config.transport_cert_file = dir / "transport.crt.pem";
+  } else {
+    config.node_cert_file = dir / "node.crt.pem";
+  }
   config.ca_cert_file = root / "ca" / "ca.crt.pem";
   config.rpc_host = "127.0.0.1";
   config.rpc_port = place.rpc_port;
@@ -287,7 +301,9 @@ Status Join(const JoinOptions& options, std::ostream& out) {
       << "  node " << o.node_id << " p2p " << place.host << ":" << place.p2p_port
       << ", rpc http://127.0.0.1:" << place.rpc_port << ", client key id "
       << client_key.public_key().KeyIdHex() << "\n"
-      << "  files: " << dir.string() << "/ (node key, certificate from the consortium CA, "
+      << "  files: " << dir.string() << "/ (node key, "
+      << (transport ? "transport key and its certificate" : "certificate")
+      << " from the consortium CA, "
       << "client key" << (tokens ? ", rpc.token" : "") << ", node.toml), " << kAddMemberFile
       << " and " << kValidatorSetFile << " (proposals signed by " << proposer << ")\n"
       << "  genesis.json is unchanged; network.json"

@@ -15,6 +15,7 @@
 #include "colend/crypto/suite.h"
 #include "colend/crypto/x509.h"
 #include "colend/node/config.h"
+#include "network_dir.h"
 #include "network_files.h"
 
 namespace colend::netgen {
@@ -73,8 +74,12 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
   }
   COLEND_RETURN_IF_ERROR(MakePrivateDirectory(root / "ca"));
 
-  // The CA.
-  COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey ca_key, crypto::PrivateKey::Generate(suite));
+  // The CA. On an sm chain it is a P-256 *transport* CA: OpenSSL 3.0's TLS 1.3 cannot sign
+  // with SM2, so each node's TLS certificate holds a P-256 transport key, bound to its SM2
+  // node key by a signature in every Hello (docs/sm.md).
+  const crypto::CryptoSuite tls_suite = TlsSuite(suite);
+  const bool sm_transport = !(tls_suite == suite);
+  COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey ca_key, crypto::PrivateKey::Generate(tls_suite));
   COLEND_ASSIGN_OR_RETURN(std::string ca_pem,
                           crypto::MakeCaCertificate(ca_key, "colend consortium CA " + options.chain_id,
                                                     kCaValidityDays));
@@ -107,12 +112,22 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
     COLEND_RETURN_IF_ERROR(MakePrivateDirectory(bank.dir / "data"));
 
     COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
-    COLEND_ASSIGN_OR_RETURN(std::string cert,
-                            crypto::IssueNodeCertificate(ca_key, ca_pem, node_key.public_key(),
-                                                         bank.node_id, kNodeValidityDays));
     COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey client_key, crypto::PrivateKey::Generate(suite));
     COLEND_RETURN_IF_ERROR(WriteSecret(bank.dir / "node.key.pem", node_key));
-    COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "node.crt.pem", cert));
+    if (sm_transport) {
+      COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey transport_key,
+                              crypto::PrivateKey::Generate(tls_suite));
+      COLEND_ASSIGN_OR_RETURN(
+          std::string cert, crypto::IssueNodeCertificate(ca_key, ca_pem, transport_key.public_key(),
+                                                         bank.node_id, kNodeValidityDays));
+      COLEND_RETURN_IF_ERROR(WriteSecret(bank.dir / "transport.key.pem", transport_key));
+      COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "transport.crt.pem", cert));
+    } else {
+      COLEND_ASSIGN_OR_RETURN(std::string cert,
+                              crypto::IssueNodeCertificate(ca_key, ca_pem, node_key.public_key(),
+                                                           bank.node_id, kNodeValidityDays));
+      COLEND_RETURN_IF_ERROR(WritePublic(bank.dir / "node.crt.pem", cert));
+    }
     COLEND_RETURN_IF_ERROR(WriteSecret(bank.dir / "client.key.pem", client_key));
 
     contracts::GenesisMember member;
@@ -158,7 +173,12 @@ Status Generate(const NetgenOptions& options, std::ostream& out) {
       config.peers.push_back(node::PeerAddress{peer.node_id, peer.host, peer.p2p_port});
     }
     config.node_key_file = bank.dir / "node.key.pem";
-    config.node_cert_file = bank.dir / "node.crt.pem";
+    if (sm_transport) {
+      config.transport_key_file = bank.dir / "transport.key.pem";
+      config.transport_cert_file = bank.dir / "transport.crt.pem";
+    } else {
+      config.node_cert_file = bank.dir / "node.crt.pem";
+    }
     config.ca_cert_file = root / "ca" / "ca.crt.pem";
     config.rpc_host = "127.0.0.1";
     config.rpc_port = bank.rpc_port;

@@ -115,18 +115,35 @@ Result<Network> ReadNetwork(const fs::path& root) {
   return net;
 }
 
+Result<Network> OpenNetwork(const fs::path& named) {
+  std::error_code ec;
+  const fs::path root = fs::absolute(named, ec).lexically_normal();
+  if (ec || named.empty()) return Status::InvalidArgument("--network: name the network's directory");
+  return ReadNetwork(root);
+}
+
+Result<std::vector<proto::Validator>> CurrentValidators(const Network& net,
+                                                        const fs::path& validators_json) {
+  if (validators_json.empty()) return net.genesis.validators;
+  return ReadValidatorsJson(validators_json, net.genesis.suite);
+}
+
+crypto::CryptoSuite TlsSuite(crypto::CryptoSuite chain) {
+  return chain == crypto::CryptoSuite::Sm() ? crypto::CryptoSuite::Standard() : chain;
+}
+
 Result<CertificateAuthority> LoadCertificateAuthority(const Network& net) {
-  const crypto::CryptoSuite suite = net.genesis.suite;
+  const crypto::CryptoSuite suite = TlsSuite(net.genesis.suite);
   COLEND_ASSIGN_OR_RETURN(std::string cert_pem,
                           ReadWholeFile((net.root / "ca" / "ca.crt.pem").string()));
   COLEND_ASSIGN_OR_RETURN(std::string key_pem,
-                          ReadWholeFile((net.root / "ca" / "ca.key.pem").string()));
+                          ReadSecretWholeFile((net.root / "ca" / "ca.key.pem").string(), 64 << 10));
   const crypto::WipeOnExit wipe(key_pem);
   Result<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(suite, key_pem);
   if (!key.ok()) {
-    return Status::FailedPrecondition("ca/ca.key.pem is not the chain's " +
-                                      std::string(suite.name()) +
-                                      " key: " + key.status().message());
+    return Status::FailedPrecondition("ca/ca.key.pem is not a " + std::string(suite.name()) +
+                                      " key, as the chain's CA must be: " +
+                                      key.status().message());
   }
   return CertificateAuthority{std::move(cert_pem), std::move(key).value()};
 }

@@ -20,6 +20,7 @@
 #include "colend/common/result.h"
 #include "colend/contracts/genesis.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/suite.h"
 
 namespace colend::netgen {
 
@@ -55,7 +56,21 @@ Result<HostPort> ParseHostPort(std::string_view text);
 // with a sentence for a directory that is not a colend-netgen network or lacks the CA key.
 Result<Network> ReadNetwork(const std::filesystem::path& root);
 
-// The consortium CA of `net`: its certificate (PEM) and private key.
+// ReadNetwork of the directory an operator named (--network), made absolute;
+// kInvalidArgument if none is named.
+Result<Network> OpenNetwork(const std::filesystem::path& named);
+
+// The validator set a proposal changes: genesis.json's, or, when `validators_json` is given,
+// the set that getValidators result names (ReadValidatorsJson: its `next` if decided).
+Result<std::vector<proto::Validator>> CurrentValidators(
+    const Network& net, const std::filesystem::path& validators_json);
+
+// The suite of the TLS certificates on a chain of `chain` suite: the chain's own, except on
+// an sm chain, whose nodes present P-256 transport certificates bound to their SM2 node keys
+// (docs/sm.md): its CA is a P-256 CA.
+crypto::CryptoSuite TlsSuite(crypto::CryptoSuite chain);
+
+// The consortium CA of `net`: its certificate (PEM) and private key (of TlsSuite).
 struct CertificateAuthority {
   std::string cert_pem;
   crypto::PrivateKey key;

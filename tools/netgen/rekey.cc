@@ -36,17 +36,11 @@ std::string RekeyProposalId(const std::string& node_id, const std::string& key_i
 }
 
 Status Rekey(const RekeyOptions& options, std::ostream& out) {
-  std::error_code ec;
-  const fs::path root = fs::absolute(options.network, ec).lexically_normal();
-  if (ec || options.network.empty()) {
-    return Status::InvalidArgument("--network: name the network's directory");
-  }
-  COLEND_ASSIGN_OR_RETURN(const Network net, ReadNetwork(root));
+  COLEND_ASSIGN_OR_RETURN(const Network net, OpenNetwork(options.network));
+  const fs::path& root = net.root;
   const crypto::CryptoSuite suite = net.genesis.suite;
-  std::vector<proto::Validator> validators = net.genesis.validators;
-  if (!options.validators_json.empty()) {
-    COLEND_ASSIGN_OR_RETURN(validators, ReadValidatorsJson(options.validators_json, suite));
-  }
+  COLEND_ASSIGN_OR_RETURN(std::vector<proto::Validator> validators,
+                          CurrentValidators(net, options.validators_json));
   const auto listed = std::find_if(net.banks.begin(), net.banks.end(), [&](const ListedBank& b) {
     return b.node_id == options.node_id;
   });
@@ -74,6 +68,7 @@ Status Rekey(const RekeyOptions& options, std::ostream& out) {
   }
   const fs::path bank_dir = root / listed->id;
   const fs::path next = bank_dir / "next";
+  std::error_code ec;
   if (fs::exists(next, ec)) {
     return Status::AlreadyExists(
         "a rotation is already prepared in " + next.string() +
@@ -82,9 +77,16 @@ Status Rekey(const RekeyOptions& options, std::ostream& out) {
   COLEND_ASSIGN_OR_RETURN(const CertificateAuthority ca, LoadCertificateAuthority(net));
 
   COLEND_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, crypto::PrivateKey::Generate(suite));
-  COLEND_ASSIGN_OR_RETURN(std::string cert,
-                          crypto::IssueNodeCertificate(ca.key, ca.cert_pem, node_key.public_key(),
-                                                       options.node_id, kNodeValidityDays));
+  // On an sm chain the TLS certificate holds the node's P-256 transport key, which does not
+  // change: the Hello binds it to whichever SM2 key the set lists (docs/sm.md). Elsewhere
+  // the certificate holds the node key, so it is issued anew.
+  const bool transport = !(TlsSuite(suite) == suite);
+  std::string cert;
+  if (!transport) {
+    COLEND_ASSIGN_OR_RETURN(cert, crypto::IssueNodeCertificate(ca.key, ca.cert_pem,
+                                                               node_key.public_key(),
+                                                               options.node_id, kNodeValidityDays));
+  }
   COLEND_ASSIGN_OR_RETURN(const Bytes der, node_key.public_key().ToDer());
   const std::string old_key_id = [&] {
     Result<crypto::PublicKey> old = crypto::PublicKey::FromDer(suite, AsBytes(current->public_key()));
@@ -103,7 +105,7 @@ Status Rekey(const RekeyOptions& options, std::ostream& out) {
 
   COLEND_RETURN_IF_ERROR(MakePrivateDirectory(next));
   COLEND_RETURN_IF_ERROR(WriteSecret(next / "node.key.pem", node_key));
-  COLEND_RETURN_IF_ERROR(WritePublic(next / "node.crt.pem", cert));
+  if (!transport) COLEND_RETURN_IF_ERROR(WritePublic(next / "node.crt.pem", cert));
   COLEND_RETURN_IF_ERROR(WritePublic(next / "change-validator-set.json", proposal));
 
   const ListedBank* sender = &*listed;
@@ -114,7 +116,9 @@ Status Rekey(const RekeyOptions& options, std::ostream& out) {
   const std::uint32_t g = net.genesis.consensus.execution_lag + 2;
   out << "colend-netgen rekey: a new node key for " << options.node_id << " (" << listed->id
       << ") in " << next.string() << "\n"
-      << "  key id " << key_id << " (was " << old_key_id << "), certificate from the consortium CA"
+      << "  key id " << key_id << " (was " << old_key_id << ")"
+      << (transport ? "; the node's transport certificate stays as it is"
+                    : ", certificate from the consortium CA")
       << "\n  proposal " << proposal_id << " (ChangeValidatorSet, signed by " << proposer
       << ") in " << (next / "change-validator-set.json").string() << "\n"
       << "Next steps:\n"
@@ -133,9 +137,12 @@ Status Rekey(const RekeyOptions& options, std::ostream& out) {
          "restart the node (the others admit its new certificate from the switch on; a node "
          "restarted earlier is refused until then):\n"
       << "       stop the node; mv " << (next / "node.key.pem").string() << " "
-      << (bank_dir / "node.key.pem").string() << "; mv " << (next / "node.crt.pem").string()
-      << " " << (bank_dir / "node.crt.pem").string() << "; start the node; remove "
-      << next.string() << "\n"
+      << (bank_dir / "node.key.pem").string();
+  if (!transport) {
+    out << "; mv " << (next / "node.crt.pem").string() << " "
+        << (bank_dir / "node.crt.pem").string();
+  }
+  out << "; start the node; remove " << next.string() << "\n"
       << "  5. If the old key may have leaked, revoke its certificate by vote "
          "(RevokeCertificate with its SHA-256 fingerprint).\n";
   return Status::Ok();

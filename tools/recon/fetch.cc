@@ -162,53 +162,118 @@ Status ReadSettlements(tools::JsonRpcClient& client, const FetchOptions& options
   return Status::Ok();
 }
 
-// Every accepted transaction on an in-scope loan, blocks 1..height.
-Status ReadEvents(tools::JsonRpcClient& client, std::uint64_t height,
-                  const std::unordered_set<std::string>& loans, std::vector<ChainEvent>& out) {
-  static const std::set<std::string, std::less<>> kLoanTypes = {
-      "OriginateLoan", "ApproveLoan", "RecordRepayment", "ChargeOff", "RecordRecovery"};
-  std::unordered_map<std::string, std::size_t> by_signer_id;  // signer \x1f id -> event
-  for (std::uint64_t h = 1; h <= height; ++h) {
-    COLEND_ASSIGN_OR_RETURN(json::value block,
-                            Call(client, "getBlockByNumber", json::object{{"height", h}, {"full", true}}));
-    for (const json::value& entry : block.at("transactions").as_array()) {
-      const json::object& t = entry.at("tx").as_object();
-      const std::string type = Str(t.at("type"));
-      ChainEvent e;
-      std::optional<std::size_t> target;
-      if (kLoanTypes.count(type) != 0) {
-        e.loan_id = Str(t.at("loan_id"));
-        if (loans.count(e.loan_id) == 0) continue;
-      } else if (type == "Reverse") {
-        auto it = by_signer_id.find(Str(t.at("signer")) + '\x1f' + Str(t.at("target_id")));
-        if (it == by_signer_id.end()) continue;
-        target = it->second;
-        e.loan_id = out[it->second].loan_id;
-      } else {
-        continue;
-      }
-      COLEND_ASSIGN_OR_RETURN(
-          json::value receipt,
-          Call(client, "getTransactionReceipt", json::object{{"tx_hash", entry.at("tx_hash")}}));
-      if (Str(receipt.at("status")) != "ok") continue;  // rejected: changed nothing
-      e.event_id = Str(t.at("id"));
-      e.type = type;
-      e.signer = Str(t.at("signer"));
-      e.status = "OK";
-      e.height = h;
-      if (type == "OriginateLoan") {
-        e.amount = Int(t.at("principal"));
-      } else if (type == "RecordRepayment") {
-        e.amount = Int(t.at("principal"));
-        e.interest = IntOr0(t, "interest");
-        e.penalty = IntOr0(t, "penalty");
-      } else if (type == "RecordRecovery") {
-        e.amount = Int(t.at("amount"));
-      }
-      if (target.has_value()) out[*target].status = "REVERSED";
-      by_signer_id[e.signer + '\x1f' + e.event_id] = out.size();
-      out.push_back(std::move(e));
+// Collects the bank's loan events from transactions in chain order: an accepted transaction
+// on an in-scope loan, or an accepted reversal of one already collected.
+class EventCollector {
+ public:
+  EventCollector(const std::unordered_set<std::string>& loans, std::vector<ChainEvent>& out)
+      : loans_(loans), out_(out) {}
+
+  // `t` is the transaction as JSON; `receipt_ok` asks for its receipt only when it matters.
+  template <typename ReceiptOk>
+  Status Offer(const json::object& t, std::uint64_t height, ReceiptOk receipt_ok) {
+    static const std::set<std::string, std::less<>> kLoanTypes = {
+        "OriginateLoan", "ApproveLoan", "RecordRepayment", "ChargeOff", "RecordRecovery"};
+    const std::string type = Str(t.at("type"));
+    ChainEvent e;
+    std::optional<std::size_t> target;
+    if (kLoanTypes.count(type) != 0) {
+      e.loan_id = Str(t.at("loan_id"));
+      if (loans_.count(e.loan_id) == 0) return Status::Ok();
+    } else if (type == "Reverse") {
+      auto it = by_signer_id_.find(Str(t.at("signer")) + '\x1f' + Str(t.at("target_id")));
+      if (it == by_signer_id_.end()) return Status::Ok();
+      target = it->second;
+      e.loan_id = out_[it->second].loan_id;
+    } else {
+      return Status::Ok();
     }
+    COLEND_ASSIGN_OR_RETURN(bool ok, receipt_ok());
+    if (!ok) return Status::Ok();  // rejected: changed nothing
+    e.event_id = Str(t.at("id"));
+    e.type = type;
+    e.signer = Str(t.at("signer"));
+    e.status = "OK";
+    e.height = height;
+    if (type == "OriginateLoan") {
+      e.amount = Int(t.at("principal"));
+    } else if (type == "RecordRepayment") {
+      e.amount = Int(t.at("principal"));
+      e.interest = IntOr0(t, "interest");
+      e.penalty = IntOr0(t, "penalty");
+    } else if (type == "RecordRecovery") {
+      e.amount = Int(t.at("amount"));
+    }
+    if (target.has_value()) out_[*target].status = "REVERSED";
+    by_signer_id_[e.signer + '\x1f' + e.event_id] = out_.size();
+    out_.push_back(std::move(e));
+    return Status::Ok();
+  }
+
+ private:
+  const std::unordered_set<std::string>& loans_;
+  std::vector<ChainEvent>& out_;
+  std::unordered_map<std::string, std::size_t> by_signer_id_;  // signer \x1f id -> event
+};
+
+// Blocks 1..height one by one: for a node without listEvents, or whose event index starts
+// above block 1 (a data directory from before the index).
+Status ReadEventsFromBlocks(tools::JsonRpcClient& client, std::uint64_t height,
+                            EventCollector& collector) {
+  for (std::uint64_t h = 1; h <= height; ++h) {
+    COLEND_ASSIGN_OR_RETURN(
+        json::value block,
+        Call(client, "getBlockByNumber", json::object{{"height", h}, {"full", true}}));
+    for (const json::value& entry : block.at("transactions").as_array()) {
+      auto accepted = [&]() -> Result<bool> {
+        COLEND_ASSIGN_OR_RETURN(
+            json::value receipt,
+            Call(client, "getTransactionReceipt", json::object{{"tx_hash", entry.at("tx_hash")}}));
+        return Str(receipt.at("status")) == "ok";
+      };
+      COLEND_RETURN_IF_ERROR(collector.Offer(entry.at("tx").as_object(), h, accepted));
+    }
+  }
+  return Status::Ok();
+}
+
+// Every accepted transaction on an in-scope loan, blocks 1..height: the bank's events from
+// the node's event index (listEvents, docs/api.md), a page at a time; every loan event of a
+// loan where the bank has a leg, and every reversal of one, is among them.
+Status ReadEvents(tools::JsonRpcClient& client, const std::string& bank, std::uint64_t height,
+                  const std::unordered_set<std::string>& loans, std::vector<ChainEvent>& out) {
+  constexpr std::int64_t kMethodNotFound = -32601;
+  constexpr std::uint64_t kEventPage = 1000;
+  EventCollector collector(loans, out);
+  if (height == 0) return Status::Ok();
+  json::object params{{"bank", bank}, {"from_height", 1}, {"to_height", height},
+                      {"limit", kEventPage}};
+  while (true) {
+    tools::RpcResponse r = client.Call("listEvents", params);
+    if (r.status.ok() && r.error.has_value() && out.empty() &&
+        params.at("from_height").to_number<std::uint64_t>() == 1 &&
+        (r.error->code == kMethodNotFound || r.error->code == kNotFound)) {
+      return ReadEventsFromBlocks(client, height, collector);  // no index, or not from 1
+    }
+    if (!r.status.ok()) {
+      return Status::Unavailable("node " + client.url() + " did not answer listEvents: " +
+                                 r.status.message());
+    }
+    if (r.error.has_value()) {
+      return Status::Internal("listEvents failed: " + r.error->message + " (" +
+                              std::to_string(r.error->code) + ")");
+    }
+    const json::object& page = r.result.as_object();
+    for (const json::value& v : page.at("events").as_array()) {
+      const json::object& e = v.as_object();
+      const bool ok = Str(e.at("status")) == "ok";
+      COLEND_RETURN_IF_ERROR(collector.Offer(
+          e.at("tx").as_object(), static_cast<std::uint64_t>(Int(e.at("height"))),
+          [ok]() -> Result<bool> { return ok; }));
+    }
+    if (page.at("next_from_height").is_null()) break;
+    params["from_height"] = page.at("next_from_height");
+    params["from_index"] = page.at("next_from_index");
   }
   return Status::Ok();
 }
@@ -320,7 +385,8 @@ Result<ChainSnapshot> FetchOnce(tools::JsonRpcClient& client, const FetchOptions
   snap.counterparties.assign(counterparties.begin(), counterparties.end());
 
   if (options.with_events) {
-    COLEND_RETURN_IF_ERROR(ReadEvents(client, snap.height, in_scope, snap.events));
+    COLEND_RETURN_IF_ERROR(
+        ReadEvents(client, options.bank, snap.height, in_scope, snap.events));
     snap.events_loaded = true;
   }
   return snap;

@@ -366,17 +366,33 @@ void ReadPeers(const toml::node* node, Problems& problems, NodeConfig& c) {
 void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "p2p", true, problems);
   if (t != nullptr) {
-    CheckKeys(*t, "p2p",
-              {"listen", "node_key_file", "node_cert_file", "ca_cert_file", "max_frame_bytes",
-               "send_queue_bytes", "peers"},
-              problems);
+    CheckKeys(
+        *t, "p2p",
+        {"listen", "node_key_file", "node_cert_file", "transport_key_file", "transport_cert_file",
+         "ca_cert_file", "max_frame_bytes", "send_queue_bytes", "peers"},
+        problems);
   }
   SectionReader r(t, "p2p", problems);
   const bool required = t != nullptr;
   r.Address("listen", required, &c.p2p_host, &c.p2p_port);
   using Kind = SectionReader::PathKind;
   r.Path("node_key_file", required, Kind::kSecretFile, base, &c.node_key_file);
-  r.Path("node_cert_file", required, Kind::kExistingFile, base, &c.node_cert_file);
+  // A standard chain's certificate holds the node key (node_cert_file); an sm chain's holds a
+  // P-256 transport key (transport_key_file + transport_cert_file; docs/sm.md): one or the
+  // other.
+  const bool transport =
+      r.Find("transport_key_file") != nullptr || r.Find("transport_cert_file") != nullptr;
+  r.Path("node_cert_file", required && !transport, Kind::kExistingFile, base, &c.node_cert_file);
+  if (transport) {
+    r.Path("transport_key_file", true, Kind::kSecretFile, base, &c.transport_key_file);
+    r.Path("transport_cert_file", true, Kind::kExistingFile, base, &c.transport_cert_file);
+    if (r.Find("node_cert_file") != nullptr) {
+      r.Problem("node_cert_file",
+                "give node_cert_file (a standard chain: the certificate holds the node key) or "
+                "transport_key_file and transport_cert_file (an sm chain), not both",
+                r.Find("node_cert_file"));
+    }
+  }
   r.Path("ca_cert_file", required, Kind::kExistingFile, base, &c.ca_cert_file);
   r.Integer("max_frame_bytes", 1 << 10, std::uint64_t{1} << 30, &c.max_frame_bytes);
   r.Integer("send_queue_bytes", 1 << 10, std::uint64_t{16} << 30, &c.peer_send_queue_bytes);
@@ -415,7 +431,7 @@ void ReadRpcToken(SectionReader& r, const fs::path& base, NodeConfig& c) {
   if (!token_file.empty()) {
     // A token is a line, never kilobytes: the bound keeps a wrong path (a log file, a
     // device) from being read whole.
-    Result<std::string> text = ReadWholeFile(token_file.string(), 4096);
+    Result<std::string> text = ReadSecretWholeFile(token_file.string(), 4096);
     if (!text.ok()) {
       r.Problem("token_file", text.status().message(), r.Find("token_file"));
       return;
@@ -446,8 +462,11 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
   if (t != nullptr) {
     CheckKeys(
         *t, "rpc",
-        {"listen", "token", "token_file", "metrics_require_token", "max_body_bytes", "threads",
-         "max_connections", "max_connections_per_address", "header_timeout_ms", "body_timeout_ms"},
+        {"listen", "token", "token_file", "metrics_require_token", "max_body_bytes",
+         "max_response_bytes", "threads", "max_connections", "max_connections_per_address",
+         "header_timeout_ms", "body_timeout_ms",
+         "ws_max_subscriptions", "ws_max_subscriptions_per_connection", "ws_max_queue_messages",
+         "ws_max_queue_bytes"},
         problems);
   }
   SectionReader r(t, "rpc", problems);
@@ -457,6 +476,8 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
   }
   ReadRpcToken(r, base, c);
   r.Integer("max_body_bytes", 1 << 10, std::uint64_t{64} << 20, &c.rpc_max_body_bytes);
+  // At least 64 KiB: below that a batch of ordinary answers would already be cut.
+  r.Integer("max_response_bytes", 64 << 10, std::uint64_t{1} << 30, &c.rpc_max_response_bytes);
   r.Integer("threads", 1, 256, &c.rpc_threads);
   // Every open connection is a file descriptor and a buffer; 65,536 is beyond any sane
   // descriptor limit for one process. A per-address limit above max_connections simply
@@ -466,6 +487,12 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
   // At least 100 ms: below that a client on a busy link cannot send a request at all.
   r.Integer("header_timeout_ms", 100, 300'000, &c.rpc_header_timeout_ms);
   r.Integer("body_timeout_ms", 100, 600'000, &c.rpc_body_timeout_ms);
+  r.Integer("ws_max_subscriptions", 1, 1'000'000, &c.rpc_ws_max_subscriptions);
+  r.Integer("ws_max_subscriptions_per_connection", 1, 1'024,
+            &c.rpc_ws_max_subscriptions_per_connection);
+  // At least 2 messages and 64 KiB: a session catches up while its queue is below half.
+  r.Integer("ws_max_queue_messages", 2, 1'000'000, &c.rpc_ws_max_queue_messages);
+  r.Integer("ws_max_queue_bytes", 64 << 10, std::uint64_t{1} << 30, &c.rpc_ws_max_queue_bytes);
 }
 
 void ReadTxPool(const toml::table& root, Problems& problems, NodeConfig& c) {

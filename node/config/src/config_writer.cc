@@ -156,7 +156,13 @@ std::string NodeConfigToToml(const NodeConfig& c) {
   out += "\n[p2p]\n";
   line("listen", TomlString(FormatHostPort(c.p2p_host, c.p2p_port)));
   line("node_key_file", PathValue(c.node_key_file));
-  line("node_cert_file", PathValue(c.node_cert_file));
+  if (!c.node_cert_file.empty()) line("node_cert_file", PathValue(c.node_cert_file));
+  if (!c.transport_key_file.empty() || !c.transport_cert_file.empty()) {
+    line("transport_key_file", PathValue(c.transport_key_file),
+         "sm chain: the P-256 TLS key (mode 0600)");
+    line("transport_cert_file", PathValue(c.transport_cert_file),
+         "sm chain: its certificate from the consortium CA");
+  }
   line("ca_cert_file", PathValue(c.ca_cert_file));
   line("max_frame_bytes", std::to_string(c.max_frame_bytes));
   line("send_queue_bytes", std::to_string(c.peer_send_queue_bytes), "per peer");
@@ -181,6 +187,8 @@ std::string NodeConfigToToml(const NodeConfig& c) {
   line("metrics_require_token", c.rpc_metrics_require_token ? "true" : "false",
        "GET /metrics needs the token too");
   line("max_body_bytes", std::to_string(c.rpc_max_body_bytes));
+  line("max_response_bytes", std::to_string(c.rpc_max_response_bytes),
+       "a batch's answers stop here; later entries get error -32005");
   line("threads", std::to_string(c.rpc_threads));
   line("max_connections", std::to_string(c.rpc_max_connections), "open connections in all");
   line("max_connections_per_address", std::to_string(c.rpc_max_connections_per_address),
@@ -189,6 +197,13 @@ std::string NodeConfigToToml(const NodeConfig& c) {
        "a request's headers must arrive within this long");
   line("body_timeout_ms", std::to_string(c.rpc_body_timeout_ms),
        "and its body within this long after them");
+  line("ws_max_subscriptions", std::to_string(c.rpc_ws_max_subscriptions),
+       "WebSocket subscriptions on the node");
+  line("ws_max_subscriptions_per_connection",
+       std::to_string(c.rpc_ws_max_subscriptions_per_connection), "on one /ws connection");
+  line("ws_max_queue_messages", std::to_string(c.rpc_ws_max_queue_messages),
+       "a session's unsent messages; beyond: closed (slow consumer)");
+  line("ws_max_queue_bytes", std::to_string(c.rpc_ws_max_queue_bytes), "likewise in bytes");
 
   out += "\n[txpool]\n";
   line("max_txs", std::to_string(c.pool_max_txs), "hard cap on pending transactions");

@@ -172,9 +172,14 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   stored.state_root = executed->state_root;
   stored.receipts_root = executed->receipts_root;
   stored.timestamp_ms = executed->timestamp_ms;
+  stored.tx_parties.reserve(executed->txs.size());
+  for (const TxSummary& tx : executed->txs) stored.tx_parties.push_back(tx.parties);
   if (const Status s = store_->Commit(stored); !s.ok()) {
     return s.WithContext("storing block " + std::to_string(commit.height));
   }
+  // Subscribers hear of the block once it is durable; the hub only queues the shared event
+  // and wakes the sessions, never waits for one (rpc_server.h, "Subscriptions").
+  if (rpc_) rpc_->Publish(MakeBlockEvent(stored, executed->txs));
 
   // Durable: the pool forgets the block's transactions, metrics and the replica learn.
   const std::vector<std::string> committed_txs(stored.block.transactions().begin(),
@@ -353,9 +358,12 @@ void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello)
                                                 suite_.hash(), *verifier_, epoch_.record.epoch());
     }
     if (!proof.ok()) {
-      spdlog::warn("peer {} announces height {} (this node is at {}) without a valid commit "
-                   "certificate ({}): not syncing on its word",
-                   node_id, best, store_->height(), proof.message());
+      // Once per connection, and a validator can reconnect at will: 1st, 2nd, 4th, ...
+      if (const std::uint64_t n = peer_warnings_.Count(node_id + " unproven height")) {
+        spdlog::warn("peer {} announces height {} (this node is at {}) without a valid commit "
+                     "certificate ({}): not syncing on its word ({} so far)",
+                     node_id, best, store_->height(), proof.message(), n);
+      }
       return;
     }
     RequestSync(best, {node_id});
@@ -440,7 +448,12 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
       OnSyncResponse(node_id, std::move(*frame.mutable_sync_response()));
       return;
     default:
-      spdlog::warn("peer {}: unexpected frame kind {}", node_id, static_cast<int>(frame.kind_case()));
+      // An authenticated peer can send these as fast as it likes: logged at the 1st, 2nd,
+      // 4th, ... (common/log_throttle.h), so a garbage sender cannot flood the log.
+      if (const std::uint64_t n = peer_warnings_.Count(node_id + " unexpected frame")) {
+        spdlog::warn("peer {}: unexpected frame kind {} ({} such frames so far)", node_id,
+                     static_cast<int>(frame.kind_case()), n);
+      }
       return;
   }
 }
@@ -569,8 +582,10 @@ void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse res
       if (!halted_.ok()) return;
       if (verdict.code() == StatusCode::kOutOfRange) continue;  // not the next one
       if (verdict.code() == StatusCode::kUnavailable) break;    // its epoch is not known yet
-      spdlog::warn("sync: peer {} sent a block that does not verify: {}", peer,
-                   verdict.ToString());
+      if (const std::uint64_t n = peer_warnings_.Count(peer + " bad sync block")) {
+        spdlog::warn("sync: peer {} sent a block that does not verify: {} ({} so far)", peer,
+                     verdict.ToString(), n);
+      }
       sync_preferred_.clear();
       break;
     }

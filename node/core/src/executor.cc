@@ -8,6 +8,7 @@
 #include "colend/contracts/records.h"
 #include "colend/contracts/tx_decode.h"
 #include "colend/crypto/merkle.h"
+#include "event_parties.h"
 
 namespace colend::node {
 
@@ -60,6 +61,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   // the lock is safe (readers on other threads only read too).
   contracts::StateView view(&state_);
   out.receipts.reserve(static_cast<std::size_t>(block.transactions_size()));
+  out.txs.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
   for (int i = 0; i < block.transactions_size(); ++i) {
     Result<contracts::DecodedTransaction> decoded =
@@ -71,6 +73,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
       receipt.set_message(decoded.status().message());
       out.receipts.push_back(std::move(receipt));
       out.tx_hashes.emplace_back();
+      out.txs.emplace_back();
       continue;
     }
     contracts::ExecutableTx tx;
@@ -84,6 +87,11 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);
     if (!receipt.ok()) return receipt.status();
     if (receipt->status() == proto::RECEIPT_STATUS_OK) ++out.accepted;
+    // Read right after the transaction, from the view that holds its writes.
+    TxSummary summary{
+        decoded->body.signer(), decoded->body.id(), TransactionTypeName(decoded->body), {}};
+    COLEND_ASSIGN_OR_RETURN(summary.parties, TransactionParties(decoded->body, *receipt, view));
+    out.txs.push_back(std::move(summary));
     out.receipts.push_back(std::move(receipt).value());
     out.tx_hashes.push_back(std::move(decoded->tx_hash));
   }

@@ -133,8 +133,48 @@ Status Node::Impl::Open() {
   }
   COLEND_ASSIGN_OR_RETURN(node_public_key_, node_key->public_key().ToDer());
   signer_ = std::make_shared<consensus::NodeKeySigner>(std::move(node_key).value());
-  COLEND_ASSIGN_OR_RETURN(std::string cert_pem,
-                          ReadTextFile(config_.node_cert_file, config_keys::kP2pNodeCertFile));
+  // TLS: on a standard chain the node key and its certificate; on an sm chain a P-256
+  // transport key and certificate, bound to the SM2 node key by a signature in every Hello
+  // (docs/sm.md), since OpenSSL 3.0's TLS 1.3 cannot sign with SM2.
+  const bool sm_transport = suite_ == crypto::CryptoSuite::Sm();
+  if (sm_transport && config_.transport_key_file.empty()) {
+    return Status::InvalidArgument(
+        std::string(config_keys::kP2pTransportKeyFile) + " and " +
+        config_keys::kP2pTransportCertFile +
+        ": required on an \"sm\" chain (the TLS certificate holds a P-256 transport key, "
+        "bound to the SM2 node key; docs/sm.md)");
+  }
+  if (!sm_transport && !config_.transport_key_file.empty()) {
+    return Status::InvalidArgument(
+        std::string(config_keys::kP2pTransportKeyFile) +
+        ": only for \"sm\" chains; on a \"standard\" chain the certificate holds the node key (" +
+        config_keys::kP2pNodeCertFile + ")");
+  }
+  std::shared_ptr<const crypto::PrivateKey> binding_key;
+  std::string transport_key_pem;
+  const crypto::WipeOnExit wipe_transport_key_pem(transport_key_pem);
+  if (sm_transport) {
+    // A second parse of the node key, owned by the p2p layer, which signs each connection's
+    // binding with it (the first is the consensus signer's).
+    Result<crypto::PrivateKey> bind = crypto::PrivateKey::FromPem(suite_, key_pem);
+    if (!bind.ok()) return bind.status();
+    binding_key = std::make_shared<const crypto::PrivateKey>(std::move(bind).value());
+    Result<std::string> read =
+        crypto::ReadSecretFile(config_.transport_key_file, config_keys::kP2pTransportKeyFile);
+    if (!read.ok()) return read.status();
+    transport_key_pem = std::move(read).value();
+    if (Result<crypto::PrivateKey> transport =
+            crypto::PrivateKey::FromPem(crypto::CryptoSuite::Standard(), transport_key_pem);
+        !transport.ok()) {
+      return Status::InvalidArgument(std::string(config_keys::kP2pTransportKeyFile) + " " +
+                                     config_.transport_key_file.string() +
+                                     ": not a P-256 key: " + transport.status().message());
+    }
+  }
+  COLEND_ASSIGN_OR_RETURN(
+      std::string cert_pem,
+      sm_transport ? ReadTextFile(config_.transport_cert_file, config_keys::kP2pTransportCertFile)
+                   : ReadTextFile(config_.node_cert_file, config_keys::kP2pNodeCertFile));
   COLEND_ASSIGN_OR_RETURN(std::string ca_pem,
                           ReadTextFile(config_.ca_cert_file, config_keys::kP2pCaCertFile));
 
@@ -299,8 +339,9 @@ Status Node::Impl::Open() {
   p2p.cert_pem = cert_pem;
   // Moved, not copied: one copy fewer to leave behind. (P2pNetwork keeps its options,
   // this PEM included, for its lifetime; wiping it there is node/p2p's to do.)
-  p2p.key_pem = std::move(key_pem);
+  p2p.key_pem = sm_transport ? std::move(transport_key_pem) : std::move(key_pem);
   p2p.suite = suite_;
+  p2p.binding_key = std::move(binding_key);
   // This epoch's validators and those of every later epoch already decided: a joining
   // validator connects before its epoch starts. Anyone else with a certificate of the
   // consortium CA may follow the chain as an observer (it takes part in nothing).
@@ -337,10 +378,15 @@ Status Node::Impl::Open() {
   rpc.port = config_.rpc_port;
   rpc.threads = config_.rpc_threads;
   rpc.max_body_bytes = config_.rpc_max_body_bytes;
+  rpc.max_response_bytes = config_.rpc_max_response_bytes;
   rpc.max_connections = config_.rpc_max_connections;
   rpc.max_connections_per_address = config_.rpc_max_connections_per_address;
   rpc.header_timeout_ms = config_.rpc_header_timeout_ms;
   rpc.body_timeout_ms = config_.rpc_body_timeout_ms;
+  rpc.ws_max_subscriptions = config_.rpc_ws_max_subscriptions;
+  rpc.ws_max_subscriptions_per_connection = config_.rpc_ws_max_subscriptions_per_connection;
+  rpc.ws_max_queue_messages = config_.rpc_ws_max_queue_messages;
+  rpc.ws_max_queue_bytes = config_.rpc_ws_max_queue_bytes;
   rpc.bearer_token = config_.rpc_token;
   rpc.metrics_require_token = config_.rpc_metrics_require_token;
   COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *this, metrics_));

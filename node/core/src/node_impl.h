@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "colend/common/log_throttle.h"
 #include "colend/consensus/action_loop.h"
 #include "colend/consensus/actions.h"
 #include "colend/consensus/replica.h"
@@ -63,6 +64,11 @@ class StateKeyDirectory final : public KeyDirectory {
   mutable std::mutex cache_mu_;
   mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // guarded by cache_mu_
 };
+
+// The event a committed block hands the subscription hub (event_queries.cc): `txs` from
+// the executor, one per transaction (or empty: no parties); committed_at is now.
+std::shared_ptr<const BlockEvent> MakeBlockEvent(const StoredBlock& stored,
+                                                 const std::vector<TxSummary>& txs);
 
 class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ActionHost {
  public:
@@ -111,6 +117,9 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::vector<RpcPeerInfo> GetPeers() const override;
   ConsensusStatus GetConsensusStatus() const override;
   SyncStatus GetSyncStatus() const override;
+  // event_queries.cc
+  Status ListEvents(const EventQuery& query, BankEventPage* out) const override;
+  Result<std::shared_ptr<const BlockEvent>> LoadBlockEvent(std::uint64_t height) const override;
 
  private:
   // driver.cc
@@ -265,6 +274,9 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
     std::uint32_t penalties = 0;
   };
   std::unordered_map<std::string, PeerConduct> conduct_;
+  // Per-frame warnings about authenticated peers, logged at the 1st, 2nd, 4th, ... of each
+  // peer and kind (the keys are bounded by the validators and observers admitted).
+  OccurrenceLog peer_warnings_;
   void CountBadMessages(const std::string& peer, std::uint64_t bad);
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;

@@ -1,6 +1,7 @@
 // What the JSON-RPC workers ask of the node (NodeApi), and the pool's key directory. These
-// run on RPC and verifier threads: they read the store (thread-safe), the in-memory state
-// under the executor's shared lock, and snapshots the event loop publishes.
+// run on RPC and verifier threads: they read the store (thread-safe) and its snapshots
+// (state queries), the in-memory state under the executor's shared lock (the key directory's
+// point reads), and snapshots the event loop publishes.
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -184,12 +185,21 @@ std::optional<BlockLookup> Node::Impl::BlockByHash(ByteView hash) const {
   return BlockByNumber(*height);
 }
 
+// From a snapshot of the store, not the executor's in-memory state: a scan (listLoans,
+// getBooks, ...) may take a while, and under the executor's lock it would hold up Apply,
+// and with it every commit, for as long (a batch of such calls for much longer). The
+// snapshot holds no lock, and every read of one call comes from the same committed height,
+// the one StateHead names. (It can trail the executor by the block being stored; receipts
+// and heights are served from the store too, so a client never sees a state older than a
+// receipt it was given.)
 Status Node::Impl::ReadState(const StateFn& fn) const {
-  std::shared_lock lock(executor_.mutex());
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<StateSnapshot> snapshot, store_->SnapshotState());
   StateHead head;
-  head.height = executor_.height();
-  head.state_root = executor_.state_root();
-  return fn(executor_.state(), executor_.state(), head);
+  head.height = snapshot->height();
+  head.state_root = snapshot->state_root();
+  const Status s = fn(*snapshot, *snapshot, head);
+  if (!snapshot->status().ok()) return snapshot->status();
+  return s;
 }
 
 Status Node::Impl::ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const {

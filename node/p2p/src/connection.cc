@@ -8,6 +8,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "channel_binding.h"
 #include "colend/node/p2p_network.h"
 
 namespace colend::node::internal {
@@ -73,6 +74,12 @@ void Connection::OnHandshake(const boost::system::error_code& error) {
     return;
   }
   certificate_ = std::move(certificate).value();
+  Result<Bytes> exporter = ExportChannelBinding(stream_.native_handle());
+  if (!exporter.ok()) {
+    Close(CloseKind::kRefused, "TLS exporter: " + exporter.status().message());
+    return;
+  }
+  channel_binding_ = std::move(exporter).value();
   std::shared_ptr<ConnectionOwner> owner = owner_.lock();
   if (owner == nullptr) {
     CloseSilently();
@@ -85,7 +92,7 @@ void Connection::OnHandshake(const boost::system::error_code& error) {
   }
   peer_id_ = certificate_.common_name;
   last_receive_ = std::chrono::steady_clock::now();
-  PushWrite(owner->MakeHello());
+  PushWrite(owner->MakeHello(*this));
   ReadPrefix();
 }
 

@@ -57,8 +57,9 @@ class ConnectionOwner {
   // After the TLS handshake: may this certificate talk to us on this connection (the
   // connection's certificate() is already set)? A non-OK status is the refusal reason.
   virtual Status CheckPeerCertificate(const Connection& connection) = 0;
-  // The Hello this node sends.
-  virtual EncodedFrame MakeHello() = 0;
+  // The Hello this node sends on `connection` (its certificate() and channel_binding() are
+  // set).
+  virtual EncodedFrame MakeHello(const Connection& connection) = 0;
   // The peer's Hello arrived; non-OK refuses. To accept, the owner calls MarkUp on the
   // connection and returns OK.
   virtual Status OnHello(const std::shared_ptr<Connection>& connection,
@@ -126,6 +127,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& peer_id() const { return peer_id_; }
   // The peer's certificate, known after the TLS handshake (empty fields before).
   const PeerCertificate& certificate() const { return certificate_; }
+  // The RFC 9266 tls-exporter value of this TLS session (channel_binding.h), known after the
+  // TLS handshake (empty before).
+  const Bytes& channel_binding() const { return channel_binding_; }
 
  private:
   void OnHandshake(const boost::system::error_code& error);
@@ -155,6 +159,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string address_;
   std::string peer_id_;
   PeerCertificate certificate_;
+  Bytes channel_binding_;
   bool deadline_armed_ = false;
   bool up_ = false;
   bool closed_ = false;

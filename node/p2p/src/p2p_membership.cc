@@ -7,6 +7,7 @@
 #include <cctype>
 #include <utility>
 
+#include "channel_binding.h"
 #include "colend/node/p2p_network.h"
 #include "p2p_network_impl.h"
 
@@ -52,7 +53,9 @@ Result<P2pNetwork::Impl::Role> P2pNetwork::Impl::Admit(const Connection& connect
                                     " but the certificate names " + Quoted(name));
   }
   if (const auto key = validators_.find(name); key != validators_.end()) {
-    if (key->second != certificate.public_key_der) {
+    // On an sm chain the certificate holds a transport key; the Hello's channel binding
+    // proves the validator key (OnHello).
+    if (!BindsByHello(options_.suite) && key->second != certificate.public_key_der) {
       return Status::PermissionDenied("certificate for " + Quoted(name) +
                                       " holds a public key that is not that validator's key");
     }
@@ -86,6 +89,21 @@ Result<P2pNetwork::Impl::Role> P2pNetwork::Impl::Admit(const Connection& connect
 
 Status P2pNetwork::Impl::CheckPeerCertificate(const Connection& connection) {
   return Admit(connection).status();
+}
+
+Status P2pNetwork::Impl::CheckBinding(const Connection& connection, const proto::Hello& hello,
+                                      const Bytes& validator_key) const {
+  // The peer signed as the sender, in its own TLS role (the opposite of ours), to us.
+  return internal::VerifyChannelBinding(
+      options_.suite, validator_key, AsBytes(hello.channel_binding()), options_.chain_id,
+      connection.channel_binding(), hello.node_id(),
+      /*sender_is_client=*/!connection.outbound(), options_.self_id);
+}
+
+bool P2pNetwork::Impl::HoldsValidatorKey(const Peer& peer, const Bytes& key) const {
+  if (peer.up == nullptr) return false;
+  if (!BindsByHello(options_.suite)) return peer.up->certificate().public_key_der == key;
+  return CheckBinding(*peer.up, peer.hello, key).ok();
 }
 
 P2pNetwork::Impl::Peer& P2pNetwork::Impl::AddPeer(const std::string& node_id, bool observer) {
@@ -175,10 +193,10 @@ void P2pNetwork::Impl::SetValidators(std::map<std::string, Bytes> validator_keys
   self_validator_ = self_key != validators_.end();
   if (self_validator_ && self_key->second != own_public_key_) {
     spdlog::error(
-        "p2p {}: this node's certificate does not hold its validator key in the new "
-        "validator set: peers will refuse it until it runs with a certificate for "
-        "that key",
-        options_.self_id);
+        "p2p {}: this node's {} does not hold its validator key in the new "
+        "validator set: peers will refuse it until it runs with {} for that key",
+        options_.self_id, BindsByHello(options_.suite) ? "binding (node) key" : "certificate",
+        BindsByHello(options_.suite) ? "a node key" : "a certificate");
   }
   spdlog::info("p2p {}: validator set changed: {} validators; this node is {}", options_.self_id,
                validators_.size(), self_validator_ ? "a validator" : "an observer");
@@ -197,9 +215,12 @@ void P2pNetwork::Impl::SetValidators(std::map<std::string, Bytes> validator_keys
       }
     } else if (peer.observer) {
       promotions.push_back(id);
-    } else if (peer.up != nullptr && peer.up->certificate().public_key_der != key->second) {
-      rekeyed.emplace_back(id, "the validator key of " + Quoted(id) +
-                                   " changed (key rotation); its certificate holds the old key");
+    } else if (peer.up != nullptr && !HoldsValidatorKey(peer, key->second)) {
+      rekeyed.emplace_back(id, "the validator key of " + Quoted(id) + " changed (key rotation); " +
+                                   (BindsByHello(options_.suite)
+                                        ? "its connection's channel binding was signed with "
+                                          "another key"
+                                        : "its certificate holds the old key"));
     }
   }
   for (const auto& [id, reason] : drops) {
@@ -217,15 +238,15 @@ void P2pNetwork::Impl::SetValidators(std::map<std::string, Bytes> validator_keys
     const auto it = peers_.find(id);
     if (it == peers_.end()) continue;
     Peer& peer = it->second;
-    if (peer.up != nullptr && peer.up->certificate().public_key_der == validators_.at(id)) {
+    if (HoldsValidatorKey(peer, validators_.at(id))) {
       std::lock_guard<std::mutex> lock(mutex_);
       peer.observer = false;
       peer.info.observer = false;
       promoted.push_back(id);
     } else {
-      DropPeer(id, Quoted(id) +
-                       " became a validator, but the certificate it connected with "
-                       "as an observer holds another key");
+      DropPeer(id, Quoted(id) + " became a validator, but the " +
+                       (BindsByHello(options_.suite) ? "channel binding" : "certificate") +
+                       " it connected with as an observer holds another key");
       if (stopped_) return;
     }
   }
@@ -304,13 +325,21 @@ std::int64_t P2pNetwork::Impl::NowUnix() const {
       .count();
 }
 
-void P2pNetwork::Impl::CheckExpiry(const CertificateExpiry& certificate, bool own) {
+std::optional<std::int64_t> P2pNetwork::Impl::ExpiryWarningDue(
+    const CertificateExpiry& certificate) {
   const std::int64_t now = NowUnix();
   const std::int64_t days = internal::DaysLeft(certificate.not_after_unix, now);
-  if (days >= kCertificateExpiryWarningDays) return;
+  if (days >= kCertificateExpiryWarningDays) return std::nullopt;
   const auto logged = expiry_logged_.find(certificate.fingerprint);
-  if (logged != expiry_logged_.end() && now - logged->second < kSecondsPerDay) return;
+  if (logged != expiry_logged_.end() && now - logged->second < kSecondsPerDay) return std::nullopt;
   expiry_logged_[certificate.fingerprint] = now;
+  return days;
+}
+
+void P2pNetwork::Impl::CheckExpiry(const CertificateExpiry& certificate, bool own) {
+  const std::optional<std::int64_t> days = ExpiryWarningDue(certificate);
+  if (!days.has_value()) return;
+  const std::int64_t now = NowUnix();
   const std::string date = internal::FormatUtc(certificate.not_after_unix);
   const std::string whose = Quoted(certificate.node_id) + (own ? " (this node" : " (") +
                             (own ? "; SHA-256 " : "SHA-256 ") + certificate.fingerprint + ")";
@@ -321,7 +350,7 @@ void P2pNetwork::Impl::CheckExpiry(const CertificateExpiry& certificate, bool ow
     return;
   }
   spdlog::warn("p2p {}: certificate of {} expires on {}, in {}; renew it before then, or {}",
-               options_.self_id, whose, date, InDays(days),
+               options_.self_id, whose, date, InDays(*days),
                own ? "every peer will refuse this node"
                    : "this node will refuse " + Quoted(certificate.node_id));
 }
@@ -329,12 +358,9 @@ void P2pNetwork::Impl::CheckExpiry(const CertificateExpiry& certificate, bool ow
 void P2pNetwork::Impl::CheckAuthorityExpiry() {
   if (!ca_certificate_.has_value()) return;
   const CertificateExpiry& ca = *ca_certificate_;
+  const std::optional<std::int64_t> days = ExpiryWarningDue(ca);
+  if (!days.has_value()) return;
   const std::int64_t now = NowUnix();
-  const std::int64_t days = internal::DaysLeft(ca.not_after_unix, now);
-  if (days >= kCertificateExpiryWarningDays) return;
-  const auto logged = expiry_logged_.find(ca.fingerprint);
-  if (logged != expiry_logged_.end() && now - logged->second < kSecondsPerDay) return;
-  expiry_logged_[ca.fingerprint] = now;
   const std::string which = "the consortium CA certificate " + Quoted(ca.node_id) +
                             " (SHA-256 " + ca.fingerprint + ")";
   const std::string date = internal::FormatUtc(ca.not_after_unix);
@@ -347,7 +373,7 @@ void P2pNetwork::Impl::CheckAuthorityExpiry() {
   spdlog::warn("p2p {}: {} expires on {}, in {}; every node certificate it issued stops "
                "verifying then: give every node a renewed CA certificate (and node certificates "
                "from it) before then",
-               options_.self_id, which, date, InDays(days));
+               options_.self_id, which, date, InDays(*days));
 }
 
 void P2pNetwork::Impl::CheckCertificates() {

@@ -16,6 +16,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "channel_binding.h"
+#include "colend/crypto/secret.h"
 #include "colend/crypto/x509.h"
 #include "connection.h"
 #include "frame_codec.h"
@@ -107,10 +109,22 @@ Status ValidateOptions(const P2pOptions& options, const internal::PeerCertificat
         "timeouts must be positive, reconnect_min <= reconnect_max, ping_interval <= "
         "idle_timeout");
   }
-  if (options.suite == crypto::CryptoSuite::Sm()) {
-    return Status::FailedPrecondition(
-        "the p2p layer cannot use suite \"sm\": OpenSSL 3.0's TLS 1.3 has no SM2 signature "
-        "scheme (RFC 8998), so SM2 node certificates cannot authenticate a TLS session");
+  const bool bound = BindsByHello(options.suite);
+  if (bound && options.binding_key == nullptr) {
+    return Status::InvalidArgument(
+        "an \"sm\" chain needs binding_key, the SM2 validator key that binds each TLS "
+        "connection (OpenSSL 3.0's TLS 1.3 has no SM2 signature scheme, so the certificate "
+        "holds a P-256 transport key)");
+  }
+  if (bound && options.binding_key->suite() != options.suite) {
+    return Status::InvalidArgument("binding_key is a key of suite \"" +
+                                   std::string(options.binding_key->suite().name()) + "\", not \"" +
+                                   std::string(options.suite.name()) + "\"");
+  }
+  if (!bound && options.binding_key != nullptr) {
+    return Status::InvalidArgument(
+        "binding_key is for \"sm\" chains; on a \"standard\" chain the certificate holds "
+        "the validator key itself");
   }
   for (const PeerEndpoint& peer : options.peers) {
     if (peer.node_id == options.self_id) continue;
@@ -132,15 +146,23 @@ Status ValidateOptions(const P2pOptions& options, const internal::PeerCertificat
     return Status::InvalidArgument("certificate names \"" + own.common_name + "\", not self_id \"" +
                                    options.self_id + "\"");
   }
-  if (self_validator && own.public_key_der != self_key->second) {
+  if (self_validator && !bound && own.public_key_der != self_key->second) {
     return Status::InvalidArgument("certificate key is not the validator key of \"" +
                                    options.self_id + "\"");
+  }
+  if (self_validator && bound) {
+    COLEND_ASSIGN_OR_RETURN(const Bytes binding_der, options.binding_key->public_key().ToDer());
+    if (binding_der != self_key->second) {
+      return Status::InvalidArgument("binding_key is not the validator key of \"" +
+                                     options.self_id + "\"");
+    }
   }
   return crypto::VerifyCertificateIssuedBy(options.cert_pem, options.ca_cert_pem)
       .WithContext("own certificate");
 }
 
-Status ConfigureTls(asio::ssl::context& tls, const P2pOptions& options) {
+Status ConfigureTls(asio::ssl::context& tls, const P2pOptions& options,
+                    const std::string& key_pem) {
   SSL_CTX* native = tls.native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1) {
@@ -150,7 +172,7 @@ Status ConfigureTls(asio::ssl::context& tls, const P2pOptions& options) {
   boost::system::error_code error;
   tls.use_certificate(asio::buffer(options.cert_pem), asio::ssl::context::pem, error);
   if (error) return Status::InvalidArgument("TLS certificate: " + error.message());
-  tls.use_private_key(asio::buffer(options.key_pem), asio::ssl::context::pem, error);
+  tls.use_private_key(asio::buffer(key_pem), asio::ssl::context::pem, error);
   if (error) return Status::InvalidArgument("TLS private key: " + error.message());
   if (SSL_CTX_check_private_key(native) != 1) {
     return Status::InvalidArgument("TLS private key does not belong to the certificate");
@@ -173,7 +195,9 @@ P2pNetwork::Impl::Impl(asio::io_context& io, P2pOptions options, P2pHandler* han
       best_height_(std::move(best_height)),
       own_certificate_{options_.self_id, own_certificate.fingerprint,
                        own_certificate.not_after_unix},
-      own_public_key_(std::move(own_certificate.public_key_der)),
+      own_public_key_(BindsByHello(options_.suite) && options_.binding_key != nullptr
+                          ? options_.binding_key->public_key().ToDer().value_or(Bytes())
+                          : std::move(own_certificate.public_key_der)),
       tls_(asio::ssl::context::tls),
       acceptor_(io) {
   limits_.max_frame_bytes = options_.max_frame_bytes;
@@ -206,8 +230,8 @@ P2pNetwork::Impl::Impl(asio::io_context& io, P2pOptions options, P2pHandler* han
   AssignEndpoints(options_.peers);
 }
 
-Status P2pNetwork::Impl::Init() {
-  return ConfigureTls(tls_, options_);
+Status P2pNetwork::Impl::Init(const std::string& key_pem) {
+  return ConfigureTls(tls_, options_, key_pem);
 }
 
 P2pCounters P2pNetwork::Impl::Counters() const {
@@ -391,13 +415,26 @@ void P2pNetwork::Impl::ScheduleDial(const std::string& node_id) {
       });
 }
 
-EncodedFrame P2pNetwork::Impl::MakeHello() {
+EncodedFrame P2pNetwork::Impl::MakeHello(const Connection& connection) {
   proto::Frame frame;
   frame.set_version(kFrameVersion);
   proto::Hello* hello = frame.mutable_hello();
   hello->set_chain_id(options_.chain_id);
   hello->set_node_id(options_.self_id);
   hello->set_protocol_version(kP2pProtocolVersion);
+  if (options_.binding_key != nullptr) {
+    // The peer's id is its certificate's CN (already admitted); the connection's exporter
+    // value makes this signature useless anywhere else.
+    Result<Bytes> binding = internal::SignChannelBinding(
+        *options_.binding_key, options_.chain_id, connection.channel_binding(), options_.self_id,
+        connection.outbound(), connection.certificate().common_name);
+    if (binding.ok()) {
+      hello->set_channel_binding(std::string(binding->begin(), binding->end()));
+    } else {  // only if OpenSSL fails; the peer then refuses this Hello, and says why
+      spdlog::error("p2p {}: cannot sign the channel binding: {}", options_.self_id,
+                    binding.status().message());
+    }
+  }
   const std::uint64_t height = best_height_ ? best_height_() : 0;
   hello->set_best_height(height);
   if (height > 0 && options_.best_certificate) {
@@ -436,6 +473,9 @@ Status P2pNetwork::Impl::OnHello(const std::shared_ptr<Connection>& connection,
   // the TLS check.
   COLEND_ASSIGN_OR_RETURN(const Role role, Admit(*connection));
   const std::string& id = hello.node_id();
+  if (role == Role::kValidator && BindsByHello(options_.suite)) {
+    COLEND_RETURN_IF_ERROR(CheckBinding(*connection, hello, validators_.at(id)));
+  }
   const auto barred = barred_until_.find(id);
   if (barred != barred_until_.end() && std::chrono::steady_clock::now() < barred->second) {
     return Status::PermissionDenied("\"" + id +
@@ -674,8 +714,14 @@ Result<std::unique_ptr<P2pNetwork>> P2pNetwork::Create(asio::io_context& io, P2p
   Result<internal::PeerCertificate> own = internal::ReadCertificatePem(options.cert_pem);
   if (!own.ok()) return own.status().WithContext("p2p options: own certificate");
   COLEND_RETURN_IF_ERROR(ValidateOptions(options, *own).WithContext("p2p options"));
+  // The private key's PEM is needed only to build the TLS context: it is taken out of the
+  // options the network keeps for its lifetime and wiped once the context holds the key
+  // (OpenSSL's key object wipes itself when freed).
+  std::string key_pem = std::move(options.key_pem);
+  const crypto::WipeOnExit wipe_key_pem(key_pem);
+  options.key_pem.clear();
   auto impl = std::make_shared<Impl>(io, std::move(options), handler, std::move(best_height), *own);
-  COLEND_RETURN_IF_ERROR(impl->Init().WithContext("p2p TLS"));
+  COLEND_RETURN_IF_ERROR(impl->Init(key_pem).WithContext("p2p TLS"));
   return std::unique_ptr<P2pNetwork>(new P2pNetwork(std::move(impl)));
 }
 

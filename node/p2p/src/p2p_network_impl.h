@@ -27,6 +27,12 @@
 
 namespace colend::node {
 
+// Whether peers prove their validator key by the Hello's channel binding (an "sm" chain,
+// whose certificates hold P-256 transport keys) rather than by the certificate's key.
+inline bool BindsByHello(crypto::CryptoSuite suite) {
+  return suite == crypto::CryptoSuite::Sm();
+}
+
 // Ownership: shared by the P2pNetwork and every pending handler (which hold it through
 // shared_from_this or a weak_ptr). Thread safety: io thread only, except what Peers,
 // Counters and CertificateExpiries read under mutex_.
@@ -36,7 +42,8 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   Impl(boost::asio::io_context& io, P2pOptions options, P2pHandler* handler,
        std::function<std::uint64_t()> best_height, internal::PeerCertificate own_certificate);
 
-  Status Init();
+  // Builds the TLS context from the options and `key_pem` (which the options no longer hold).
+  Status Init(const std::string& key_pem);
   Status Start();
   void Stop();
   std::uint16_t listen_port() const { return port_.load(std::memory_order_relaxed); }
@@ -53,7 +60,7 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
 
   // ConnectionOwner:
   Status CheckPeerCertificate(const internal::Connection& connection) override;
-  internal::EncodedFrame MakeHello() override;
+  internal::EncodedFrame MakeHello(const internal::Connection& connection) override;
   Status OnHello(const std::shared_ptr<internal::Connection>& connection,
                  const proto::Hello& hello) override;
   void OnConnectionFrame(const std::shared_ptr<internal::Connection>& connection,
@@ -98,6 +105,13 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   // p2p_membership.cc
   // Who may connect (the file comment's rules 1-5), for the TLS check and again at Hello.
   Result<Role> Admit(const internal::Connection& connection) const;
+  // sm chains: OK if `hello`, received on `connection`, carries a channel binding that
+  // verifies under `validator_key` (DER); PermissionDenied naming why otherwise.
+  Status CheckBinding(const internal::Connection& connection, const proto::Hello& hello,
+                      const Bytes& validator_key) const;
+  // Whether the connection `peer` is up on proves the validator key `key`: its certificate
+  // holds it (standard), or its Hello's channel binding verifies under it (sm).
+  bool HoldsValidatorKey(const Peer& peer, const Bytes& key) const;
   // Creates the entry of `node_id` (under mutex_).
   Peer& AddPeer(const std::string& node_id, bool observer);
   // Endpoints and dial flags of every validator entry from `peers` (SetValidators, Create).
@@ -109,6 +123,9 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   void Disconnect(const std::string& node_id, const std::string& reason);
   std::size_t ObserverCount() const;
   std::int64_t NowUnix() const;
+  // The days `certificate` has left if a warning about it is due now (within 30 days of its
+  // notAfter, and not logged in the last day; the time is recorded), else nullopt.
+  std::optional<std::int64_t> ExpiryWarningDue(const CertificateExpiry& certificate);
   // Warns (once a day per certificate) if `certificate` expires within 30 days.
   void CheckExpiry(const CertificateExpiry& certificate, bool own);
   // The same for the consortium CA's certificate (ca_certificate_), if it was readable.

@@ -31,11 +31,14 @@ inline constexpr int kTransactionRejected = -32001;
 inline constexpr int kNotFound = -32002;
 inline constexpr int kUnauthorized = -32003;
 inline constexpr int kBusy = -32004;
+// A batch entry left unexecuted because the answers before it reached max_response_bytes.
+inline constexpr int kResponseTooLarge = -32005;
 
 // Every code above, for pre-registering the error counters.
 inline constexpr int kAllErrorCodes[] = {kParseError,    kInvalidRequest, kMethodNotFound,
                                          kInvalidParams, kInternalError,  kTransactionRejected,
-                                         kNotFound,      kUnauthorized,   kBusy};
+                                         kNotFound,      kUnauthorized,   kBusy,
+                                         kResponseTooLarge};
 
 struct RpcError {
   int code = kInternalError;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "colend/contracts/books.h"
+#include "event_queries.h"
 #include "governance_queries.h"
 #include "rpc_render.h"
 #include "state_queries.h"
@@ -21,6 +22,13 @@ json::value NoId() {
 
 RpcError Invalid(std::string message) {
   return {kInvalidRequest, std::move(message), std::nullopt};
+}
+
+// A list read from one state snapshot, with the height it is of ("height": the block the
+// state is after), so a client paging through it can tell when the pages span blocks.
+Result<json::value> AtHeight(Result<json::value> list, const StateHead& head) {
+  if (list.ok() && list->is_object()) list->as_object()["height"] = head.height;
+  return list;
 }
 
 }  // namespace
@@ -85,11 +93,7 @@ std::optional<std::string> RpcDispatcher::Handle(std::string_view body) {
                         "invalid request: a batch of " + std::to_string(batch.size()) +
                             " requests exceeds the limit of " + std::to_string(options_.max_batch));
       } else {
-        json::array responses;
-        for (const json::value& one : batch) {
-          if (auto r = HandleOne(one)) responses.push_back(std::move(*r));
-        }
-        if (!responses.empty()) out = json::serialize(responses);
+        out = HandleBatch(batch);
       }
     } else {
       if (auto r = HandleOne(request)) out = json::serialize(*r);
@@ -99,6 +103,42 @@ std::optional<std::string> RpcDispatcher::Handle(std::string_view body) {
   }
   duration_->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return out;
+}
+
+// Each answer is serialised once, straight into the response. Once the response holds
+// max_response_bytes, the later entries are not executed: each gets a kResponseTooLarge
+// error (a notification, nothing), so a batch of 100 full blocks cannot build an unbounded
+// response. The answer that reaches the limit is kept whole, so the response is at most
+// the limit plus one answer (bounded by the block and list limits) plus the short errors.
+std::optional<std::string> RpcDispatcher::HandleBatch(const json::array& batch) {
+  std::string out = "[";
+  bool any = false;
+  auto append = [&](const json::object& response) {
+    if (any) out += ',';
+    out += json::serialize(response);
+    any = true;
+  };
+  for (const json::value& one : batch) {
+    if (out.size() < options_.max_response_bytes) {
+      if (auto r = HandleOne(one)) append(*r);
+      continue;
+    }
+    const json::object* obj = one.if_object();
+    const json::value* id = obj != nullptr ? obj->if_contains("id") : nullptr;
+    if (obj != nullptr && id == nullptr) continue;  // a notification: never answered
+    CountError(kResponseTooLarge);
+    append(ErrorResponse(
+        id != nullptr ? *id : NoId(),
+        RpcError{kResponseTooLarge,
+                 "response too large: the answers before this request reached the limit of " +
+                     std::to_string(options_.max_response_bytes) +
+                     " bytes (rpc.max_response_bytes); it was not executed: send it again in "
+                     "another batch",
+                 std::nullopt}));
+  }
+  if (!any) return std::nullopt;
+  out += ']';
   return out;
 }
 
@@ -229,9 +269,12 @@ void RpcDispatcher::RegisterMethods() {
   };
   methods_["listAgreements"] = no_params([this]() {
     return WithState([](const contracts::StateReader&, const contracts::StateScanner& s,
-                        const StateHead&) { return ListAgreements(s); });
+                        const StateHead& head) { return AtHeight(ListAgreements(s), head); });
   });
   methods_["getPositions"] = [this](const ParamReader& p) { return GetPositions(p); };
+  methods_["listEvents"] = [this](const ParamReader& p) {
+    return ListEventsMethod(node_, p, options_.max_list_limit);
+  };
   methods_["getSettlements"] = [this](const ParamReader& p) { return GetSettlements(p); };
   methods_["getBooks"] = no_params([this]() {
     return WithState([](const contracts::StateReader& r, const contracts::StateScanner& s,
@@ -415,7 +458,9 @@ MethodResult RpcDispatcher::GetSettlements(const ParamReader& p) {
     query.status = **status;
   }
   return WithState([&](const contracts::StateReader& r, const contracts::StateScanner&,
-                       const StateHead&) { return ListSettlements(r, query); });
+                       const StateHead& head) {
+    return AtHeight(ListSettlements(r, query), head);
+  });
 }
 
 MethodResult RpcDispatcher::GetValidatorsMethod(const ParamReader& p) {
@@ -485,8 +530,11 @@ MethodResult RpcDispatcher::ListLoansMethod(const ParamReader& p) {
   } else {
     query.limit = std::min<std::size_t>(100, options_.max_list_limit);
   }
+  query.scan_budget = options_.list_scan_budget;
   return WithState([&](const contracts::StateReader&, const contracts::StateScanner& scanner,
-                       const StateHead&) { return ListLoans(scanner, query); });
+                       const StateHead& head) {
+    return AtHeight(ListLoans(scanner, query), head);
+  });
 }
 
 }  // namespace colend::node::rpc

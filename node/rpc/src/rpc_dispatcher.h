@@ -42,6 +42,9 @@ class RpcDispatcher {
   void RegisterMethods();
   // The response to one request value, or std::nullopt for a notification.
   std::optional<json::object> HandleOne(const json::value& request);
+  // A non-empty batch within max_batch: its answers as a JSON array (nullopt if all were
+  // notifications), cut at max_response_bytes.
+  std::optional<std::string> HandleBatch(const json::array& batch);
   MethodResult Call(std::string_view method, const json::object* params);
   void CountError(int code);
   void LogInternal(const RpcError& error);

@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "colend/crypto/hash.h"
 #include "json_rpc.h"
 #include "rpc_dispatcher.h"
+#include "ws_session.h"
 
 namespace colend::node {
 namespace {
@@ -93,7 +95,8 @@ struct ServerShared {
         refused_over_total(RefusedCounter(registry, "max_connections")),
         refused_over_per_address(RefusedCounter(registry, "max_connections_per_address")),
         header_timeouts(TimeoutCounter(registry, "header")),
-        body_timeouts(TimeoutCounter(registry, "body")) {
+        body_timeouts(TimeoutCounter(registry, "body")),
+        ws(std::make_shared<rpc::WsContext>(opts, node_api, registry)) {
     if (!options.bearer_token.empty()) {
       token_digest = crypto::Hash(crypto::HashAlgorithm::kSha256, AsBytes(options.bearer_token));
     }
@@ -143,6 +146,7 @@ struct ServerShared {
   // lingering, so a flood of refused connections holds no more than that.
   std::atomic<std::size_t> lingering_refusals{0};
   std::optional<crypto::Digest> token_digest;
+  std::shared_ptr<rpc::WsContext> ws;  // the /ws sessions and their hub
 };
 
 // A request target made safe to quote in a JSON string: the parser lets bytes above 0x7f
@@ -272,6 +276,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadHeader() {
+    head_request_ = false;
     parser_.emplace();
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(kMaxHeaderBytes);
@@ -289,6 +294,14 @@ class Session : public std::enable_shared_from_this<Session> {
                       std::to_string(shared_->options.header_timeout_ms) + " ms");
     }
     if (ec) return OnReadError(ec);
+    // A Transfer-Encoding other than chunked leaves the body's length unknown (RFC 9112
+    // 6.3): Beast would read no body and take the body's bytes for the next request, so
+    // the request is refused and the connection closed instead.
+    if (parser_->get().count(http::field::transfer_encoding) > 0 && !parser_->chunked()) {
+      return Fail(http::status::bad_request, rpc::kParseError,
+                  "malformed HTTP request: a Transfer-Encoding other than chunked is not "
+                  "supported");
+    }
     if (parser_->is_done()) return Serve(parser_->get(), parser_->get().keep_alive());
     // The body gets its own deadline from here, whatever Content-Length claims.
     Arm(shared_->options.body_timeout_ms);
@@ -338,6 +351,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Serve(const http::request<http::string_body>& request, bool keep_alive) {
+    head_request_ = request.method() == http::verb::head;
     std::string_view target = request.target();
     target = target.substr(0, target.find('?'));
     const auto auth = request[http::field::authorization];
@@ -358,6 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!body.has_value()) return Reply(http::status::no_content, "", keep_alive, false);
       return Reply(http::status::ok, std::move(*body), keep_alive, false);
     }
+    if (target == "/ws") return UpgradeToWebSocket(request, keep_alive);
     if (target == "/health" || target == "/metrics") {
       if (request.method() != http::verb::get) {
         return Reply(http::status::method_not_allowed,
@@ -385,6 +400,27 @@ class Session : public std::enable_shared_from_this<Session> {
           keep_alive, false);
   }
 
+  // GET /ws with a WebSocket upgrade and, when a token is configured, the same bearer token
+  // as POST /. The session takes the socket; this HTTP session lives on as the holder of
+  // the connection's slot under the connection limits.
+  void UpgradeToWebSocket(const http::request<http::string_body>& request, bool keep_alive) {
+    if (request.method() != http::verb::get || !beast::websocket::is_upgrade(request)) {
+      return Reply(http::status::upgrade_required,
+                   shared_->dispatcher.RefusalBody(
+                       rpc::kInvalidRequest,
+                       "/ws takes a WebSocket upgrade (GET with Upgrade: websocket)"),
+                   keep_alive, false);
+    }
+    if (!shared_->Authorized(request[http::field::authorization])) {
+      return Reply(http::status::unauthorized,
+                   shared_->dispatcher.RefusalBody(
+                       rpc::kUnauthorized, "unauthorized: a valid bearer token is required"),
+                   keep_alive, false);
+    }
+    Disarm();
+    rpc::StartWebSocketSession(std::move(socket_), parser_->release(), shared_->ws,
+                               shared_from_this());
+  }
 
   void Reply(http::status status, std::string body, bool keep_alive, bool drain,
              std::string_view content_type = kJson) {
@@ -395,7 +431,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (status == http::status::unauthorized) {
       response_.set(http::field::www_authenticate, "Bearer");
     }
-    if (status != http::status::no_content) {
+    // An answer to HEAD carries no body (RFC 9110 9.3.2): one would be read as the start
+    // of the next answer on a keep-alive connection.
+    if (status != http::status::no_content && !head_request_) {
       response_.set(http::field::content_type, content_type);
       response_.body() = std::move(body);
     }
@@ -455,6 +493,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::optional<asio::ip::address> admitted_;  // set = holds a connection slot
   bool lingering_refusal_ = false;
   bool error_answer_ = false;  // the answer being written closes the connection on an error
+  bool head_request_ = false;  // the request being answered is a HEAD: no body
   std::array<char, 16 * 1024> scratch_{};
   std::size_t drained_ = 0;
 };
@@ -548,8 +587,19 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Create(const RpcOptions& options, 
     return Status::InvalidArgument("rpc: every timeout must be at least 1 ms");
   }
   if (options.max_batch == 0) return Status::InvalidArgument("rpc: max_batch must be at least 1");
+  if (options.list_scan_budget == 0) {
+    return Status::InvalidArgument("rpc: list_scan_budget must be at least 1");
+  }
+  if (options.max_response_bytes == 0) {
+    return Status::InvalidArgument("rpc: max_response_bytes must be at least 1");
+  }
   if (options.max_list_limit == 0) {
     return Status::InvalidArgument("rpc: max_list_limit must be at least 1");
+  }
+  if (options.ws_max_subscriptions == 0 || options.ws_max_subscriptions_per_connection == 0 ||
+      options.ws_max_queue_messages == 0 || options.ws_max_queue_bytes == 0 ||
+      options.ws_max_request_bytes == 0) {
+    return Status::InvalidArgument("rpc: every ws_ limit must be at least 1");
   }
   if (options.max_body_bytes == 0) {
     return Status::InvalidArgument("rpc: max_body_bytes must be at least 1");
@@ -589,6 +639,11 @@ RpcServer::~RpcServer() {
 
 std::uint16_t RpcServer::port() const {
   return impl_->port;
+}
+
+void RpcServer::Publish(std::shared_ptr<const BlockEvent> event) {
+  if (impl_->stopped) return;  // the sessions' executors are gone
+  impl_->shared->ws->hub.Publish(std::move(event));
 }
 
 void RpcServer::Start() {

@@ -66,32 +66,50 @@ Result<json::value> ListLoans(const contracts::StateScanner& scanner, const Loan
   json::array loans;
   Status status;
   bool more = false;
-  std::string last_id;
+  std::string last_id;        // the last loan of the page
+  std::string last_examined;  // the last loan examined, on the page or not
+  bool budget_spent = false;
+  std::size_t examined = 0;
   ScanAfter(scanner, contracts::keys::kLoanPrefix, query.cursor.value_or(""),
             [&](std::string_view key, std::string_view value) {
+              if (examined == query.scan_budget) {
+                // Everything up to last_examined is examined: the next page starts after it.
+                budget_spent = true;
+                return false;
+              }
+              ++examined;
               proto::LoanRecord loan;
               status = ParseRecord(key, value, &loan);
               if (!status.ok()) return false;
               if (query.agreement_id.has_value() && loan.agreement_id() != *query.agreement_id) {
+                last_examined = loan.id();
                 return true;
               }
               if (query.bank.has_value()) {
                 bool party = false;
                 for (const auto& leg : loan.legs()) party = party || leg.bank() == *query.bank;
-                if (!party) return true;
+                if (!party) {
+                  last_examined = loan.id();
+                  return true;
+                }
               }
               if (loans.size() == query.limit) {
-                more = true;
+                more = true;  // this one opens the next page
                 return false;
               }
               last_id = loan.id();
+              last_examined = last_id;
               loans.push_back(contracts::LoanJson(loan, contracts::LoanJsonView::kFull));
               return true;
             });
   COLEND_RETURN_IF_ERROR(status);
   json::object out;
   out["loans"] = std::move(loans);
-  out["next_cursor"] = more ? json::value(json::string(last_id)) : json::value(nullptr);
+  if (budget_spent) {
+    out["next_cursor"] = json::string(last_examined);
+  } else {
+    out["next_cursor"] = more ? json::value(json::string(last_id)) : json::value(nullptr);
+  }
   return json::value(std::move(out));
 }
 

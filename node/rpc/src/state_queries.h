@@ -30,9 +30,14 @@ struct LoanQuery {
   std::optional<std::string> bank;
   std::optional<std::string> cursor;  // exclusive: the last loan id already seen
   std::size_t limit = 100;            // >= 1
+  // At most this many loans are examined (parsed and filtered) per call, matching or not,
+  // so a filter that matches little costs a bounded scan, not the whole loan book. >= 1.
+  std::size_t scan_budget = 10'000;
 };
 
 // {"loans": [LoanJson...], "next_cursor": <last loan id> or null when there are no more}.
+// When the scan budget runs out first, next_cursor is the last loan id examined (the page
+// may hold fewer than `limit` loans, even none): the next page continues from there.
 Result<json::value> ListLoans(const contracts::StateScanner& scanner, const LoanQuery& query);
 
 // LoanJson of one loan, or kNotFound.

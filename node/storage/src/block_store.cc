@@ -86,6 +86,19 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(std::unique_ptr<KvStore> kv
   if (!head || head->size() != 8)
     return Status::Corruption("stored head height is missing or malformed");
   store->height_.store(*keys::ReadU64(*head, 0), std::memory_order_release);
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> events_from,
+                          store->kv_->Get(keys::EventsFromKey()));
+  if (!events_from) {
+    // Written before the event index existed: it covers what is committed from now on
+    // (listEvents refuses the heights below, docs/api.md).
+    const std::uint64_t first = store->height() + 1;
+    const KvWrite write = Put(keys::EventsFromKey(), U64Value(first));
+    COLEND_RETURN_IF_ERROR(store->kv_->Write(std::span<const KvWrite>(&write, 1), /*sync=*/true)
+                               .WithContext("starting the event index"));
+    events_from = U64Value(first);
+  }
+  if (events_from->size() != 8) return Status::Corruption("stored event index start is malformed");
+  store->events_from_.store(*keys::ReadU64(*events_from, 0), std::memory_order_release);
   store->initialized_.store(true, std::memory_order_release);
   return store;
 }
@@ -131,6 +144,7 @@ Status BlockStore::InitGenesis(ByteView genesis_hash, const contracts::WriteSet&
   batch.push_back(Put(keys::GenesisHashKey(), ToString(genesis_hash)));
   batch.push_back(Put(keys::HistoryPrefixesKey(), prefixes));
   batch.push_back(Put(keys::HeadKey(), U64Value(0)));
+  batch.push_back(Put(keys::EventsFromKey(), U64Value(1)));
   batch.push_back(Put(keys::MetaKey(0), keys::EncodeMeta(meta)));
   batch.push_back(Put(keys::BlockIndexKey(genesis_hash), U64Value(0)));
   for (const auto& [key, value] : state) {
@@ -142,6 +156,7 @@ Status BlockStore::InitGenesis(ByteView genesis_hash, const contracts::WriteSet&
   }
   COLEND_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true).WithContext("storing genesis"));
   height_.store(0, std::memory_order_release);
+  events_from_.store(1, std::memory_order_release);
   initialized_.store(true, std::memory_order_release);
   return Status::Ok();
 }
@@ -165,6 +180,11 @@ Status BlockStore::CheckCommittable(const StoredBlock& block) const {
                                    std::to_string(tx_count) + " transactions but " +
                                    std::to_string(block.tx_hashes.size()) + " tx hashes and " +
                                    std::to_string(block.receipts.size()) + " receipts");
+  }
+  if (!block.tx_parties.empty() && block.tx_parties.size() != tx_count) {
+    return Status::InvalidArgument("block " + HeightText(block.height) + " has " +
+                                   std::to_string(tx_count) + " transactions but " +
+                                   std::to_string(block.tx_parties.size()) + " party lists");
   }
   if (block.certificate.height() != block.height ||
       block.certificate.block_hash() != ToString(block.block_hash)) {
@@ -216,6 +236,11 @@ Status BlockStore::Commit(const StoredBlock& block) {
     batch.push_back(KvWrite{keys::StateKey(key), value});
     if (IsHistoryKey(key)) {
       batch.push_back(Put(keys::HistoryKey(key, h), keys::EncodeHistoryValue(value)));
+    }
+  }
+  for (std::uint32_t i = 0; i < block.tx_parties.size(); ++i) {
+    for (const std::string& bank : block.tx_parties[i]) {
+      batch.push_back(Put(keys::EventKey(bank, h, i), std::string()));
     }
   }
   batch.push_back(Put(keys::HeadKey(), U64Value(h)));
@@ -316,6 +341,37 @@ Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
         return true;
       }));
   return hashes;
+}
+
+Result<EventPage> BlockStore::ListEvents(std::string_view bank, TxLocation from,
+                                         std::uint64_t to_height, std::size_t limit) const {
+  if (from.height < events_from()) {
+    return Status::OutOfRange("the event index starts at height " + HeightText(events_from()) +
+                              " (blocks below were stored before it existed)");
+  }
+  const std::uint64_t last = std::min(to_height, height());
+  EventPage page;
+  const std::string prefix = keys::EventPrefix(bank);
+  bool malformed = false;
+  COLEND_RETURN_IF_ERROR(kv_->ScanFrom(
+      prefix, keys::EventKey(bank, from.height, from.index),
+      [&](std::string_view key, std::string_view) {
+        const std::optional<TxLocation> at = keys::ParseEventKey(bank, key);
+        if (!at) {
+          malformed = true;
+          return false;
+        }
+        // Above `last`: beyond the page's range, or a batch whose Commit reported failure.
+        if (at->height > last) return false;
+        if (page.events.size() == limit) {
+          page.next = *at;
+          return false;
+        }
+        page.events.push_back(*at);
+        return true;
+      }));
+  if (malformed) return Status::Corruption("a stored event index key is malformed");
+  return page;
 }
 
 Status BlockStore::ScanState(std::string_view prefix, const KvScanFn& fn) const {

@@ -52,6 +52,23 @@ Status FaultInjectingKvStore::Scan(std::string_view prefix, const KvScanFn& fn) 
   return base_->Scan(prefix, fn);
 }
 
+Result<std::unique_ptr<KvStore>> FaultInjectingKvStore::Snapshot() const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_reads_) return Status::IoError("injected read failure");
+  }
+  return base_->Snapshot();
+}
+
+Status FaultInjectingKvStore::ScanFrom(std::string_view prefix, std::string_view start,
+                                       const KvScanFn& fn) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_reads_) return Status::IoError("injected read failure");
+  }
+  return base_->ScanFrom(prefix, start, fn);
+}
+
 Result<std::optional<KvEntry>> FaultInjectingKvStore::FindLastAtOrBefore(
     std::string_view prefix, std::string_view upper) const {
   {

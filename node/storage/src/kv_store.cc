@@ -7,6 +7,7 @@
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <system_error>
 #include <utility>
 
@@ -36,28 +37,42 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// Ownership: owns the DB, its block cache and filter policy (the DB is closed first).
+// Ownership: owns the DB, its block cache and filter policy (the DB is closed first); a
+// snapshot (made by Snapshot()) owns only its leveldb::Snapshot and reads the DB of the
+// store that made it.
 // Thread safety: leveldb::DB is safe for concurrent use.
 class LevelDbKvStore final : public KvStore {
  public:
   LevelDbKvStore(std::unique_ptr<leveldb::Cache> cache,
                  std::unique_ptr<const leveldb::FilterPolicy> filter,
                  std::unique_ptr<leveldb::DB> db)
-      : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {}
+      : cache_(std::move(cache)), filter_(std::move(filter)), db_(std::move(db)) {
+    reads_ = db_.get();
+  }
+
+  // A snapshot of `db`: every read sees the DB as it was when `snapshot` was taken.
+  LevelDbKvStore(leveldb::DB* db, const leveldb::Snapshot* snapshot)
+      : reads_(db), snapshot_(snapshot) {}
 
   ~LevelDbKvStore() override {
+    if (snapshot_ != nullptr) reads_->ReleaseSnapshot(snapshot_);
     db_.reset();  // before the cache and filter policy it uses
+  }
+
+  Result<std::unique_ptr<KvStore>> Snapshot() const override {
+    return std::unique_ptr<KvStore>(new LevelDbKvStore(reads_, reads_->GetSnapshot()));
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
     std::string value;
-    const leveldb::Status s = db_->Get(ReadOptions(), ToSlice(key), &value);
+    const leveldb::Status s = reads_->Get(ReadOptions(), ToSlice(key), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromLevelDb(s, "leveldb get");
     return std::optional<std::string>(std::move(value));
   }
 
   Status Write(std::span<const KvWrite> writes, bool sync) override {
+    if (snapshot_ != nullptr) return Status::FailedPrecondition("a store snapshot is read-only");
     leveldb::WriteBatch batch;
     for (const KvWrite& w : writes) {
       if (w.value) {
@@ -72,8 +87,19 @@ class LevelDbKvStore final : public KvStore {
   }
 
   Status Scan(std::string_view prefix, const KvScanFn& fn) const override {
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
+    std::unique_ptr<leveldb::Iterator> it(reads_->NewIterator(ReadOptions()));
     for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      const std::string_view key = ToView(it->key());
+      if (!StartsWith(key, prefix)) break;
+      if (!fn(key, ToView(it->value()))) break;
+    }
+    return FromLevelDb(it->status(), "leveldb scan");
+  }
+
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const KvScanFn& fn) const override {
+    std::unique_ptr<leveldb::Iterator> it(reads_->NewIterator(ReadOptions()));
+    for (it->Seek(ToSlice(std::max(prefix, start))); it->Valid(); it->Next()) {
       const std::string_view key = ToView(it->key());
       if (!StartsWith(key, prefix)) break;
       if (!fn(key, ToView(it->value()))) break;
@@ -83,7 +109,7 @@ class LevelDbKvStore final : public KvStore {
 
   Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
                                                     std::string_view upper) const override {
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
+    std::unique_ptr<leveldb::Iterator> it(reads_->NewIterator(ReadOptions()));
     it->Seek(ToSlice(upper));
     if (!it->Valid()) {
       COLEND_RETURN_IF_ERROR(FromLevelDb(it->status(), "leveldb seek"));
@@ -100,15 +126,18 @@ class LevelDbKvStore final : public KvStore {
   }
 
  private:
-  static leveldb::ReadOptions ReadOptions() {
+  leveldb::ReadOptions ReadOptions() const {
     leveldb::ReadOptions options;
     options.verify_checksums = true;
+    options.snapshot = snapshot_;  // nullptr: the current state
     return options;
   }
 
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
-  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<leveldb::DB> db_;  // null in a snapshot
+  leveldb::DB* reads_ = nullptr;     // db_, or the DB of the store a snapshot was made from
+  const leveldb::Snapshot* snapshot_ = nullptr;
 };
 
 // Thread safety: as the shared store.
@@ -126,6 +155,11 @@ class SharedKvStore final : public KvStore {
   Status Scan(std::string_view prefix, const KvScanFn& fn) const override {
     return shared_->Scan(prefix, fn);
   }
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const KvScanFn& fn) const override {
+    return shared_->ScanFrom(prefix, start, fn);
+  }
+  Result<std::unique_ptr<KvStore>> Snapshot() const override { return shared_->Snapshot(); }
   Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
                                                     std::string_view upper) const override {
     return shared_->FindLastAtOrBefore(prefix, upper);
@@ -136,6 +170,17 @@ class SharedKvStore final : public KvStore {
 };
 
 }  // namespace
+
+Result<std::unique_ptr<KvStore>> KvStore::Snapshot() const {
+  return Status::FailedPrecondition("this store takes no snapshots");
+}
+
+Status KvStore::ScanFrom(std::string_view prefix, std::string_view start,
+                         const KvScanFn& fn) const {
+  return Scan(prefix, [&](std::string_view key, std::string_view value) {
+    return key < start || fn(key, value);
+  });
+}
 
 Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::filesystem::path& dir,
                                              const LevelDbOptions& options) {

@@ -1,5 +1,7 @@
 #include "colend/node/memory_kv_store.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace colend::node {
@@ -48,6 +50,30 @@ Status MemoryKvStore::Scan(std::string_view prefix, const KvScanFn& fn) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = visible_.lower_bound(prefix); it != visible_.end(); ++it) {
+      if (!StartsWith(it->first, prefix)) break;
+      entries.emplace_back(it->first, it->second);
+    }
+  }
+  for (const KvEntry& entry : entries) {
+    if (!fn(entry.first, entry.second)) break;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<KvStore>> MemoryKvStore::Snapshot() const {
+  auto copy = std::make_unique<MemoryKvStore>();
+  std::lock_guard<std::mutex> lock(mu_);
+  copy->visible_ = visible_;
+  copy->durable_ = visible_;
+  return std::unique_ptr<KvStore>(std::move(copy));
+}
+
+Status MemoryKvStore::ScanFrom(std::string_view prefix, std::string_view start,
+                               const KvScanFn& fn) const {
+  std::vector<KvEntry> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = visible_.lower_bound(std::max(prefix, start)); it != visible_.end(); ++it) {
       if (!StartsWith(it->first, prefix)) break;
       entries.emplace_back(it->first, it->second);
     }

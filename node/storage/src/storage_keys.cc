@@ -64,6 +64,10 @@ std::string HeadKey() {
   return Spaced(kMetaSpace, "h");
 }
 
+std::string EventsFromKey() {
+  return Spaced(kMetaSpace, "e");
+}
+
 std::string BlockKey(std::uint64_t height) {
   return HeightKey(kBlockSpace, height);
 }
@@ -106,6 +110,26 @@ std::string HistoryKey(std::string_view key, std::uint64_t height) {
   std::string out = HistoryPrefix(key);
   AppendU64(out, height);
   return out;
+}
+
+std::string EventPrefix(std::string_view bank) {
+  std::string out(1, kEventSpace);
+  out.push_back(static_cast<char>(std::min<std::size_t>(bank.size(), 0xff)));
+  out.append(bank);
+  return out;
+}
+
+std::string EventKey(std::string_view bank, std::uint64_t height, std::uint32_t index) {
+  std::string out = EventPrefix(bank);
+  AppendU64(out, height);
+  AppendU32(out, index);
+  return out;
+}
+
+std::optional<TxLocation> ParseEventKey(std::string_view bank, std::string_view stored_key) {
+  const std::size_t at = 2 + bank.size();
+  if (stored_key.size() != at + 12) return std::nullopt;
+  return TxLocation{*ReadU64(stored_key, at), *ReadU32(stored_key, at + 8)};
 }
 
 std::string WalPrefix() {

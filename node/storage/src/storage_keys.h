@@ -7,6 +7,7 @@
 //   0x00 'g'                                  -> genesis hash (raw bytes)
 //   0x00 'p'                                  -> history prefixes: (h4 length, bytes)*
 //   0x00 'h'                                  -> h8 head height (last committed)
+//   0x00 'e'                                  -> h8 first height the event index covers
 //   0x01 h8 height                            -> CertifiedBlock (block + certificate)
 //   0x02 h8 height                            -> BlockMeta (EncodeMeta); height 0 = genesis
 //   0x03 h8 height h4 index                   -> Receipt
@@ -16,12 +17,16 @@
 //   0x07 state key                            -> value                (current state)
 //   0x08 h4 len(key) key h8 height            -> 0x00 (deleted) | 0x01 value   (history)
 //   0x09 kind(1) h8 view h8 sequence hash(32) -> ConsensusWalRecord
+//   0x0a h1 len(bank) bank h8 height h4 index -> empty   (per-bank event index)
 //
 // History: a key under a history prefix gets one 0x08 entry per height at which it was
 // written (genesis included); its value as of height h is the entry with the greatest
 // height <= h. The key's length comes first so that no other key's entries sort between
-// one key's versions. WAL: several records can share one consensus::WalKey, so the suite
-// hash of the serialised record ends the key; the same record put twice is one entry.
+// one key's versions. Event index: one entry per (bank concerned, transaction), written in
+// the block's batch, so that one bank's events from a height are a seek and a short scan;
+// a store written before the index existed gets 0x00 'e' = its head + 1 on open. WAL:
+// several records can share one consensus::WalKey, so the suite hash of the serialised
+// record ends the key; the same record put twice is one entry.
 #ifndef COLEND_NODE_STORAGE_KEYS_H_
 #define COLEND_NODE_STORAGE_KEYS_H_
 
@@ -51,6 +56,7 @@ inline constexpr char kBlockIndexSpace = '\x06';
 inline constexpr char kStateSpace = '\x07';
 inline constexpr char kHistorySpace = '\x08';
 inline constexpr char kWalSpace = '\x09';
+inline constexpr char kEventSpace = '\x0a';
 
 void AppendU32(std::string& out, std::uint32_t v);
 void AppendU64(std::string& out, std::uint64_t v);
@@ -62,6 +68,7 @@ std::string FormatVersionKey();
 std::string GenesisHashKey();
 std::string HistoryPrefixesKey();
 std::string HeadKey();
+std::string EventsFromKey();
 
 std::string BlockKey(std::uint64_t height);
 std::string MetaKey(std::uint64_t height);
@@ -76,6 +83,11 @@ std::string StatePrefix(std::string_view prefix);
 // All versions of `key`, and its version at `height`.
 std::string HistoryPrefix(std::string_view key);
 std::string HistoryKey(std::string_view key, std::uint64_t height);
+// The event index of `bank` (bank ids are at most 32 bytes: member ids), and its entry.
+std::string EventPrefix(std::string_view bank);
+std::string EventKey(std::string_view bank, std::uint64_t height, std::uint32_t index);
+// The location an event key of `bank` names; nullopt if malformed.
+std::optional<TxLocation> ParseEventKey(std::string_view bank, std::string_view stored_key);
 std::string WalPrefix();
 std::string WalKeyOf(const consensus::WalKey& key, const crypto::Digest& record_hash);
 std::optional<consensus::WalKey> ParseWalKey(std::string_view stored_key);

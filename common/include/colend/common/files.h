@@ -20,6 +20,18 @@ namespace colend {
 // `max_bytes`, kIoError if reading fails. Messages name the path.
 Result<std::string> ReadWholeFile(const std::string& path, std::size_t max_bytes = 64 << 20);
 
+// ReadWholeFile for a file that holds a secret (a client or CA private key, a bearer token):
+// read with read(2) straight into the returned string, so no stream buffer keeps a copy of
+// the text, and on any failure what was read is wiped (explicit_bzero, which the optimiser
+// may not drop). The caller wipes the result when done (crypto::Wipe). Same errors as
+// ReadWholeFile. The node's own key goes through crypto::ReadSecretFile instead, which also
+// refuses a file that group or others may read.
+Result<std::string> ReadSecretWholeFile(const std::string& path, std::size_t max_bytes);
+
+// Overwrites every byte of `secret` with zeros in a way the optimiser may not drop, and
+// empties it (the heap block stays with the string).
+void WipeString(std::string& secret);
+
 // Creates `path` with `mode`, writes `contents` and fsyncs. Never replaces an existing file
 // (kAlreadyExists), so a key is never overwritten by a second run; a failed write leaves no
 // file behind.

@@ -54,11 +54,16 @@ listen = "127.0.0.1:8545"
 token_file = "rpc.token"
 metrics_require_token = true
 max_body_bytes = 2097152
+max_response_bytes = 1048576
 threads = 4
 max_connections = 512
 max_connections_per_address = 16
 header_timeout_ms = 5000
 body_timeout_ms = 20000
+ws_max_subscriptions = 200
+ws_max_subscriptions_per_connection = 4
+ws_max_queue_messages = 64
+ws_max_queue_bytes = 1048576
 
 [txpool]
 max_txs = 5000
@@ -141,6 +146,11 @@ TEST_F(ConfigTest, ValidFileReadsEveryValue) {
   EXPECT_EQ(c.rpc_token_file, dir_ / "rpc.token");
   EXPECT_TRUE(c.rpc_metrics_require_token);
   EXPECT_EQ(c.rpc_max_body_bytes, 2097152u);
+  EXPECT_EQ(c.rpc_max_response_bytes, 1048576u);
+  EXPECT_EQ(c.rpc_ws_max_subscriptions, 200u);
+  EXPECT_EQ(c.rpc_ws_max_subscriptions_per_connection, 4u);
+  EXPECT_EQ(c.rpc_ws_max_queue_messages, 64u);
+  EXPECT_EQ(c.rpc_ws_max_queue_bytes, 1048576u);
   EXPECT_EQ(c.rpc_threads, 4u);
   EXPECT_EQ(c.rpc_max_connections, 512u);
   EXPECT_EQ(c.rpc_max_connections_per_address, 16u);
@@ -184,6 +194,37 @@ TEST_F(ConfigTest, ConfigKeyNamesAreTheParsersOwn) {
     const std::string error = ErrorOf(With(edit.first, edit.second));
     EXPECT_NE(error.find(key + ":"), std::string::npos) << key << " not named in: " << error;
   }
+}
+
+// An sm chain's node names a P-256 transport key and certificate instead of node_cert_file
+// (docs/sm.md); both, only those, and the key is a secret.
+TEST_F(ConfigTest, SmTransportFilesReplaceTheNodeCertificate) {
+  testutil::WriteFile((dir_ / "keys/transport.key.pem").string(), "x");
+  testutil::WriteFile((dir_ / "keys/transport.crt.pem").string(), "x");
+  SetMode("keys/transport.key.pem", kOwnerOnly);
+  const std::string node_cert = "node_cert_file = \"keys/node.cert.pem\"";
+  const std::string transport =
+      "transport_key_file = \"keys/transport.key.pem\"\n"
+      "transport_cert_file = \"keys/transport.crt.pem\"";
+  Result<NodeConfig> parsed = ParseNodeConfig(With(node_cert, transport), dir_);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(parsed->node_cert_file.empty());
+  EXPECT_EQ(parsed->transport_key_file, dir_ / "keys" / "transport.key.pem");
+  EXPECT_EQ(parsed->transport_cert_file, dir_ / "keys" / "transport.crt.pem");
+  Result<NodeConfig> again = ParseNodeConfig(NodeConfigToToml(*parsed), dir_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->transport_key_file, parsed->transport_key_file);
+  EXPECT_EQ(again->transport_cert_file, parsed->transport_cert_file);
+  EXPECT_TRUE(again->node_cert_file.empty());
+
+  EXPECT_THAT(ErrorOf(With(node_cert, node_cert + "\n" + transport)),
+              HasSubstr("p2p.node_cert_file: give node_cert_file"));
+  EXPECT_THAT(ErrorOf(With(node_cert, "transport_key_file = \"keys/transport.key.pem\"")),
+              HasSubstr("p2p.transport_cert_file:"));
+  SetMode("keys/transport.key.pem", fs::perms::owner_read | fs::perms::group_read);
+  EXPECT_THAT(ErrorOf(With(node_cert, transport)), HasSubstr("p2p.transport_key_file:"));
+  // Neither: node_cert_file is required, as before.
+  EXPECT_THAT(ErrorOf(With(node_cert, "")), HasSubstr("p2p.node_cert_file:"));
 }
 
 TEST_F(ConfigTest, RoundTripsThroughToml) {
@@ -251,11 +292,16 @@ listen = "localhost:8545"
   EXPECT_EQ(parsed->max_frame_bytes, defaults.max_frame_bytes);
   EXPECT_EQ(parsed->peer_send_queue_bytes, defaults.peer_send_queue_bytes);
   EXPECT_EQ(parsed->rpc_max_body_bytes, defaults.rpc_max_body_bytes);
+  EXPECT_EQ(parsed->rpc_max_response_bytes, 8u << 20);
   EXPECT_EQ(parsed->rpc_threads, defaults.rpc_threads);
   EXPECT_EQ(parsed->rpc_max_connections, 256u);
   EXPECT_EQ(parsed->rpc_max_connections_per_address, 32u);
   EXPECT_EQ(parsed->rpc_header_timeout_ms, 10000u);
   EXPECT_EQ(parsed->rpc_body_timeout_ms, 30000u);
+  EXPECT_EQ(parsed->rpc_ws_max_subscriptions, 1024u);
+  EXPECT_EQ(parsed->rpc_ws_max_subscriptions_per_connection, 16u);
+  EXPECT_EQ(parsed->rpc_ws_max_queue_messages, 1024u);
+  EXPECT_EQ(parsed->rpc_ws_max_queue_bytes, 8u << 20);
   EXPECT_EQ(parsed->pool_max_txs, defaults.pool_max_txs);
   EXPECT_EQ(parsed->pool_max_bytes, defaults.pool_max_bytes);
   EXPECT_EQ(parsed->verifier_threads, defaults.verifier_threads);
@@ -316,12 +362,22 @@ TEST_F(ConfigTest, EachBadValueIsReportedByName) {
        "rpc.threads: expected an integer, got a floating-point number"},
       {"max_body_bytes = 2097152", "max_body_bytes = 1073741824",
        "rpc.max_body_bytes: must be between"},
+      {"max_response_bytes = 1048576", "max_response_bytes = 65535",
+       "rpc.max_response_bytes: must be between 65536 and 1073741824, got 65535"},
       {"max_connections = 512", "max_connections = 0",
        "rpc.max_connections: must be between 1 and 65536, got 0"},
       {"max_connections = 512", "max_connections = 100000",
        "rpc.max_connections: must be between 1 and 65536, got 100000"},
       {"max_connections_per_address = 16", "max_connections_per_address = -3",
        "rpc.max_connections_per_address: must be between 1 and 65536, got -3"},
+      {"ws_max_subscriptions = 200", "ws_max_subscriptions = 0",
+       "rpc.ws_max_subscriptions: must be between 1 and 1000000, got 0"},
+      {"ws_max_subscriptions_per_connection = 4", "ws_max_subscriptions_per_connection = 2000",
+       "rpc.ws_max_subscriptions_per_connection: must be between 1 and 1024, got 2000"},
+      {"ws_max_queue_messages = 64", "ws_max_queue_messages = 1",
+       "rpc.ws_max_queue_messages: must be between 2 and 1000000, got 1"},
+      {"ws_max_queue_bytes = 1048576", "ws_max_queue_bytes = 1000",
+       "rpc.ws_max_queue_bytes: must be between 65536 and 1073741824, got 1000"},
       {"max_connections_per_address = 16", "max_connections_per_address = \"many\"",
        "rpc.max_connections_per_address: expected an integer, got a string"},
       {"header_timeout_ms = 5000", "header_timeout_ms = 99",

@@ -177,5 +177,34 @@ TEST(ReceiptsRootTest, IsTheMerkleRootOfTheSerialisedReceipts) {
             crypto::MerkleRoot(crypto::HashAlgorithm::kSha256, std::span<const Bytes>()));
 }
 
+// Each transaction's summary names who it concerns: its signer always, the parties of an
+// accepted transaction's agreement or loan too, and nobody else for a rejection.
+TEST_F(ExecutorTest, SummariesNameTheBanksEachTransactionConcerns) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  const std::string originate =
+      R"({"type":"OriginateLoan","signer":"LEAD","id":"L-1","agreement_id":"AG-1","loan_id":"L-1",)"
+      R"("borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
+      R"("principal":"100000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
+  const std::string refused =
+      R"({"type":"AcceptAgreement","signer":"PARTNER_A","id":"a-9","agreement_id":"AG-NONE"})";
+  proto::BlockHeader header;
+  proto::Block block = MakeBlock(1, {Signed(0, kPropose), Signed(1, kAccept), Signed(0, originate),
+                                     Signed(1, refused), "not a transaction"},
+                                 &header);
+  ExecutedBlock executed = executor.Execute(block, header).value();
+  ASSERT_EQ(executed.txs.size(), 5u);
+  const std::vector<std::string> both = {"LEAD", "PARTNER_A"};
+  EXPECT_EQ(executed.txs[0].parties, both);  // the agreement's shares
+  EXPECT_EQ(executed.txs[0].type, "ProposeAgreement");
+  EXPECT_EQ(executed.txs[1].parties, both);  // its parties
+  EXPECT_EQ(executed.txs[2].parties, both);  // the loan's legs (and the journal)
+  EXPECT_EQ(executed.txs[2].id, "L-1");
+  EXPECT_EQ(executed.txs[3].parties, std::vector<std::string>{"PARTNER_A"});  // rejected
+  EXPECT_EQ(executed.receipts[3].status(), proto::RECEIPT_STATUS_REJECTED);
+  EXPECT_TRUE(executed.txs[4].parties.empty());  // MALFORMED: no signer
+  EXPECT_TRUE(executed.txs[4].signer.empty());
+}
+
 }  // namespace
 }  // namespace colend::node

@@ -1,4 +1,5 @@
 // P2pNetwork::Create validation: fast, no sockets opened except in the Start tests.
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -118,12 +119,31 @@ TEST_F(P2pOptionsTest, BoundsAndTimeoutsAreChecked) {
   EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);
 }
 
-// OpenSSL 3.0's TLS refuses SM2 certificates ("unknown certificate type"); the network
-// says so at creation instead of failing every handshake.
-TEST_F(P2pOptionsTest, SmSuiteIsNotAvailableForTls) {
-  P2pOptions options = Valid();
-  options.suite = crypto::CryptoSuite::Sm();
-  EXPECT_EQ(CreateCode(options), StatusCode::kFailedPrecondition);
+// OpenSSL 3.0's TLS refuses SM2 certificates ("unknown certificate type"), so an sm chain's
+// certificates hold P-256 transport keys and the SM2 validator key binds each connection
+// (docs/sm.md): without that key, or with one that is not this validator's, the network
+// refuses to start; a standard chain never takes one.
+TEST_F(P2pOptionsTest, SmSuiteNeedsTheValidatorKeyThatBindsTheTransport) {
+  auto sm_a = std::make_shared<const crypto::PrivateKey>(
+      crypto::PrivateKey::Generate(crypto::CryptoSuite::Sm()).value());
+  auto sm_b = std::make_shared<const crypto::PrivateKey>(
+      crypto::PrivateKey::Generate(crypto::CryptoSuite::Sm()).value());
+  P2pOptions sm = Valid();
+  sm.suite = crypto::CryptoSuite::Sm();
+  sm.validator_keys = {{"a", sm_a->public_key().ToDer().value()},
+                       {"b", sm_b->public_key().ToDer().value()}};
+  P2pOptions options = sm;
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);  // no binding key
+  options.binding_key = sm_a;
+  EXPECT_EQ(CreateCode(options), StatusCode::kOk);
+  options.binding_key = sm_b;  // another validator's key
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);
+  options.binding_key = std::make_shared<const crypto::PrivateKey>(
+      crypto::PrivateKey::Generate(crypto::CryptoSuite::Standard()).value());
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);  // not an SM2 key
+  options = Valid();
+  options.binding_key = sm_a;
+  EXPECT_EQ(CreateCode(options), StatusCode::kInvalidArgument);  // standard: never
 }
 
 TEST_F(P2pOptionsTest, StartTwiceFails) {

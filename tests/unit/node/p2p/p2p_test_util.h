@@ -274,6 +274,18 @@ class RawTlsClient {
                              });
   }
 
+  // The RFC 9266 tls-exporter value of the session (label "EXPORTER-Channel-Binding", empty
+  // context, 32 bytes), with OpenSSL directly; empty before the handshake completes.
+  Bytes Exporter() {
+    static constexpr char kLabel[] = "EXPORTER-Channel-Binding";
+    Bytes out(32);
+    if (SSL_export_keying_material(stream_.native_handle(), out.data(), out.size(), kLabel,
+                                   sizeof(kLabel) - 1, nullptr, 0, 0) != 1) {
+      return {};
+    }
+    return out;
+  }
+
   // Reads (and discards) until the peer closes.
   void ReadUntilClosed() {
     stream_.async_read_some(boost::asio::buffer(buffer_),

@@ -258,6 +258,29 @@ TEST_F(RpcServerTest, ListLoansPagesInKeyOrderAndFilters) {
   EXPECT_EQ(S(after.at("loans").at(0).at("loan_id")), "L-2");
 }
 
+// A call examines at most list_scan_budget loans, matching or not: a filter that matches
+// little pages through the loan book in bounded steps, each page saying where to go on, and
+// every page names the height it was read at.
+TEST_F(RpcServerTest, ListLoansStopsAtTheScanBudgetWithACursor) {
+  RpcOptions options;
+  options.list_scan_budget = 2;
+  Start(options);
+  // Key order L-1, L-10, L-2, L-3; only L-2 has PARTNER_B in it.
+  json::value first = Result("listLoans", R"({"bank":"PARTNER_B"})");
+  EXPECT_TRUE(first.at("loans").as_array().empty());
+  EXPECT_EQ(S(first.at("next_cursor")), "L-10");  // L-1 and L-10 examined
+  EXPECT_EQ(first.at("height"), json::value(11));
+  json::value second = Result("listLoans", R"({"bank":"PARTNER_B","cursor":"L-10"})");
+  ASSERT_EQ(second.at("loans").as_array().size(), 1u);
+  EXPECT_EQ(S(second.at("loans").at(0).at("loan_id")), "L-2");
+  EXPECT_TRUE(second.at("next_cursor").is_null());  // L-3 was the last loan
+  // Unfiltered, the page limit comes first when it is smaller than the budget.
+  json::value one = Result("listLoans", R"({"limit":1})");
+  EXPECT_EQ(S(one.at("next_cursor")), "L-1");
+  EXPECT_EQ(Result("listAgreements").at("height"), json::value(11));
+  EXPECT_EQ(Result("getSettlements").at("height"), json::value(11));
+}
+
 // A reversal may leave a bank above its limit; the agreement says by how much.
 TEST_F(RpcServerTest, AgreementsShowAPartyAboveItsLimit) {
   ASSERT_EQ(node_.Apply(R"({"type":"ProposeAgreement","signer":"LEAD","id":"AG-3","agreement_id":"AG-3",)"
@@ -671,6 +694,35 @@ TEST_F(RpcServerTest, PathsAndVerbs) {
   ExpectStillServing();
 }
 
+// A Transfer-Encoding other than chunked leaves the body's length unknown: refused, not
+// read as a request without a body followed by the body as the next request.
+TEST_F(RpcServerTest, ATransferEncodingOtherThanChunkedIsRefused) {
+  HttpConnection c(server_->port());
+  HttpReply reply =
+      c.SendRaw("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n{}");
+  EXPECT_EQ(reply.status, 400) << reply.error;
+  boost::system::error_code ec;
+  json::value v = json::parse(reply.body, ec);
+  ASSERT_FALSE(ec) << reply.body;
+  EXPECT_EQ(v.at("error").at("code"), json::value(-32700));
+  EXPECT_EQ(v.at("error").at("message"),
+            json::value("malformed HTTP request: a Transfer-Encoding other than chunked is not "
+                        "supported"));
+  ExpectStillServing();
+}
+
+// The answer to a HEAD has no body (one would be read as the start of the next answer), and
+// the connection serves on.
+TEST_F(RpcServerTest, HeadIsAnsweredWithoutABody) {
+  HttpConnection c(server_->port());
+  HttpReply head = c.SendRaw("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(head.status, 405) << head.error;
+  EXPECT_TRUE(head.body.empty()) << head.body;
+  HttpReply health = c.Send("GET", "/health", "");
+  EXPECT_EQ(health.status, 200) << health.error;
+  EXPECT_EQ(health.body, R"({"status":"ok","height":11})");
+}
+
 TEST_F(RpcServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   HttpConnection c(server_->port());
   for (int i = 0; i < 5; ++i) {
@@ -1069,6 +1121,48 @@ TEST_F(RpcServerTest, OnlyStringIntegerOrNullIdsAreEchoed) {
                         ToHex(AsBytes(signed_bytes)) + "\"}}");
   EXPECT_EQ(ErrorOfReply(sent)["code"], json::value(-32600));
   Error("getTransaction", R"({"tx_hash":")" + ToHex(decoded->tx_hash) + "\"}", -32002);
+}
+
+// A batch's answers stop at max_response_bytes: the answer that reaches it is whole, every
+// later entry gets -32005 unexecuted (a notification nothing), and the server keeps serving.
+TEST_F(RpcServerTest, BatchAnswersStopAtTheResponseLimit) {
+  const std::string one_block =
+      json::serialize(Call("getBlockByNumber", R"({"height":3,"full":true})"));
+  ASSERT_GT(one_block.size(), 500u);
+  RpcOptions options;
+  options.max_response_bytes = 2 * one_block.size() + one_block.size() / 2;
+  Start(options);
+  std::string body = "[";
+  for (int i = 0; i < 6; ++i) {
+    body += R"({"jsonrpc":"2.0","id":)" + std::to_string(i) +
+            R"(,"method":"getBlockByNumber","params":{"height":3,"full":true}},)";
+  }
+  body += R"({"jsonrpc":"2.0","method":"getBlockNumber"},)";  // a notification: no answer
+  body += R"({"jsonrpc":"2.0","id":"last","method":"getBlockNumber"}])";
+  HttpReply reply = Post(body);
+  ASSERT_EQ(reply.status, 200);
+  boost::system::error_code ec;
+  json::value v = json::parse(reply.body, ec);
+  ASSERT_FALSE(ec) << reply.body;
+  const json::array& answers = v.as_array();
+  ASSERT_EQ(answers.size(), 7u);  // 6 + "last"; the notification gets none
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(answers[i].as_object().contains("result")) << i;  // the 3rd reaches the limit
+  }
+  const std::string message =
+      "response too large: the answers before this request reached the limit of " +
+      std::to_string(options.max_response_bytes) +
+      " bytes (rpc.max_response_bytes); it was not executed: send it again in another batch";
+  for (std::size_t i = 3; i < 7; ++i) {
+    const json::object& answer = answers[i].as_object();
+    ASSERT_TRUE(answer.contains("error")) << i;
+    EXPECT_EQ(answer.at("error").at("code"), json::value(-32005));
+    EXPECT_EQ(answer.at("error").at("message"), json::value(message));
+  }
+  EXPECT_EQ(answers[6].at("id"), json::value("last"));
+  EXPECT_LT(reply.body.size(), options.max_response_bytes + one_block.size() + 4 * 300);
+  // One request alone is answered whole (the limit is on batches), and the server serves on.
+  EXPECT_TRUE(Call("getBlockByNumber", R"({"height":3,"full":true})").contains("result"));
 }
 
 TEST_F(RpcServerTest, MetricsAreValidPrometheusText) {

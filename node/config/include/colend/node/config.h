@@ -17,8 +17,14 @@
 //   [p2p]
 //   listen = "127.0.0.1:30300"           # required; "host:port", IPv6 as "[::1]:30300"
 //   node_key_file = "node.key.pem"       # required; must exist with mode 0600 or stricter
-//                                        # (this node's TLS/consensus key)
-//   node_cert_file = "node.cert.pem"     # required; must exist (signed by the consortium CA)
+//                                        # (this node's consensus key; on a standard chain
+//                                        # also its TLS key)
+//   node_cert_file = "node.cert.pem"     # standard chain: required; must exist (signed by
+//                                        # the consortium CA, holds node_key_file's key)
+//   transport_key_file = "transport.key.pem"  # sm chain (docs/sm.md), with the next key and
+//                                        # instead of node_cert_file: the P-256 TLS key;
+//                                        # mode 0600 or stricter
+//   transport_cert_file = "transport.crt.pem" # its certificate (signed by the consortium CA)
 //   ca_cert_file = "ca.cert.pem"         # required; must exist
 //   max_frame_bytes = 67108864           # 1 KiB .. 1 GiB
 //   send_queue_bytes = 268435456         # per peer; max_frame_bytes .. 16 GiB
@@ -34,11 +40,16 @@
 //                                        # stricter. Absent = no authentication.
 //   metrics_require_token = false        # true: GET /metrics needs the token too
 //   max_body_bytes = 1048576             # 1 KiB .. 64 MiB
+//   max_response_bytes = 8388608         # 64 KiB .. 1 GiB: a batch's answers stop here
 //   threads = 2                          # 1 .. 256
 //   max_connections = 256                # 1 .. 65,536: open connections in all
 //   max_connections_per_address = 32     # 1 .. 65,536: from one client IP address
 //   header_timeout_ms = 10000            # 100 .. 300,000: connect (or first byte) to headers
 //   body_timeout_ms = 30000              # 100 .. 600,000: end of headers to end of body
+//   ws_max_subscriptions = 1024          # 1 .. 1,000,000: WebSocket subscriptions in all
+//   ws_max_subscriptions_per_connection = 16  # 1 .. 1,024: on one /ws connection
+//   ws_max_queue_messages = 1024         # 2 .. 1,000,000: unsent messages of a session,
+//   ws_max_queue_bytes = 8388608         # 64 KiB .. 1 GiB: beyond either it is closed
 //
 //   [txpool]
 //   max_txs = 100000                     # 1 .. 10,000,000: the hard cap
@@ -85,6 +96,8 @@ inline constexpr char kLogMaxFiles[] = "log.max_files";
 inline constexpr char kP2pListen[] = "p2p.listen";
 inline constexpr char kP2pNodeKeyFile[] = "p2p.node_key_file";
 inline constexpr char kP2pNodeCertFile[] = "p2p.node_cert_file";
+inline constexpr char kP2pTransportKeyFile[] = "p2p.transport_key_file";
+inline constexpr char kP2pTransportCertFile[] = "p2p.transport_cert_file";
 inline constexpr char kP2pCaCertFile[] = "p2p.ca_cert_file";
 inline constexpr char kP2pMaxFrameBytes[] = "p2p.max_frame_bytes";
 inline constexpr char kRpcToken[] = "rpc.token";
@@ -123,7 +136,10 @@ struct NodeConfig {
   std::uint16_t p2p_port = 0;
   std::vector<PeerAddress> peers;
   std::filesystem::path node_key_file;
-  std::filesystem::path node_cert_file;
+  std::filesystem::path node_cert_file;  // empty when the transport files are given
+  // An sm chain's TLS identity (docs/sm.md): a P-256 key and its certificate; both or none.
+  std::filesystem::path transport_key_file;
+  std::filesystem::path transport_cert_file;
   std::filesystem::path ca_cert_file;
   std::uint32_t max_frame_bytes = 64u << 20;
   std::uint64_t peer_send_queue_bytes = 256u << 20;
@@ -135,6 +151,8 @@ struct NodeConfig {
   // GET /metrics needs the token too (default: open, for a scraper on the same host).
   bool rpc_metrics_require_token = false;
   std::uint32_t rpc_max_body_bytes = 1u << 20;
+  // A batch's answers stop growing here; later entries get error -32005, unexecuted.
+  std::uint32_t rpc_max_response_bytes = 8u << 20;
   std::uint32_t rpc_threads = 2;
   // What one client can hold (docs/operations.md, "Hostile clients"): connection slots in
   // all and per remote address, and deadlines that a slow sender cannot push back.
@@ -142,6 +160,12 @@ struct NodeConfig {
   std::uint32_t rpc_max_connections_per_address = 32;
   std::uint32_t rpc_header_timeout_ms = 10'000;
   std::uint32_t rpc_body_timeout_ms = 30'000;
+  // WebSocket subscriptions (docs/api.md, "Subscriptions"): how many in all and per
+  // connection, and the queue a session may hold before it is closed as a slow consumer.
+  std::uint32_t rpc_ws_max_subscriptions = 1024;
+  std::uint32_t rpc_ws_max_subscriptions_per_connection = 16;
+  std::uint32_t rpc_ws_max_queue_messages = 1024;
+  std::uint32_t rpc_ws_max_queue_bytes = 8u << 20;
   // [txpool]
   std::uint32_t pool_max_txs = 100'000;
   // Backpressure: the pool admits what the chain commits in target_drain_ms at the recent

@@ -43,6 +43,16 @@
 
 namespace colend::node {
 
+// One transaction as the event index and the subscriptions see it: who signed it, its id
+// and type (docs/api.md), and the member ids it concerns (signer and parties of what it
+// changed, node/core/src/event_parties.h), sorted. All empty for bytes that did not decode.
+struct TxSummary {
+  std::string signer;
+  std::string id;
+  std::string type;
+  std::vector<std::string> parties;
+};
+
 // What executing one block produced.
 struct ExecutedBlock {
   std::uint64_t height = 0;
@@ -50,6 +60,7 @@ struct ExecutedBlock {
   Bytes block_hash;                     // suite hash of the header bytes
   std::vector<Bytes> tx_hashes;         // suite hash of each body (empty for undecodable bytes)
   std::vector<proto::Receipt> receipts;  // one per transaction, block order
+  std::vector<TxSummary> txs;            // one per transaction, block order
   contracts::WriteSet writes;
   crypto::Digest state_root{};     // after this block (set by Apply)
   crypto::Digest receipts_root{};  // of `receipts`

@@ -20,9 +20,24 @@
 //   4. a VALIDATOR: the certificate's common name (CN) is a current validator
 //      (P2pOptions::validator_keys, SetValidators) and its public key is that validator's
 //      key, byte for byte. A certificate for a validator id with another key (a stolen name,
-//      or the old key after a rotation) is refused; it is not an observer;
+//      or the old key after a rotation) is refused; it is not an observer. On an "sm" chain
+//      the certificate holds a transport key instead, and the Hello's channel binding must
+//      verify under that validator's key (see "sm chains" below);
 //   5. an OBSERVER: any other CN, only if P2pOptions::allow_observers, and only while fewer
 //      than max_observers observers are connected.
+//
+// sm chains (docs/sm.md). OpenSSL 3.0's TLS 1.3 has no SM2 signature scheme, so on an
+// "sm" chain each node's certificate (issued by the consortium CA, which is then a P-256
+// CA) holds a P-256 *transport* key, and the node's identity stays its SM2 validator key:
+// each side signs, with P2pOptions::binding_key, the connection's RFC 9266 tls-exporter
+// value together with the chain id and both node ids and TLS roles, and sends that
+// signature as Hello.channel_binding (node/p2p/src/channel_binding.h has the exact bytes).
+// A peer whose CN is a validator is admitted only if its binding verifies under that
+// validator's current key (the set SetValidators gave); a missing or wrong binding is
+// refused with a log line saying why. An observer's binding is kept and checked when it
+// becomes a validator; a validator key rotation re-checks the binding of the connection
+// that is up (disconnected if it no longer verifies). Revocation by certificate
+// fingerprint applies to the transport certificate as on a standard chain.
 //
 // Validators vs observers. Validators exchange every frame kind. An observer (a node that is
 // not, or not yet, or no longer a voting member, e.g. a bank's joining node) may send only
@@ -109,6 +124,7 @@
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/crypto/keys.h"
 #include "colend/crypto/suite.h"
 #include "colend/proto/p2p.pb.h"
 
@@ -147,11 +163,20 @@ struct P2pOptions {
   // does not dial (see the file comment) may leave host/port empty; an entry for self is
   // ignored.
   std::vector<PeerEndpoint> peers;
-  // PEM: the consortium CA, this node's certificate, this node's PKCS#8 private key.
+  // PEM: the consortium CA, this node's certificate, this node's PKCS#8 private key. On a
+  // "standard" chain the certificate holds this node's validator key; on an "sm" chain a
+  // P-256 transport key (see "sm chains" in the file comment).
   std::string ca_cert_pem;
   std::string cert_pem;
+  // Create moves the key PEM out of the options it is given and wipes it (OPENSSL_cleanse)
+  // once the TLS context holds the key: the network keeps no copy of the text.
   std::string key_pem;
   crypto::CryptoSuite suite = crypto::CryptoSuite::Standard();
+  // "sm" only, and required there: this node's SM2 validator (node) key, which signs the
+  // channel binding of every connection (Hello.channel_binding). Shared, not copied, so the
+  // secret has one owner; PrivateKey is thread-safe for signing. Must be null for
+  // "standard".
+  std::shared_ptr<const crypto::PrivateKey> binding_key;
   // node id -> DER SubjectPublicKeyInfo (PublicKey::ToDer) of every current validator
   // (replaced at runtime by SetValidators).
   std::map<std::string, Bytes> validator_keys;
@@ -243,10 +268,12 @@ class P2pNetwork {
  public:
   // Validates the options and builds the TLS context (certificate, key and CA parsed here).
   // Fails with InvalidArgument for bad options (a certificate whose CN is not self_id or,
-  // for a validator, whose key is not self's validator key; a peer that is not a validator;
-  // a peer a validator dials without an endpoint; zero bounds or timeouts, reconnect_min >
-  // reconnect_max; a revoked fingerprint that is not 64 hex digits), and with
-  // FailedPrecondition for the "sm" suite, which OpenSSL 3.0's TLS cannot authenticate.
+  // for a validator of a "standard" chain, whose key is not self's validator key; a peer
+  // that is not a validator; a peer a validator dials without an endpoint; zero bounds or
+  // timeouts, reconnect_min >
+  // reconnect_max; a revoked fingerprint that is not 64 hex digits; on an "sm" chain, no
+  // binding_key, one of another suite, or one that is not self's validator key; on a
+  // "standard" chain, a binding_key).
   // `handler` must outlive the network; `best_height` is called on the io thread when a
   // Hello is sent.
   static Result<std::unique_ptr<P2pNetwork>> Create(boost::asio::io_context& io, P2pOptions options,

@@ -16,12 +16,15 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "colend/common/bytes.h"
+#include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/node/chain_events.h"
 #include "colend/contracts/state.h"
 #include "colend/crypto/hash.h"
 #include "colend/crypto/suite.h"
@@ -66,7 +69,7 @@ struct BlockLookup {
 
 // The committed state a ReadState callback sees.
 struct StateHead {
-  std::uint64_t height = 0;  // the last executed block
+  std::uint64_t height = 0;  // the block the state is after
   crypto::Digest state_root{};
 };
 
@@ -140,7 +143,9 @@ class NodeApi {
   virtual std::optional<BlockLookup> BlockByHash(ByteView hash) const = 0;
 
   // Runs fn on a consistent snapshot of the current contract state and returns its
-  // Status (or a node error, e.g. kUnavailable while the store is closing).
+  // Status (or a node error, e.g. kUnavailable while the store is closing). Every read fn
+  // makes is of the one height `head` names, and fn may take as long as it needs: the
+  // snapshot holds nothing block execution or commits wait for.
   using StateFn = std::function<Status(const contracts::StateReader&,
                                        const contracts::StateScanner&, const StateHead&)>;
   virtual Status ReadState(const StateFn& fn) const = 0;
@@ -156,6 +161,23 @@ class NodeApi {
   virtual std::vector<RpcPeerInfo> GetPeers() const = 0;
   virtual ConsensusStatus GetConsensusStatus() const = 0;
   virtual SyncStatus GetSyncStatus() const = 0;
+
+  // Events (chain_events.h). Defaults for a NodeApi without an event index: kUnavailable.
+  // One page of `query.bank`'s indexed events: kOutOfRange if query.from_height is below the
+  // first indexed height (out->indexed_from says which), kNotFound for a bank that is no
+  // member.
+  virtual Status ListEvents(const EventQuery& query, BankEventPage* out) const {
+    (void)query;
+    (void)out;
+    return Status::Unavailable("this node keeps no event index");
+  }
+  // The event of committed block `height` (1..BlockNumber()), rebuilt from storage exactly
+  // as it was published; kNotFound otherwise.
+  virtual Result<std::shared_ptr<const BlockEvent>> LoadBlockEvent(std::uint64_t height) const {
+    (void)height;
+    return Status::Unavailable("this node keeps no event index");
+  }
+
   // (No validator query: getValidators reads the validator schedule from the contract
   // state through ReadState, and the view from GetConsensusStatus.)
 };

@@ -7,7 +7,11 @@
 //                  error -32003 when a bearer token is configured and not presented.
 //   GET /metrics   the MetricsRegistry in the Prometheus text format.
 //   GET /health    200 {"status":"ok","height":<committed height>}.
-//   anything else  404 (unknown path) or 405 (wrong method), with a JSON-RPC error body.
+//   GET /ws        WebSocket upgrade: JSON-RPC 2.0 subscriptions to blocks, receipts,
+//                  positions, settlements and status (src/ws_session.h); the bearer token
+//                  applies to the upgrade request as to POST / (401 without it).
+//   anything else  404 (unknown path) or 405 (wrong method), with a JSON-RPC error body (an
+//                  answer to HEAD has none). A Transfer-Encoding other than chunked is 400.
 //
 // Authorization: with a bearer_token configured, POST / needs "Authorization: Bearer
 // <token>", compared in constant time (over SHA-256 digests, so not even the length leaks).
@@ -28,6 +32,9 @@
 //   - After an error answer (400, 408, 413, 503) the connection is closed; what the client
 //     is still sending is read and discarded for at most drain_timeout_ms (and at most
 //     8 MiB), so it can read the answer instead of a reset, and no longer.
+//   - A batch's answers stop at max_response_bytes: every later entry is answered -32005
+//     without being executed, so a batch of 100 full blocks or whole-state scans builds a
+//     bounded response (and does bounded work).
 //   - At most max_connections connections in all and max_connections_per_address from one
 //     remote address. A connection over either limit is answered at once with 503 and
 //     error -32004 without reading its request, and closed; it holds no slot.
@@ -55,6 +62,7 @@
 
 #include "colend/common/result.h"
 #include "colend/common/status.h"
+#include "colend/node/chain_events.h"
 #include "colend/node/metrics.h"
 #include "colend/node/node_api.h"
 
@@ -70,12 +78,24 @@ struct RpcOptions {
   std::size_t max_connections = 256;             // >= 1; open connections in all
   std::size_t max_connections_per_address = 32;  // >= 1; from one remote IP address
   std::size_t max_batch = 100;                   // requests in one batch, >= 1
+  // A batch's answers stop here: later entries get error -32005 unexecuted. >= 1.
+  std::size_t max_response_bytes = 8u << 20;
   // Every timeout is >= 1 and counts from a fixed point, never from the last byte read.
   std::uint32_t idle_timeout_ms = 30000;    // keep-alive wait for a request's first byte
   std::uint32_t header_timeout_ms = 10000;  // first byte to the end of the headers
   std::uint32_t body_timeout_ms = 30000;    // end of the headers to the end of the body
   std::uint32_t drain_timeout_ms = 1000;    // discarding input after an error answer
-  std::size_t max_list_limit = 1000;        // largest "limit" listLoans accepts
+  std::size_t max_list_limit = 1000;        // largest "limit" listLoans and listEvents accept
+  // WebSocket subscriptions on GET /ws (docs/api.md, "Subscriptions"). Each >= 1.
+  std::size_t ws_max_subscriptions = 1024;               // on the whole node
+  std::size_t ws_max_subscriptions_per_connection = 16;  // on one WebSocket connection
+  // A session's unsent messages; a live notification beyond either closes it (slow consumer).
+  std::size_t ws_max_queue_messages = 1024;
+  std::size_t ws_max_queue_bytes = 8u << 20;
+  std::size_t ws_max_request_bytes = 16u << 10;  // one subscribe/unsubscribe message
+  // Loans one listLoans call examines at most, matching its filters or not (>= 1); past
+  // it the page ends early with a next_cursor.
+  std::size_t list_scan_budget = 10'000;
 };
 
 class RpcServer {
@@ -101,6 +121,12 @@ class RpcServer {
 
   // The bound port (the ephemeral one when options.port was 0).
   std::uint16_t port() const;
+
+  // Hands a committed block's event to the WebSocket subscribers (chain_events.h). Never
+  // waits for a subscriber: it queues the shared event and wakes the sessions, each of
+  // which renders what its subscriptions need on its own strand. Call once per block, in
+  // height order, after the block is durable; from one thread (the node's event loop).
+  void Publish(std::shared_ptr<const BlockEvent> event);
 
  private:
   struct Impl;

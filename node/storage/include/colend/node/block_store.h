@@ -26,6 +26,7 @@
 #include "colend/contracts/state.h"
 #include "colend/crypto/hash.h"
 #include "colend/node/kv_store.h"
+#include "colend/node/state_snapshot.h"
 #include "colend/proto/block.pb.h"
 #include "colend/proto/consensus.pb.h"
 
@@ -43,6 +44,9 @@ struct StoredBlock {
   crypto::Digest state_root{};           // state root after this block
   crypto::Digest receipts_root{};        // Merkle root of `receipts`
   std::uint64_t timestamp_ms = 0;        // the header's timestamp
+  // The event index: for each transaction (block order) the member ids of the banks it
+  // concerns (its signer and the parties of what it changed). Empty = index nothing.
+  std::vector<std::vector<std::string>> tx_parties;
 };
 
 // The per-height summary; height 0 describes genesis (block_hash = genesis hash).
@@ -63,6 +67,14 @@ struct TxLocation {
   std::uint32_t index = 0;
 
   friend bool operator==(const TxLocation&, const TxLocation&) = default;
+};
+
+// One page of a bank's event index (BlockStore::ListEvents).
+struct EventPage {
+  std::vector<TxLocation> events;  // ascending
+  // Where the next page starts (the entry after the last one returned), when the scan
+  // stopped at `limit` with more entries left; nullopt when the page reached the end.
+  std::optional<TxLocation> next;
 };
 
 struct BlockStoreOptions {
@@ -105,14 +117,16 @@ class BlockStore {
   std::uint64_t height() const { return height_.load(std::memory_order_acquire); }
 
   // Stores `block` as ONE atomic synced batch: block and certificate, receipts, tx hashes and
-  // the tx-hash index, block-hash index, meta, state writes, history versions, new head.
+  // the tx-hash index, block-hash index, meta, state writes, history versions, the event
+  // index entries of block.tx_parties, new head.
   // REQUIRES: initialized() and block.height == height() + 1 (kFailedPrecondition
   // otherwise); block_hash is the suite hash of the header; tx_hashes and receipts have one
-  // entry per transaction (kInvalidArgument otherwise). On failure height() is unchanged,
-  // no block, receipt or index of this height is served, and the same block may be
-  // committed again. (Whether the failed batch reached the disk is unknown, so ScanState may
-  // already show its writes and a restart may find it committed: a node should retry the
-  // same block or stop, never commit a different one at this height.)
+  // entry per transaction, tx_parties one or none (kInvalidArgument otherwise). On failure
+  // height() is unchanged, no block, receipt or index of this height is served, and the
+  // same block may be committed again. (Whether the failed batch reached the disk is
+  // unknown, so ScanState may already show its writes and a restart may find it committed:
+  // a node should retry the same block or stop, never commit a different one at this
+  // height.)
   Status Commit(const StoredBlock& block);
 
   // The block at `height` (1..height()) with its certificate; kNotFound otherwise.
@@ -134,9 +148,24 @@ class BlockStore {
   Result<std::vector<proto::Receipt>> GetReceipts(std::uint64_t height) const;
   Result<std::vector<Bytes>> GetTxHashes(std::uint64_t height) const;
 
+  // The first height the per-bank event index covers: 1 for a store that had it from
+  // genesis, the head + 1 at the first open of a store written before it existed.
+  std::uint64_t events_from() const { return events_from_.load(std::memory_order_acquire); }
+
+  // The events of `bank` at or after `from` (height, index) and at or below `to_height`
+  // (capped at height()), ascending, at most `limit` (>= 1). kOutOfRange if from.height is
+  // below events_from(): those heights were committed before the index existed.
+  Result<EventPage> ListEvents(std::string_view bank, TxLocation from, std::uint64_t to_height,
+                               std::size_t limit) const;
+
   // Calls fn(key, value) for every current state key starting with `prefix`, ascending,
   // until fn returns false. One consistent snapshot (between two blocks).
   Status ScanState(std::string_view prefix, const KvScanFn& fn) const;
+
+  // The current state and the height it is after, frozen: later commits do not change it,
+  // and reading it holds nothing Commit waits for (state_snapshot.h). kFailedPrecondition
+  // before InitGenesis or if the KvStore takes no snapshots.
+  Result<std::unique_ptr<StateSnapshot>> SnapshotState() const;
 
   // The current value of a state key, nullopt if absent.
   Result<std::optional<std::string>> GetState(std::string_view key) const;
@@ -168,6 +197,7 @@ class BlockStore {
   const BlockStoreOptions options_;
   std::atomic<bool> initialized_{false};
   std::atomic<std::uint64_t> height_{0};
+  std::atomic<std::uint64_t> events_from_{1};
 };
 
 }  // namespace colend::node

@@ -34,6 +34,10 @@ class FaultInjectingKvStore final : public KvStore {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
   Status Write(std::span<const KvWrite> writes, bool sync) override;
   Status Scan(std::string_view prefix, const KvScanFn& fn) const override;
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const KvScanFn& fn) const override;
+  // The base's snapshot (reads from it are not faulted).
+  Result<std::unique_ptr<KvStore>> Snapshot() const override;
   Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
                                                     std::string_view upper) const override;
 

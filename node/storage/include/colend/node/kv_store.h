@@ -57,6 +57,18 @@ class KvStore {
   // returns false. The scan sees one consistent snapshot.
   virtual Status Scan(std::string_view prefix, const KvScanFn& fn) const = 0;
 
+  // As Scan, but starting at the first key >= `start` (a key under `prefix`), so a scan of
+  // one bank's events from a height seeks instead of walking the earlier ones. The default
+  // walks the prefix and skips; the stores here seek.
+  virtual Status ScanFrom(std::string_view prefix, std::string_view start,
+                          const KvScanFn& fn) const;
+
+  // A read-only view of the store as it is now, which later writes do not change (a
+  // LevelDB snapshot): a long scan reads one consistent state without holding anything a
+  // writer waits for. Writing to it is not allowed (LevelDB's fails). The default fails
+  // with kFailedPrecondition; the stores here take snapshots. REQUIRES: the store outlives it.
+  virtual Result<std::unique_ptr<KvStore>> Snapshot() const;
+
   // The entry with the greatest key that starts with `prefix` and is <= `upper`, or nullopt.
   // (History lookups: "the last version of this key at or before height h".)
   virtual Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,

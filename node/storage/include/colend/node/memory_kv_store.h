@@ -33,8 +33,12 @@ class MemoryKvStore final : public KvStore {
   Result<std::optional<std::string>> Get(std::string_view key) const override;
   Status Write(std::span<const KvWrite> writes, bool sync) override;
   Status Scan(std::string_view prefix, const KvScanFn& fn) const override;
+  Status ScanFrom(std::string_view prefix, std::string_view start,
+                  const KvScanFn& fn) const override;
   Result<std::optional<KvEntry>> FindLastAtOrBefore(std::string_view prefix,
                                                     std::string_view upper) const override;
+  // A copy of the visible entries (tests only: a real snapshot copies nothing).
+  Result<std::unique_ptr<KvStore>> Snapshot() const override;
 
   // Simulates power loss: of the batches written without sync since the last synced one,
   // the first `keep_unsynced` survive and the rest are lost. Reads then see the result.
