@@ -28,7 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-constexpr std::uint32_t kNodeValidityDays = 825;
 constexpr char kAddMemberFile[] = "join-1-add-member.json";
 constexpr char kValidatorSetFile[] = "join-2-change-validator-set.json";
 

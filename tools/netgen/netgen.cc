@@ -24,7 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::uint32_t kCaValidityDays = 3650;
-constexpr std::uint32_t kNodeValidityDays = 825;
 
 struct Bank {
   std::string id;

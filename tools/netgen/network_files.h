@@ -22,6 +22,10 @@
 
 namespace colend::netgen {
 
+// How long the node (or transport) certificates that netgen, join and rekey issue are valid,
+// in days (about 27 months): one figure for all three.
+inline constexpr std::uint32_t kNodeValidityDays = 825;
+
 // One node of a local network, as start.sh and stop.sh name it.
 struct ScriptedNode {
   std::string bank_id;  // the directory <out>/<bank_id> holds node.toml, node.pid, node.log

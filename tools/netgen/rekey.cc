@@ -13,13 +13,8 @@
 #include "network_files.h"
 
 namespace colend::netgen {
-namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::uint32_t kNodeValidityDays = 825;  // as netgen and join issue them
-
-}  // namespace
 
 std::string RekeyProposalId(const std::string& node_id, const std::string& key_id_hex) {
   // The key id's first 12 hex digits spelt in letters (0 -> a ... f -> p): the chain refuses
