@@ -463,6 +463,30 @@ TEST_F(ToolsE2eTest, BenchReportsCommittedThroughputAndLatency) {
       RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
                  "/network.json --mix 50,10,10");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_EQ(RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
+                       "/network.json --batch 1001")
+                .exit_code,
+            2);
+}
+
+// --batch: the same load in sendTransactions calls; every transaction still commits once.
+// One sender at 2,000 tx/s: slots come faster than a call returns, so calls carry several.
+TEST_F(ToolsE2eTest, BenchSendsInBulkWithSendTransactions) {
+  const testutil::RunResult r =
+      RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
+                     "/network.json --rate 2000 --duration 0.5 --connections 1 --preload 10"
+                     " --batch 50 --json --quiet",
+                 true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const boost::json::value report = boost::json::parse(r.stdout_text);
+  EXPECT_EQ(report.at("sent").to_number<std::uint64_t>(), 1000u);
+  EXPECT_EQ(report.at("admitted").to_number<std::uint64_t>(), 1000u) << r.stdout_text;
+  EXPECT_EQ(report.at("committed").to_number<std::uint64_t>(), 1000u) << r.stdout_text;
+  EXPECT_EQ(report.at("rejected_by_contract").to_number<double>(), 0.0) << r.stdout_text;
+  // The sends went in bulk: fewer calls than transactions.
+  const std::uint64_t calls = report.at("batch_calls").to_number<std::uint64_t>();
+  EXPECT_GT(calls, 0u);
+  EXPECT_LT(calls, report.at("send_calls").to_number<std::uint64_t>()) << r.stdout_text;
 }
 
 }  // namespace

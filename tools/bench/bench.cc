@@ -282,6 +282,9 @@ Status CheckOptions(const BenchOptions& o) {
     return Status::InvalidArgument(
         "--rate, --duration, --connections and --preload must be positive");
   }
+  if (o.batch < 1 || o.batch > 1000) {
+    return Status::InvalidArgument("--batch must be from 1 to 1000 (sendTransactions' limit)");
+  }
   if (o.rpc_timeout_ms < 1 || o.retry_grace_s < 0 || o.commit_wait_s < 0) {
     return Status::InvalidArgument(
         "--rpc-timeout-ms must be positive, --retry-grace and --commit-wait not negative");
@@ -340,6 +343,7 @@ Status RunBench(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   lo.rate = o.rate;
   lo.duration_s = o.duration_s;
   lo.connections = o.connections;
+  lo.batch = o.batch;
   lo.rpc_tokens = tokens;
   lo.rpc_timeout_ms = o.rpc_timeout_ms;
   lo.retry_grace = std::chrono::seconds(o.retry_grace_s);

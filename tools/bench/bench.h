@@ -10,8 +10,8 @@
 // then `--preload` loans are originated and a repayment recorded on some of them, so
 // repayments and reversals have targets.
 // Measured phase (load_run.h): transactions are pre-signed, then offered at `rate`
-// sendTransaction calls per second, retries included, round-robin over the nodes that
-// answer, by `connections` threads. BUSY answers are retried after the node's
+// sends per second (sendTransaction, or sendTransactions with --batch), retries included,
+// round-robin over the nodes that answer, by `connections` threads. BUSY answers are retried after the node's
 // retry_after_ms; a node that does not answer is skipped and probed every second, and its
 // transactions go to another node. One watcher per node reads every new block; a
 // transaction's commit time is the earliest any node showed it. Latency is reported from
@@ -44,6 +44,7 @@ struct BenchOptions {
   int repay_pct = 35;
   int reverse_pct = 5;
   int connections = 8;
+  int batch = 1;  // transactions per call; > 1 uses sendTransactions (load_run.h)
   int preload = 200;  // loans originated before measuring
   bool json = false;
   bool progress = true;  // a progress line on stderr every second

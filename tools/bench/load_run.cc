@@ -55,7 +55,14 @@ class LoadRun {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count();
   }
   void SenderLoop(std::size_t c);
+  // One attempt of transaction i: counted and stamped; whether an earlier one was sent.
+  bool BeginAttempt(std::size_t i, Clock::time_point sent);
   void SendOnce(std::size_t node, std::size_t c, std::size_t i);
+  // One sendTransactions call (LoadOptions::batch > 1), each entry settled on its own.
+  void SendBatch(std::size_t node, std::size_t c, const std::vector<std::size_t>& batch);
+  // What an answer for transaction i means (load_run.h, "Senders").
+  void Settle(std::size_t node, std::size_t i, Clock::time_point sent, Clock::time_point now,
+              const ClassifiedAnswer& a);
   void MarkAdmitted(Track& t);
   void WatchLoop(std::size_t node, std::uint64_t from_height);
   void Probe(std::size_t node);
@@ -80,6 +87,7 @@ class LoadRun {
   Clock::time_point start_;
   std::unique_ptr<NodeHealth> health_;
   std::unique_ptr<SendScheduler> scheduler_;
+  std::atomic<std::uint64_t> batch_calls_{0};  // sendTransactions calls (batch > 1)
   std::atomic<std::uint64_t> send_calls_{0}, busy_answers_{0}, busy_retries_{0},
       connection_resends_{0}, admitted_{0}, refused_{0}, admitted_committed_{0};
   std::atomic<std::int64_t> last_send_ns_{0};
@@ -111,6 +119,7 @@ Status LoadRun::Connect(const std::vector<std::string>& urls) {
 }
 
 void LoadRun::SenderLoop(std::size_t c) {
+  std::vector<std::size_t> batch;
   while (std::optional<SendScheduler::Work> w = scheduler_->Take()) {
     const std::optional<std::size_t> node = health_->Pick(tracks_[w->index].avoid);
     if (!node.has_value()) {
@@ -119,7 +128,18 @@ void LoadRun::SenderLoop(std::size_t c) {
       scheduler_->Retry(w->index, Clock::now() + 100ms);
       continue;
     }
-    SendOnce(*node, c, w->index);
+    if (o_.batch <= 1) {
+      SendOnce(*node, c, w->index);
+      continue;
+    }
+    // sendTransactions: this one and whatever else is due now, up to the batch size.
+    batch.assign(1, w->index);
+    while (batch.size() < static_cast<std::size_t>(o_.batch)) {
+      const SendScheduler::Poll more = scheduler_->TryTake(Clock::now());
+      if (!more.work.has_value()) break;
+      batch.push_back(more.work->index);
+    }
+    SendBatch(*node, c, batch);
   }
 }
 
@@ -132,9 +152,8 @@ void LoadRun::MarkAdmitted(Track& t) {
   }
 }
 
-void LoadRun::SendOnce(std::size_t node, std::size_t c, std::size_t i) {
+bool LoadRun::BeginAttempt(std::size_t i, Clock::time_point sent) {
   Track& t = tracks_[i];
-  const Clock::time_point sent = Clock::now();
   const bool resubmission = t.record.attempts > 0;
   if (!resubmission) t.record.first_sent_ns = Ns(sent);
   ++t.record.attempts;
@@ -144,10 +163,40 @@ void LoadRun::SendOnce(std::size_t node, std::size_t c, std::size_t i) {
   std::int64_t last = last_send_ns_.load();
   while (Ns(sent) > last && !last_send_ns_.compare_exchange_weak(last, Ns(sent))) {
   }
+  return resubmission;
+}
+
+void LoadRun::SendOnce(std::size_t node, std::size_t c, std::size_t i) {
+  const Clock::time_point sent = Clock::now();
+  const bool resubmission = BeginAttempt(i, sent);
   const tools::RpcResponse r =
       send_clients_[c][node]->Call("sendTransaction", boost::json::object{{"tx", plan_[i].hex}});
+  Settle(node, i, sent, Clock::now(), ClassifySendAnswer(r, plan_[i].hash, resubmission));
+}
+
+void LoadRun::SendBatch(std::size_t node, std::size_t c, const std::vector<std::size_t>& batch) {
+  const Clock::time_point sent = Clock::now();
+  std::vector<bool> resubmission;
+  boost::json::array txs;
+  for (std::size_t i : batch) {
+    resubmission.push_back(BeginAttempt(i, sent));
+    txs.emplace_back(plan_[i].hex);
+  }
+  batch_calls_.fetch_add(1);
+  const tools::RpcResponse r =
+      send_clients_[c][node]->Call("sendTransactions",
+                                   boost::json::object{{"txs", std::move(txs)}});
   const Clock::time_point now = Clock::now();
-  const ClassifiedAnswer a = ClassifySendAnswer(r, plan_[i].hash, resubmission);
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    const std::size_t i = batch[k];
+    const tools::RpcResponse entry = tools::SendTransactionsEntry(r, k, batch.size());
+    Settle(node, i, sent, now, ClassifySendAnswer(entry, plan_[i].hash, resubmission[k]));
+  }
+}
+
+void LoadRun::Settle(std::size_t node, std::size_t i, Clock::time_point sent,
+                     Clock::time_point now, const ClassifiedAnswer& a) {
+  Track& t = tracks_[i];
   switch (a.kind) {
     case SendAnswer::kAdmitted:
     case SendAnswer::kAdmittedDuplicate:
@@ -321,6 +370,7 @@ LoadResult LoadRun::Finish() {
   out.elapsed_s = std::chrono::duration<double>(end - start_).count();
   out.send_span_s = static_cast<double>(last_send_ns_.load()) / 1e9;
   out.send_calls = send_calls_.load();
+  out.batch_calls = batch_calls_.load();
   out.busy_answers = busy_answers_.load();
   out.busy_retries = busy_retries_.load();
   out.connection_resends = connection_resends_.load();

@@ -47,7 +47,10 @@ struct PlannedTx {
 };
 
 struct LoadOptions {
-  double rate = 1000;  // sendTransaction calls per second, retries included
+  double rate = 1000;  // transaction sends per second, retries included
+  // Transactions per call: 1 sends each with sendTransaction; more gathers what is due into
+  // one sendTransactions call of at most this many (each still takes its own rate slot).
+  int batch = 1;
   double duration_s = 10;
   int connections = 8;
   std::vector<std::string> rpc_tokens;  // per node, in the order of the urls; "" = none
@@ -61,7 +64,8 @@ struct LoadResult {
   std::vector<TxRecord> txs;  // one per planned transaction, in plan order
   double elapsed_s = 0;       // from the start to the end of watching
   double send_span_s = 0;     // from the start to the last sendTransaction call
-  std::uint64_t send_calls = 0;
+  std::uint64_t send_calls = 0;   // transaction sends (attempts), retries included
+  std::uint64_t batch_calls = 0;  // sendTransactions calls carrying them (batch > 1)
   std::uint64_t busy_answers = 0;
   std::uint64_t busy_retries = 0;          // calls that retried after BUSY
   std::uint64_t connection_resends = 0;    // calls that resent after a node did not answer

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   app.add_option("--mix", mix, "percent originations,repayments,reversals (sum 100)");
   app.add_option("--connections", o.connections,
                  "sender threads (each keeps one JSON-RPC connection per node)");
+  app.add_option("--batch", o.batch,
+                 "transactions per call: 1 (default) sends each with sendTransaction; more "
+                 "sends what is due in sendTransactions calls of at most this many (1-1000)");
   app.add_option("--preload", o.preload, "loans originated before measuring");
   app.add_option("--via", o.via,
                  "banks whose nodes take the load and are watched (comma-separated ids of "

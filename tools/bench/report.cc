@@ -89,6 +89,7 @@ boost::json::object ReportJson(const ReportInput& in) {
   j["busy_retries"] = load.busy_retries;
   j["connection_resends"] = load.connection_resends;
   j["send_calls"] = load.send_calls;
+  j["batch_calls"] = load.batch_calls;
   j["send_rate"] = SendRate(load);
   j["send_slots_dropped_behind"] = load.slots_dropped_behind;
   j["committed"] = t.admitted_committed;
@@ -172,8 +173,11 @@ void PrintCounts(const ReportInput& in, std::ostream& out) {
       << " never sent), admitted " << t.admitted << " (" << t.admitted_as_duplicate
       << " as DUPLICATE of a resubmission), refused at admission " << t.refused << ", gave up "
       << t.gave_up << "\n"
-      << "  sendTransaction calls " << load.send_calls << " at " << SendRate(load)
-      << "/s (retries included): " << load.busy_retries << " retries after BUSY, "
+      << "  sends " << load.send_calls << " at " << SendRate(load) << "/s"
+      << (load.batch_calls > 0
+              ? " in " + std::to_string(load.batch_calls) + " sendTransactions calls"
+              : std::string(" (one sendTransaction call each)"))
+      << " (retries included): " << load.busy_retries << " retries after BUSY, "
       << load.connection_resends << " resends after a node did not answer";
   if (load.slots_dropped_behind > 0) {
     out << "; " << load.slots_dropped_behind

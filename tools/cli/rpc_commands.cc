@@ -221,7 +221,15 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
   }
 
   int code = kDone;
-  std::vector<std::pair<std::string, std::string>> sent;  // (label, tx hash)
+  // Every line is signed first; then they go in order, in sendTransactions calls of at most
+  // kMaxPerCall (one alone: sendTransaction). A BUSY answer is retried after the node's
+  // retry_after_ms until --wait-timeout; every other refusal is reported as it is.
+  struct ToSend {
+    std::string label;
+    std::string id;
+    std::string hex;
+  };
+  std::vector<ToSend> to_send;
   const std::vector<std::string> txs = SplitTransactions(text);
   for (std::size_t i = 0; i < txs.size(); ++i) {
     const std::string label = txs.size() == 1 ? "transaction" : "line " + std::to_string(i + 1);
@@ -238,26 +246,73 @@ int RunSend(const RpcTarget& target, const SendOptions& options, std::istream& s
       code = kProblems;
       continue;
     }
-    tools::RpcResponse r =
-        client->Call("sendTransaction", json::object{{"tx", ToHex(*signed_tx)}});
-    if (!r.status.ok()) return ReportRpcError(r, err);
-    if (r.error.has_value()) {
-      err << label << " (" << body->id() << "): refused, error " << r.error->code << ": "
-          << r.error->message;
-      if (!r.error->data.is_null()) err << " " << json::serialize(r.error->data);
-      err << "\n";
-      code = kProblems;
-      continue;
-    }
-    const std::string hash = Str(r.result.at("tx_hash"));
-    sent.emplace_back(body->id(), hash);
-    if (!options.wait) {
-      if (target.json) {
-        out << json::serialize(json::object{{"id", body->id()}, {"tx_hash", hash}}) << "\n";
+    to_send.push_back({label, body->id(), ToHex(*signed_tx)});
+  }
+
+  constexpr std::size_t kMaxPerCall = 1000;  // sendTransactions' limit (docs/api.md)
+  std::vector<std::pair<std::string, std::string>> sent;  // (id, tx hash)
+  std::vector<std::size_t> pending(to_send.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  const auto give_up_at =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.wait_timeout_s);
+  while (!pending.empty()) {
+    std::vector<std::size_t> busy;
+    std::int64_t retry_ms = 0;
+    for (std::size_t start = 0; start < pending.size(); start += kMaxPerCall) {
+      const std::size_t n = std::min(kMaxPerCall, pending.size() - start);
+      tools::RpcResponse r;
+      if (n == 1) {
+        r = client->Call("sendTransaction", json::object{{"tx", to_send[pending[start]].hex}});
       } else {
-        out << body->id() << "\tadmitted\t" << hash << "\n";
+        json::array hexes;
+        for (std::size_t k = 0; k < n; ++k) hexes.emplace_back(to_send[pending[start + k]].hex);
+        r = client->Call("sendTransactions", json::object{{"txs", std::move(hexes)}});
+      }
+      if (!r.status.ok()) return ReportRpcError(r, err);
+      for (std::size_t k = 0; k < n; ++k) {
+        const ToSend& tx = to_send[pending[start + k]];
+        const tools::RpcResponse one = n == 1 ? r : tools::SendTransactionsEntry(r, k, n);
+        if (!one.status.ok()) return ReportRpcError(one, err);
+        if (one.error.has_value() && one.error->code == -32004) {
+          busy.push_back(pending[start + k]);
+          const json::value& data = one.error->data;
+          const json::value* hint =
+              data.is_object() ? data.as_object().if_contains("retry_after_ms") : nullptr;
+          retry_ms = std::max<std::int64_t>(
+              retry_ms, hint != nullptr && hint->is_int64() ? hint->as_int64() : 200);
+          continue;
+        }
+        if (one.error.has_value()) {
+          err << tx.label << " (" << tx.id << "): refused, error " << one.error->code << ": "
+              << one.error->message;
+          if (!one.error->data.is_null()) err << " " << json::serialize(one.error->data);
+          err << "\n";
+          code = kProblems;
+          continue;
+        }
+        const std::string hash = Str(one.result.at("tx_hash"));
+        sent.emplace_back(tx.id, hash);
+        if (!options.wait) {
+          if (target.json) {
+            out << json::serialize(json::object{{"id", tx.id}, {"tx_hash", hash}}) << "\n";
+          } else {
+            out << tx.id << "\tadmitted\t" << hash << "\n";
+          }
+        }
       }
     }
+    pending = std::move(busy);
+    if (pending.empty()) break;
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds(retry_ms) > give_up_at) {
+      for (std::size_t i : pending) {
+        err << to_send[i].label << " (" << to_send[i].id << "): the node stayed busy for "
+            << options.wait_timeout_s << " s; not sent\n";
+      }
+      code = kProblems;
+      break;
+    }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::clamp<std::int64_t>(retry_ms, 10, 10'000)));
   }
   if (!options.wait) return code;
 

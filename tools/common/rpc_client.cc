@@ -132,6 +132,42 @@ JsonRpcClient::JsonRpcClient(std::string url, std::unique_ptr<Impl> impl)
     : url_(std::move(url)), impl_(std::move(impl)) {}
 JsonRpcClient::~JsonRpcClient() = default;
 
+RpcResponse SendTransactionsEntry(const RpcResponse& response, std::size_t k, std::size_t n) {
+  if (!response.status.ok() || response.error.has_value()) return response;
+  RpcResponse out;
+  const boost::json::array* results = nullptr;
+  if (response.result.is_object()) {
+    if (const boost::json::value* r = response.result.as_object().if_contains("results");
+        r != nullptr && r->is_array()) {
+      results = &r->as_array();
+    }
+  }
+  if (results == nullptr || results->size() != n || k >= n || !(*results)[k].is_object()) {
+    out.status = Status::Internal("sendTransactions answered without one result per transaction");
+    return out;
+  }
+  const boost::json::object& entry = (*results)[k].as_object();
+  const boost::json::value* error = entry.if_contains("error");
+  if (error == nullptr) {
+    out.result = entry;
+    return out;
+  }
+  RpcError e;
+  if (error->is_object()) {
+    const boost::json::object& o = error->as_object();
+    const boost::json::value* code = o.if_contains("code");
+    if (code != nullptr && code->is_int64()) {
+      e.code = code->as_int64();
+    }
+    if (const boost::json::value* m = o.if_contains("message"); m != nullptr && m->is_string()) {
+      e.message = std::string(m->as_string());
+    }
+    if (const boost::json::value* d = o.if_contains("data")) e.data = *d;
+  }
+  out.error = std::move(e);
+  return out;
+}
+
 Result<std::string> ReadBearerTokenFile(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {

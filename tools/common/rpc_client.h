@@ -33,6 +33,13 @@ struct RpcResponse {
   std::optional<RpcError> error;
 };
 
+// Entry k of a sendTransactions call of n entries, as the answer sendTransaction would have
+// given for it alone (the node promises exactly that, docs/api.md): {"tx_hash"} as a result,
+// {"error"} as an error. No answer, or an error for the whole call (an older node without
+// the method, too many connections), is every entry's answer. An answer that does not hold
+// n results is a failed call (kInternal): no entry can be told admitted from it.
+RpcResponse SendTransactionsEntry(const RpcResponse& response, std::size_t k, std::size_t n);
+
 // The bearer token in `path` (--token-file): its one line, trailing whitespace dropped.
 // A token is never taken from the command line, where every user of the machine can read
 // it (ps, /proc/<pid>/cmdline) and shell history keeps it. The file must be a regular file

@@ -131,55 +131,18 @@ void Node::Impl::Idle() { PublishStatus(); }
 // execution, store it with its certificate in one synced batch, then tell the pool and the
 // replica.
 Status Node::Impl::Commit(consensus::CommitAction& commit) {
-  const auto started = std::chrono::steady_clock::now();
-  proto::BlockHeader header;
-  if (!header.ParseFromString(commit.block.header())) {
-    return Status::Corruption("committed block " + std::to_string(commit.height) +
-                              " has a header that does not parse");
-  }
-  // The header carries the roots after block h - L; this node executed that block itself.
-  const std::uint64_t lag = params_.execution_lag;
-  const std::uint64_t checked = commit.height > lag ? commit.height - lag : 0;
-  Result<BlockMeta> expected = store_->GetMeta(checked);
-  if (!expected.ok()) {
-    return expected.status().WithContext("reading the roots of height " +
-                                         std::to_string(checked));
-  }
-  if (header.state_root() != std::string(expected->state_root.begin(), expected->state_root.end()) ||
-      header.receipts_root() !=
-          std::string(expected->receipts_root.begin(), expected->receipts_root.end())) {
-    return Status::Corruption(
-        "block " + std::to_string(commit.height) + " carries the roots of height " +
-        std::to_string(checked) + " as " + ToHex(AsBytes(header.state_root())) +
-        " but this node computed " + ToHex(expected->state_root) +
-        ": this node's state diverges from the quorum's; stopping instead of forking");
-  }
-
-  Result<ExecutedBlock> executed = executor_.Execute(commit.block, header);
-  if (!executed.ok()) {
-    return executed.status().WithContext("executing block " + std::to_string(commit.height));
-  }
-  executor_.Apply(*executed);
-
-  StoredBlock stored;
-  stored.height = commit.height;
-  stored.block = std::move(commit.block);
-  stored.certificate = std::move(commit.certificate);
-  stored.block_hash = executed->block_hash;
-  stored.tx_hashes = executed->tx_hashes;
-  stored.receipts = std::move(executed->receipts);
-  stored.state_writes = std::move(executed->writes);
-  stored.state_root = executed->state_root;
-  stored.receipts_root = executed->receipts_root;
-  stored.timestamp_ms = executed->timestamp_ms;
-  stored.tx_parties.reserve(executed->txs.size());
-  for (const TxSummary& tx : executed->txs) stored.tx_parties.push_back(tx.parties);
-  if (const Status s = store_->Commit(stored); !s.ok()) {
-    return s.WithContext("storing block " + std::to_string(commit.height));
+  Result<CommittedBlock> committed = commit_->Commit(commit.height, std::move(commit.block),
+                                                     std::move(commit.certificate));
+  if (!committed.ok()) return committed.status();
+  const StoredBlock& stored = committed->stored;
+  const CommittedBlock::Timing& took = committed->took;
+  for (const auto& [stage, ns] : {std::pair{0, took.check}, std::pair{1, took.execute},
+                                  std::pair{2, took.apply}, std::pair{3, took.store}}) {
+    m_commit_stage_[stage]->Observe(std::chrono::duration<double>(ns).count());
   }
   // Subscribers hear of the block once it is durable; the hub only queues the shared event
   // and wakes the sessions, never waits for one (rpc_server.h, "Subscriptions").
-  if (rpc_) rpc_->Publish(MakeBlockEvent(stored, executed->txs));
+  if (rpc_) rpc_->Publish(MakeBlockEvent(stored, committed->txs));
 
   // Durable: the pool forgets the block's transactions, metrics and the replica learn.
   const std::vector<std::string> committed_txs(stored.block.transactions().begin(),
@@ -219,14 +182,19 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   }
   UpdatePoolCapacity(stored.tx_hashes.size());
   m_txs_->Increment(stored.tx_hashes.size());
-  m_rejected_->Increment(stored.tx_hashes.size() - executed->accepted);
+  m_rejected_->Increment(stored.tx_hashes.size() - committed->accepted);
   m_blocks_->Increment();
   limit_metrics_->ObserveWrites(stored.state_writes);
   m_height_->Set(static_cast<double>(stored.height));
   // colend_pool_size follows when the loop next asks for the pool's size (Pool()).
-  spdlog::debug("committed block {} ({} txs, {} accepted) in {} us", stored.height,
-                stored.tx_hashes.size(), executed->accepted,
-                std::chrono::duration_cast<std::chrono::microseconds>(now - started).count());
+  spdlog::debug(
+      "committed block {} ({} txs, {} accepted): check {} us, execute {} us, apply {} us, "
+      "store {} us",
+      stored.height, stored.tx_hashes.size(), committed->accepted,
+      std::chrono::duration_cast<std::chrono::microseconds>(took.check).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(took.execute).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(took.apply).count(),
+      std::chrono::duration_cast<std::chrono::microseconds>(took.store).count());
   if (sync_target_ != 0 && stored.height >= sync_target_) {
     sync_target_ = 0;
     syncing_.store(false);

@@ -63,6 +63,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   out.receipts.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.txs.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
+  out.replays.reserve(static_cast<std::size_t>(block.transactions_size()));
   for (int i = 0; i < block.transactions_size(); ++i) {
     Result<contracts::DecodedTransaction> decoded =
         contracts::DecodeTransaction(AsBytes(block.transactions(i)), suite_);
@@ -74,6 +75,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
       out.receipts.push_back(std::move(receipt));
       out.tx_hashes.emplace_back();
       out.txs.emplace_back();
+      out.replays.push_back(false);
       continue;
     }
     contracts::ExecutableTx tx;
@@ -91,6 +93,18 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     TxSummary summary{
         decoded->body.signer(), decoded->body.id(), TransactionTypeName(decoded->body), {}};
     COLEND_ASSIGN_OR_RETURN(summary.parties, TransactionParties(decoded->body, *receipt, view));
+    // A replay of bytes committed before: the DUPLICATE of a (signer, id) whose record holds
+    // this very hash (a different body with a used id is a DUPLICATE too, and not a replay).
+    bool replay = false;
+    if (receipt->status() == proto::RECEIPT_STATUS_REJECTED &&
+        receipt->code() == contracts::ErrorCodeName(contracts::ErrorCode::kDuplicate)) {
+      COLEND_ASSIGN_OR_RETURN(std::optional<proto::TxRecord> first,
+                              contracts::ReadRecord<proto::TxRecord>(
+                                  view, contracts::keys::Tx(decoded->body.signer(),
+                                                            decoded->body.id())));
+      replay = first.has_value() && first->tx_hash() == ToString(decoded->tx_hash);
+    }
+    out.replays.push_back(replay);
     out.txs.push_back(std::move(summary));
     out.receipts.push_back(std::move(receipt).value());
     out.tx_hashes.push_back(std::move(decoded->tx_hash));

@@ -31,6 +31,7 @@
 #include "colend/consensus/validator_set.h"
 #include "colend/contracts/genesis.h"
 #include "colend/node/block_store.h"
+#include "colend/node/commit_pipeline.h"
 #include "colend/node/config.h"
 #include "colend/node/executor.h"
 #include "colend/node/metrics.h"
@@ -107,6 +108,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
 
   // NodeApi (queries.cc): JSON-RPC worker threads.
   SubmitResult SubmitTransaction(std::string signed_tx_bytes) override;
+  std::vector<SubmitResult> SubmitTransactions(std::vector<std::string> signed_txs) override;
   std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const override;
   std::uint64_t BlockNumber() const override;
   std::optional<BlockLookup> BlockByNumber(std::uint64_t height) const override;
@@ -209,6 +211,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   MetricsRegistry metrics_;
   std::unique_ptr<BlockStore> store_;
   Executor executor_;
+  // Check, execute, apply and store of each committed block (set in Open, event loop only).
+  std::unique_ptr<CommitPipeline> commit_;
   std::shared_ptr<StateKeyDirectory> keys_;
   std::unique_ptr<TxPool> pool_;
   // "colend-gossip": admits transaction gossip (decode, key look-up, signature batch) off
@@ -280,6 +284,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   void CountBadMessages(const std::string& peer, std::uint64_t bad);
   Histogram* m_latency_ = nullptr;
   Histogram* m_block_latency_ = nullptr;
+  // colend_commit_stage_seconds{stage}: check, execute, apply, store (CommitPipeline).
+  std::array<Histogram*, 4> m_commit_stage_{};
   std::unique_ptr<LimitExposureMetrics> limit_metrics_;
   Gauge* m_pool_capacity_ = nullptr;
 

@@ -96,34 +96,24 @@ bool StateKeyDirectory::IdCommitted(std::string_view signer, std::string_view id
 
 // --- NodeApi ----------------------------------------------------------------------------
 
-SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
+namespace {
+
+SubmitResult ShuttingDown() {
   SubmitResult out;
-  if (stopping_.load()) {  // set by shutdown and by a halt
-    out.kind = SubmitResult::Kind::kBusy;
-    out.message = "the node is shutting down";
-    out.busy_reason = "shutting_down";
-    out.retry_after_ms = 1000;
-    return out;
-  }
-  std::string copy = signed_tx_bytes;
-  const AdmitResult admitted = pool_->Admit(std::move(signed_tx_bytes));
+  out.kind = SubmitResult::Kind::kBusy;
+  out.message = "the node is shutting down";
+  out.busy_reason = "shutting_down";
+  out.retry_after_ms = 1000;
+  return out;
+}
+
+SubmitResult FromAdmission(const AdmitResult& admitted) {
+  SubmitResult out;
   out.tx_hash = admitted.tx_hash;
   out.code = admitted.code;
   out.message = admitted.message;
   switch (admitted.status) {
-    case AdmitStatus::kAdmitted: {
-      out.kind = SubmitResult::Kind::kAdmitted;
-      {
-        std::lock_guard lock(latency_mu_);
-        submitted_at_.emplace(AsKey(admitted.tx_hash), std::chrono::steady_clock::now());
-      }
-      // Relay to the other validators (the primary must see it) and wake consensus.
-      boost::asio::post(io_, [this, tx = std::move(copy)]() mutable {
-        QueueGossip(std::move(tx));
-        loop_->OnPoolChanged();
-      });
-      break;
-    }
+    case AdmitStatus::kAdmitted:
     case AdmitStatus::kAlreadyPending:
       out.kind = SubmitResult::Kind::kAdmitted;
       break;
@@ -135,6 +125,51 @@ SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
       out.busy_reason = admitted.busy_reason;
       out.retry_after_ms = admitted.retry_after_ms;
       break;
+  }
+  return out;
+}
+
+}  // namespace
+
+SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
+  std::vector<std::string> one;
+  one.push_back(std::move(signed_tx_bytes));
+  return std::move(SubmitTransactions(std::move(one)).front());
+}
+
+// One transaction is a batch of one: Admit would verify on this thread, AdmitBatch on the
+// verifier threads, and the answers are the same (txpool.h).
+std::vector<SubmitResult> Node::Impl::SubmitTransactions(std::vector<std::string> signed_txs) {
+  std::vector<SubmitResult> out;
+  out.reserve(signed_txs.size());
+  if (stopping_.load()) {  // set by shutdown and by a halt
+    for (std::size_t i = 0; i < signed_txs.size(); ++i) out.push_back(ShuttingDown());
+    return out;
+  }
+  std::vector<AdmitResult> admitted;
+  if (signed_txs.size() == 1) {
+    admitted.push_back(pool_->Admit(signed_txs.front()));
+  } else {
+    admitted = pool_->AdmitBatch(signed_txs, TxPool::Origin::kClient);
+  }
+  // Relay what is new to the other validators (the primary must see it) and wake
+  // consensus: one post to the event loop for the whole call.
+  std::vector<std::string> relay;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(latency_mu_);
+    for (std::size_t i = 0; i < admitted.size(); ++i) {
+      out.push_back(FromAdmission(admitted[i]));
+      if (admitted[i].status != AdmitStatus::kAdmitted) continue;
+      submitted_at_.emplace(AsKey(admitted[i].tx_hash), now);
+      relay.push_back(std::move(signed_txs[i]));
+    }
+  }
+  if (!relay.empty()) {
+    boost::asio::post(io_, [this, txs = std::move(relay)]() mutable {
+      for (std::string& tx : txs) QueueGossip(std::move(tx));
+      loop_->OnPoolChanged();
+    });
   }
   return out;
 }

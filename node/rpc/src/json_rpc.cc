@@ -68,15 +68,19 @@ bool IsEchoableId(const json::value& id) {
   return id.is_string() || id.is_int64() || id.is_uint64() || id.is_null();
 }
 
-json::object ErrorResponse(const json::value& id, const RpcError& error) {
+json::object ErrorObject(const RpcError& error) {
   json::object err;
   err["code"] = error.code;
   err["message"] = error.message;
   if (error.data.has_value()) err["data"] = *error.data;
+  return err;
+}
+
+json::object ErrorResponse(const json::value& id, const RpcError& error) {
   json::object out;
   out["jsonrpc"] = "2.0";
   out["id"] = IsEchoableId(id) ? id : json::value(nullptr);
-  out["error"] = std::move(err);
+  out["error"] = ErrorObject(error);
   return out;
 }
 
@@ -171,6 +175,36 @@ Result<Bytes> ParamReader::RequiredHex(std::string_view name, std::size_t exact_
                                    " hex digits, got " + std::to_string(text.size()));
   }
   return std::move(bytes).value();
+}
+
+Result<std::vector<Bytes>> ParamReader::RequiredHexArray(std::string_view name,
+                                                         std::size_t max_items) const {
+  const json::value* v = Find(name);
+  if (v == nullptr) return Missing(name);
+  if (!v->is_array()) {
+    return Status::InvalidArgument(Quoted(name) + "expected an array, got " +
+                                   std::string(JsonKindName(*v)));
+  }
+  const json::array& items = v->get_array();
+  if (items.empty() || items.size() > max_items) {
+    return Status::InvalidArgument(Quoted(name) + "must hold 1 to " + std::to_string(max_items) +
+                                   " entries, got " + std::to_string(items.size()));
+  }
+  std::vector<Bytes> out;
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string entry = "\"" + std::string(name) + "\"[" + std::to_string(i) + "]: ";
+    if (!items[i].is_string() || items[i].get_string().empty()) {
+      return Status::InvalidArgument("param " + entry + "expected a non-empty hex string, got " +
+                                     std::string(JsonKindName(items[i])));
+    }
+    Result<Bytes> bytes = FromHex(items[i].get_string());
+    if (!bytes.ok()) {
+      return Status::InvalidArgument("param " + entry + "not hex: " + bytes.status().message());
+    }
+    out.push_back(std::move(bytes).value());
+  }
+  return out;
 }
 
 Status CheckMemberId(std::string_view param, std::string_view id) {

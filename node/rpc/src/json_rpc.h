@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "colend/common/bytes.h"
 #include "colend/common/result.h"
@@ -31,6 +32,8 @@ inline constexpr int kTransactionRejected = -32001;
 inline constexpr int kNotFound = -32002;
 inline constexpr int kUnauthorized = -32003;
 inline constexpr int kBusy = -32004;
+// The most transactions one sendTransactions call takes (the body limit applies too).
+inline constexpr std::size_t kMaxSendTransactions = 1000;
 // A batch entry left unexecuted because the answers before it reached max_response_bytes.
 inline constexpr int kResponseTooLarge = -32005;
 
@@ -67,6 +70,8 @@ bool IsEchoableId(const json::value& id);
 // An id IsEchoableId refuses is written as null: whatever a caller passes, the output is
 // JSON.
 json::object ErrorResponse(const json::value& id, const RpcError& error);
+// The "error" member alone: {"code", "message", "data"?}.
+json::object ErrorObject(const RpcError& error);
 json::object ResultResponse(const json::value& id, json::value result);
 
 // Reads a method's named params. Every failure is kInvalidArgument with a sentence naming
@@ -87,6 +92,9 @@ class ParamReader {
   Result<bool> OptionalBool(std::string_view name, bool fallback) const;
   // Hex text (either case, no "0x"); with exact_size > 0 it must decode to that many bytes.
   Result<Bytes> RequiredHex(std::string_view name, std::size_t exact_size = 0) const;
+  // An array of 1..max_items hex strings, each decoded; fails naming the first bad entry
+  // (`param "txs"[3]: not hex: ...`).
+  Result<std::vector<Bytes>> RequiredHexArray(std::string_view name, std::size_t max_items) const;
 
  private:
   const json::value* Find(std::string_view name) const;

@@ -240,6 +240,7 @@ void RpcDispatcher::RegisterMethods() {
     };
   };
   methods_["sendTransaction"] = [this](const ParamReader& p) { return SendTransaction(p); };
+  methods_["sendTransactions"] = [this](const ParamReader& p) { return SendTransactions(p); };
   methods_["getTransaction"] = [this](const ParamReader& p) { return GetTransaction(p, false); };
   methods_["getTransactionReceipt"] = [this](const ParamReader& p) {
     return GetTransaction(p, true);
@@ -311,12 +312,11 @@ void RpcDispatcher::RegisterMethods() {
       [this]() -> MethodResult { return json::value(SyncStatusJson(node_.GetSyncStatus())); });
 }
 
-MethodResult RpcDispatcher::SendTransaction(const ParamReader& p) {
-  Status s = p.OnlyAllowed({"tx"});
-  if (!s.ok()) return ErrorFromStatus(s);
-  Result<Bytes> tx = p.RequiredHex("tx");
-  if (!tx.ok()) return ErrorFromStatus(tx.status());
-  SubmitResult submitted = node_.SubmitTransaction(ToString(*tx));
+namespace {
+
+// What sendTransaction answers for one submitted transaction, and sendTransactions for each
+// entry: {"tx_hash"} once admitted, else the BUSY or rejection error.
+MethodResult SubmitAnswer(const SubmitResult& submitted) {
   switch (submitted.kind) {
     case SubmitResult::Kind::kAdmitted: {
       json::object out;
@@ -342,6 +342,51 @@ MethodResult RpcDispatcher::SendTransaction(const ParamReader& p) {
                   "transaction rejected: " + submitted.code +
                       (submitted.message.empty() ? "" : ": " + submitted.message),
                   std::move(data)};
+}
+
+}  // namespace
+
+MethodResult RpcDispatcher::SendTransaction(const ParamReader& p) {
+  Status s = p.OnlyAllowed({"tx"});
+  if (!s.ok()) return ErrorFromStatus(s);
+  Result<Bytes> tx = p.RequiredHex("tx");
+  if (!tx.ok()) return ErrorFromStatus(tx.status());
+  return SubmitAnswer(node_.SubmitTransaction(ToString(*tx)));
+}
+
+// {"results": [one entry per transaction, in order: {"tx_hash"} or {"error": {...}}],
+//  "admitted", "busy", "rejected"}: the entries' errors are sendTransaction's, so a client
+// resends exactly the BUSY ones. Params that are not 1..kMaxSendTransactions hex strings
+// fail the whole call (-32602) and submit nothing.
+MethodResult RpcDispatcher::SendTransactions(const ParamReader& p) {
+  Status s = p.OnlyAllowed({"txs"});
+  if (!s.ok()) return ErrorFromStatus(s);
+  Result<std::vector<Bytes>> txs = p.RequiredHexArray("txs", kMaxSendTransactions);
+  if (!txs.ok()) return ErrorFromStatus(txs.status());
+  std::vector<std::string> signed_txs;
+  signed_txs.reserve(txs->size());
+  for (const Bytes& tx : *txs) signed_txs.push_back(ToString(tx));
+  const std::vector<SubmitResult> submitted = node_.SubmitTransactions(std::move(signed_txs));
+  json::array results;
+  results.reserve(submitted.size());
+  std::uint64_t admitted = 0, busy = 0, rejected = 0;
+  for (const SubmitResult& one : submitted) {
+    MethodResult answer = SubmitAnswer(one);
+    if (json::value* ok = std::get_if<json::value>(&answer)) {
+      ++admitted;
+      results.push_back(std::move(*ok));
+      continue;
+    }
+    const RpcError& error = std::get<RpcError>(answer);
+    ++(error.code == kBusy ? busy : rejected);
+    results.push_back(json::object{{"error", ErrorObject(error)}});
+  }
+  json::object out;
+  out["results"] = std::move(results);
+  out["admitted"] = admitted;
+  out["busy"] = busy;
+  out["rejected"] = rejected;
+  return json::value(std::move(out));
 }
 
 MethodResult RpcDispatcher::GetTransaction(const ParamReader& p, bool receipt) {

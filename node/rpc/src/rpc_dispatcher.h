@@ -51,6 +51,7 @@ class RpcDispatcher {
 
   // Methods.
   MethodResult SendTransaction(const ParamReader& p);
+  MethodResult SendTransactions(const ParamReader& p);
   MethodResult GetTransaction(const ParamReader& p, bool receipt);
   MethodResult GetBlock(const ParamReader& p, bool by_hash);
   MethodResult GetPositions(const ParamReader& p);

@@ -1,7 +1,6 @@
 #include "colend/node/block_store.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "storage_keys.h"
@@ -215,22 +214,18 @@ Status BlockStore::Commit(const StoredBlock& block) {
   batch.push_back(Put(keys::BlockKey(h), certified.SerializeAsString()));
   batch.push_back(Put(keys::MetaKey(h), keys::EncodeMeta(meta)));
   batch.push_back(Put(keys::BlockIndexKey(block.block_hash), U64Value(h)));
-  // A transaction hash is indexed where it first committed: a replay of the same body later
-  // (rejected by the contract as a duplicate) keeps its receipt but not the index.
-  std::set<std::string, std::less<>> indexed_here;
+  // A transaction hash is indexed where it first committed: a replay of the same body
+  // later (rejected by the contract as a duplicate; the executor flags it in `replays`)
+  // keeps its receipt but not the index. Written blindly: storing a block reads nothing, so
+  // its cost does not grow with the chain. Bytes that did not decode have no hash.
   for (std::uint32_t i = 0; i < meta.tx_count; ++i) {
     const Bytes& tx_hash = block.tx_hashes[i];
     batch.push_back(Put(keys::ReceiptKey(h, i), block.receipts[i].SerializeAsString()));
     batch.push_back(Put(keys::TxHashKey(h, i), ToString(tx_hash)));
-    std::string index_key = keys::TxIndexKey(tx_hash);
-    if (indexed_here.count(index_key)) continue;
-    COLEND_ASSIGN_OR_RETURN(std::optional<std::string> earlier, kv_->Get(index_key));
-    if (earlier) {
-      const std::optional<TxLocation> at = keys::DecodeLocation(*earlier);
-      if (at && at->height < h) continue;  // (at height h: a retried Commit; rewrite it)
+    const bool replay = i < block.replays.size() && block.replays[i];
+    if (!tx_hash.empty() && !replay) {
+      batch.push_back(Put(keys::TxIndexKey(tx_hash), keys::EncodeLocation(TxLocation{h, i})));
     }
-    indexed_here.insert(index_key);
-    batch.push_back(Put(std::move(index_key), keys::EncodeLocation(TxLocation{h, i})));
   }
   for (const auto& [key, value] : block.state_writes) {
     batch.push_back(KvWrite{keys::StateKey(key), value});

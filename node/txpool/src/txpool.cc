@@ -98,13 +98,13 @@ class TxPool::Impl {
     return Count(Insert(std::move(candidate)));
   }
 
-  std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs) {
+  std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs, bool from_client) {
     std::vector<AdmitResult> results(signed_txs.size());
     std::vector<std::optional<Candidate>> candidates(signed_txs.size());
     std::vector<crypto::SignedMessage> items;
     std::vector<std::size_t> item_index;  // items[k] checks candidates[item_index[k]]
     for (std::size_t i = 0; i < signed_txs.size(); ++i) {
-      auto prepared = Prepare(std::move(signed_txs[i]), /*from_client=*/false);
+      auto prepared = Prepare(std::move(signed_txs[i]), from_client);
       if (auto* done = std::get_if<AdmitResult>(&prepared)) {
         results[i] = std::move(*done);
       } else {
@@ -569,8 +569,9 @@ AdmitResult TxPool::Admit(std::string signed_tx) {
   return impl_->Admit(std::move(signed_tx));
 }
 
-std::vector<AdmitResult> TxPool::AdmitBatch(std::vector<std::string> signed_txs) {
-  return impl_->AdmitBatch(std::move(signed_txs));
+std::vector<AdmitResult> TxPool::AdmitBatch(std::vector<std::string> signed_txs,
+                                            Origin origin) {
+  return impl_->AdmitBatch(std::move(signed_txs), origin == Origin::kClient);
 }
 
 std::vector<std::string> TxPool::Batch(std::uint32_t max_txs, std::uint64_t max_bytes,

@@ -102,6 +102,30 @@ TEST_F(ExecutorTest, ExecutesABlockAndTwoExecutorsAgree) {
   EXPECT_TRUE(a.state().Get(contracts::keys::Agreement("AG-1"), &agreement));
 }
 
+// The same signed bytes committed again are a replay: DUPLICATE, flagged so the store keeps
+// the tx-hash index at the first copy. Another body under a used id is a DUPLICATE too, but
+// not a replay (its hash was never indexed).
+TEST_F(ExecutorTest, FlagsReplaysOfCommittedBytes) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  const std::string propose = Signed(0, kPropose);
+  proto::BlockHeader h1;
+  ExecutedBlock first = executor.Execute(MakeBlock(1, {propose, propose}, &h1), h1).value();
+  EXPECT_EQ(first.replays, (std::vector<bool>{false, true}));
+  EXPECT_EQ(first.receipts[1].code(), "DUPLICATE");
+  executor.Apply(first);
+
+  std::string other = kPropose;
+  other.replace(other.find("1500"), 4, "1400");  // same (signer, id), another body
+  proto::BlockHeader h2;
+  ExecutedBlock second =
+      executor.Execute(MakeBlock(2, {propose, Signed(0, other), std::string("\x01", 1)}, &h2), h2)
+          .value();
+  EXPECT_EQ(second.receipts[0].code(), "DUPLICATE");
+  EXPECT_EQ(second.receipts[1].code(), "DUPLICATE");
+  EXPECT_EQ(second.replays, (std::vector<bool>{true, false, false}));
+}
+
 TEST_F(ExecutorTest, UndecodableAndRejectedTransactionsGetReceipts) {
   Executor executor(kChain, crypto::CryptoSuite::Standard());
   executor.Load(genesis_, 0);

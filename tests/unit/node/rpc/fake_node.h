@@ -144,6 +144,12 @@ class FakeNode final : public NodeApi {
     return last_tx_hash_;
   }
 
+  // SubmitTransaction calls so far (sendTransactions submits through it, one by one).
+  std::size_t submitted() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return submitted_;
+  }
+
   void set_busy(bool busy) {
     std::lock_guard<std::mutex> lock(mu_);
     busy_ = busy;
@@ -160,6 +166,7 @@ class FakeNode final : public NodeApi {
 
   SubmitResult SubmitTransaction(std::string signed_tx_bytes) override {
     std::lock_guard<std::mutex> lock(mu_);
+    ++submitted_;
     SubmitResult out;
     if (busy_) {
       out.kind = SubmitResult::Kind::kBusy;
@@ -292,6 +299,7 @@ class FakeNode final : public NodeApi {
   std::vector<std::unique_ptr<MapReader>> positions_;  // index = height
   Bytes last_tx_hash_;
   bool busy_ = false;
+  std::size_t submitted_ = 0;
 };
 
 }  // namespace colend::node::testing

@@ -298,6 +298,7 @@ TEST(BlockStoreTest, TxHashIndexKeepsTheFirstCommit) {
   StoredBlock replay = MakeBlock(2, 2);
   replay.tx_hashes[1] = TxHashOf(1, 0);  // the same body again, rejected as a duplicate
   replay.tx_hashes[0] = TxHashOf(1, 0);
+  replay.replays = {true, true};  // as the executor flags them
   ASSERT_TRUE(store->Commit(replay).ok());
   Result<TxLocation> at = store->FindTx(TxHashOf(1, 0));
   ASSERT_TRUE(at.ok());
@@ -305,6 +306,12 @@ TEST(BlockStoreTest, TxHashIndexKeepsTheFirstCommit) {
   Result<Bytes> hash = store->GetTxHash(TxLocation{2, 1});
   ASSERT_TRUE(hash.ok());
   EXPECT_EQ(*hash, TxHashOf(1, 0));
+  // Without the flag a hash is indexed where it is (a rejection that recorded nothing,
+  // executed again): the store does not read the index to decide.
+  StoredBlock again = MakeBlock(3, 1);
+  again.tx_hashes[0] = TxHashOf(1, 0);
+  ASSERT_TRUE(store->Commit(again).ok());
+  EXPECT_EQ(*store->FindTx(TxHashOf(1, 0)), (TxLocation{3, 0}));
 }
 
 // Readers on other threads never see a height whose block is missing (run under tsan too).

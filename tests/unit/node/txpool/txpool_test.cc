@@ -400,6 +400,42 @@ TEST_F(TxPoolTest, CapacityAndSignerShareMakeClientsBusyButNotGossip) {
   EXPECT_EQ(pool_->Admit(PartnerB("b-0")).status, AdmitStatus::kAdmitted);
 }
 
+// sendTransactions admits a client batch: the same capacity and signer share as one by one,
+// answered per entry in order, with the signatures verified once as a batch.
+TEST_F(TxPoolTest, ClientBatchIsHeldToCapacityAndShareEntryByEntry) {
+  PoolOptions options = Options();
+  options.max_txs = 100;
+  options.signer_share_pct = 50;
+  pool_ = MakePool(options);
+  pool_->SetCapacity(10, 120);
+  std::vector<std::string> batch;
+  for (int i = 0; i < 7; ++i) batch.push_back(Lead("l-" + std::to_string(i)));
+  for (int i = 0; i < 7; ++i) batch.push_back(PartnerA("a-" + std::to_string(i)));
+  batch.push_back(batch[0]);      // a copy of entry 0
+  batch.push_back("\x01\x02");  // junk
+  const std::uint64_t verified_before = pool_->counters().signatures_verified;
+  const std::vector<AdmitResult> r = pool_->AdmitBatch(batch, TxPool::Origin::kClient);
+  ASSERT_EQ(r.size(), batch.size());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r[i].status, AdmitStatus::kAdmitted) << i;
+  for (int i = 5; i < 7; ++i) {
+    EXPECT_EQ(r[i].status, AdmitStatus::kBusy) << i;
+    EXPECT_EQ(r[i].busy_reason, "signer_share");
+    EXPECT_EQ(r[i].retry_after_ms, 120u);
+  }
+  for (int i = 7; i < 12; ++i) EXPECT_EQ(r[i].status, AdmitStatus::kAdmitted) << i;
+  for (int i = 12; i < 14; ++i) {
+    EXPECT_EQ(r[i].status, AdmitStatus::kBusy) << i;
+    EXPECT_EQ(r[i].busy_reason, "pool_full");
+  }
+  EXPECT_EQ(r[14].status, AdmitStatus::kAlreadyPending);
+  EXPECT_EQ(r[14].tx_hash, r[0].tx_hash);
+  EXPECT_EQ(r[15].status, AdmitStatus::kRejected);
+  EXPECT_EQ(r[15].code, kCodeMalformed);
+  EXPECT_EQ(pool_->size(), 10u);
+  // Entries refused before their signature was needed cost no verification.
+  EXPECT_LE(pool_->counters().signatures_verified - verified_before, 14u);
+}
+
 TEST_F(TxPoolTest, BytesLimitMakesThePoolBusy) {
   const std::string first = Lead("a-1");
   const std::string second = Lead("a-2");

@@ -61,6 +61,8 @@ struct ExecutedBlock {
   std::vector<Bytes> tx_hashes;         // suite hash of each body (empty for undecodable bytes)
   std::vector<proto::Receipt> receipts;  // one per transaction, block order
   std::vector<TxSummary> txs;            // one per transaction, block order
+  // One per transaction: a replay of bytes committed before (StoredBlock::replays).
+  std::vector<bool> replays;
   contracts::WriteSet writes;
   crypto::Digest state_root{};     // after this block (set by Apply)
   crypto::Digest receipts_root{};  // of `receipts`

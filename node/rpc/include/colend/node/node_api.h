@@ -132,6 +132,16 @@ class NodeApi {
   // Offers a SignedTransaction (bytes as received from the client) to the pool.
   virtual SubmitResult SubmitTransaction(std::string signed_tx_bytes) = 0;
 
+  // Offers many (sendTransactions): one result per input, in input order, each what
+  // SubmitTransaction would answer for it. The node verifies the signatures as one batch
+  // on its verifier threads and wakes consensus once; this default submits one by one.
+  virtual std::vector<SubmitResult> SubmitTransactions(std::vector<std::string> signed_txs) {
+    std::vector<SubmitResult> out;
+    out.reserve(signed_txs.size());
+    for (std::string& tx : signed_txs) out.push_back(SubmitTransaction(std::move(tx)));
+    return out;
+  }
+
   // By transaction hash; std::nullopt if neither pending nor committed.
   virtual std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const = 0;
 

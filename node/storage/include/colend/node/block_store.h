@@ -47,6 +47,10 @@ struct StoredBlock {
   // The event index: for each transaction (block order) the member ids of the banks it
   // concerns (its signer and the parties of what it changed). Empty = index nothing.
   std::vector<std::vector<std::string>> tx_parties;
+  // For each transaction (block order): true when it is a replay of bytes committed before
+  // (a DUPLICATE whose first copy already holds the tx-hash index), so the index keeps
+  // pointing at the first copy. Empty = none is.
+  std::vector<bool> replays;
 };
 
 // The per-height summary; height 0 describes genesis (block_hash = genesis hash).

@@ -150,10 +150,13 @@ class TxPool {
   // signature on the calling thread.
   AdmitResult Admit(std::string signed_tx);
 
-  // Admits many (gossip from a peer): the same checks, with the signatures verified as one
-  // batch on the parallel verifier. One result per input, in input order; a later copy of
-  // a transaction earlier in the same batch is kAlreadyPending.
-  std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs);
+  // Admits many: the same checks, with the signatures verified as one batch on the
+  // parallel verifier. One result per input, in input order; a later copy of a transaction
+  // earlier in the same batch is kAlreadyPending. kPeer (gossip) is held to max_txs only;
+  // kClient (sendTransactions) to the capacity and the signer share, as Admit is.
+  enum class Origin { kPeer, kClient };
+  std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs,
+                                      Origin origin = Origin::kPeer);
 
   // For the primary (consensus::RequestProposalAction): up to `max_txs` pending
   // transactions totalling at most `max_bytes`, in the fair order of the file comment,
