@@ -1,6 +1,7 @@
 #include "colend/node/executor.h"
 
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "colend/contracts/apply.h"
@@ -25,6 +26,27 @@ crypto::Digest ReceiptsRoot(crypto::HashAlgorithm hash,
   }
   return crypto::MerkleRoot(hash, std::span<const Bytes>(leaves));
 }
+
+namespace {
+
+// The decode of bytes this node already decoded strictly (admitted to its pool, or checked
+// in a proposal: Executor::SetVerifiedLookup): Protobuf's parse and the hash, without the
+// strict checks and the copy of the bytes that DecodeTransaction makes. For bytes that pass
+// those checks both give the same envelope, body and hash, so every node executes the block
+// the same whichever way it decoded it. nullopt if the bytes do not even parse (they cannot
+// have passed the strict decode then; the caller decodes strictly for the receipt).
+std::optional<contracts::DecodedTransaction> DecodeChecked(const std::string& signed_tx,
+                                                           const crypto::CryptoSuite& suite) {
+  std::optional<contracts::DecodedTransaction> out(std::in_place);
+  if (!out->envelope.ParseFromString(signed_tx) ||
+      !out->body.ParseFromString(out->envelope.body())) {
+    return std::nullopt;
+  }
+  out->tx_hash = contracts::TransactionHash(AsBytes(out->envelope.body()), suite);
+  return out;
+}
+
+}  // namespace
 
 Executor::Executor(std::string chain_id, crypto::CryptoSuite suite)
     : chain_id_(std::move(chain_id)), suite_(suite), state_(suite.hash()) {
@@ -65,8 +87,14 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.replays.reserve(static_cast<std::size_t>(block.transactions_size()));
   for (int i = 0; i < block.transactions_size(); ++i) {
+    // Each transaction's bytes are decoded strictly once per node: at admission or in the
+    // proposal check, or here for what this node has not seen (a block it synced).
+    const bool verified = verified_ && verified_(block.transactions(i));
+    std::optional<contracts::DecodedTransaction> checked;
+    if (verified) checked = DecodeChecked(block.transactions(i), suite_);
     Result<contracts::DecodedTransaction> decoded =
-        contracts::DecodeTransaction(AsBytes(block.transactions(i)), suite_);
+        checked ? Result<contracts::DecodedTransaction>(std::move(*checked))
+                : contracts::DecodeTransaction(AsBytes(block.transactions(i)), suite_);
     if (!decoded.ok()) {
       proto::Receipt receipt;
       receipt.set_status(proto::RECEIPT_STATUS_REJECTED);
@@ -81,9 +109,8 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     contracts::ExecutableTx tx;
     tx.body = &decoded->body;
     tx.tx_hash = decoded->tx_hash;
-    tx.authentication = verified_ && verified_(block.transactions(i))
-                            ? contracts::Authentication::kVerifiedKey
-                            : Authenticate(*decoded, view);
+    tx.authentication =
+        verified ? contracts::Authentication::kVerifiedKey : Authenticate(*decoded, view);
     tx.key_id = AsBytes(decoded->envelope.key_id());
     tx.index = static_cast<std::uint32_t>(i);
     Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);

@@ -126,6 +126,33 @@ TEST_F(ExecutorTest, FlagsReplaysOfCommittedBytes) {
   EXPECT_EQ(second.replays, (std::vector<bool>{true, false, false}));
 }
 
+// Bytes this node decoded strictly before (verified lookup) are parsed without the strict
+// checks again: the block's receipts, hashes, writes and roots must be the same.
+TEST_F(ExecutorTest, DecodingCheckedBytesAgainGivesTheSameBlock) {
+  Executor strict(kChain, crypto::CryptoSuite::Standard());
+  Executor checked(kChain, crypto::CryptoSuite::Standard());
+  strict.Load(genesis_, 0);
+  checked.Load(genesis_, 0);
+  std::size_t looked_up = 0;
+  checked.SetVerifiedLookup([&](std::string_view) {
+    ++looked_up;
+    return true;
+  });
+  proto::BlockHeader header;
+  const proto::Block block =
+      MakeBlock(1, {Signed(0, kPropose), Signed(1, kAccept), Signed(1, kAccept)}, &header);
+  ExecutedBlock a = strict.Execute(block, header).value();
+  ExecutedBlock b = checked.Execute(block, header).value();
+  EXPECT_EQ(looked_up, 3u);
+  EXPECT_EQ(a.tx_hashes, b.tx_hashes);
+  EXPECT_EQ(a.receipts_root, b.receipts_root);
+  EXPECT_EQ(a.writes, b.writes);
+  EXPECT_EQ(a.replays, b.replays);
+  strict.Apply(a);
+  checked.Apply(b);
+  EXPECT_EQ(strict.state_root(), checked.state_root());
+}
+
 TEST_F(ExecutorTest, UndecodableAndRejectedTransactionsGetReceipts) {
   Executor executor(kChain, crypto::CryptoSuite::Standard());
   executor.Load(genesis_, 0);
