@@ -21,6 +21,8 @@ packages=(
   libleveldb-dev libsnappy-dev libspdlog-dev libtomlplusplus-dev
   # contracts/ hot path: the node and benchmarks link jemalloc (malloc was ~30 % of Apply)
   libjemalloc-dev
+  # tools/profile.sh: a node's CPU profile under load (perf record) and its /metrics (curl)
+  linux-perf curl
   # tests/fuzz/ (the `fuzz` preset): clang 14 with libFuzzer and the ASan/UBSan runtimes. The
   # Debian libraries above (Boost, protobuf, OpenSSL, LevelDB, spdlog) link as they are.
   clang libclang-rt-14-dev
