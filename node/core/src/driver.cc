@@ -29,8 +29,6 @@ std::size_t TimerIndex(consensus::TimerId timer) {
 constexpr std::size_t kGossipFlushBytes = 256 << 10;
 constexpr auto kGossipDelay = std::chrono::milliseconds(2);
 // Blocks asked for in one SyncRequest, and how long to wait for the answer.
-constexpr std::uint32_t kSyncBatch = 64;
-constexpr auto kSyncTimeout = std::chrono::milliseconds(3000);
 // Gossip bytes waiting for admission on the gossip worker, at most.
 constexpr std::size_t kMaxQueuedGossipBytes = 256u << 20;
 
@@ -87,7 +85,7 @@ void Node::Impl::ArmTimer(consensus::TimerId timer, std::uint64_t delay_ms, std:
 }
 
 void Node::Impl::RequestSync(const consensus::RequestSyncAction& request) {
-  RequestSync(request.target_height, request.peers);
+  sync_->Request(request.target_height, request.peers);
 }
 
 // On the check worker: the event loop goes on (votes, commits, timers) while the
@@ -195,11 +193,7 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
       std::chrono::duration_cast<std::chrono::microseconds>(took.execute).count(),
       std::chrono::duration_cast<std::chrono::microseconds>(took.apply).count(),
       std::chrono::duration_cast<std::chrono::microseconds>(took.store).count());
-  if (sync_target_ != 0 && stored.height >= sync_target_) {
-    sync_target_ = 0;
-    syncing_.store(false);
-    spdlog::info("caught up at height {}", stored.height);
-  }
+  if (sync_->OnStored(stored.height)) spdlog::info("caught up at height {}", stored.height);
   // The replica hears of it once no other commit is waiting (the action loop).
   consensus::ExecutedRoots roots{stored.height, stored.state_root, stored.receipts_root};
   // A validator-set change decided by this block ends the epoch (safety.cc, "Epochs").
@@ -334,7 +328,7 @@ void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello)
       }
       return;
     }
-    RequestSync(best, {node_id});
+    sync_->Request(best, {node_id});
   });
 }
 
@@ -343,10 +337,7 @@ void Node::Impl::OnPeerDown(const std::string& node_id) {
   boost::asio::post(io_, [this, node_id] {
     spdlog::info("peer {} down", node_id);
     m_peers_->Add(-1);
-    if (halted_.ok() && sync_in_flight_ && sync_peer_ == node_id) {
-      sync_in_flight_ = false;
-      SendSyncRequest();
-    }
+    if (halted_.ok()) sync_->OnPeerDown(node_id);
   });
 }
 
@@ -409,11 +400,15 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
       });
       return;
     }
-    case proto::Frame::kSyncRequest:
-      ServeSync(node_id, frame.sync_request());
+    case proto::Frame::kSyncRequest: {
+      proto::Frame answer;
+      *answer.mutable_sync_response() =
+          BlockSync::Serve(*store_, frame.sync_request(), config_.max_frame_bytes);
+      NetSend(node_id, std::move(answer));
       return;
+    }
     case proto::Frame::kSyncResponse:
-      OnSyncResponse(node_id, std::move(*frame.mutable_sync_response()));
+      sync_->OnResponse(node_id, frame.sync_response());
       return;
     default:
       // An authenticated peer can send these as fast as it likes: logged at the 1st, 2nd,
@@ -454,116 +449,30 @@ void Node::Impl::CountBadMessages(const std::string& peer, std::uint64_t bad) {
 
 // --- sync -------------------------------------------------------------------------------
 
-void Node::Impl::RequestSync(std::uint64_t target, const std::vector<std::string>& preferred) {
-  if (target <= store_->height()) return;
-  if (target > sync_target_) {
-    sync_target_ = target;
-    sync_target_published_.store(target);
-  }
-  if (!preferred.empty()) sync_preferred_ = preferred;
-  syncing_.store(true);
-  if (!sync_in_flight_) SendSyncRequest();
-}
-
-void Node::Impl::SendSyncRequest() {
-  if (sync_target_ <= store_->height()) {
-    sync_target_ = 0;
-    syncing_.store(false);
-    return;
-  }
-  // A connected validator: the preferred ones first, then the others in turn. (Observers
-  // are not asked: p2p drops what they send but sync requests.)
-  std::vector<std::string> candidates;
-  const std::vector<PeerInfo> peers = p2p_->Peers();
-  for (const std::string& p : sync_preferred_) {
-    for (const PeerInfo& info : peers) {
-      if (info.node_id == p && info.connected && !info.observer) candidates.push_back(p);
+BlockSync::Host Node::Impl::SyncHost() {
+  BlockSync::Host host;
+  host.stored_height = [this] { return store_->height(); };
+  host.validators = [this] {
+    std::vector<std::string> out;
+    for (const PeerInfo& info : p2p_->Peers()) {
+      if (info.connected && !info.observer) out.push_back(info.node_id);
     }
-  }
-  for (const PeerInfo& info : peers) {
-    if (info.connected && !info.observer &&
-        std::find(candidates.begin(), candidates.end(), info.node_id) == candidates.end()) {
-      candidates.push_back(info.node_id);
-    }
-  }
-  if (candidates.empty()) return;  // retried when a peer comes up (its Hello)
-  sync_peer_ = candidates[sync_rotation_++ % candidates.size()];
-  proto::Frame frame;
-  frame.mutable_sync_request()->set_from_height(store_->height() + 1);
-  frame.mutable_sync_request()->set_max_blocks(kSyncBatch);
-  NetSend(sync_peer_, std::move(frame));  // lost or not: the timeout asks another peer
-  sync_in_flight_ = true;
-  sync_timer_->expires_after(kSyncTimeout);
-  sync_timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) OnSyncTimeout();
-  });
-}
-
-void Node::Impl::OnSyncTimeout() {
-  if (!sync_in_flight_) return;
-  spdlog::warn("sync: no answer from {}; asking another peer", sync_peer_);
-  sync_in_flight_ = false;
-  sync_preferred_.clear();
-  SendSyncRequest();
-}
-
-void Node::Impl::ServeSync(const std::string& peer, const proto::SyncRequest& request) {
-  proto::Frame frame;
-  proto::SyncResponse* response = frame.mutable_sync_response();
-  const std::uint64_t height = store_->height();
-  const std::uint32_t max = std::min<std::uint32_t>(std::max<std::uint32_t>(request.max_blocks(), 1), kSyncBatch);
-  // Leave room under the frame limit; always send at least one block if there is one.
-  const std::size_t budget = config_.max_frame_bytes / 2;
-  std::size_t bytes = 0;
-  for (std::uint64_t h = request.from_height(); h >= 1 && h <= height && response->blocks_size() < static_cast<int>(max); ++h) {
-    Result<proto::CertifiedBlock> block = store_->GetBlock(h);
-    if (!block.ok()) break;
-    const std::size_t size = block->ByteSizeLong();
-    if (response->blocks_size() > 0 && bytes + size > budget) break;
-    bytes += size;
-    *response->add_blocks() = std::move(block).value();
-  }
-  response->set_responder_height(height);
-  NetSend(peer, std::move(frame));
-}
-
-void Node::Impl::OnSyncResponse(const std::string& peer, proto::SyncResponse response) {
-  if (peer == sync_peer_) {
-    sync_in_flight_ = false;
-    sync_timer_->cancel();
-  }
-  // Still behind a peer that gave blocks: keep going up to its height (consensus only asks
-  // for what it has seen evidence of; the peers may be further on).
-  if (response.blocks_size() > 0 && response.responder_height() > sync_target_) {
-    sync_target_ = response.responder_height();
-    sync_target_published_.store(sync_target_);
-    syncing_.store(true);
-  } else if (response.blocks_size() == 0 && response.responder_height() <= store_->height() &&
-             peer == sync_peer_) {
-    // Nothing more there: stop asking rather than loop (consensus asks again, rate-limited,
-    // when it sees evidence of more).
-    sync_target_ = store_->height();
-  }
-  for (const proto::CertifiedBlock& block : response.blocks()) {
+    return out;
+  };
+  host.send = [this](const std::string& peer, proto::Frame frame) {
+    NetSend(peer, std::move(frame));
+  };
+  // The consensus core's verdict on a synced block, as the sync client reads it.
+  host.deliver = [this](const proto::CertifiedBlock& block, std::string* why) {
     const Status verdict = loop_->OnSyncedBlock(block);
-    if (!verdict.ok()) {
-      if (!halted_.ok()) return;
-      if (verdict.code() == StatusCode::kOutOfRange) continue;  // not the next one
-      if (verdict.code() == StatusCode::kUnavailable) break;    // its epoch is not known yet
-      if (const std::uint64_t n = peer_warnings_.Count(peer + " bad sync block")) {
-        spdlog::warn("sync: peer {} sent a block that does not verify: {} ({} so far)", peer,
-                     verdict.ToString(), n);
-      }
-      sync_preferred_.clear();
-      break;
-    }
-  }
-  if (sync_target_ > store_->height()) {
-    if (!sync_in_flight_) SendSyncRequest();
-  } else {
-    sync_target_ = 0;
-    syncing_.store(false);
-  }
+    if (verdict.ok()) return BlockSync::Delivery::kAccepted;
+    if (!halted_.ok()) return BlockSync::Delivery::kHalted;
+    if (verdict.code() == StatusCode::kOutOfRange) return BlockSync::Delivery::kNotNext;
+    if (verdict.code() == StatusCode::kUnavailable) return BlockSync::Delivery::kEpochUnknown;
+    *why = verdict.ToString();
+    return BlockSync::Delivery::kInvalid;
+  };
+  return host;
 }
 
 // --- status -----------------------------------------------------------------------------

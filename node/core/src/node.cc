@@ -400,7 +400,7 @@ Status Node::Impl::Open() {
     timers_[i] = std::make_unique<boost::asio::steady_timer>(io_);
   }
   gossip_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
-  sync_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  sync_ = std::make_unique<BlockSync>(io_, SyncHost());
   PublishStatus();
   return Status::Ok();
 }

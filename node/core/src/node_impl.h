@@ -42,6 +42,7 @@
 #include "colend/node/txpool.h"
 #include "colend/node/limit_metrics.h"
 #include "colend/proto/state.pb.h"
+#include "block_sync.h"
 
 namespace colend::node {
 
@@ -136,11 +137,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   bool InboundPaused() const;
   void QueueGossip(std::string signed_tx);
   void FlushGossip();
-  void RequestSync(std::uint64_t target, const std::vector<std::string>& preferred);
-  void SendSyncRequest();
-  void OnSyncTimeout();
-  void ServeSync(const std::string& peer, const proto::SyncRequest& request);
-  void OnSyncResponse(const std::string& peer, proto::SyncResponse response);
+  // Block sync (block_sync.h), wired to this node in Open.
+  BlockSync::Host SyncHost();
   void PublishStatus();
   void ExportCertificateExpiries();
 
@@ -236,12 +234,7 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::size_t gossip_bytes_ = 0;
   std::unique_ptr<boost::asio::steady_timer> gossip_timer_;
   bool gossip_scheduled_ = false;
-  std::unique_ptr<boost::asio::steady_timer> sync_timer_;
-  std::uint64_t sync_target_ = 0;
-  std::string sync_peer_;
-  bool sync_in_flight_ = false;
-  std::size_t sync_rotation_ = 0;
-  std::vector<std::string> sync_preferred_;
+  std::unique_ptr<BlockSync> sync_;  // set in Open; its status() from any thread
   Status halted_ = Status::Ok();
 
   // Submit times of transactions this node admitted from clients (commit latency).
@@ -252,8 +245,6 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   mutable std::mutex status_mu_;
   consensus::ReplicaStatus status_;      // guarded by status_mu_
   consensus::ReplicaCounters counters_;  // guarded by status_mu_
-  std::atomic<std::uint64_t> sync_target_published_{0};
-  std::atomic<bool> syncing_{false};
   std::atomic<bool> stopping_{false};
 
   // Metrics.

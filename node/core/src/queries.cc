@@ -337,8 +337,8 @@ ConsensusStatus Node::Impl::GetConsensusStatus() const {
 SyncStatus Node::Impl::GetSyncStatus() const {
   SyncStatus out;
   out.current_height = store_->height();
-  out.syncing = syncing_.load();
-  out.target_height = std::max(sync_target_published_.load(), out.current_height);
+  out.syncing = sync_->syncing();
+  out.target_height = std::max(sync_->target_published(), out.current_height);
   for (const PeerInfo& p : p2p_->Peers()) {
     if (p.connected) out.target_height = std::max(out.target_height, p.best_height);
   }
