@@ -129,51 +129,78 @@ proto::ConsensusEnvelope WithoutTransactions(proto::ConsensusEnvelope envelope) 
   return envelope;
 }
 
-Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
-                                   const ChainContext& context) {
+Status RefusedEnvelope::ToStatus() const {
+  switch (reason) {
+    case EnvelopeRefusal::kMalformed: return Status::InvalidArgument(message);
+    case EnvelopeRefusal::kUnknownSender: return Status::NotFound(message);
+    case EnvelopeRefusal::kBadSignature: return Status::PermissionDenied(message);
+    case EnvelopeRefusal::kWrongChain: return Status::FailedPrecondition(message);
+    case EnvelopeRefusal::kWrongEpoch: return Status::OutOfRange(message);
+  }
+  return Status::InvalidArgument(message);
+}
+
+std::variant<OpenedMessage, RefusedEnvelope> CheckEnvelope(const proto::ConsensusEnvelope& envelope,
+                                                           const ChainContext& context) {
+  auto refuse = [](EnvelopeRefusal reason, std::string message) {
+    return std::variant<OpenedMessage, RefusedEnvelope>(
+        RefusedEnvelope{reason, std::move(message)});
+  };
   // The envelope is kept and quoted verbatim in certificates: padding outside the signed
   // body (unknown fields, an oversized signature) would be stored and relayed by honest
   // replicas, so it is refused before anything else.
   if (HasUnknownFields(envelope)) {
-    return Status::InvalidArgument("consensus envelope has fields this version does not know");
+    return refuse(EnvelopeRefusal::kMalformed,
+                  "consensus envelope has fields this version does not know");
   }
   if (envelope.signature().size() > kMaxEnvelopeSignatureBytes ||
       envelope.sender().size() > kMaxEnvelopeSenderBytes) {
-    return Status::InvalidArgument("consensus envelope signature or sender is oversized");
+    return refuse(EnvelopeRefusal::kMalformed,
+                  "consensus envelope signature or sender is oversized");
   }
   if (!context.validators->Contains(envelope.sender())) {
-    return Status::NotFound("sender '" + envelope.sender() + "' is not a validator");
+    return refuse(EnvelopeRefusal::kUnknownSender,
+                  "sender '" + envelope.sender() + "' is not a validator");
   }
   const Status signature = context.verifier->Verify(envelope.sender(), AsBytes(envelope.body()),
                                                     AsBytes(envelope.signature()));
   if (!signature.ok()) {
-    return Status::PermissionDenied("signature of '" + envelope.sender() +
-                                    "' does not verify: " + signature.message());
+    return refuse(EnvelopeRefusal::kBadSignature, "signature of '" + envelope.sender() +
+                                                      "' does not verify: " + signature.message());
   }
   OpenedMessage opened;
   if (!opened.message.ParseFromString(envelope.body())) {
-    return Status::InvalidArgument("consensus message does not parse");
+    return refuse(EnvelopeRefusal::kMalformed, "consensus message does not parse");
   }
   if (opened.message.payload_case() == proto::ConsensusMessage::PAYLOAD_NOT_SET) {
-    return Status::InvalidArgument("consensus message has no known payload");
+    return refuse(EnvelopeRefusal::kMalformed, "consensus message has no known payload");
   }
   if (HasUnknownFields(opened.message)) {
-    return Status::InvalidArgument("consensus message has fields this version does not know");
+    return refuse(EnvelopeRefusal::kMalformed,
+                  "consensus message has fields this version does not know");
   }
   if (!envelope.transactions().empty() && !opened.message.has_pre_prepare()) {
-    return Status::InvalidArgument("only a PRE-PREPARE carries transactions");
+    return refuse(EnvelopeRefusal::kMalformed, "only a PRE-PREPARE carries transactions");
   }
   if (opened.message.chain_id() != context.chain_id) {
-    return Status::FailedPrecondition("consensus message is for chain '" +
-                                      opened.message.chain_id() + "'");
+    return refuse(EnvelopeRefusal::kWrongChain,
+                  "consensus message is for chain '" + opened.message.chain_id() + "'");
   }
   if (opened.message.epoch() != context.epoch) {
-    return Status::OutOfRange("consensus message is for validator epoch " +
-                              std::to_string(opened.message.epoch()) + ", not " +
-                              std::to_string(context.epoch));
+    return refuse(EnvelopeRefusal::kWrongEpoch,
+                  "consensus message is for validator epoch " +
+                      std::to_string(opened.message.epoch()) + ", not " +
+                      std::to_string(context.epoch));
   }
   opened.envelope = envelope;
   return opened;
+}
+
+Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
+                                   const ChainContext& context) {
+  std::variant<OpenedMessage, RefusedEnvelope> checked = CheckEnvelope(envelope, context);
+  if (auto* refused = std::get_if<RefusedEnvelope>(&checked)) return refused->ToStatus();
+  return std::get<OpenedMessage>(std::move(checked));
 }
 
 std::optional<MessageRoute> PeekRoute(const proto::ConsensusEnvelope& envelope) {

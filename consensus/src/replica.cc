@@ -1,6 +1,7 @@
 #include "colend/consensus/replica.h"
 
 #include <utility>
+#include <variant>
 
 #include "replica_impl.h"
 
@@ -128,33 +129,33 @@ Actions Replica::Impl::OnMessage(std::uint64_t now, const proto::ConsensusEnvelo
     ++counters_.bad_inputs;
     return {};
   }
-  Result<OpenedMessage> opened = OpenEnvelope(envelope, context_);
-  if (!opened.ok()) {
-    CountOpenFailure(opened.status());
+  std::variant<OpenedMessage, RefusedEnvelope> checked = CheckEnvelope(envelope, context_);
+  if (const auto* refused = std::get_if<RefusedEnvelope>(&checked)) {
+    CountRefusal(refused->reason);
     return Finish();
   }
-  Dispatch(std::move(opened).value());
+  Dispatch(std::get<OpenedMessage>(std::move(checked)));
   return Finish();
 }
 
-void Replica::Impl::CountOpenFailure(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
+void Replica::Impl::CountRefusal(EnvelopeRefusal reason) {
+  switch (reason) {
+    case EnvelopeRefusal::kUnknownSender:
       ++counters_.unknown_sender;
-      break;
-    case StatusCode::kPermissionDenied:
+      return;
+    case EnvelopeRefusal::kBadSignature:
       ++counters_.bad_signature;
-      break;
-    case StatusCode::kFailedPrecondition:
+      return;
+    case EnvelopeRefusal::kWrongChain:
       ++counters_.wrong_chain;
-      break;
-    case StatusCode::kOutOfRange:
+      return;
+    case EnvelopeRefusal::kWrongEpoch:
       ++counters_.wrong_epoch;
-      break;
-    default:
-      ++counters_.malformed;
+      return;
+    case EnvelopeRefusal::kMalformed:
       break;
   }
+  ++counters_.malformed;
 }
 
 namespace {

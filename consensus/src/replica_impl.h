@@ -95,7 +95,7 @@ class Replica::Impl {
   const Slot* FindSlot(std::uint64_t sequence) const;
   Slot& SlotAt(std::uint64_t sequence) { return slots_[sequence]; }
   void Dispatch(OpenedMessage message);
-  void CountOpenFailure(const Status& status);
+  void CountRefusal(EnvelopeRefusal reason);
   void Settle();
   bool HasPendingWork() const;
   void UpdateViewChangeTimer();

@@ -32,7 +32,7 @@ Verdict ProposeAgreementHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kBadField, "service_fee_bp must be at most 10000");
   }
   const std::string key = keys::Agreement(p.agreement_id());
-  COLEND_ASSIGN_OR_RETURN(auto existing, ReadRecord<proto::AgreementRecord>(env.view, key));
+  COLEND_ASSIGN_OR_FAULT(auto existing, ReadRecord<proto::AgreementRecord>(env.view, key));
   if (existing.has_value()) {
     return Verdict::Reject(ErrorCode::kAgreementExists,
                            "agreement " + p.agreement_id() + " already exists");
@@ -60,12 +60,12 @@ Verdict ProposeAgreementHandler(TxEnv& env) {
                            "shares sum to " + std::to_string(sum) + " bp, not 10000");
   }
   for (const auto& [bank, bp] : shares) {
-    COLEND_ASSIGN_OR_RETURN(bool active, IsActiveMember(env.view, bank));
+    COLEND_ASSIGN_OR_FAULT(bool active, IsActiveMember(env.view, bank));
     if (!active) {
       return Verdict::Reject(ErrorCode::kBadShares, bank + " is not an active member");
     }
   }
-  COLEND_ASSIGN_OR_RETURN(proto::NetworkRules rules, ReadRules(env.view));
+  COLEND_ASSIGN_OR_FAULT(proto::NetworkRules rules, ReadRules(env.view));
   for (const auto& [bank, bp] : shares) {
     if (bp < rules.min_funder_bp()) {
       return Verdict::Reject(ErrorCode::kBelowMinShare,
@@ -110,7 +110,7 @@ Verdict ProposeAgreementHandler(TxEnv& env) {
 
 Verdict AcceptAgreementHandler(TxEnv& env) {
   const std::string& id = env.body.accept_agreement().agreement_id();
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadAgreement(env.view, id));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadAgreement(env.view, id));
   if (!found.has_value()) {
     return Verdict::Reject(ErrorCode::kNoAgreement, "no agreement " + id);
   }
@@ -137,7 +137,7 @@ Verdict AcceptAgreementHandler(TxEnv& env) {
 
 Verdict SuspendAgreementHandler(TxEnv& env) {
   const std::string& id = env.body.suspend_agreement().agreement_id();
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadAgreement(env.view, id));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadAgreement(env.view, id));
   if (!found.has_value()) {
     return Verdict::Reject(ErrorCode::kNoAgreement, "no agreement " + id);
   }

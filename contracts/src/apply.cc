@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "colend/contracts/conservation.h"
 #include "colend/contracts/error_code.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
@@ -176,7 +177,12 @@ Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const Blo
     TxEnv env{body, ctx, tx_view, record};
     verdict = Dispatch(env);
     if (verdict.accepted() && env.mixed_journal) {
-      verdict = Status::Internal("a journal entry mixes currencies or value dates");
+      verdict = Verdict::Fault(Status::Internal("a journal entry mixes currencies or value dates"));
+    }
+    if (verdict.accepted()) {
+      if (Status balanced = CheckJournalBalances(record); !balanced.ok()) {
+        verdict = Verdict::Fault(std::move(balanced));
+      }
     }
     if (verdict.accepted()) verdict = BookPostings(tx_view, record);
   }

@@ -261,13 +261,14 @@ Status ReadSuite(ObjectReader& top, crypto::CryptoSuite* suite) {
   if (value->kind != JsonKind::kString) {
     return internal::Mismatch(*value, "\"standard\" or \"sm\"", place);
   }
-  Result<crypto::CryptoSuite> parsed = crypto::CryptoSuite::FromName(value->text);
-  if (!parsed.ok()) {
-    if (parsed.status().code() == StatusCode::kInvalidArgument) {
-      return internal::Mismatch(*value, "\"standard\" or \"sm\"", place);
-    }
-    return parsed.status().WithContext("crypto_suite");  // the suite is unavailable here
+  // A name the file got wrong is the file's problem; a suite this build's OpenSSL cannot
+  // provide is the machine's (FromName says which, in its message).
+  if (value->text != crypto::CryptoSuite::kStandardName &&
+      value->text != crypto::CryptoSuite::kSmName) {
+    return internal::Mismatch(*value, "\"standard\" or \"sm\"", place);
   }
+  Result<crypto::CryptoSuite> parsed = crypto::CryptoSuite::FromName(value->text);
+  if (!parsed.ok()) return parsed.status().WithContext("crypto_suite");
   *suite = *parsed;
   return Status::Ok();
 }

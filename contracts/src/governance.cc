@@ -66,7 +66,7 @@ Verdict AddMemberAction(TxEnv& env, const proto::AddMember& a) {
     return Verdict::Reject(ErrorCode::kBadField,
                            "member_id must be 1-32 upper-case letters, digits or _");
   }
-  COLEND_ASSIGN_OR_RETURN(auto existing, ReadMember(env.view, a.member_id()));
+  COLEND_ASSIGN_OR_FAULT(auto existing, ReadMember(env.view, a.member_id()));
   if (existing.has_value()) {
     return Verdict::Reject(ErrorCode::kMemberExists, a.member_id() + " is already a member");
   }
@@ -90,7 +90,7 @@ Verdict AddMemberAction(TxEnv& env, const proto::AddMember& a) {
   *member.mutable_client_keys() = a.client_keys();
   SortKeys(member);
   WriteRecord(env.view, keys::Member(a.member_id()), member);
-  COLEND_ASSIGN_OR_RETURN(auto list, ReadRecord<proto::MemberList>(env.view, keys::kMembers));
+  COLEND_ASSIGN_OR_FAULT(auto list, ReadRecord<proto::MemberList>(env.view, keys::kMembers));
   proto::MemberList members = list.value_or(proto::MemberList());
   std::vector<std::string> all(members.ids().begin(), members.ids().end());
   all.insert(std::upper_bound(all.begin(), all.end(), a.member_id()), a.member_id());
@@ -100,7 +100,7 @@ Verdict AddMemberAction(TxEnv& env, const proto::AddMember& a) {
 }
 
 Verdict SuspendMemberAction(TxEnv& env, const proto::SuspendMember& s) {
-  COLEND_ASSIGN_OR_RETURN(auto member, ReadMember(env.view, s.member_id()));
+  COLEND_ASSIGN_OR_FAULT(auto member, ReadMember(env.view, s.member_id()));
   if (!member.has_value() || member->status() != proto::MEMBER_STATUS_ACTIVE) {
     return Verdict::Reject(ErrorCode::kNoMember, "no active member " + s.member_id());
   }
@@ -113,7 +113,7 @@ Verdict SuspendMemberAction(TxEnv& env, const proto::SuspendMember& s) {
 }
 
 Verdict RotateKeyAction(TxEnv& env, const proto::RotateKey& r) {
-  COLEND_ASSIGN_OR_RETURN(auto member, ReadMember(env.view, r.member_id()));
+  COLEND_ASSIGN_OR_FAULT(auto member, ReadMember(env.view, r.member_id()));
   if (!member.has_value()) return Verdict::Reject(ErrorCode::kNoMember, "no member " + r.member_id());
   if (!r.has_new_key() && r.retired_key_id().empty()) {
     return Verdict::Reject(ErrorCode::kBadKey, "a rotation adds a key, retires one, or both");
@@ -154,7 +154,7 @@ Verdict SetNetworkRuleAction(TxEnv& env, const proto::SetNetworkRule& s) {
   if (Status st = checked.Set(s.name(), s.value()); !st.ok()) {
     return Verdict::Reject(ErrorCode::kBadField, st.message());
   }
-  COLEND_ASSIGN_OR_RETURN(proto::NetworkRules rules, ReadRules(env.view));
+  COLEND_ASSIGN_OR_FAULT(proto::NetworkRules rules, ReadRules(env.view));
   rules.set_min_funder_bp(static_cast<std::uint32_t>(checked.min_funder_bp));
   WriteRecord(env.view, keys::kRules, rules);
   return Verdict::Accept();
@@ -218,7 +218,7 @@ Verdict GovernanceVoteHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kBadField, "choice must be APPROVE or REJECT");
   }
   const std::string key = keys::Proposal(v.proposal_id());
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::ProposalRecord>(env.view, key));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadRecord<proto::ProposalRecord>(env.view, key));
   if (!found.has_value()) return Verdict::Reject(ErrorCode::kNoProposal, "no proposal " + v.proposal_id());
   proto::ProposalRecord& proposal = *found;
   if (proposal.status() != proto::PROPOSAL_STATUS_OPEN) {
@@ -238,7 +238,7 @@ Verdict GovernanceVoteHandler(TxEnv& env) {
   list->Assign(sorted.begin(), sorted.end());
 
   // Count only votes of members active now (a suspended member's earlier vote lapses).
-  COLEND_ASSIGN_OR_RETURN(std::vector<std::string> active, ActiveMembers(env.view));
+  COLEND_ASSIGN_OR_FAULT(std::vector<std::string> active, ActiveMembers(env.view));
   auto count_active = [&](const google::protobuf::RepeatedPtrField<std::string>& votes) {
     std::size_t n = 0;
     for (const std::string& m : votes) n += std::binary_search(active.begin(), active.end(), m);

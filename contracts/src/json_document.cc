@@ -1,6 +1,9 @@
 #include "json_document.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -319,7 +322,43 @@ void JsonWriter::WriteQuoted(std::string_view value) {
   out_.push_back('"');
 }
 
+namespace {
+
+// The valid UTF-8 form of `s`, invalid sequences replaced by U+FFFD (as AppendEscaped).
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t length = Utf8SequenceLength(s, i);
+    if (length == 0) {
+      out.append("\xef\xbf\xbd");  // U+FFFD
+      ++i;
+    } else {
+      out.append(s.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void JsonWriter::AddValue(boost::json::value value) {
+  if (open_.empty()) {
+    root_ = std::move(value);
+  } else if (open_.back().is_object()) {
+    open_.back().as_object()[keys_.back()] = std::move(value);
+  } else {
+    open_.back().as_array().push_back(std::move(value));
+  }
+}
+
 JsonWriter& JsonWriter::BeginObject() {
+  if (layout_ == Layout::kValue) {
+    open_.emplace_back(boost::json::object());
+    keys_.emplace_back();
+    return *this;
+  }
   BeforeValue();
   out_.push_back('{');
   levels_.push_back(Level{true, true});
@@ -327,6 +366,13 @@ JsonWriter& JsonWriter::BeginObject() {
 }
 
 JsonWriter& JsonWriter::EndObject() {
+  if (layout_ == Layout::kValue) {
+    boost::json::value done = std::move(open_.back());
+    open_.pop_back();
+    keys_.pop_back();
+    AddValue(std::move(done));
+    return *this;
+  }
   const bool empty = levels_.back().empty;
   levels_.pop_back();
   if (!empty) NewLineAndIndent(levels_.size());
@@ -335,6 +381,10 @@ JsonWriter& JsonWriter::EndObject() {
 }
 
 JsonWriter& JsonWriter::BeginArray() {
+  if (layout_ == Layout::kValue) {
+    open_.emplace_back(boost::json::array());
+    return *this;
+  }
   BeforeValue();
   out_.push_back('[');
   levels_.push_back(Level{false, true});
@@ -342,6 +392,12 @@ JsonWriter& JsonWriter::BeginArray() {
 }
 
 JsonWriter& JsonWriter::EndArray() {
+  if (layout_ == Layout::kValue) {
+    boost::json::value done = std::move(open_.back());
+    open_.pop_back();
+    AddValue(std::move(done));
+    return *this;
+  }
   const bool empty = levels_.back().empty;
   levels_.pop_back();
   if (!empty) NewLineAndIndent(levels_.size());
@@ -350,6 +406,10 @@ JsonWriter& JsonWriter::EndArray() {
 }
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
+  if (layout_ == Layout::kValue) {
+    keys_.back() = ValidUtf8(key);
+    return *this;
+  }
   BeforeValue();
   WriteQuoted(key);
   out_.push_back(':');
@@ -359,24 +419,40 @@ JsonWriter& JsonWriter::Key(std::string_view key) {
 }
 
 JsonWriter& JsonWriter::String(std::string_view value) {
+  if (layout_ == Layout::kValue) {
+    AddValue(boost::json::string(ValidUtf8(value)));
+    return *this;
+  }
   BeforeValue();
   WriteQuoted(value);
   return *this;
 }
 
 JsonWriter& JsonWriter::Unsigned(std::uint64_t value) {
+  if (layout_ == Layout::kValue) {
+    AddValue(value);
+    return *this;
+  }
   BeforeValue();
   out_.append(std::to_string(value));
   return *this;
 }
 
 JsonWriter& JsonWriter::Signed(std::int64_t value) {
+  if (layout_ == Layout::kValue) {
+    AddValue(value);
+    return *this;
+  }
   BeforeValue();
   out_.append(std::to_string(value));
   return *this;
 }
 
 JsonWriter& JsonWriter::Bool(bool value) {
+  if (layout_ == Layout::kValue) {
+    AddValue(value);
+    return *this;
+  }
   BeforeValue();
   out_.append(value ? "true" : "false");
   return *this;
@@ -386,6 +462,8 @@ std::string JsonWriter::Finish() && {
   if (layout_ == Layout::kIndented) out_.push_back('\n');
   return std::move(out_);
 }
+
+boost::json::value JsonWriter::TakeValue() && { return std::move(root_); }
 
 // ----- base64 / PEM -----
 

@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "colend/common/result.h"
 
 namespace colend::contracts::internal {
@@ -88,7 +90,10 @@ Result<JsonValue> ParseJson(std::string_view text, const JsonParseOptions& optio
 // value after each Key; the writer adds the punctuation and whitespace.
 class JsonWriter {
  public:
-  enum class Layout : std::uint8_t { kCompact, kIndented };
+  // kValue builds the document as a Boost.JSON value instead of text (TakeValue): members in
+  // the order written, strings made valid UTF-8 as in the text forms. For a caller that
+  // embeds the document in a larger one, so that nobody parses text this module wrote.
+  enum class Layout : std::uint8_t { kCompact, kIndented, kValue };
 
   explicit JsonWriter(Layout layout = Layout::kCompact) : layout_(layout) {}
 
@@ -102,8 +107,10 @@ class JsonWriter {
   JsonWriter& Signed(std::int64_t value);
   JsonWriter& Bool(bool value);
 
-  // The text written; an indented document ends with a newline.
+  // The text written; an indented document ends with a newline. REQUIRES: not kValue.
   std::string Finish() &&;
+  // The document built. REQUIRES: kValue, and every object and array ended.
+  boost::json::value TakeValue() &&;
 
  private:
   struct Level {
@@ -114,11 +121,17 @@ class JsonWriter {
   void BeforeValue();
   void NewLineAndIndent(std::size_t depth);
   void WriteQuoted(std::string_view value);
+  // kValue: adds `value` to the open object (under the pending key) or array, or makes it
+  // the document.
+  void AddValue(boost::json::value value);
 
   Layout layout_;
   std::vector<Level> levels_;
   bool after_key_ = false;
   std::string out_;
+  std::vector<boost::json::value> open_;  // kValue: the objects and arrays not yet ended
+  std::vector<std::string> keys_;         // kValue: the pending key of each open object
+  boost::json::value root_;               // kValue: the document once its outermost value ends
 };
 
 // The standard base64 alphabet with padding, as in PEM bodies.

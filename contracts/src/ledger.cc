@@ -19,8 +19,8 @@
 
 namespace colend::contracts {
 
-Status AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
-                    std::int64_t delta) {
+Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
+                     std::int64_t delta) {
   using Getter = std::int64_t (proto::ComponentAmounts::*)() const;
   using Setter = void (proto::ComponentAmounts::*)(std::int64_t);
   Getter get = nullptr;
@@ -46,15 +46,15 @@ Status AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent co
       get = &proto::ComponentAmounts::recovery, set = &proto::ComponentAmounts::set_recovery;
       break;
     default:
-      return Status::Internal("posting with no component");
+      return Verdict::Fault(Status::Internal("posting with no component"));
   }
-  COLEND_ASSIGN_OR_RETURN(std::int64_t value, CheckedAdd((amounts.*get)(), delta));
+  COLEND_ASSIGN_OR_VERDICT(std::int64_t value, CheckedAdd((amounts.*get)(), delta));
   (amounts.*set)(value);
-  return Status::Ok();
+  return Verdict::Accept();
 }
 
-Status AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
-                  int sign) {
+Verdict AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
+                   int sign) {
   const std::pair<proto::PostingComponent, std::int64_t> parts[] = {
       {proto::POSTING_COMPONENT_FUNDING, delta.funding()},
       {proto::POSTING_COMPONENT_PRINCIPAL, delta.principal()},
@@ -65,18 +65,18 @@ Status AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmount
   for (const auto& [component, value] : parts) {
     std::int64_t signed_value = value;
     if (sign < 0) {
-      COLEND_ASSIGN_OR_RETURN(signed_value, CheckedSub(0, value));
+      COLEND_ASSIGN_OR_VERDICT(signed_value, CheckedSub(0, value));
     }
-    COLEND_RETURN_IF_ERROR(AddComponent(amounts, component, signed_value));
+    COLEND_RETURN_IF_NOT_ACCEPTED(AddComponent(amounts, component, signed_value));
   }
-  return Status::Ok();
+  return Verdict::Accept();
 }
 
-Result<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
+Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
   std::int64_t net = 0;
   for (std::int64_t v : {amounts.funding(), amounts.principal(), amounts.interest(),
                          amounts.service_fee(), amounts.penalty(), amounts.recovery()}) {
-    COLEND_ASSIGN_OR_RETURN(net, CheckedAdd(net, v));
+    COLEND_ASSIGN_OR_VERDICT(net, CheckedAdd(net, v));
   }
   return net;
 }
@@ -84,9 +84,9 @@ Result<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
 namespace {
 
 // Adds a_owes_b under the journal's value date, keeping `days` sorted by date.
-Status BookDay(proto::PositionRecord& position, const std::string& value_date,
-               proto::PostingComponent component, std::int64_t a_owes_b) {
-  COLEND_RETURN_IF_ERROR(AddComponent(*position.mutable_total(), component, a_owes_b));
+Verdict BookDay(proto::PositionRecord& position, const std::string& value_date,
+                proto::PostingComponent component, std::int64_t a_owes_b) {
+  COLEND_RETURN_IF_NOT_ACCEPTED(AddComponent(*position.mutable_total(), component, a_owes_b));
   position.set_posting_count(position.posting_count() + 1);
   auto* days = position.mutable_days();
   auto it = std::lower_bound(days->begin(), days->end(), value_date,
@@ -100,13 +100,13 @@ Status BookDay(proto::PositionRecord& position, const std::string& value_date,
     for (int i = days->size() - 1; i > index; --i) days->SwapElements(i, i - 1);
   }
   proto::UnsettledDay* day = days->Mutable(index);
-  COLEND_RETURN_IF_ERROR(AddComponent(*day->mutable_amounts(), component, a_owes_b));
+  COLEND_RETURN_IF_NOT_ACCEPTED(AddComponent(*day->mutable_amounts(), component, a_owes_b));
   day->set_posting_count(day->posting_count() + 1);
-  return Status::Ok();
+  return Verdict::Accept();
 }
 
-Status RegisterPairs(StateView& view, const std::vector<proto::PairKey>& added) {
-  COLEND_ASSIGN_OR_RETURN(auto list, ReadRecord<proto::PairList>(view, keys::kPairs));
+Verdict RegisterPairs(StateView& view, const std::vector<proto::PairKey>& added) {
+  COLEND_ASSIGN_OR_FAULT(auto list, ReadRecord<proto::PairList>(view, keys::kPairs));
   proto::PairList pairs = list.value_or(proto::PairList());
   auto less = [](const proto::PairKey& x, const proto::PairKey& y) {
     return std::tie(x.a(), x.b(), x.currency()) < std::tie(y.a(), y.b(), y.currency());
@@ -120,7 +120,7 @@ Status RegisterPairs(StateView& view, const std::vector<proto::PairKey>& added) 
     for (int i = all->size() - 1; i > index; --i) all->SwapElements(i, i - 1);
   }
   WriteRecord(view, keys::kPairs, pairs);
-  return Status::Ok();
+  return Verdict::Accept();
 }
 
 }  // namespace
@@ -136,7 +136,9 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
   std::vector<Group> groups;
   groups.reserve(4);
   for (const proto::JournalLine& line : record.journal()) {
-    if (line.debtor() == line.creditor()) return Status::Internal("posting from a bank to itself");
+    if (line.debtor() == line.creditor()) {
+      return Verdict::Fault(Status::Internal("posting from a bank to itself"));
+    }
     const bool debtor_first = line.debtor() < line.creditor();
     const std::string_view a = debtor_first ? line.debtor() : line.creditor();
     const std::string_view b = debtor_first ? line.creditor() : line.debtor();
@@ -148,7 +150,7 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
   std::vector<proto::PairKey> added;
   for (const Group& group : groups) {
     const std::string key = keys::Position(group.a, group.b, record.currency());
-    COLEND_ASSIGN_OR_RETURN(proto::PositionRecord * existing,
+    COLEND_ASSIGN_OR_FAULT(proto::PositionRecord * existing,
                             MutableRecord<proto::PositionRecord>(view, key));
     proto::PositionRecord& position =
         existing != nullptr ? *existing : *NewRecord<proto::PositionRecord>(view, key);
@@ -164,12 +166,13 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record) {
     for (const proto::JournalLine* line : group.lines) {
       std::int64_t a_owes_b = line->amount();
       if (line->debtor() != group.a) {
-        COLEND_ASSIGN_OR_RETURN(a_owes_b, CheckedSub(0, a_owes_b));
+        COLEND_ASSIGN_OR_VERDICT(a_owes_b, CheckedSub(0, a_owes_b));
       }
-      COLEND_RETURN_IF_ERROR(BookDay(position, record.value_date(), line->component(), a_owes_b));
+      COLEND_RETURN_IF_NOT_ACCEPTED(
+          BookDay(position, record.value_date(), line->component(), a_owes_b));
     }
   }
-  if (!added.empty()) COLEND_RETURN_IF_ERROR(RegisterPairs(view, added));
+  if (!added.empty()) COLEND_RETURN_IF_NOT_ACCEPTED(RegisterPairs(view, added));
   return Verdict::Accept();
 }
 

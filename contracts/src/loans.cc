@@ -6,6 +6,7 @@
 #include "checked.h"
 #include "colend/common/split.h"
 #include "colend/contracts/books.h"
+#include "colend/contracts/conservation.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
 #include "tx_env.h"
@@ -55,7 +56,7 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   }
   // Staged for changing: an accepted origination always writes the agreement (a rejected
   // transaction's view is dropped with it).
-  COLEND_ASSIGN_OR_RETURN(
+  COLEND_ASSIGN_OR_FAULT(
       proto::AgreementRecord * found,
       MutableRecord<proto::AgreementRecord>(env.view, keys::Agreement(o.agreement_id())));
   if (found == nullptr) {
@@ -76,7 +77,7 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   if (env.view.Get(loan_key, &unused)) {
     return Verdict::Reject(ErrorCode::kLoanExists, "loan " + o.loan_id() + " already exists");
   }
-  COLEND_ASSIGN_OR_RETURN(const proto::NetworkRules* stored_rules,
+  COLEND_ASSIGN_OR_FAULT(const proto::NetworkRules* stored_rules,
                           PeekRecord<proto::NetworkRules>(env.view, keys::kRules));
   const proto::NetworkRules& rules =
       stored_rules != nullptr ? *stored_rules : proto::NetworkRules::default_instance();
@@ -94,14 +95,19 @@ Verdict OriginateLoanHandler(TxEnv& env) {
   for (const proto::AgreementParty& party : agreement.parties()) {
     weights.push_back({party.bank(), party.share_bp()});
   }
-  COLEND_ASSIGN_OR_RETURN(
-      std::vector<Amount> shares,
-      SplitByBasisPoints(Amount::FromMinor(o.principal()), weights, agreement.lead()));
+  // The agreement's shares are checked when it is proposed (positive, summing to 10,000 bp)
+  // and the principal is positive, so the split cannot fail for this transaction's sake.
+  const Amount principal = Amount::FromMinor(o.principal());
+  COLEND_ASSIGN_OR_FAULT(std::vector<Amount> shares,
+                         SplitByBasisPoints(principal, weights, agreement.lead()));
+  COLEND_FAULT_IF_ERROR(
+      CheckSplitConserves("principal " + principal.ToString() + " of loan " + o.loan_id(),
+                          principal, shares));
 
   for (int i = 0; i < agreement.parties_size(); ++i) {
     proto::AgreementParty& party = *agreement.mutable_parties(i);
-    COLEND_ASSIGN_OR_RETURN(std::int64_t after,
-                            CheckedAdd(party.outstanding(), shares[i].minor()));
+    COLEND_ASSIGN_OR_VERDICT(std::int64_t after,
+                             CheckedAdd(party.outstanding(), shares[i].minor()));
     // A limit binds new exposure only. A bank that a correction (a Reverse) left above its
     // limit refuses every loan that needs a share of it, until repayments bring it back
     // under; a party whose share of this loan rounds to 0 takes on nothing and is not asked.
@@ -152,7 +158,7 @@ Verdict OriginateLoanHandler(TxEnv& env) {
 
 Verdict ApproveLoanHandler(TxEnv& env) {
   const std::string& id = env.body.approve_loan().loan_id();
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadLoan(env.view, id));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadLoan(env.view, id));
   if (!found.has_value()) return Verdict::Reject(ErrorCode::kNoLoan, "no loan " + id);
   proto::LoanRecord& loan = *found;
   proto::LoanLeg* leg = FindLeg(loan, env.signer());
@@ -173,9 +179,10 @@ Verdict ApproveLoanHandler(TxEnv& env) {
   const bool all = std::all_of(loan.legs().begin(), loan.legs().end(),
                                [](const proto::LoanLeg& l) { return l.approved(); });
   if (all) {
-    COLEND_ASSIGN_OR_RETURN(auto agreement, ReadAgreement(env.view, loan.agreement_id()));
+    COLEND_ASSIGN_OR_FAULT(auto agreement, ReadAgreement(env.view, loan.agreement_id()));
     if (!agreement.has_value()) {
-      return Status::Corruption("loan " + id + " names missing agreement " + loan.agreement_id());
+      return Verdict::Fault(Status::Corruption("loan " + id + " names missing agreement " +
+                                               loan.agreement_id()));
     }
     Activate(env, loan, *agreement);
   }

@@ -5,10 +5,12 @@
 // open. The lead, as servicer, received the cash, so it owes each partner that partner's
 // parts; each partner owes the lead the service fee on its interest.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checked.h"
 #include "colend/common/split.h"
+#include "colend/contracts/conservation.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
 #include "tx_env.h"
@@ -17,29 +19,38 @@
 namespace colend::contracts {
 namespace {
 
-Result<std::vector<Amount>> SplitBy(std::int64_t amount, const proto::LoanRecord& loan,
-                                    std::int64_t (*weight_of)(const proto::LoanLeg&)) {
+// Splits `amount` (`what` names it: "principal", "interest", …) across the loan's legs by
+// `weight_of`. The caller has checked that the amount is not negative and that the weights'
+// total fits (Total) and is positive, so the split cannot fail for the transaction's sake:
+// a failure, or parts that do not sum to the amount, is a fault.
+Outcome<std::vector<Amount>> SplitBy(std::string_view what, std::int64_t amount,
+                                     const proto::LoanRecord& loan,
+                                     std::int64_t (*weight_of)(const proto::LoanLeg&)) {
   std::vector<SplitWeight> weights;
   weights.reserve(loan.legs_size());
   for (const proto::LoanLeg& leg : loan.legs()) weights.push_back({leg.bank(), weight_of(leg)});
-  return SplitByWeights(Amount::FromMinor(amount), weights, loan.lead());
+  const Amount total = Amount::FromMinor(amount);
+  COLEND_ASSIGN_OR_FAULT(std::vector<Amount> parts, SplitByWeights(total, weights, loan.lead()));
+  COLEND_FAULT_IF_ERROR(CheckSplitConserves(
+      std::string(what) + " " + total.ToString() + " of loan " + loan.id(), total, parts));
+  return parts;
 }
 
 std::int64_t OutstandingOf(const proto::LoanLeg& leg) { return leg.outstanding(); }
 std::int64_t OpenLossOf(const proto::LoanLeg& leg) { return leg.loss() - leg.recovered(); }
 
-Result<std::int64_t> Total(const proto::LoanRecord& loan,
-                           std::int64_t (*weight_of)(const proto::LoanLeg&)) {
+Outcome<std::int64_t> Total(const proto::LoanRecord& loan,
+                            std::int64_t (*weight_of)(const proto::LoanLeg&)) {
   std::int64_t total = 0;
   for (const proto::LoanLeg& leg : loan.legs()) {
-    COLEND_ASSIGN_OR_RETURN(total, CheckedAdd(total, weight_of(leg)));
+    COLEND_ASSIGN_OR_VERDICT(total, CheckedAdd(total, weight_of(leg)));
   }
   return total;
 }
 
 // Reads the loan a servicing event names and checks that the signer is its lead.
 Verdict LoadServicedLoan(TxEnv& env, const std::string& id, std::optional<proto::LoanRecord>* out) {
-  COLEND_ASSIGN_OR_RETURN(*out, ReadLoan(env.view, id));
+  COLEND_ASSIGN_OR_FAULT(*out, ReadLoan(env.view, id));
   if (!out->has_value()) return Verdict::Reject(ErrorCode::kNoLoan, "no loan " + id);
   if ((*out)->lead() != env.signer()) {
     return Verdict::Reject(ErrorCode::kNotLead, env.signer() + " is not the lead (servicer) of loan " +
@@ -53,13 +64,13 @@ Verdict LoadServicedLoan(TxEnv& env, const std::string& id, std::optional<proto:
 // writes it): the block keeps it decoded, so a block of events under one agreement parses
 // and serialises it once. The loan itself, touched by one event in a block, is read and
 // written as bytes.
-Result<proto::AgreementRecord*> LoadAgreementOf(StateView& view, const proto::LoanRecord& loan) {
-  COLEND_ASSIGN_OR_RETURN(
+Outcome<proto::AgreementRecord*> LoadAgreementOf(StateView& view, const proto::LoanRecord& loan) {
+  COLEND_ASSIGN_OR_FAULT(
       proto::AgreementRecord * agreement,
       MutableRecord<proto::AgreementRecord>(view, keys::Agreement(loan.agreement_id())));
   if (agreement == nullptr) {
-    return Status::Corruption("loan " + loan.id() + " names missing agreement " +
-                              loan.agreement_id());
+    return Verdict::Fault(Status::Corruption("loan " + loan.id() + " names missing agreement " +
+                                             loan.agreement_id()));
   }
   return agreement;
 }
@@ -82,10 +93,11 @@ Verdict AdjustExposure(proto::AgreementRecord& agreement, const std::string& ban
                        std::int64_t delta, std::int64_t loss_delta) {
   proto::AgreementParty* party = FindParty(agreement, bank);
   if (party == nullptr) {
-    return Status::Corruption("agreement " + agreement.id() + " has no party " + bank);
+    return Verdict::Fault(
+        Status::Corruption("agreement " + agreement.id() + " has no party " + bank));
   }
-  COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding, CheckedAdd(party->outstanding(), delta));
-  COLEND_ASSIGN_OR_RETURN(std::int64_t loss, CheckedAdd(party->loss(), loss_delta));
+  COLEND_ASSIGN_OR_VERDICT(std::int64_t outstanding, CheckedAdd(party->outstanding(), delta));
+  COLEND_ASSIGN_OR_VERDICT(std::int64_t loss, CheckedAdd(party->loss(), loss_delta));
   party->set_outstanding(outstanding);
   party->set_loss(loss);
   return Verdict::Accept();
@@ -108,17 +120,24 @@ Verdict RecordRepaymentHandler(TxEnv& env) {
   if (r.principal() == 0 && r.interest() == 0 && r.penalty() == 0) {
     return Verdict::Reject(ErrorCode::kBadAmount, "a repayment must pay something");
   }
-  COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding, Total(loan, OutstandingOf));
+  COLEND_ASSIGN_OR_VERDICT(std::int64_t outstanding, Total(loan, OutstandingOf));
+  if (outstanding == 0) {
+    // Never reached while the state is sound (a loan paid off is REPAID), but nothing could
+    // be split by outstanding: the repayment's own failure, not the node's.
+    return Verdict::Reject(ErrorCode::kLoanNotActive,
+                           "loan " + loan.id() + " has no principal outstanding");
+  }
   if (r.principal() > outstanding) {
     return Verdict::Reject(ErrorCode::kOverpayment,
                            "principal " + std::to_string(r.principal()) +
                                " is above the outstanding " + std::to_string(outstanding) +
                                " of loan " + loan.id());
   }
-  COLEND_ASSIGN_OR_RETURN(auto principal, SplitBy(r.principal(), loan, OutstandingOf));
-  COLEND_ASSIGN_OR_RETURN(auto interest, SplitBy(r.interest(), loan, OutstandingOf));
-  COLEND_ASSIGN_OR_RETURN(auto penalty, SplitBy(r.penalty(), loan, OutstandingOf));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_VERDICT(auto principal,
+                           SplitBy("principal", r.principal(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_VERDICT(auto interest, SplitBy("interest", r.interest(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_VERDICT(auto penalty, SplitBy("penalty", r.penalty(), loan, OutstandingOf));
+  COLEND_ASSIGN_OR_VERDICT(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
   proto::AgreementRecord& agreement = *staged;
 
   env.record.set_kind(proto::EVENT_KIND_REPAYMENT);
@@ -137,10 +156,13 @@ Verdict RecordRepaymentHandler(TxEnv& env) {
              interest[i].minor(), r.value_date());
     env.Post(lead, leg.bank(), loan.currency(), proto::POSTING_COMPONENT_PENALTY,
              penalty[i].minor(), r.value_date());
-    COLEND_ASSIGN_OR_RETURN(Amount fee, ApplyBasisPoints(interest[i], agreement.service_fee_bp()));
+    // service_fee_bp is at most 10,000 (checked when the agreement is proposed), so the fee
+    // is at most the interest part and always fits.
+    COLEND_ASSIGN_OR_FAULT(Amount fee, ApplyBasisPoints(interest[i], agreement.service_fee_bp()));
     env.Post(leg.bank(), lead, loan.currency(), proto::POSTING_COMPONENT_SERVICE_FEE, fee.minor(),
              r.value_date());
   }
+  COLEND_FAULT_IF_ERROR(CheckJournalMatchesParts(env.record, loan.lead()));
   if (r.principal() == outstanding) loan.set_status(proto::LOAN_STATUS_REPAID);
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
   return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
@@ -155,7 +177,7 @@ Verdict ChargeOffHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kLoanNotActive, "loan " + loan.id() + " is not active");
   }
   COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(c.value_date(), loan));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_VERDICT(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
   proto::AgreementRecord& agreement = *staged;
   for (proto::LoanLeg& leg : *loan.mutable_legs()) {
     const std::int64_t lost = leg.outstanding();
@@ -179,14 +201,14 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
   }
   COLEND_RETURN_IF_NOT_ACCEPTED(CheckValueDate(r.value_date(), loan));
   if (r.amount() <= 0) return Verdict::Reject(ErrorCode::kBadAmount, "amount must be positive");
-  COLEND_ASSIGN_OR_RETURN(std::int64_t open_loss, Total(loan, OpenLossOf));
+  COLEND_ASSIGN_OR_VERDICT(std::int64_t open_loss, Total(loan, OpenLossOf));
   if (r.amount() > open_loss) {
     return Verdict::Reject(ErrorCode::kOverpayment,
                            "recovery " + std::to_string(r.amount()) + " is above the loss of " +
                                std::to_string(open_loss) + " still open on loan " + loan.id());
   }
-  COLEND_ASSIGN_OR_RETURN(auto parts, SplitBy(r.amount(), loan, OpenLossOf));
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_VERDICT(auto parts, SplitBy("recovery", r.amount(), loan, OpenLossOf));
+  COLEND_ASSIGN_OR_VERDICT(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
   proto::AgreementRecord& agreement = *staged;
   env.record.set_kind(proto::EVENT_KIND_RECOVERY);
   for (int i = 0; i < loan.legs_size(); ++i) {
@@ -201,6 +223,7 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
     env.Post(loan.lead(), leg.bank(), loan.currency(), proto::POSTING_COMPONENT_RECOVERY, part,
              r.value_date());
   }
+  COLEND_FAULT_IF_ERROR(CheckJournalMatchesParts(env.record, loan.lead()));
   WriteRecord(env.view, keys::Loan(loan.id()), loan);
   return Verdict::Accept();  // the agreement is staged (LoadAgreementOf)
 }
@@ -208,7 +231,7 @@ Verdict RecordRecoveryHandler(TxEnv& env) {
 Verdict ReverseHandler(TxEnv& env) {
   const proto::Reverse& v = env.body.reverse();
   const std::string target_key = keys::Tx(env.signer(), v.target_id());
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::TxRecord>(env.view, target_key));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadRecord<proto::TxRecord>(env.view, target_key));
   if (!found.has_value() || !found->accepted()) {
     return Verdict::Reject(ErrorCode::kNoEvent, "no accepted transaction " + v.target_id() +
                                                     " of " + env.signer() + " to reverse");
@@ -222,9 +245,10 @@ Verdict ReverseHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kNotReversible,
                            v.target_id() + " was already reversed by " + target.reversed_by());
   }
-  COLEND_ASSIGN_OR_RETURN(auto loan_found, ReadLoan(env.view, target.loan_id()));
+  COLEND_ASSIGN_OR_FAULT(auto loan_found, ReadLoan(env.view, target.loan_id()));
   if (!loan_found.has_value()) {
-    return Status::Corruption("event " + v.target_id() + " names missing loan " + target.loan_id());
+    return Verdict::Fault(Status::Corruption("event " + v.target_id() + " names missing loan " +
+                                             target.loan_id()));
   }
   proto::LoanRecord& loan = *loan_found;
   const bool repayment = target.kind() == proto::EVENT_KIND_REPAYMENT;
@@ -233,18 +257,18 @@ Verdict ReverseHandler(TxEnv& env) {
                            "loan " + loan.id() + " was charged off after repayment " +
                                v.target_id() + "; a charged-off loan's repayment is never reversed");
   }
-  COLEND_ASSIGN_OR_RETURN(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
+  COLEND_ASSIGN_OR_VERDICT(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
   proto::AgreementRecord& agreement = *staged;
   env.record.set_kind(proto::EVENT_KIND_REVERSAL);
   env.record.set_loan_id(loan.id());
   for (const proto::LegDelta& delta : target.deltas()) {
     proto::LoanLeg* leg = FindLeg(loan, delta.bank());
     if (leg == nullptr) {
-      return Status::Corruption("event " + v.target_id() + " names bank " + delta.bank() +
-                                " not on loan " + loan.id());
+      return Verdict::Fault(Status::Corruption("event " + v.target_id() + " names bank " +
+                                               delta.bank() + " not on loan " + loan.id()));
     }
-    COLEND_ASSIGN_OR_RETURN(std::int64_t outstanding,
-                            CheckedAdd(leg->outstanding(), delta.principal()));
+    COLEND_ASSIGN_OR_VERDICT(std::int64_t outstanding,
+                             CheckedAdd(leg->outstanding(), delta.principal()));
     leg->set_outstanding(outstanding);
     leg->set_recovered(leg->recovered() - delta.recovered());
     COLEND_RETURN_IF_NOT_ACCEPTED(
@@ -260,6 +284,7 @@ Verdict ReverseHandler(TxEnv& env) {
     env.Post(line.debtor(), line.creditor(), target.currency(), line.component(), -line.amount(),
              target.value_date());
   }
+  COLEND_FAULT_IF_ERROR(CheckReversalMirrors(env.record, target));
   target.set_reversed_by(env.id());
   WriteRecord(env.view, target_key, target);
   WriteRecord(env.view, keys::Loan(loan.id()), loan);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "checked.h"
+#include "colend/contracts/conservation.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
 #include "tx_env.h"
@@ -28,7 +29,7 @@ Verdict LoadPair(TxEnv& env, const std::string& counterparty, std::string* a, st
   if (!IsMemberId(counterparty)) {
     return Verdict::Reject(ErrorCode::kNotCounterparty, "counterparty must be a member id");
   }
-  COLEND_ASSIGN_OR_RETURN(auto member, ReadMember(env.view, counterparty));
+  COLEND_ASSIGN_OR_FAULT(auto member, ReadMember(env.view, counterparty));
   if (!member.has_value()) {
     return Verdict::Reject(ErrorCode::kNotCounterparty, counterparty + " is not a member");
   }
@@ -45,17 +46,20 @@ Verdict CloseSettlementHandler(TxEnv& env) {
   COLEND_RETURN_IF_NOT_ACCEPTED(LoadPair(env, c.counterparty(), &a, &b));
   if (!IsDate(c.cutoff())) return Verdict::Reject(ErrorCode::kBadField, "cutoff must be a date YYYY-MM-DD");
 
-  COLEND_ASSIGN_OR_RETURN(auto list, ReadRecord<proto::PairList>(env.view, keys::kPairs));
-  COLEND_ASSIGN_OR_RETURN(auto counter, ReadRecord<proto::BatchCounter>(env.view, keys::kBatches));
+  COLEND_ASSIGN_OR_FAULT(auto list, ReadRecord<proto::PairList>(env.view, keys::kPairs));
+  COLEND_ASSIGN_OR_FAULT(auto counter, ReadRecord<proto::BatchCounter>(env.view, keys::kBatches));
   std::uint64_t sequence = counter.has_value() ? counter->count() : 0;
   bool closed_any = false;
   if (list.has_value()) {
     for (const proto::PairKey& pair : list->pairs()) {  // sorted: currencies in order
       if (pair.a() != a || pair.b() != b) continue;
       const std::string key = keys::Position(a, b, pair.currency());
-      COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::PositionRecord>(env.view, key));
-      if (!found.has_value()) return Status::Corruption("pair list names missing " + key);
+      COLEND_ASSIGN_OR_FAULT(auto found, ReadRecord<proto::PositionRecord>(env.view, key));
+      if (!found.has_value()) {
+        return Verdict::Fault(Status::Corruption("pair list names missing " + key));
+      }
       proto::PositionRecord& position = *found;
+      const proto::ComponentAmounts before = position.total();
       int covered = 0;
       while (covered < position.days_size() && position.days(covered).value_date() <= c.cutoff()) {
         ++covered;
@@ -76,11 +80,11 @@ Verdict CloseSettlementHandler(TxEnv& env) {
       for (int i = 0; i < covered; ++i) {
         const proto::UnsettledDay& day = position.days(i);
         *batch.add_days() = day;
-        COLEND_RETURN_IF_ERROR(AddAmounts(*batch.mutable_amounts(), day.amounts(), +1));
-        COLEND_RETURN_IF_ERROR(AddAmounts(*position.mutable_total(), day.amounts(), -1));
+        COLEND_RETURN_IF_NOT_ACCEPTED(AddAmounts(*batch.mutable_amounts(), day.amounts(), +1));
+        COLEND_RETURN_IF_NOT_ACCEPTED(AddAmounts(*position.mutable_total(), day.amounts(), -1));
         batch.set_posting_count(batch.posting_count() + day.posting_count());
       }
-      COLEND_ASSIGN_OR_RETURN(std::int64_t net, NetOf(batch.amounts()));
+      COLEND_ASSIGN_OR_VERDICT(std::int64_t net, NetOf(batch.amounts()));
       batch.set_net_a_owes_b(net);
       // Nothing to pay: the batch is settled as it closes.
       batch.set_status(net == 0 ? proto::SETTLEMENT_STATUS_CONFIRMED
@@ -88,6 +92,8 @@ Verdict CloseSettlementHandler(TxEnv& env) {
       position.mutable_days()->DeleteSubrange(0, covered);
       position.set_posting_count(position.posting_count() - batch.posting_count());
       position.set_batches_closed(n);
+      COLEND_FAULT_IF_ERROR(
+          CheckSettlementConserves(batch.batch_id(), before, batch.amounts(), position));
 
       WriteRecord(env.view, key, position);
       WriteRecord(env.view, keys::Batch(batch.batch_id()), batch);
@@ -109,7 +115,7 @@ Verdict CloseSettlementHandler(TxEnv& env) {
 Verdict ConfirmSettlementHandler(TxEnv& env) {
   const proto::ConfirmSettlement& c = env.body.confirm_settlement();
   const std::string key = keys::Batch(c.batch_id());
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::SettlementBatchRecord>(env.view, key));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadRecord<proto::SettlementBatchRecord>(env.view, key));
   if (!found.has_value()) return Verdict::Reject(ErrorCode::kNoBatch, "no batch " + c.batch_id());
   proto::SettlementBatchRecord& batch = *found;
   if (env.signer() != batch.a() && env.signer() != batch.b()) {
@@ -165,7 +171,7 @@ Verdict AcknowledgeReportHandler(TxEnv& env) {
     return Verdict::Reject(ErrorCode::kBadField, "report_sha256 must be 32 bytes");
   }
   const std::string key = keys::Ack(a, b, r.height());
-  COLEND_ASSIGN_OR_RETURN(auto found, ReadRecord<proto::ReportAckRecord>(env.view, key));
+  COLEND_ASSIGN_OR_FAULT(auto found, ReadRecord<proto::ReportAckRecord>(env.view, key));
   proto::ReportAckRecord ack = found.value_or(proto::ReportAckRecord());
   ack.set_a(a);
   ack.set_b(b);

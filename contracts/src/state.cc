@@ -140,7 +140,7 @@ void StateView::Delete(std::string_view key) {
   it->second.value = std::nullopt;
 }
 
-Result<const Message*> StateView::FindRecord(std::string_view key,
+Result<const Message*> StateView::FindDecoded(std::string_view key,
                                              const Message& prototype) const {
   Found found = Locate(key);
   switch (found.kind) {
@@ -173,7 +173,7 @@ Result<const Message*> StateView::FindRecord(std::string_view key,
   return out;
 }
 
-Result<bool> StateView::CopyRecord(std::string_view key, Message* out) const {
+Result<bool> StateView::CopyDecoded(std::string_view key, Message* out) const {
   Found found = Locate(key);
   thread_local std::string bytes;
   switch (found.kind) {
@@ -200,7 +200,7 @@ Result<bool> StateView::CopyRecord(std::string_view key, Message* out) const {
   return true;
 }
 
-Result<Message*> StateView::MutableRecord(std::string_view key, const Message& prototype) {
+Result<Message*> StateView::StageMutable(std::string_view key, const Message& prototype) {
   auto it = writes_.find(key);
   if (it != writes_.end()) {
     Slot& slot = it->second;
@@ -261,7 +261,7 @@ Result<Message*> StateView::MutableRecord(std::string_view key, const Message& p
   return slot.record.get();
 }
 
-Message* StateView::NewRecord(std::string_view key, const Message& prototype) {
+Message* StateView::StageNew(std::string_view key, const Message& prototype) {
   auto it = writes_.find(key);
   if (it == writes_.end()) it = writes_.emplace(std::string(key), Slot()).first;
   Slot& slot = it->second;
@@ -337,11 +337,6 @@ void StateView::MergeInto(StateView& parent) {
     }
   }
   writes_.clear();
-}
-
-void StateView::Clear() {
-  writes_.clear();
-  decoded_.clear();
 }
 
 }  // namespace colend::contracts

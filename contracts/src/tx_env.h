@@ -70,14 +70,16 @@ Verdict GovernanceVoteHandler(TxEnv& env);
 // (one read and one write per pair touched), registering new pairs.
 Verdict BookPostings(StateView& view, const proto::TxRecord& record);
 
-// Adds `delta` (a owes b) to the component of `amounts` that `component` names.
-Status AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
-                    std::int64_t delta);
-// Adds every component of `delta` to `amounts` (subtracts when `sign` is -1).
-Status AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
-                  int sign);
-// Sum of all components.
-Result<std::int64_t> NetOf(const proto::ComponentAmounts& amounts);
+// Adds `delta` (a owes b) to the component of `amounts` that `component` names: BAD_AMOUNT
+// if the sum would overflow (checked.h), a fault for a posting with no component (the
+// contract writes every component itself).
+Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
+                     std::int64_t delta);
+// Adds every component of `delta` to `amounts` (subtracts when `sign` is -1), as AddComponent.
+Verdict AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
+                   int sign);
+// Sum of all components; BAD_AMOUNT if it would overflow.
+Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts);
 
 }  // namespace colend::contracts
 

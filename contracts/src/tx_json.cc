@@ -369,8 +369,9 @@ Result<proto::TransactionBody> TransactionBodyFromJson(std::string_view json_obj
   return body;
 }
 
-std::string TransactionBodyToJson(const proto::TransactionBody& body) {
-  JsonWriter out;
+namespace {
+
+void WriteBody(const proto::TransactionBody& body, JsonWriter& out) {
   out.BeginObject();
   const PayloadCodec* codec = FindCodec(body.payload_case());
   if (codec != nullptr) out.Key("type").String(codec->type);
@@ -379,7 +380,20 @@ std::string TransactionBodyToJson(const proto::TransactionBody& body) {
   out.Key("id").String(body.id());
   if (codec != nullptr) codec->write(body, out);
   out.EndObject();
+}
+
+}  // namespace
+
+std::string TransactionBodyToJson(const proto::TransactionBody& body) {
+  JsonWriter out;
+  WriteBody(body, out);
   return std::move(out).Finish();
+}
+
+boost::json::object TransactionBodyJson(const proto::TransactionBody& body) {
+  JsonWriter out(JsonWriter::Layout::kValue);
+  WriteBody(body, out);
+  return std::move(std::move(out).TakeValue().as_object());
 }
 
 }  // namespace colend::contracts

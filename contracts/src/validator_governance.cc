@@ -47,9 +47,9 @@ Result<proto::ValidatorEpochRecord> LatestEpoch(const StateReader& state,
 // one height. Otherwise it is epoch latest + 1, ordering from ctx.height + G. Epoch 0 (the
 // genesis) is never replaced.
 Verdict DecideValidatorSet(TxEnv& env, const ValidatorList& validators) {
-  COLEND_ASSIGN_OR_RETURN(proto::ValidatorSchedule schedule, ReadValidatorSchedule(env.view));
-  COLEND_ASSIGN_OR_RETURN(const proto::ValidatorEpochRecord current,
-                          LatestEpoch(env.view, schedule));
+  COLEND_ASSIGN_OR_FAULT(proto::ValidatorSchedule schedule, ReadValidatorSchedule(env.view));
+  COLEND_ASSIGN_OR_FAULT(const proto::ValidatorEpochRecord current,
+                         LatestEpoch(env.view, schedule));
   if (SameSet(current.validators(), validators)) {
     return Verdict::Reject(ErrorCode::kBadValidatorSet,
                            "the proposed set is the set already decided (epoch " +
@@ -89,7 +89,7 @@ Verdict ChangeValidatorSetAction(TxEnv& env, const proto::ChangeValidatorSet& c)
       return Verdict::Reject(ErrorCode::kBadValidatorSet,
                              "validators must be sorted by node_id with no duplicates");
     }
-    COLEND_ASSIGN_OR_RETURN(bool member, IsActiveMember(env.view, v.member_id()));
+    COLEND_ASSIGN_OR_FAULT(bool member, IsActiveMember(env.view, v.member_id()));
     if (!member) {
       return Verdict::Reject(ErrorCode::kBadValidatorSet,
                              v.member_id() + " is not an active member");
@@ -106,9 +106,9 @@ Verdict ChangeValidatorSetAction(TxEnv& env, const proto::ChangeValidatorSet& c)
 }
 
 Verdict RemoveMemberValidators(TxEnv& env, std::string_view member_id) {
-  COLEND_ASSIGN_OR_RETURN(const proto::ValidatorSchedule schedule, ReadValidatorSchedule(env.view));
-  COLEND_ASSIGN_OR_RETURN(const proto::ValidatorEpochRecord decided,
-                          LatestEpoch(env.view, schedule));
+  COLEND_ASSIGN_OR_FAULT(const proto::ValidatorSchedule schedule, ReadValidatorSchedule(env.view));
+  COLEND_ASSIGN_OR_FAULT(const proto::ValidatorEpochRecord decided,
+                         LatestEpoch(env.view, schedule));
   ValidatorList kept;
   for (const proto::Validator& v : decided.validators()) {
     if (v.member_id() != member_id) *kept.Add() = v;
@@ -135,7 +135,7 @@ Verdict RevokeCertificateAction(TxEnv& env, const proto::RevokeCertificate& r) {
     return Verdict::Reject(ErrorCode::kBadField, "reason must be 1-1000 characters");
   }
   const std::string key = keys::Revoked(r.fingerprint());
-  COLEND_ASSIGN_OR_RETURN(auto existing, ReadRecord<proto::RevokedCertificate>(env.view, key));
+  COLEND_ASSIGN_OR_FAULT(auto existing, ReadRecord<proto::RevokedCertificate>(env.view, key));
   if (existing.has_value()) {
     return Verdict::Reject(ErrorCode::kAlreadyRevoked,
                            "certificate " + r.fingerprint() + " was revoked at height " +

@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -74,7 +75,39 @@ std::string_view TypeName(const toml::node& node) {
   return "nothing";
 }
 
-std::string Join(std::initializer_list<std::string_view> names) {
+// The keys each section knows; anything else is an error (NodeConfigKeys lists them all).
+constexpr std::string_view kSections[] = {"node", "log", "p2p", "rpc", "txpool"};
+constexpr std::string_view kNodeKeys[] = {"id", "data_dir", "genesis_file"};
+constexpr std::string_view kLogKeys[] = {"level", "file", "max_file_bytes", "max_files"};
+constexpr std::string_view kP2pKeys[] = {"listen",
+                                         "node_key_file",
+                                         "node_cert_file",
+                                         "transport_key_file",
+                                         "transport_cert_file",
+                                         "ca_cert_file",
+                                         "max_frame_bytes",
+                                         "send_queue_bytes",
+                                         "peers"};
+constexpr std::string_view kPeerKeys[] = {"id", "address"};
+constexpr std::string_view kRpcKeys[] = {"listen",
+                                         "token",
+                                         "token_file",
+                                         "metrics_require_token",
+                                         "max_body_bytes",
+                                         "max_response_bytes",
+                                         "threads",
+                                         "max_connections",
+                                         "max_connections_per_address",
+                                         "header_timeout_ms",
+                                         "body_timeout_ms",
+                                         "ws_max_subscriptions",
+                                         "ws_max_subscriptions_per_connection",
+                                         "ws_max_queue_messages",
+                                         "ws_max_queue_bytes"};
+constexpr std::string_view kTxPoolKeys[] = {"max_txs",         "max_bytes", "verifier_threads",
+                                            "target_drain_ms", "min_txs",   "signer_share_pct"};
+
+std::string Join(std::span<const std::string_view> names) {
   std::string out;
   for (std::string_view name : names) {
     if (!out.empty()) out += ", ";
@@ -89,7 +122,7 @@ std::string Dotted(std::string_view section, std::string_view key) {
 
 // Reports every key of `table` not in `known`.
 void CheckKeys(const toml::table& table, std::string_view section,
-               std::initializer_list<std::string_view> known, Problems& problems) {
+               std::span<const std::string_view> known, Problems& problems) {
   for (const auto& [key, node] : table) {
     if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
     problems.Add(Dotted(section, key.str()),
@@ -280,7 +313,7 @@ bool IsPrintableToken(std::string_view s) {
 
 void ReadNode(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "node", true, problems);
-  if (t != nullptr) CheckKeys(*t, "node", {"id", "data_dir", "genesis_file"}, problems);
+  if (t != nullptr) CheckKeys(*t, "node", kNodeKeys, problems);
   SectionReader r(t, "node", problems);
   if (std::optional<std::string> id = r.String("id", t != nullptr)) {
     if (id->empty() || !IsPrintableToken(*id)) {
@@ -298,7 +331,7 @@ void ReadNode(const toml::table& root, const fs::path& base, Problems& problems,
 void ReadLog(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "log", false, problems);
   if (t != nullptr) {
-    CheckKeys(*t, "log", {"level", "file", "max_file_bytes", "max_files"}, problems);
+    CheckKeys(*t, "log", kLogKeys, problems);
   }
   SectionReader r(t, "log", problems);
   if (std::optional<std::string> level = r.String("level", false)) {
@@ -337,7 +370,7 @@ void ReadPeers(const toml::node* node, Problems& problems, NodeConfig& c) {
                    &entry);
       continue;
     }
-    CheckKeys(*table, name, {"id", "address"}, problems);
+    CheckKeys(*table, name, kPeerKeys, problems);
     SectionReader r(table, name, problems);
     PeerAddress peer;
     std::optional<std::string> id = r.String("id", true);
@@ -366,11 +399,7 @@ void ReadPeers(const toml::node* node, Problems& problems, NodeConfig& c) {
 void ReadP2p(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "p2p", true, problems);
   if (t != nullptr) {
-    CheckKeys(
-        *t, "p2p",
-        {"listen", "node_key_file", "node_cert_file", "transport_key_file", "transport_cert_file",
-         "ca_cert_file", "max_frame_bytes", "send_queue_bytes", "peers"},
-        problems);
+    CheckKeys(*t, "p2p", kP2pKeys, problems);
   }
   SectionReader r(t, "p2p", problems);
   const bool required = t != nullptr;
@@ -460,14 +489,7 @@ void ReadRpcToken(SectionReader& r, const fs::path& base, NodeConfig& c) {
 void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "rpc", true, problems);
   if (t != nullptr) {
-    CheckKeys(
-        *t, "rpc",
-        {"listen", "token", "token_file", "metrics_require_token", "max_body_bytes",
-         "max_response_bytes", "threads", "max_connections", "max_connections_per_address",
-         "header_timeout_ms", "body_timeout_ms",
-         "ws_max_subscriptions", "ws_max_subscriptions_per_connection", "ws_max_queue_messages",
-         "ws_max_queue_bytes"},
-        problems);
+    CheckKeys(*t, "rpc", kRpcKeys, problems);
   }
   SectionReader r(t, "rpc", problems);
   r.Address("listen", t != nullptr, &c.rpc_host, &c.rpc_port);
@@ -498,10 +520,7 @@ void ReadRpc(const toml::table& root, const fs::path& base, Problems& problems, 
 void ReadTxPool(const toml::table& root, Problems& problems, NodeConfig& c) {
   const toml::table* t = Section(root, "txpool", false, problems);
   if (t != nullptr) {
-    CheckKeys(*t, "txpool",
-              {"max_txs", "max_bytes", "verifier_threads", "target_drain_ms", "min_txs",
-               "signer_share_pct"},
-              problems);
+    CheckKeys(*t, "txpool", kTxPoolKeys, problems);
   }
   SectionReader r(t, "txpool", problems);
   r.Integer("max_txs", 1, 10'000'000, &c.pool_max_txs);
@@ -536,7 +555,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view toml_text, const fs::path& b
   const fs::path base = fs::absolute(base_dir).lexically_normal();
   Problems problems;
   NodeConfig config;
-  CheckKeys(root, "", {"node", "log", "p2p", "rpc", "txpool"}, problems);
+  CheckKeys(root, "", kSections, problems);
   ReadNode(root, base, problems, config);
   ReadLog(root, base, problems, config);
   ReadP2p(root, base, problems, config);
@@ -559,6 +578,23 @@ Result<NodeConfig> LoadNodeConfig(const fs::path& file) {
                   "config file " + file.string() + ":\n" + config.status().message());
   }
   return config;
+}
+
+std::vector<std::string> NodeConfigKeys() {
+  std::vector<std::string> keys;
+  auto add = [&](std::string_view section, std::span<const std::string_view> names) {
+    for (std::string_view name : names) {
+      if (name == "peers") continue;  // a list of tables, listed by its own keys below
+      keys.push_back(Dotted(section, name));
+    }
+  };
+  add("node", kNodeKeys);
+  add("log", kLogKeys);
+  add("p2p", kP2pKeys);
+  add("p2p.peers", kPeerKeys);
+  add("rpc", kRpcKeys);
+  add("txpool", kTxPoolKeys);
+  return keys;
 }
 
 }  // namespace colend::node

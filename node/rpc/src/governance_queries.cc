@@ -44,10 +44,8 @@ std::string ProposalStatusName(proto::ProposalStatus status) {
 Result<json::value> ActionJson(const proto::ProposalRecord& record) {
   proto::TransactionBody body;
   *body.mutable_governance_proposal() = record.proposal();
-  boost::system::error_code ec;
-  json::value tx = json::parse(contracts::TransactionBodyToJson(body), ec);
-  const json::value* action =
-      !ec && tx.is_object() ? tx.get_object().if_contains("action") : nullptr;
+  const json::object tx = contracts::TransactionBodyJson(body);
+  const json::value* action = tx.if_contains("action");
   if (action == nullptr) {
     return Status::Corruption("proposal " + record.id() + " has no action the JSON can show");
   }

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "colend/consensus/messages.h"
@@ -55,14 +57,28 @@ TEST_P(SignerTest, EnvelopesOpenOnlyWithTheRightKeyAndChain) {
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->message.prepare().sequence(), 2u);
 
+  // Each refusal says why as a value (what the replica counts), not as a status code.
+  auto refusal = [](const std::variant<OpenedMessage, RefusedEnvelope>& checked) {
+    const auto* refused = std::get_if<RefusedEnvelope>(&checked);
+    return refused == nullptr ? std::optional<EnvelopeRefusal>() : refused->reason;
+  };
+  EXPECT_EQ(refusal(CheckEnvelope(envelope, context)), std::nullopt);
   proto::ConsensusEnvelope tampered = envelope;
   tampered.mutable_body()->back() ^= 1;
+  EXPECT_EQ(refusal(CheckEnvelope(tampered, context)), EnvelopeRefusal::kBadSignature);
   EXPECT_EQ(OpenEnvelope(tampered, context).status().code(), StatusCode::kPermissionDenied);
   proto::ConsensusEnvelope stranger = envelope;
   stranger.set_sender("z");
+  EXPECT_EQ(refusal(CheckEnvelope(stranger, context)), EnvelopeRefusal::kUnknownSender);
   EXPECT_EQ(OpenEnvelope(stranger, context).status().code(), StatusCode::kNotFound);
   const ChainContext other_chain{"chain-2", suite.hash(), &validators, keyring.get()};
+  EXPECT_EQ(refusal(CheckEnvelope(envelope, other_chain)), EnvelopeRefusal::kWrongChain);
   EXPECT_EQ(OpenEnvelope(envelope, other_chain).status().code(), StatusCode::kFailedPrecondition);
+  const ChainContext other_epoch{"chain-1", suite.hash(), &validators, keyring.get(), 1};
+  EXPECT_EQ(refusal(CheckEnvelope(envelope, other_epoch)), EnvelopeRefusal::kWrongEpoch);
+  proto::ConsensusEnvelope padded = envelope;
+  padded.add_transactions("tx");
+  EXPECT_EQ(refusal(CheckEnvelope(padded, context)), EnvelopeRefusal::kMalformed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Suites, SignerTest,

@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include <boost/json.hpp>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
@@ -278,6 +279,33 @@ TEST(TxJsonTest, BodiesTheReaderRefusesStillPrint) {
   const std::string json = TransactionBodyToJson(odd_enum);
   EXPECT_NE(json.find(R"("disbursement":"7")"), std::string::npos) << json;
   ExpectRejected(json, R"(field "disbursement": expected one of "FRONTED", "DIRECT", got "7")");
+}
+
+// TransactionBodyJson is the object TransactionBodyToJson writes, member for member and in
+// the same order, so a caller that embeds it (the node's getTransaction) need not parse text.
+TEST(TxJsonTest, TheObjectFormIsTheTextForm) {
+  std::vector<TransactionBody> bodies;
+  for (std::string_view example : kApiExamples) bodies.push_back(Parse(example));
+  bodies.push_back(Parse(
+      R"({"type":"Reverse","signer":"LEAD","id":"V-\u0001","target_id":"R-\"1\"",
+          "reason":"退款 \\ tab\t newline\n \ud83d\ude00 \u007f"})"));
+  TransactionBody invalid_utf8;
+  invalid_utf8.set_signer("LE\xff" "AD");
+  invalid_utf8.set_id("x");
+  invalid_utf8.mutable_approve_loan()->set_loan_id("L\xc3");
+  bodies.push_back(invalid_utf8);
+  TransactionBody no_payload;
+  no_payload.set_signer("LEAD");
+  bodies.push_back(no_payload);
+  TransactionBody odd_enum = testutil::SampleProposeAgreement();
+  odd_enum.mutable_propose_agreement()->set_disbursement(static_cast<proto::DisbursementMode>(7));
+  bodies.push_back(odd_enum);
+  for (const TransactionBody& body : bodies) {
+    const std::string text = TransactionBodyToJson(body);
+    EXPECT_EQ(boost::json::serialize(TransactionBodyJson(body)),
+              boost::json::serialize(boost::json::parse(text)))
+        << text;
+  }
 }
 
 // --- Governance ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "colend/common/result.h"
@@ -93,10 +94,36 @@ struct OpenedMessage {
   const std::string& sender() const { return envelope.sender(); }
 };
 
-// Checks, in this order: the sender is a validator (kNotFound), the signature verifies over
-// the body (kPermissionDenied), the body parses with no unknown fields and one known payload,
-// transactions in the envelope only with a PRE-PREPARE (kInvalidArgument), the chain id
-// (kFailedPrecondition), the epoch (kOutOfRange).
+// Why an envelope was refused, as the replica counts it (ReplicaCounters).
+enum class EnvelopeRefusal : std::uint8_t {
+  kMalformed,      // unknown fields, oversized, a body that does not parse or has no known
+                   // payload, transactions outside a PRE-PREPARE
+  kUnknownSender,  // the sender is not a validator of the context's set
+  kBadSignature,   // the signature does not verify over the body
+  kWrongChain,     // the body names another chain id
+  kWrongEpoch,     // the body names another validator epoch
+};
+
+struct RefusedEnvelope {
+  EnvelopeRefusal reason = EnvelopeRefusal::kMalformed;
+  std::string message;
+
+  // The refusal as a Status, for callers that only pass it on (evidence, certificates):
+  // kInvalidArgument (malformed), kNotFound (unknown sender), kPermissionDenied (bad
+  // signature), kFailedPrecondition (wrong chain), kOutOfRange (wrong epoch). Nobody should
+  // read the code back as the reason: use CheckEnvelope for that.
+  Status ToStatus() const;
+};
+
+// Checks, in this order: the envelope has no unknown fields and no oversized sender or
+// signature, the sender is a validator, the signature verifies over the body, the body
+// parses with no unknown fields and one known payload, transactions in the envelope only
+// with a PRE-PREPARE, the chain id, the epoch. Returns the opened message, or the first
+// check that failed and a sentence.
+std::variant<OpenedMessage, RefusedEnvelope> CheckEnvelope(const proto::ConsensusEnvelope& envelope,
+                                                           const ChainContext& context);
+
+// CheckEnvelope with a refusal as RefusedEnvelope::ToStatus().
 Result<OpenedMessage> OpenEnvelope(const proto::ConsensusEnvelope& envelope,
                                    const ChainContext& context);
 

@@ -77,7 +77,7 @@ template <typename M>
 Result<std::optional<M>> ReadRecord(const StateReader& state, std::string_view key) {
   M record;
   if (const auto* view = dynamic_cast<const StateView*>(&state)) {
-    COLEND_ASSIGN_OR_RETURN(bool found, view->CopyRecord(key, &record));
+    COLEND_ASSIGN_OR_RETURN(bool found, view->CopyDecoded(key, &record));
     if (!found) return std::optional<M>();
     return std::optional<M>(std::move(record));
   }
@@ -100,12 +100,12 @@ void WriteRecord(StateView& state, std::string_view key, const M& record) {
 }
 
 // The record at `key` without a copy: nullptr if absent, kCorruption as ReadRecord. The
-// view decodes it at most once per block (StateView::FindRecord); the pointer is valid
+// view decodes it at most once per block (StateView::FindDecoded); the pointer is valid
 // until the next change to `state` or a view it sits on.
 template <typename M>
 Result<const M*> PeekRecord(const StateView& state, std::string_view key) {
   COLEND_ASSIGN_OR_RETURN(const google::protobuf::Message* record,
-                          state.FindRecord(key, M::default_instance()));
+                          state.FindDecoded(key, M::default_instance()));
   return static_cast<const M*>(record);
 }
 
@@ -113,18 +113,18 @@ Result<const M*> PeekRecord(const StateView& state, std::string_view key) {
 // what it holds when the block's writes are taken is what is written (serialised once per
 // block). nullptr if the key is absent (nothing staged). Call it only on a path that
 // writes the record; a rejected transaction's view is dropped with everything staged in
-// it. Pointer valid until the next Put, Delete, MergeInto, TakeWrites or Clear of `state`.
+// it. Pointer valid until the next Put, Delete, MergeInto or TakeWrites of `state`.
 template <typename M>
 Result<M*> MutableRecord(StateView& state, std::string_view key) {
   COLEND_ASSIGN_OR_RETURN(google::protobuf::Message* record,
-                          state.MutableRecord(key, M::default_instance()));
+                          state.StageMutable(key, M::default_instance()));
   return static_cast<M*>(record);
 }
 
 // Stages an empty M at `key` (replacing any value) and returns it for filling in.
 template <typename M>
 M* NewRecord(StateView& state, std::string_view key) {
-  return static_cast<M*>(state.NewRecord(key, M::default_instance()));
+  return static_cast<M*>(state.StageNew(key, M::default_instance()));
 }
 
 }  // namespace colend::contracts

@@ -59,6 +59,18 @@ struct StringKeyHash {
   std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
 };
 
+class StateView;
+
+// Typed record load/store over a StateReader or StateView (records.h defines them).
+template <typename M>
+Result<std::optional<M>> ReadRecord(const StateReader& state, std::string_view key);
+template <typename M>
+Result<const M*> PeekRecord(const StateView& state, std::string_view key);
+template <typename M>
+Result<M*> MutableRecord(StateView& state, std::string_view key);
+template <typename M>
+M* NewRecord(StateView& state, std::string_view key);
+
 // An overlay on a StateReader that records writes. Reads see the overlay's own writes
 // first. A StateView may sit on another StateView (a transaction on its block), and
 // MergeInto() moves its writes into the parent.
@@ -66,17 +78,20 @@ struct StringKeyHash {
 // Decoded records: besides bytes, a view can hold records in decoded form, so that a
 // record read and changed by many transactions of a block (an agreement, a position, a
 // member) is parsed once and serialised once per block instead of once per transaction.
-// FindRecord() reads a record (decoding it at most once per block: the outermost view
+// PeekRecord() reads a record (decoding it at most once per block: the outermost view
 // keeps what it decoded from its base), MutableRecord() stages a record as a write of this
 // view and returns it for changing in place (a transaction's view gets its own copy, so a
 // rejected transaction leaves no trace), NewRecord() stages a fresh one. A staged record
 // is serialised only when someone needs its bytes: Get(), writes(), TakeWrites(). Bytes
 // and decoded records are two forms of the same value: Get() and the write set are exactly
-// what Put(key, record.SerializeAsString()) would have given. records.h has the typed
-// wrappers (PeekRecord, MutableRecord, NewRecord).
+// what Put(key, record.SerializeAsString()) would have given.
 //
 // The base must not change while the view lives (the outermost view remembers what it
-// decoded from it), except between TakeWrites() or Clear() and the next read.
+// decoded from it), except between TakeWrites() and the next read.
+//
+// Its public face is reads (Get), writes (Put, Delete), the typed record load/store of
+// records.h (ReadRecord, PeekRecord, MutableRecord, NewRecord, WriteRecord) and the write set
+// (writes, TakeWrites, MergeInto). The decoded records and the cache behind them are private.
 //
 // Thread safety: not thread-safe; one executing thread owns it, and its child views (reads
 // through a child may update the parent's decoding cache). The base must outlive it.
@@ -92,30 +107,6 @@ class StateView final : public StateReader {
   void Put(std::string_view key, std::string value);
   void Delete(std::string_view key);
 
-  // The record at `key` decoded as a message of `prototype`'s type, or nullptr if the key
-  // is absent. kCorruption if its bytes do not parse as that type. The pointer is valid
-  // until the next change to this view or any view in its chain (Put, Delete,
-  // MutableRecord, NewRecord, MergeInto, TakeWrites, Clear).
-  Result<const google::protobuf::Message*> FindRecord(
-      std::string_view key, const google::protobuf::Message& prototype) const;
-
-  // Copies the record at `key` into *out (from its decoded form when a view of the chain
-  // holds one, else by parsing its bytes; nothing is cached) and returns true, or returns
-  // false if the key is absent. kCorruption as FindRecord. REQUIRES: out != nullptr.
-  Result<bool> CopyRecord(std::string_view key, google::protobuf::Message* out) const;
-
-  // Stages the record at `key` as a write of this view and returns it for changing in
-  // place (its serialised form is the value of `key` from now on), or returns nullptr if
-  // the key is absent (nothing is staged). kCorruption as FindRecord. The pointer is valid
-  // until the next Put, Delete, MergeInto, TakeWrites or Clear of this view.
-  Result<google::protobuf::Message*> MutableRecord(std::string_view key,
-                                                   const google::protobuf::Message& prototype);
-
-  // Stages an empty record of `prototype`'s type at `key` (replacing any value) and
-  // returns it for filling in. Pointer validity as MutableRecord.
-  google::protobuf::Message* NewRecord(std::string_view key,
-                                       const google::protobuf::Message& prototype);
-
   // The writes ordered by key (a copy; call once per block, not per read). Staged records
   // are serialised here.
   WriteSet writes() const;
@@ -125,10 +116,43 @@ class StateView final : public StateReader {
   // Moves every write into `parent` (which must be this view's base) and clears this view.
   void MergeInto(StateView& parent);
 
-  // Forgets every write (and every record decoded from the base).
-  void Clear();
-
  private:
+  // Typed record load/store (records.h) is the only way to records in decoded form: these
+  // templates cast between a record type and the Message-based primitives below, so that no
+  // caller ever sees a Message of the wrong type or the decoding cache.
+  template <typename M>
+  friend Result<std::optional<M>> ReadRecord(const StateReader& state, std::string_view key);
+  template <typename M>
+  friend Result<const M*> PeekRecord(const StateView& state, std::string_view key);
+  template <typename M>
+  friend Result<M*> MutableRecord(StateView& state, std::string_view key);
+  template <typename M>
+  friend M* NewRecord(StateView& state, std::string_view key);
+
+  // The record at `key` decoded as a message of `prototype`'s type, or nullptr if the key
+  // is absent. kCorruption if its bytes do not parse as that type. The pointer is valid
+  // until the next change to this view or any view in its chain (Put, Delete,
+  // StageMutable, StageNew, MergeInto, TakeWrites).
+  Result<const google::protobuf::Message*> FindDecoded(
+      std::string_view key, const google::protobuf::Message& prototype) const;
+
+  // Copies the record at `key` into *out (from its decoded form when a view of the chain
+  // holds one, else by parsing its bytes; nothing is cached) and returns true, or returns
+  // false if the key is absent. kCorruption as FindDecoded. REQUIRES: out != nullptr.
+  Result<bool> CopyDecoded(std::string_view key, google::protobuf::Message* out) const;
+
+  // Stages the record at `key` as a write of this view and returns it for changing in
+  // place (its serialised form is the value of `key` from now on), or returns nullptr if
+  // the key is absent (nothing is staged). kCorruption as FindDecoded. The pointer is valid
+  // until the next Put, Delete, MergeInto or TakeWrites of this view.
+  Result<google::protobuf::Message*> StageMutable(std::string_view key,
+                                                  const google::protobuf::Message& prototype);
+
+  // Stages an empty record of `prototype`'s type at `key` (replacing any value) and
+  // returns it for filling in. Pointer validity as StageMutable.
+  google::protobuf::Message* StageNew(std::string_view key,
+                                      const google::protobuf::Message& prototype);
+
   // One written key. Either `value` is the value (bytes, or std::nullopt for a deletion)
   // and `record`, if set, is a decoding of it kept for reads; or `record_is_value` and the
   // serialised `record` is the value. `spare` is a retired record of this key kept as the

@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "colend/common/result.h"
 #include "colend/proto/tx.pb.h"
 
@@ -60,6 +62,11 @@ Result<proto::TransactionBody> TransactionBodyFromJson(std::string_view json_obj
 // For any body B that TransactionBodyFromJson produced, TransactionBodyFromJson(
 // TransactionBodyToJson(B)) equals B.
 std::string TransactionBodyToJson(const proto::TransactionBody& body);
+
+// The same document as a JSON object (members in the same order, the same values), for a
+// caller that embeds it in its own JSON (the node's getTransaction, getProposals): nothing
+// parses the text back.
+boost::json::object TransactionBodyJson(const proto::TransactionBody& body);
 
 }  // namespace colend::contracts
 

@@ -208,6 +208,11 @@ Result<NodeConfig> LoadNodeConfig(const std::filesystem::path& file);
 // without one).
 std::string NodeConfigToToml(const NodeConfig& config);
 
+// Every key the parser knows, as "section.key" in file order; the keys of each [[p2p.peers]]
+// entry as "p2p.peers.id" and "p2p.peers.address". docs/operations.md documents each one
+// (ConfigTest.OperationsDocNamesEveryKey).
+std::vector<std::string> NodeConfigKeys();
+
 }  // namespace colend::node
 
 #endif  // COLEND_NODE_CONFIG_H_
