@@ -19,6 +19,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   # node/: block store (LevelDB links snappy), logs, config
   libleveldb-dev libsnappy-dev libspdlog-dev libtomlplusplus-dev
+  # tools/export/: colend-export writes the books into PostgreSQL through libpqxx; its tests
+  # start a throwaway cluster with initdb and pg_ctl from /usr/lib/postgresql/15/bin
+  libpqxx-dev postgresql
   # contracts/ hot path: the node and benchmarks link jemalloc (malloc was ~30 % of Apply)
   libjemalloc-dev
   # tools/profile.sh: a node's CPU profile under load (perf record) and its /metrics (curl)

@@ -233,6 +233,70 @@ RpcResponse JsonRpcClient::Call(const std::string& method, const boost::json::va
   return out;
 }
 
+namespace {
+
+// One response object of an answer: its result or its error.
+RpcResponse ResponseFromObject(const boost::json::object& o) {
+  RpcResponse out;
+  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
+    RpcError error;
+    if (const boost::json::value* c = e->as_object().if_contains("code"); c && c->is_int64()) {
+      error.code = c->as_int64();
+    }
+    if (const boost::json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
+      error.message = std::string(m->as_string());
+    }
+    if (const boost::json::value* d = e->as_object().if_contains("data")) error.data = *d;
+    out.error = std::move(error);
+    return out;
+  }
+  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<RpcResponse>> JsonRpcClient::CallBatch(const std::vector<BatchCall>& calls) {
+  if (calls.empty() || calls.size() > 100) {
+    return Status::InvalidArgument("a JSON-RPC batch holds 1 to 100 calls, not " +
+                                   std::to_string(calls.size()));
+  }
+  boost::json::array request;
+  const std::uint64_t first_id = impl_->next_id;
+  for (const BatchCall& call : calls) {
+    boost::json::object one{{"jsonrpc", "2.0"}, {"id", impl_->next_id++}, {"method", call.method}};
+    if (!call.params.is_null()) one["params"] = call.params;
+    request.push_back(std::move(one));
+  }
+  COLEND_ASSIGN_OR_RETURN(http::response<http::string_body> res,
+                          impl_->Exchange(http::verb::post, "/", boost::json::serialize(request)));
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(res.body(), ec);
+  if (ec || !v.is_array() || v.as_array().size() != calls.size()) {
+    return Status::Unavailable(url_ + " answered a batch of " + std::to_string(calls.size()) +
+                               " calls with HTTP " + std::to_string(res.result_int()) +
+                               " and not one response per call");
+  }
+  std::vector<RpcResponse> out(calls.size());
+  std::vector<bool> seen(calls.size(), false);
+  for (const boost::json::value& item : v.as_array()) {
+    const boost::json::object* o = item.if_object();
+    const boost::json::value* id = o != nullptr ? o->if_contains("id") : nullptr;
+    std::uint64_t slot = calls.size();  // no call of this batch
+    if (id != nullptr && id->is_uint64()) {
+      slot = id->as_uint64() - first_id;
+    } else if (id != nullptr && id->is_int64() && id->as_int64() >= 0) {
+      slot = static_cast<std::uint64_t>(id->as_int64()) - first_id;
+    }
+    if (o == nullptr || slot >= calls.size() || seen[slot]) {
+      return Status::Unavailable(url_ + " answered a batch with a response for no call of it");
+    }
+    seen[slot] = true;
+    out[slot] = ResponseFromObject(*o);
+  }
+  return out;
+}
+
 Result<std::string> JsonRpcClient::Get(const std::string& target) {
   COLEND_ASSIGN_OR_RETURN(http::response<http::string_body> res,
                           impl_->Exchange(http::verb::get, target, ""));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -62,6 +63,16 @@ class JsonRpcClient {
   JsonRpcClient& operator=(const JsonRpcClient&) = delete;
 
   RpcResponse Call(const std::string& method, const boost::json::value& params = nullptr);
+
+  // One JSON-RPC batch (at most 100 calls, docs/api.md "Batches"): the answers in call
+  // order. Not OK when there was no answer, or the answer is not one response per call (a
+  // batch cut short by rpc.max_response_bytes answers -32005 for the rest: those are in the
+  // vector as errors, for the caller to send again).
+  struct BatchCall {
+    std::string method;
+    boost::json::value params;
+  };
+  Result<std::vector<RpcResponse>> CallBatch(const std::vector<BatchCall>& calls);
 
   // GET of a path ("/metrics", "/health"): the body, or the failure.
   Result<std::string> Get(const std::string& target);

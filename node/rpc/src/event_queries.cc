@@ -46,6 +46,18 @@ Result<json::object> BankEventJson(const BankEvent& event) {
     }
   }
   out["postings"] = std::move(postings);
+  // What the event did to each bank's leg of its loan (repayments, recoveries, reversals):
+  // an exporter keeps loan balances as of each height from these (docs/export.md).
+  if (event.record.has_value() && event.record->deltas_size() > 0) {
+    out["loan_id"] = event.record->loan_id();
+    json::array deltas;
+    for (const proto::LegDelta& delta : event.record->deltas()) {
+      deltas.push_back(json::object{{"bank", delta.bank()},
+                                    {"principal", std::to_string(delta.principal())},
+                                    {"recovered", std::to_string(delta.recovered())}});
+    }
+    out["deltas"] = std::move(deltas);
+  }
   return out;
 }
 

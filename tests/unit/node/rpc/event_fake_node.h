@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "colend/contracts/records.h"
@@ -197,6 +198,12 @@ class EventFakeNode final : public NodeApi {
       line->set_creditor("PARTNER_A");
       line->set_component(proto::POSTING_COMPONENT_PRINCIPAL);
       line->set_amount(400);
+      record.set_loan_id("L-1");
+      for (const auto& [bank, principal] : {std::pair{"LEAD", 100}, {"PARTNER_A", 400}}) {
+        proto::LegDelta* delta = record.add_deltas();
+        delta->set_bank(bank);
+        delta->set_principal(principal);
+      }
       event.record = record;
     }
     return event;

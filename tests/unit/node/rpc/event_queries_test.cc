@@ -97,6 +97,12 @@ TEST_F(EventQueriesTest, AnEventCarriesTransactionReceiptAndPostings) {
   EXPECT_EQ(posting.at("creditor").as_string(), "PARTNER_A");
   EXPECT_EQ(posting.at("component").as_string(), "principal");
   EXPECT_EQ(posting.at("amount").as_string(), "400");
+  // What the repayment did to each leg, for an exporter that keeps loan balances by height.
+  EXPECT_EQ(e.at("loan_id").as_string(), "L-1");
+  const json::array& deltas = e.at("deltas").as_array();
+  ASSERT_EQ(deltas.size(), 2u);
+  EXPECT_EQ(json::serialize(deltas[1]),
+            R"({"bank":"PARTNER_A","principal":"400","recovered":"0"})");
 
   json::object lead =
       Call({{"bank", "LEAD"}, {"from_height", 3}, {"from_index", 1}, {"to_height", 3}});
@@ -104,6 +110,7 @@ TEST_F(EventQueriesTest, AnEventCarriesTransactionReceiptAndPostings) {
   EXPECT_EQ(rejected.at("status").as_string(), "rejected");
   EXPECT_EQ(rejected.at("code").as_string(), "OVERPAYMENT");
   EXPECT_TRUE(rejected.at("postings").as_array().empty());
+  EXPECT_FALSE(rejected.contains("deltas"));
 }
 
 TEST_F(EventQueriesTest, WithoutFromHeightItStartsWhereTheIndexStarts) {

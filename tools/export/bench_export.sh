@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Measures colend-export (docs/export.md, "Figures"):
+#   1. its lag behind the head while colend-bench offers RATE tx/s to a 4-node localnet made by
+#      colend-netgen --localnet, the exporter following PARTNER_A's node into PostgreSQL;
+#   2. rows/s exporting the chain that load left behind from scratch (--once, empty database).
+# A throwaway PostgreSQL cluster is made with initdb in a temp dir (as "nobody" when run as
+# root: initdb refuses root), on a free port, and removed at the end with the network.
+#
+#   tools/export/bench_export.sh [BUILD_DIR]        (default build/release)
+#   env: RATE (2000), DURATION (60 s), PRELOAD (200), BASE_PORT (31500); KEEP=1 leaves the
+#   network running and the databases up at the end (their addresses are printed), to look at
+#   the books or export again by hand; EXPORT_PREFIX runs the from-scratch export under a
+#   command (e.g. "perf record -g -o /tmp/export.perf --").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build/release}
+bin=$(cd "$build/bin" && pwd)
+rate=${RATE:-2000}
+duration=${DURATION:-60}
+preload=${PRELOAD:-200}
+base=${BASE_PORT:-31500}
+pgbin=/usr/lib/postgresql/15/bin
+for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$bin/colend-export" "$bin/colend-bench"; do
+  [ -x "$tool" ] || { echo "bench_export: $tool is missing (tools/bootstrap.sh, then build)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/colend-export-bench-XXXXXX)
+chmod 755 "$work"
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown nobody:nogroup "$work"
+  as_pg=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+fi
+net=$work/net
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+follower=""
+sampler=""
+cleanup() {
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "kept: network $net (stop with $net/stop.sh), PostgreSQL port $pgport (user colend), $work"
+    return
+  fi
+  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+  [ -n "$follower" ] && kill "$follower" 2>/dev/null || true
+  [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -U colend --auth=trust -E UTF8 --no-locale >/dev/null
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
+  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" start >/dev/null
+pg() { psql -X -q -A -t -h 127.0.0.1 -p "$pgport" -U colend "$@"; }
+pg -d postgres -c "CREATE DATABASE follow" -c "CREATE DATABASE scratch"
+conn() { echo "host=127.0.0.1 port=$pgport user=colend dbname=$1"; }
+
+"$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
+  --base-port "$base" >/dev/null
+"$net/start.sh" >/dev/null
+rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node
+height() { curl -s -X POST "$rpc" -d '{"jsonrpc":"2.0","id":1,"method":"getBlockNumber"}' | jq -r '.result // 0'; }
+for _ in $(seq 100); do [ "$(height)" != "" ] && break; sleep 0.2; done
+
+# 1. Lag under load: sample (head - exported) every 0.5 s while the load runs.
+"$bin/colend-export" --rpc "$rpc" --pg "$(conn follow)" --quiet 2>"$work/follow.log" &
+follower=$!
+(
+  while :; do
+    # The exported height first, then the head: the lag is never understated.
+    e=$(pg -d follow -c "SELECT COALESCE(MAX(height), 0) FROM export_state" 2>/dev/null || echo 0)
+    h=$(height)
+    echo "$h ${e:-0}"
+    sleep 0.5
+  done
+) >"$work/lag.txt" &
+sampler=$!
+"$bin/colend-bench" --network "$net/network.json" --rate "$rate" --duration "$duration" \
+  --preload "$preload" --json --quiet >"$work/bench.json"
+kill "$sampler"; sampler=""
+head_now=$(height)
+for _ in $(seq 600); do
+  [ "$(pg -d follow -c 'SELECT height FROM export_state')" = "$head_now" ] && break
+  sleep 0.5
+done
+kill "$follower"; follower=""
+echo "== load (colend-bench --rate $rate --duration $duration, $(nproc) cores)"
+jq -c '{offered_rate, committed, committed_tps, busy_answers, latency_ms}' \
+  "$work/bench.json" 2>/dev/null || cat "$work/bench.json"
+echo "== exporter lag behind PARTNER_A's head while loaded (blocks; samples every 0.5 s)"
+awk '$1 > 0 && $2 > 0 { lag = $1 - $2; n++; sum += lag; if (lag > max) max = lag; c[lag]++ }
+     END { if (n == 0) { print "no samples"; exit }
+           printf "samples %d  mean %.2f  max %d  distribution:", n, sum / n, max;
+           for (l = 0; l <= max; l++) if (c[l]) printf " %d:%d", l, c[l]; print "" }' "$work/lag.txt"
+echo "follow log: $(tr '\n' ' ' <"$work/follow.log")"
+
+# 2. The same chain exported from scratch.
+start=$(date +%s.%N)
+${EXPORT_PREFIX:-} "$bin/colend-export" --rpc "$rpc" --pg "$(conn scratch)" --once --quiet
+end=$(date +%s.%N)
+rows=$(pg -d scratch -c "SELECT (SELECT COUNT(*) FROM blocks) + (SELECT COUNT(*) FROM events) +
+  (SELECT COUNT(*) FROM postings) + (SELECT COUNT(*) FROM leg_deltas) + (SELECT COUNT(*) FROM loans) +
+  (SELECT COUNT(*) FROM loan_legs)")
+echo "== export from scratch of $(pg -d scratch -c 'SELECT height FROM export_state') blocks"
+pg -d scratch -c "SELECT 'loans ' || (SELECT COUNT(*) FROM loans) || ', events ' || (SELECT COUNT(*) FROM events) ||
+  ', postings ' || (SELECT COUNT(*) FROM postings) || ', loan legs ' || (SELECT COUNT(*) FROM loan_legs)"
+awk -v r="$rows" -v s="$start" -v e="$end" -v ev="$(pg -d scratch -c 'SELECT COUNT(*) FROM events')" \
+  'BEGIN { printf "%d rows in %.1f s: %.0f rows/s, %.0f transactions/s\n", r, e - s, r / (e - s), ev / (e - s) }'
+echo "== baseline"
+openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -2

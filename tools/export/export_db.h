@@ -1,0 +1,68 @@
+// ExportDatabase: colend-export's PostgreSQL side (libpqxx). Opening it creates or migrates
+// the schema (docs/export.md) under a version table; WriteBlocks writes each block's rows and
+// the exported height in one SQL transaction, so the database always holds exactly the
+// blocks 1..height, whatever moment the exporter or the server was killed at.
+//
+// Ownership: owns its connection. Thread safety: one thread.
+#ifndef COLEND_TOOLS_EXPORT_EXPORT_DB_H_
+#define COLEND_TOOLS_EXPORT_EXPORT_DB_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "colend/common/result.h"
+#include "colend/common/status.h"
+#include "export_rows.h"
+
+namespace colend::exporter {
+
+// The schema version this build writes; Open migrates an older database up to it and
+// refuses a newer one.
+inline constexpr int kSchemaVersion = 1;
+
+struct ExportCursor {
+  std::uint64_t height = 0;  // last exported block; 0 = nothing exported yet
+  std::string chain_id;      // the chain the database holds (empty when nothing exported)
+  std::string block_hash;    // of `height`
+};
+
+class ExportDatabase {
+ public:
+  // Connects with a libpq connection string ("host=... port=... dbname=... user=...", or a
+  // postgresql:// URI) and brings the schema to kSchemaVersion. kUnavailable if the server
+  // cannot be reached; kFailedPrecondition for a schema newer than this build.
+  static Result<std::unique_ptr<ExportDatabase>> Open(const std::string& conninfo);
+  ~ExportDatabase();
+  ExportDatabase(const ExportDatabase&) = delete;
+  ExportDatabase& operator=(const ExportDatabase&) = delete;
+
+  Result<int> SchemaVersion();
+  Result<ExportCursor> Cursor();
+
+  // The exported state of these loans / batches (those that exist), by id.
+  Result<std::map<std::string, LoanRow>> LoadLoans(const std::vector<std::string>& ids);
+  Result<std::map<std::string, SettlementRow>> LoadBatches(const std::vector<std::string>& ids);
+  // The accepted event (signer, tx_id) with its deltas, if exported.
+  Result<std::optional<EventRow>> FindAcceptedEvent(const std::string& signer,
+                                                    const std::string& tx_id);
+
+  // Writes each block's rows and moves the exported height to it, one SQL transaction per
+  // block, all of them sent in one round trip (in height order). On a failure the blocks
+  // before the failing one are committed (Cursor says how far). kFailedPrecondition when a
+  // block's guard fails: the exported height is not its height - 1 of the same chain (two
+  // exporters on one database, a database of another chain) or a changed row is missing.
+  Status WriteBlocks(const std::vector<BlockExport>& blocks, const std::string& chain_id);
+
+ private:
+  struct Impl;
+  explicit ExportDatabase(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace colend::exporter
+
+#endif  // COLEND_TOOLS_EXPORT_EXPORT_DB_H_
