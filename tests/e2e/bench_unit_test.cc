@@ -429,5 +429,40 @@ TEST(ReportJsonTest, KeepsTheOldKeysAndAddsTheNewCounters) {
   EXPECT_TRUE(j.at("nodes_agree").as_bool());
 }
 
+// sendTransactions' answer, entry by entry, as sendTransaction's answers (send_answer.h).
+TEST(SendTransactionsEntryTest, EachEntryIsItsOwnAnswer) {
+  tools::RpcResponse whole;
+  whole.result = boost::json::parse(
+      R"({"results":[{"tx_hash":"ab"},{"error":{"code":-32004,"message":"busy",)"
+      R"("data":{"reason":"pool_full","retry_after_ms":120}}},)"
+      R"({"error":{"code":-32001,"message":"rejected","data":{"code":"DUPLICATE"}}}],)"
+      R"("admitted":1,"busy":1,"rejected":1})");
+  const tools::RpcResponse a = tools::SendTransactionsEntry(whole, 0, 3);
+  ASSERT_TRUE(a.status.ok());
+  EXPECT_FALSE(a.error.has_value());
+  EXPECT_EQ(a.result.at("tx_hash"), boost::json::value("ab"));
+  const tools::RpcResponse b = tools::SendTransactionsEntry(whole, 1, 3);
+  ASSERT_TRUE(b.error.has_value());
+  EXPECT_EQ(b.error->code, -32004);
+  const ClassifiedAnswer busy = ClassifySendAnswer(b, "ab", false);
+  EXPECT_EQ(busy.kind, SendAnswer::kBusy);
+  EXPECT_EQ(busy.reason, "pool_full");
+  EXPECT_EQ(busy.retry_after, std::chrono::milliseconds(120));
+  const tools::RpcResponse c = tools::SendTransactionsEntry(whole, 2, 3);
+  ASSERT_TRUE(c.error.has_value());
+  EXPECT_EQ(c.error->code, -32001);
+  EXPECT_EQ(c.error->data.at("code"), boost::json::value("DUPLICATE"));
+  // An answer without one result per transaction tells nothing about any of them.
+  EXPECT_FALSE(tools::SendTransactionsEntry(whole, 0, 4).status.ok());
+  // A whole-call error (an older node without the method) is every entry's answer.
+  tools::RpcResponse refused;
+  refused.error = tools::RpcError{-32601, "method not found", {}};
+  EXPECT_EQ(tools::SendTransactionsEntry(refused, 1, 3).error->code, -32601);
+  tools::RpcResponse unreachable;
+  unreachable.status = Status::Unavailable("connection refused");
+  EXPECT_EQ(ClassifySendAnswer(tools::SendTransactionsEntry(unreachable, 0, 2), "ab", false).kind,
+            SendAnswer::kUnreachable);
+}
+
 }  // namespace
 }  // namespace colend::bench

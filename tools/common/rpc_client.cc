@@ -132,6 +132,34 @@ JsonRpcClient::JsonRpcClient(std::string url, std::unique_ptr<Impl> impl)
     : url_(std::move(url)), impl_(std::move(impl)) {}
 JsonRpcClient::~JsonRpcClient() = default;
 
+namespace {
+
+// The "error" member of a response (or of a sendTransactions entry).
+RpcError ErrorFromObject(const boost::json::object& e) {
+  RpcError error;
+  if (const boost::json::value* c = e.if_contains("code"); c && c->is_int64()) {
+    error.code = c->as_int64();
+  }
+  if (const boost::json::value* m = e.if_contains("message"); m && m->is_string()) {
+    error.message = std::string(m->as_string());
+  }
+  if (const boost::json::value* d = e.if_contains("data")) error.data = *d;
+  return error;
+}
+
+// One response object of an answer: its result or its error.
+RpcResponse ResponseFromObject(const boost::json::object& o) {
+  RpcResponse out;
+  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
+    out.error = ErrorFromObject(e->as_object());
+    return out;
+  }
+  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
+  return out;
+}
+
+}  // namespace
+
 RpcResponse SendTransactionsEntry(const RpcResponse& response, std::size_t k, std::size_t n) {
   if (!response.status.ok() || response.error.has_value()) return response;
   RpcResponse out;
@@ -152,19 +180,7 @@ RpcResponse SendTransactionsEntry(const RpcResponse& response, std::size_t k, st
     out.result = entry;
     return out;
   }
-  RpcError e;
-  if (error->is_object()) {
-    const boost::json::object& o = error->as_object();
-    const boost::json::value* code = o.if_contains("code");
-    if (code != nullptr && code->is_int64()) {
-      e.code = code->as_int64();
-    }
-    if (const boost::json::value* m = o.if_contains("message"); m != nullptr && m->is_string()) {
-      e.message = std::string(m->as_string());
-    }
-    if (const boost::json::value* d = o.if_contains("data")) e.data = *d;
-  }
-  out.error = std::move(e);
+  out.error = error->is_object() ? ErrorFromObject(error->as_object()) : RpcError{};
   return out;
 }
 
@@ -216,45 +232,9 @@ RpcResponse JsonRpcClient::Call(const std::string& method, const boost::json::va
                                      " without a JSON-RPC response");
     return out;
   }
-  const boost::json::object& o = v.as_object();
-  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
-    RpcError error;
-    if (const boost::json::value* c = e->as_object().if_contains("code"); c && c->is_int64()) {
-      error.code = c->as_int64();
-    }
-    if (const boost::json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
-      error.message = std::string(m->as_string());
-    }
-    if (const boost::json::value* d = e->as_object().if_contains("data")) error.data = *d;
-    out.error = std::move(error);
-    return out;
-  }
-  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
-  return out;
+  return ResponseFromObject(v.as_object());
 }
 
-namespace {
-
-// One response object of an answer: its result or its error.
-RpcResponse ResponseFromObject(const boost::json::object& o) {
-  RpcResponse out;
-  if (const boost::json::value* e = o.if_contains("error"); e != nullptr && e->is_object()) {
-    RpcError error;
-    if (const boost::json::value* c = e->as_object().if_contains("code"); c && c->is_int64()) {
-      error.code = c->as_int64();
-    }
-    if (const boost::json::value* m = e->as_object().if_contains("message"); m && m->is_string()) {
-      error.message = std::string(m->as_string());
-    }
-    if (const boost::json::value* d = e->as_object().if_contains("data")) error.data = *d;
-    out.error = std::move(error);
-    return out;
-  }
-  if (const boost::json::value* r = o.if_contains("result")) out.result = *r;
-  return out;
-}
-
-}  // namespace
 
 Result<std::vector<RpcResponse>> JsonRpcClient::CallBatch(const std::vector<BatchCall>& calls) {
   if (calls.empty() || calls.size() > 100) {
