@@ -8,6 +8,7 @@
 
 #include "colend/crypto/hash.h"
 #include "colend/testutil/process_util.h"
+#include "colend/testutil/recon_fixture.h"
 #include "recon.h"
 
 namespace colend::recon {
@@ -18,41 +19,7 @@ using testutil::WriteFile;
 
 constexpr char kHeader[] = "record,loan_id,event_id,type,amount,interest,penalty,share_bp,share,outstanding,status\n";
 
-// PARTNER_A's side: three 20/80 loans with LEAD, one with PARTNER_B only out of scope.
-ChainSnapshot Snapshot() {
-  ChainSnapshot s;
-  s.bank = "PARTNER_A";
-  s.chain_id = "test-chain";
-  s.height = 42;
-  s.head_height = 42;
-  s.block_hash = std::string(64, 'a');
-  s.timestamp_ms = 1764577200123;
-  s.counterparties = {"LEAD"};
-  for (int i = 1; i <= 3; ++i) {
-    ChainLoan loan;
-    loan.loan_id = "L-" + std::to_string(i);
-    loan.agreement_id = "AG-1";
-    loan.currency = "CNY";
-    loan.status = i == 3 ? "REPAID" : "ACTIVE";
-    loan.principal = 100000 * i;
-    const std::int64_t out_a = i == 3 ? 0 : 80000 * i - 8000;
-    const std::int64_t out_l = i == 3 ? 0 : 20000 * i - 2000;
-    loan.legs = {{"LEAD", 20000 * i, out_l, 2000}, {"PARTNER_A", 80000 * i, out_a, 8000}};
-    s.loans.push_back(loan);
-    s.events.push_back({loan.loan_id, loan.loan_id, "OriginateLoan", "LEAD", "OK", loan.principal,
-                        0, 0, static_cast<std::uint64_t>(i)});
-  }
-  s.events.push_back({"L-1", "R-1", "RecordRepayment", "LEAD", "OK", 10000, 1500, 0, 10});
-  s.events.push_back({"L-2", "R-2", "RecordRepayment", "LEAD", "REVERSED", 5000, 100, 7, 11});
-  s.events.push_back({"L-2", "V-2", "Reverse", "LEAD", "OK", 0, 0, 0, 12});
-  s.events.push_back({"L-2", "R-3", "RecordRepayment", "LEAD", "OK", 10000, 0, 0, 13});
-  s.out_of_scope_loans = {"L-B"};
-  s.positions.push_back({"LEAD", "CNY", -123456, {{"funding", -480000}, {"principal", 16000}}});
-  s.settlements.push_back({"b-1", "LEAD", "CNY", -1000, "CLOSED", "2026-12-01", "PARTNER_A", 20, 3});
-  return s;
-}
-
-// The ledger that matches Snapshot() exactly.
+// The ledger that matches PartnerAChainSnapshot() exactly.
 std::string MatchingLedger() {
   return std::string(kHeader) +
          "LOAN,L-1,,,100000,,,8000,80000,72000,ACTIVE\n"
@@ -77,20 +44,11 @@ class ReconLibTest : public ::testing::Test {
 
   // Ledger rows and chain records each accounted for exactly once.
   static void ExpectIdentities(const ReconResult& r) {
-    std::uint64_t mismatches = 0;
-    for (BreakType t : {BreakType::kAmountMismatch, BreakType::kStatusMismatch,
-                        BreakType::kSplitRatioMismatch}) {
-      mismatches += r.totals.at(t).count;
-    }
-    EXPECT_EQ(r.ledger_rows, r.matched + mismatches + r.totals.at(BreakType::kMissingOnChain).count +
-                                 r.totals.at(BreakType::kDuplicate).count + r.out_of_scope +
-                                 r.malformed.size());
-    EXPECT_EQ(r.chain_loans + r.chain_events,
-              r.matched + mismatches + r.totals.at(BreakType::kMissingInLedger).count);
+    EXPECT_EQ(testutil::ReconIdentityViolation(r), "");
   }
 
   ScratchDir dir_{"colend-recon-lib"};
-  ChainSnapshot snapshot_ = Snapshot();
+  ChainSnapshot snapshot_ = testutil::PartnerAChainSnapshot();
 };
 
 TEST_F(ReconLibTest, MatchingLedgerHasNoBreaksAndTheFileHash) {

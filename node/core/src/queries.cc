@@ -338,10 +338,9 @@ SyncStatus Node::Impl::GetSyncStatus() const {
   SyncStatus out;
   out.current_height = store_->height();
   out.syncing = sync_->syncing();
+  // Only heights this node believes: a peer's Hello claim counts once its commit
+  // certificate verified (and sync aimed at it), never on the peer's word alone.
   out.target_height = std::max(sync_->target_published(), out.current_height);
-  for (const PeerInfo& p : p2p_->Peers()) {
-    if (p.connected) out.target_height = std::max(out.target_height, p.best_height);
-  }
   return out;
 }
 

@@ -755,6 +755,10 @@ std::vector<PeerInfo> P2pNetwork::Peers() const {
   return impl_->Peers();
 }
 
+std::size_t P2pNetwork::KeyPemBytesHeldForTest() const {
+  return impl_->key_pem_bytes();
+}
+
 void P2pNetwork::Penalize(const std::string& node_id, std::chrono::milliseconds bar,
                           const std::string& reason) {
   impl_->Penalize(node_id, bar, reason);

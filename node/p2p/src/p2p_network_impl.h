@@ -57,6 +57,7 @@ class P2pNetwork::Impl : public internal::ConnectionOwner,
   std::vector<PeerInfo> Peers() const;
   P2pCounters Counters() const;
   std::vector<CertificateExpiry> CertificateExpiries() const;
+  std::size_t key_pem_bytes() const { return options_.key_pem.size(); }  // test-only
 
   // ConnectionOwner:
   Status CheckPeerCertificate(const internal::Connection& connection) override;

@@ -1,4 +1,5 @@
-// P2pNetwork::Create validation: fast, no sockets opened except in the Start tests.
+// P2pNetwork::Create validation: fast, no sockets opened except in the Start tests (and the
+// one handshake that shows TLS holds the key the options no longer do).
 #include <memory>
 #include <string>
 
@@ -162,6 +163,24 @@ TEST_F(P2pOptionsTest, StartTwiceFails) {
   started->Stop();
   started->Stop();
   EXPECT_EQ(started->Start().code(), StatusCode::kFailedPrecondition);
+}
+
+// The options a network keeps for its lifetime hold no private key PEM once TLS has the key
+// (Create moves the text out and wipes it: WipeOnExit, tests/unit/crypto/secret_test.cc),
+// yet the started network completes a TLS handshake with that key.
+TEST_F(P2pOptionsTest, KeyPemIsNotKeptOnceTlsHoldsTheKey) {
+  P2pOptions options = Valid();
+  ASSERT_GT(options.key_pem.size(), 100u);
+  std::unique_ptr<P2pNetwork> network = testing::StartOnLowPort(io_, options, &handler_, nullptr);
+  ASSERT_NE(network, nullptr);
+  EXPECT_EQ(network->KeyPemBytesHeldForTest(), 0u);
+
+  testing::RawTlsClient client(io_, pki_.ca_cert(), b_);
+  client.Connect(network->listen_port());
+  ASSERT_TRUE(testing::RunUntil(io_, [&] { return client.connected || client.failed; }));
+  EXPECT_TRUE(client.connected);
+  EXPECT_EQ(network->KeyPemBytesHeldForTest(), 0u);
+  network->Stop();
 }
 
 }  // namespace

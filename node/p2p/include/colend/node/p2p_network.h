@@ -336,6 +336,12 @@ class P2pNetwork {
   // last connected with (ordered by node id), for colend_certificate_expiry_seconds{node}.
   std::vector<CertificateExpiry> CertificateExpiries() const;
 
+  // Test-only (tests/unit/node/p2p/p2p_options_test.cc; nothing else calls it): how many
+  // bytes of private key PEM the options this network keeps for its lifetime still hold.
+  // Always 0: Create takes the PEM out of them and wipes it once the TLS context holds the
+  // key (P2pOptions::key_pem). Thread-safe (those options never change).
+  std::size_t KeyPemBytesHeldForTest() const;
+
  private:
   class Impl;
   explicit P2pNetwork(std::shared_ptr<Impl> impl);
