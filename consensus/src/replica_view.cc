@@ -25,6 +25,11 @@ void Replica::Impl::OnViewChangeTimeout() {
   }
   if (own_view_change_.has_value()) Broadcast(*own_view_change_);
   RebroadcastCheckpoints();
+  // Validators that committed this epoch's last block have moved to the next epoch and no
+  // longer answer its view changes; when they are the quorum this replica waits for, no view
+  // of this epoch can complete. Its remaining blocks are fetched instead (verified by their
+  // commit certificates; RequestSync repeats at most once per timeout).
+  if (epoch_end_ != 0 && committed_height_ < epoch_end_) RequestSync(epoch_end_, {});
   pacemaker_.ArmViewChange(now_, out_);
 }
 

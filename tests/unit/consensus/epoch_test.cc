@@ -40,6 +40,40 @@ TEST(EpochTest, ADecidedChangeEndsTheEpochWithFillersAndNothingAbove) {
   for (std::size_t i = 0; i < h.size(); ++i) EXPECT_EQ(h.Committed(i), end) << h.id(i);
 }
 
+// The validators that committed the epoch's end move on to the next epoch and no longer answer
+// its view changes: a replica left behind in them fetches the blocks up to the end by sync
+// after its view change has timed out, instead of waiting for a quorum that never comes.
+TEST(EpochTest, AReplicaLeftInAnEndedEpochsViewChangeSyncsToItsEnd) {
+  Harness h(4);
+  const std::uint64_t decided_at = 2;
+  const std::uint64_t end = decided_at + h.params().EpochDelay() - 1;
+  h.epoch_end_after = [&](std::uint64_t height) { return height == decided_at ? end : 0; };
+  h.StartAll();
+  for (int i = 0; i < 5; ++i) h.Submit(Tx(i));
+  // Node 3 is cut off once it has committed the deciding block; the others reach the end.
+  bool cut = false;
+  const Harness::Filter reach_node3_until_cut = [&](const InFlight& m) {
+    cut = cut || h.Committed(3) >= decided_at;
+    return !cut || (m.to != h.id(3) && m.from != h.id(3));
+  };
+  h.Run(2'000, 10, reach_node3_until_cut);
+  ASSERT_EQ(h.Committed(3), decided_at);
+  ASSERT_EQ(h.replica(3).status().epoch_end, end);
+  for (std::size_t i = 0; i < 3; ++i) ASSERT_EQ(h.Committed(i), end) << h.id(i);
+  h.node(3).sync_requests.clear();
+  // Work waits at node 3, so it asks for a view change, which times out unanswered.
+  h.SubmitTo(3, Tx(99));
+  h.Run(4 * h.params().view_change_timeout_ms, 10, reach_node3_until_cut);
+  EXPECT_GE(h.replica(3).counters().view_changes, 1u);
+  bool asked_for_the_end = false;
+  for (const RequestSyncAction& r : h.node(3).sync_requests) {
+    asked_for_the_end |= r.target_height == end;
+  }
+  EXPECT_TRUE(asked_for_the_end) << h.node(3).sync_requests.size() << " sync requests";
+  EXPECT_EQ(h.ServeSync(3, 0), end - decided_at);
+  EXPECT_EQ(h.Committed(3), end);
+}
+
 TEST(EpochTest, AnEmptyBlockIsRefusedWhereNoEpochEndIsKnown) {
   Harness h(4);
   h.StartAll();
