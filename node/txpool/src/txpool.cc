@@ -48,6 +48,21 @@ struct Candidate {
   bool from_client = true;
 };
 
+// What the candidates of one AdmitBatch call already hold of the pool before they are
+// inserted: counted with the pending transactions by the capacity and share checks.
+struct BatchHold {
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  std::unordered_map<std::string, std::size_t> per_signer;
+  std::unordered_set<crypto::Digest, internal::DigestHash> tx_hashes;
+};
+
+std::size_t HeldFor(const BatchHold* held, const std::string& signer) {
+  if (held == nullptr) return 0;
+  const auto it = held->per_signer.find(signer);
+  return it == held->per_signer.end() ? 0 : it->second;
+}
+
 // A proposed transaction that passed every check but its signature.
 struct ProposedTx {
   std::size_t index = 0;  // in the block
@@ -103,12 +118,20 @@ class TxPool::Impl {
     std::vector<std::optional<Candidate>> candidates(signed_txs.size());
     std::vector<crypto::SignedMessage> items;
     std::vector<std::size_t> item_index;  // items[k] checks candidates[item_index[k]]
+    // Room the earlier entries of this batch will take once verified: an entry beyond the
+    // capacity or its signer's share is BUSY before its signature costs anything.
+    BatchHold held;
     for (std::size_t i = 0; i < signed_txs.size(); ++i) {
-      auto prepared = Prepare(std::move(signed_txs[i]), from_client);
+      auto prepared = Prepare(std::move(signed_txs[i]), from_client, &held);
       if (auto* done = std::get_if<AdmitResult>(&prepared)) {
         results[i] = std::move(*done);
       } else {
-        candidates[i].emplace(std::move(std::get<Candidate>(prepared)));
+        Candidate& candidate = candidates[i].emplace(std::move(std::get<Candidate>(prepared)));
+        if (held.tx_hashes.insert(candidate.tx_hash).second) {
+          ++held.count;
+          held.bytes += candidate.bytes.size();
+          ++held.per_signer[candidate.tx.body.signer()];
+        }
       }
     }
     // Built after every candidate is in place: the items borrow the candidates' bytes. A
@@ -273,7 +296,9 @@ class TxPool::Impl {
   // from_client: admission from sendTransaction, held to the capacity and the signer share;
   // gossip of what another validator admitted is held to max_txs only (that validator
   // promised the client a receipt, and the primary must see the transaction).
-  std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx, bool from_client) const;
+  // `held`: what earlier entries of the same batch will take (AdmitBatch), or null.
+  std::variant<AdmitResult, Candidate> Prepare(std::string signed_tx, bool from_client,
+                                               const BatchHold* held = nullptr) const;
 
   // The checks of one proposed transaction before its signature: the candidate, "CODE:
   // reason" for a reason to refuse the block, or monostate for a transaction whose key this
@@ -300,10 +325,11 @@ class TxPool::Impl {
   }
 
   // Steps 4-6 under the lock: kAlreadyPending, DUPLICATE (pending) or kBusy; nullopt to
-  // go on.
+  // go on. `held` counts as pending for the capacity, the byte bound and the signer share.
   std::optional<AdmitResult> CheckPendingLocked(const crypto::Digest& tx_hash,
                                                 const proto::TransactionBody& body,
-                                                std::size_t size, bool from_client) const {
+                                                std::size_t size, bool from_client,
+                                                const BatchHold* held = nullptr) const {
     if (pending_.FindByTxHash(tx_hash) != nullptr) {
       return AdmitResult{AdmitStatus::kAlreadyPending, DigestToBytes(tx_hash), "", "", "", 0};
     }
@@ -313,19 +339,23 @@ class TxPool::Impl {
                           body.id() + "' is pending",
                       DigestToBytes(tx_hash));
     }
+    // A copy of an earlier entry of the batch: that entry holds its room; it shares its fate.
+    if (held != nullptr && held->tx_hashes.contains(tx_hash)) return std::nullopt;
     const std::size_t capacity =
         from_client ? capacity_.load(std::memory_order_relaxed) : options_.max_txs;
     const std::uint32_t retry = retry_after_ms_.load(std::memory_order_relaxed);
-    if (pending_.size() >= capacity || pending_.bytes() + size > options_.max_bytes) {
+    const std::size_t pending = pending_.size() + (held != nullptr ? held->count : 0);
+    const std::size_t bytes = pending_.bytes() + (held != nullptr ? held->bytes : 0);
+    if (pending >= capacity || bytes + size > options_.max_bytes) {
       return AdmitResult{AdmitStatus::kBusy, DigestToBytes(tx_hash), std::string(kCodeBusy),
                          "the transaction pool holds what the network can commit in the next "
-                         "moments (" + std::to_string(pending_.size()) +
+                         "moments (" + std::to_string(pending) +
                              " pending); retry in " + std::to_string(retry) + " ms",
                          "pool_full", retry};
     }
     const std::size_t share =
         std::max<std::size_t>(1, capacity * options_.signer_share_pct / 100);
-    if (from_client && pending_.CountOf(body.signer()) >= share) {
+    if (from_client && pending_.CountOf(body.signer()) + HeldFor(held, body.signer()) >= share) {
       return AdmitResult{AdmitStatus::kBusy, DigestToBytes(tx_hash), std::string(kCodeBusy),
                          body.signer() + " already has " + std::to_string(share) +
                              " transactions pending, its share of this node's pool; retry in " +
@@ -418,7 +448,8 @@ class TxPool::Impl {
 };
 
 std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx,
-                                                           bool from_client) const {
+                                                           bool from_client,
+                                                           const BatchHold* held) const {
   if (signed_tx.size() > options_.max_tx_bytes) {
     return Rejected(kCodeTooLarge, "the signed transaction is " + std::to_string(signed_tx.size()) +
                                        " bytes; this node accepts at most " +
@@ -442,7 +473,7 @@ std::variant<AdmitResult, Candidate> TxPool::Impl::Prepare(std::string signed_tx
   c.tx_hash = ToDigest(tx_hash);
   {
     std::lock_guard lock(mutex_);
-    if (auto done = CheckPendingLocked(c.tx_hash, body, signed_tx.size(), from_client)) {
+    if (auto done = CheckPendingLocked(c.tx_hash, body, signed_tx.size(), from_client, held)) {
       return std::move(*done);
     }
   }

@@ -153,7 +153,9 @@ class TxPool {
   // Admits many: the same checks, with the signatures verified as one batch on the
   // parallel verifier. One result per input, in input order; a later copy of a transaction
   // earlier in the same batch is kAlreadyPending. kPeer (gossip) is held to max_txs only;
-  // kClient (sendTransactions) to the capacity and the signer share, as Admit is.
+  // kClient (sendTransactions) to the capacity and the signer share, as Admit is. The room
+  // earlier entries of the batch will take counts in those checks before a later entry's
+  // signature is verified, so entries beyond the room are BUSY without costing a check.
   enum class Origin { kPeer, kClient };
   std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs,
                                       Origin origin = Origin::kPeer);
