@@ -1,8 +1,10 @@
-// The event loop: consensus actions, execution and storage of committed blocks, timers,
-// transaction gossip and block sync. Everything here runs on the node's event loop (io_),
-// except the P2pHandler callbacks, which the "colend-net" thread calls: they hand consensus
-// and sync frames to the event loop (bounded by inbound backpressure) and gossip to the
-// gossip worker. Sends go the other way, posted to the network thread (NetSend).
+// The replica driver: the action loop's host (consensus I/O, timers, and what follows a
+// commit the CommitPipeline ran: pool, subscribers, metrics, sync, replica), the router of
+// peers' frames to the components, and the components' hosts. Everything here runs on the
+// node's event loop (io_), except the P2pHandler callbacks, which the "colend-net" thread
+// calls: they hand consensus and sync frames to the event loop (bounded by inbound
+// backpressure) and gossip to TxGossip. Sends go the other way, posted to the network
+// thread (NetSend).
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -24,13 +26,6 @@ namespace {
 std::size_t TimerIndex(consensus::TimerId timer) {
   return timer == consensus::TimerId::kViewChange ? 0 : 1;
 }
-
-// Gossip is flushed when this many bytes are waiting, or after kGossipDelay.
-constexpr std::size_t kGossipFlushBytes = 256 << 10;
-constexpr auto kGossipDelay = std::chrono::milliseconds(2);
-// Blocks asked for in one SyncRequest, and how long to wait for the answer.
-// Gossip bytes waiting for admission on the gossip worker, at most.
-constexpr std::size_t kMaxQueuedGossipBytes = 256u << 20;
 
 }  // namespace
 
@@ -88,17 +83,9 @@ void Node::Impl::RequestSync(const consensus::RequestSyncAction& request) {
   sync_->Request(request.target_height, request.peers);
 }
 
-// On the check worker: the event loop goes on (votes, commits, timers) while the
-// transactions of a proposal this node had not seen are verified; the verdict comes back
-// to the loop as an input. The loop issues a check only once every block committed before
-// it is executed, so the check sees them.
+// On the "colend-check" worker (proposal_check.h); the verdict comes back on the event loop.
 void Node::Impl::CheckProposal(const consensus::CheckProposalAction& check) {
-  boost::asio::post(*check_worker_, [this, check] {
-    Status verdict = CheckTransactions(*check.block);
-    boost::asio::post(io_, [this, check, verdict = std::move(verdict)]() mutable {
-      loop_->OnProposalChecked(check.view, check.sequence, check.block_hash, std::move(verdict));
-    });
-  });
+  proposal_check_->Check(check);
 }
 
 std::vector<std::string> Node::Impl::Batch(const consensus::RequestProposalAction& request) {
@@ -178,7 +165,10 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   if (wall >= stored.timestamp_ms) {
     m_block_latency_->Observe(static_cast<double>(wall - stored.timestamp_ms) / 1000.0);
   }
-  UpdatePoolCapacity(stored.tx_hashes.size());
+  const PoolBackpressure::Capacity capacity =
+      backpressure_->OnCommitted(stored.tx_hashes.size(), std::chrono::steady_clock::now());
+  pool_->SetCapacity(capacity.txs, capacity.retry_after_ms);
+  m_pool_capacity_->Set(static_cast<double>(capacity.txs));
   m_txs_->Increment(stored.tx_hashes.size());
   m_rejected_->Increment(stored.tx_hashes.size() - committed->accepted);
   m_blocks_->Increment();
@@ -202,75 +192,6 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   return Status::Ok();
 }
 
-// The pool admits from clients what the network commits in target_drain_ms at the rate of
-// the last 10 s (never below min_txs, never above max_txs), so an admitted transaction
-// waits about that long and the excess is told BUSY at once instead of waiting seconds.
-// The retry hint is the time one block's worth of room takes to free up.
-void Node::Impl::UpdatePoolCapacity(std::uint64_t committed_txs) {
-  constexpr auto kWindow = std::chrono::seconds(10);
-  const auto now = std::chrono::steady_clock::now();
-  commit_window_.emplace_back(now, committed_txs);
-  while (commit_window_.size() > 1 && now - commit_window_.front().first > kWindow) {
-    commit_window_.pop_front();
-  }
-  std::uint64_t txs = 0;
-  for (const auto& [when, n] : commit_window_) txs += n;
-  const double span_s = std::max(
-      1.0, std::chrono::duration<double>(now - commit_window_.front().first).count());
-  const double rate = static_cast<double>(txs) / span_s;  // tx/s
-  const double wanted = rate * config_.pool_target_drain_ms / 1000.0;
-  const std::size_t capacity = std::clamp<std::size_t>(
-      static_cast<std::size_t>(wanted), std::min(config_.pool_min_txs, config_.pool_max_txs),
-      config_.pool_max_txs);
-  const double block_ms =
-      rate > 0 ? 1000.0 * static_cast<double>(params_.max_block_txs) / rate : 1000.0;
-  pool_->SetCapacity(capacity, static_cast<std::uint32_t>(std::clamp(block_ms, 50.0, 5000.0)));
-  m_pool_capacity_->Set(static_cast<double>(capacity));
-}
-
-// On the check worker (CheckProposal).
-Status Node::Impl::CheckTransactions(const proto::Block& block) {
-  // The pool's check refuses a block only for faults every replica finds the same (it does
-  // not depend on the state: see TxPool::CheckProposal), so when it runs does not matter.
-  const auto started = std::chrono::steady_clock::now();
-  const std::vector<std::string> txs(block.transactions().begin(), block.transactions().end());
-  Status s = pool_->CheckProposal(txs);
-  spdlog::debug("checked a proposal of {} transactions in {} us: {}", txs.size(),
-                std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - started)
-                    .count(),
-                s.ok() ? "ok" : s.ToString());
-  return s;
-}
-
-// --- transaction gossip ---------------------------------------------------------------
-
-void Node::Impl::QueueGossip(std::string signed_tx) {
-  gossip_bytes_ += signed_tx.size();
-  gossip_.push_back(std::move(signed_tx));
-  if (gossip_bytes_ >= kGossipFlushBytes) {
-    FlushGossip();
-    return;
-  }
-  if (!gossip_scheduled_) {
-    gossip_scheduled_ = true;
-    gossip_timer_->expires_after(kGossipDelay);
-    gossip_timer_->async_wait([this](const boost::system::error_code& ec) {
-      gossip_scheduled_ = false;
-      if (!ec) FlushGossip();
-    });
-  }
-}
-
-void Node::Impl::FlushGossip() {
-  if (gossip_.empty()) return;
-  proto::Frame frame;
-  for (std::string& tx : gossip_) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
-  gossip_.clear();
-  gossip_bytes_ = 0;
-  NetSend("", std::move(frame));
-}
-
 // --- p2p --------------------------------------------------------------------------------
 
 namespace {
@@ -288,15 +209,9 @@ std::uint64_t CertificateEpoch(const proto::CommitCertificate& certificate) {
 
 // Network thread.
 void Node::Impl::OnPeerUp(const std::string& node_id, const proto::Hello& hello) {
-  // Gossip is sent once, to the peers connected at the time: hand a peer that (re)joins
-  // what is pending here, so the primary sees every transaction some node admitted.
-  std::vector<std::string> pending =
-      pool_->Batch(std::numeric_limits<std::uint32_t>::max(), config_.max_frame_bytes / 2, {});
-  if (!pending.empty()) {
-    proto::Frame frame;
-    for (std::string& tx : pending) frame.mutable_tx_gossip()->add_transactions(std::move(tx));
-    p2p_->Send(node_id, frame);
-  }
+  // Gossip is sent once, to the peers connected at the time: a peer that (re)joins gets
+  // what is pending here (TxGossip::HandOver).
+  if (std::optional<proto::Frame> pending = gossip_->HandOver()) p2p_->Send(node_id, *pending);
   boost::asio::post(io_, [this, node_id, hello] {
     const std::uint64_t best = hello.best_height();
     spdlog::info("peer {} up (best height {})", node_id, best);
@@ -374,32 +289,9 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
       if (bad > bad_before) CountBadMessages(node_id, bad - bad_before);
       return;
     }
-    case proto::Frame::kTxGossip: {
-      // Admitted on the gossip worker (signatures on the verifier threads); the event loop
-      // only hears that the pool changed. What waits is bounded: a flood is dropped and
-      // counted (the sender still holds those transactions, proposes them as primary and
-      // hands its pool to peers that reconnect).
-      std::vector<std::string> txs(
-          std::make_move_iterator(frame.mutable_tx_gossip()->mutable_transactions()->begin()),
-          std::make_move_iterator(frame.mutable_tx_gossip()->mutable_transactions()->end()));
-      std::size_t bytes = 0;
-      for (const std::string& tx : txs) bytes += tx.size();
-      if (gossip_queued_bytes_.load() + bytes > kMaxQueuedGossipBytes) {
-        m_gossip_dropped_->Increment();
-        spdlog::debug("peer {}: dropped a gossip frame of {} transactions (admission backlog)",
-                      node_id, txs.size());
-        return;
-      }
-      gossip_queued_bytes_ += bytes;
-      boost::asio::post(*gossip_worker_, [this, bytes, txs = std::move(txs)]() mutable {
-        const std::vector<AdmitResult> results = pool_->AdmitBatch(std::move(txs));
-        gossip_queued_bytes_ -= bytes;
-        std::size_t admitted = 0;
-        for (const AdmitResult& r : results) admitted += r.status == AdmitStatus::kAdmitted;
-        if (admitted > 0) boost::asio::post(io_, [this] { loop_->OnPoolChanged(); });
-      });
+    case proto::Frame::kTxGossip:
+      gossip_->OnGossip(node_id, std::move(*frame.mutable_tx_gossip()));
       return;
-    }
     case proto::Frame::kSyncRequest: {
       proto::Frame answer;
       *answer.mutable_sync_response() =
@@ -422,32 +314,17 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
 }
 
 void Node::Impl::CountBadMessages(const std::string& peer, std::uint64_t bad) {
-  constexpr std::uint32_t kThreshold = 20;  // bad envelopes a minute before barring
-  constexpr auto kWindow = std::chrono::minutes(1);
   m_bad_peer_messages_->Increment(bad);
-  PeerConduct& conduct = conduct_[peer];
-  const auto now = std::chrono::steady_clock::now();
-  if (now - conduct.window_start > kWindow) {
-    conduct.window_start = now;
-    conduct.bad_in_window = 0;
-  }
-  conduct.bad_in_window += static_cast<std::uint32_t>(bad);
-  if (conduct.bad_in_window < kThreshold) return;
-  conduct.bad_in_window = 0;
-  const auto bar = std::min<std::chrono::milliseconds>(
-      std::chrono::milliseconds(5'000LL << std::min<std::uint32_t>(conduct.penalties, 7)),
-      std::chrono::minutes(10));
-  ++conduct.penalties;
+  const std::optional<std::chrono::milliseconds> bar =
+      conduct_.OnBadMessages(peer, bad, std::chrono::steady_clock::now());
+  if (!bar.has_value()) return;
   m_peer_penalties_->Increment();
-  boost::asio::post(net_io_, [this, peer, bar] {
-    p2p_->Penalize(peer, bar,
-                   std::to_string(kThreshold) +
-                       " consensus messages with a bad signature or that did not parse within "
-                       "a minute");
+  boost::asio::post(net_io_, [this, peer, bar = *bar, why = conduct_.Reason()] {
+    p2p_->Penalize(peer, bar, why);
   });
 }
 
-// --- sync -------------------------------------------------------------------------------
+// --- the components' hosts ---------------------------------------------------------------
 
 BlockSync::Host Node::Impl::SyncHost() {
   BlockSync::Host host;
@@ -471,6 +348,60 @@ BlockSync::Host Node::Impl::SyncHost() {
     if (verdict.code() == StatusCode::kUnavailable) return BlockSync::Delivery::kEpochUnknown;
     *why = verdict.ToString();
     return BlockSync::Delivery::kInvalid;
+  };
+  return host;
+}
+
+// Network thread (HandOver, OnGossip) and the gossip worker (admit).
+TxGossip::Host Node::Impl::GossipHost() {
+  TxGossip::Host host;
+  host.admit = [this](std::vector<std::string> txs) {
+    std::size_t admitted = 0;
+    for (const AdmitResult& r : pool_->AdmitBatch(std::move(txs))) {
+      admitted += r.status == AdmitStatus::kAdmitted;
+    }
+    return admitted;
+  };
+  host.pending = [this](std::size_t max_bytes) {
+    return pool_->Batch(std::numeric_limits<std::uint32_t>::max(), max_bytes, {});
+  };
+  host.broadcast = [this](proto::Frame frame) { NetSend("", std::move(frame)); };
+  host.pool_changed = [this] { loop_->OnPoolChanged(); };
+  return host;
+}
+
+// The check worker (check) and the event loop (verdict).
+ProposalCheck::Host Node::Impl::ProposalCheckHost() {
+  ProposalCheck::Host host;
+  host.check = [this](const std::vector<std::string>& txs) { return pool_->CheckProposal(txs); };
+  host.verdict = [this](const consensus::CheckProposalAction& check, Status verdict) {
+    loop_->OnProposalChecked(check.view, check.sequence, check.block_hash, std::move(verdict));
+  };
+  return host;
+}
+
+// RPC worker threads.
+NodeQueries::Host Node::Impl::QueriesHost() {
+  NodeQueries::Host host;
+  host.accepting = [this] { return !stopping_.load(); };  // set by shutdown and by a halt
+  // Relay what is new to the other validators and wake consensus: one post to the event
+  // loop per call. The submit time is kept for colend_commit_latency_seconds (Commit).
+  host.admitted = [this](std::vector<std::string> txs, std::vector<Bytes> hashes) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(latency_mu_);
+      for (const Bytes& hash : hashes) {
+        submitted_at_.emplace(std::string(hash.begin(), hash.end()), now);
+      }
+    }
+    boost::asio::post(io_, [this, txs = std::move(txs)]() mutable {
+      for (std::string& tx : txs) gossip_->Relay(std::move(tx));
+      loop_->OnPoolChanged();
+    });
+  };
+  host.peers = [this] { return p2p_->Peers(); };
+  host.sync = [this] {
+    return NodeQueries::Host::SyncProgress{sync_->syncing(), sync_->target_published()};
   };
   return host;
 }
@@ -510,19 +441,17 @@ void Node::Impl::ExportCertificateExpiries() {
 void Node::Impl::PublishStatus() {
   const consensus::Replica& replica = loop_->replica();
   const consensus::ReplicaStatus status = replica.status();
-  {
-    std::lock_guard lock(status_mu_);
-    if (status.view != status_.view || status.view_active != status_.view_active) {
-      spdlog::info("consensus: view {}{} (primary {})", status.view,
-                   status.view_active ? "" : " (changing)", validators_->Primary(status.view));
-    }
-    status_ = status;
-    const consensus::ReplicaCounters& counters = replica.counters();
-    // The metric follows the replica's own count of VIEW-CHANGEs it started (a timer that
-    // fires while a view change is already under way starts none).
-    m_view_changes_->Increment(counters.view_changes - counters_.view_changes);
-    counters_ = counters;
+  if (status.view != status_.view || status.view_active != status_.view_active) {
+    spdlog::info("consensus: view {}{} (primary {})", status.view,
+                 status.view_active ? "" : " (changing)", validators_->Primary(status.view));
   }
+  status_ = status;
+  const consensus::ReplicaCounters& counters = replica.counters();
+  // The metric follows the replica's own count of VIEW-CHANGEs it started (a timer that
+  // fires while a view change is already under way starts none).
+  m_view_changes_->Increment(counters.view_changes - counters_.view_changes);
+  counters_ = counters;
+  queries_->PublishConsensus(status_, counters_);
   m_view_->Set(static_cast<double>(status.view));
 }
 

@@ -240,11 +240,9 @@ Result<consensus::ActionHost::Epoch> Node::Impl::NextEpoch(std::uint64_t ended_e
   spdlog::info("validator epoch {} starts at height {}: {} validators (quorum {}), this node {}",
                next.record.epoch(), next.record.start_height(), next.validators->size(),
                next.validators->quorum(), member ? "votes" : "follows as an observer");
-  {
-    std::lock_guard lock(status_mu_);
-    validators_ = next.validators;
-    verifier_ = next.keyring;
-  }
+  validators_ = next.validators;
+  verifier_ = next.keyring;
+  queries_->SetValidators(validators_);
   epoch_ = std::move(next);
   m_epoch_->Set(static_cast<double>(epoch_.record.epoch()));
   UpdatePeerAdmission();

@@ -100,8 +100,8 @@ Node::Impl::~Impl() {
     net_thread_.join();
   }
   if (p2p_) p2p_->Stop();
-  if (gossip_worker_) gossip_worker_->join();
-  if (check_worker_) check_worker_->join();
+  if (gossip_) gossip_->Stop();
+  if (proposal_check_) proposal_check_->Stop();
 }
 
 Status Node::Impl::Open() {
@@ -263,13 +263,10 @@ Status Node::Impl::Open() {
   pool_->SetCapacity(std::min<std::size_t>(config_.pool_min_txs, config_.pool_max_txs), 200);
   executor_.SetVerifiedLookup(
       [pool = pool_.get()](std::string_view signed_tx) { return pool->Verified(signed_tx); });
-  gossip_worker_ = std::make_unique<boost::asio::thread_pool>(1);
-  boost::asio::post(*gossip_worker_, [] { pthread_setname_np(pthread_self(), "colend-gossip"); });
-  check_worker_ = std::make_unique<boost::asio::thread_pool>(1);
-  boost::asio::post(*check_worker_, [] { pthread_setname_np(pthread_self(), "colend-check"); });
-  m_gossip_dropped_ = &metrics_.RegisterCounter(
-      "colend_gossip_dropped_total",
-      "Transaction gossip frames dropped because too much was already waiting to be admitted.");
+  proposal_check_ = std::make_unique<ProposalCheck>(io_, ProposalCheckHost());
+  TxGossipOptions gossip;
+  gossip.max_handover_bytes = config_.max_frame_bytes / 2;
+  gossip_ = std::make_unique<TxGossip>(io_, gossip, GossipHost(), metrics_);
   m_pool_capacity_ = &metrics_.RegisterGauge(
       "colend_pool_capacity",
       "Pending transactions admitted from clients: what the network commits in "
@@ -288,6 +285,9 @@ Status Node::Impl::Open() {
 
   // Consensus: the epoch that orders the next height, from the schedule in the state.
   params_ = ToConsensusParams(genesis_.consensus);
+  backpressure_ = std::make_unique<PoolBackpressure>(
+      PoolBackpressureOptions{config_.pool_target_drain_ms, config_.pool_min_txs,
+                              config_.pool_max_txs, params_.max_block_txs});
   commit_ = std::make_unique<CommitPipeline>(executor_, *store_, params_.execution_lag);
   COLEND_ASSIGN_OR_RETURN(epoch_, CurrentEpoch());
   {
@@ -394,12 +394,15 @@ Status Node::Impl::Open() {
   rpc.ws_max_queue_bytes = config_.rpc_ws_max_queue_bytes;
   rpc.bearer_token = config_.rpc_token;
   rpc.metrics_require_token = config_.rpc_metrics_require_token;
-  COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *this, metrics_));
+  queries_ = std::make_unique<NodeQueries>(
+      NodeIdentity{config_.node_id, member_id_, genesis_.chain_id, suite_, genesis_.genesis_hash},
+      *store_, executor_, *pool_, QueriesHost());
+  queries_->SetValidators(validators_);
+  COLEND_ASSIGN_OR_RETURN(rpc_, RpcServer::Create(rpc, *queries_, metrics_));
 
   for (std::size_t i = 0; i < timers_.size(); ++i) {
     timers_[i] = std::make_unique<boost::asio::steady_timer>(io_);
   }
-  gossip_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
   sync_ = std::make_unique<BlockSync>(io_, SyncHost());
   PublishStatus();
   return Status::Ok();
@@ -431,8 +434,8 @@ Status Node::Impl::Run(bool handle_signals) {
   net_io_.stop();
   net_thread_.join();
   p2p_->Stop();  // the network thread has stopped: safe from here
-  gossip_worker_->join();  // what it still admits is only posted to the stopped loop
-  check_worker_->join();   // likewise its verdicts
+  gossip_->Stop();          // what it still admits is only posted to the stopped loop
+  proposal_check_->Stop();  // likewise its verdicts
   spdlog::info("node {} stopped at height {}", config_.node_id, store_->height());
   return halted_;
 }

@@ -1,6 +1,11 @@
-// Node::Impl: the state the node's parts share, and the event-loop side of it.
-// node.cc opens and runs it; driver.cc performs consensus actions (commit, execute, store,
-// sync, timers); queries.cc answers the JSON-RPC server (NodeApi).
+// Node::Impl: where the node's components are made and wired together (docs/architecture.md,
+// "The node's components"). node.cc opens and runs it; driver.cc is the replica driver: the
+// action loop's host (consensus I/O, and what follows a commit) and the router of peers'
+// frames; epochs.cc follows the validator epochs. The work is the components': the commit
+// pipeline (commit_pipeline.h), block sync (block_sync.h), transaction gossip
+// (tx_gossip.h), the node queries the JSON-RPC server asks (node_queries.h), the proposal
+// check (proposal_check.h), the pool's backpressure (pool_backpressure.h), peer conduct
+// (peer_conduct.h) and the pool's key directory (state_key_directory.h).
 #ifndef COLEND_NODE_CORE_NODE_IMPL_H_
 #define COLEND_NODE_CORE_NODE_IMPL_H_
 
@@ -8,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,7 +25,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "colend/common/log_throttle.h"
 #include "colend/consensus/action_loop.h"
@@ -43,36 +46,16 @@
 #include "colend/node/limit_metrics.h"
 #include "colend/proto/state.pb.h"
 #include "block_sync.h"
+#include "node_queries.h"
+#include "peer_conduct.h"
+#include "pool_backpressure.h"
+#include "proposal_check.h"
+#include "state_key_directory.h"
+#include "tx_gossip.h"
 
 namespace colend::node {
 
-// The pool's view of who may sign, read from the executor's committed state. Parsed keys
-// are cached by their DER bytes: parsing validates the point (a scalar multiplication, as
-// costly as a signature check), and every admission, gossip copy and proposal check asks.
-// The cache is content-addressed, so a rotated or retired key needs no invalidation (the
-// member record decides which keys are active); it is bounded and simply cleared when full.
-class StateKeyDirectory final : public KeyDirectory {
- public:
-  explicit StateKeyDirectory(const Executor& executor) : executor_(executor) {}
-  Result<crypto::PublicKey> ActiveKey(std::string_view signer, ByteView key_id) const override;
-  bool IsActiveMember(std::string_view signer) const override;
-  bool IdCommitted(std::string_view signer, std::string_view id) const override;
-
- private:
-  static constexpr std::size_t kMaxCachedKeys = 4096;
-  Result<crypto::PublicKey> Parse(const std::string& der) const;
-
-  const Executor& executor_;
-  mutable std::mutex cache_mu_;
-  mutable std::unordered_map<std::string, crypto::PublicKey> cache_;  // guarded by cache_mu_
-};
-
-// The event a committed block hands the subscription hub (event_queries.cc): `txs` from
-// the executor, one per transaction (or empty: no parties); committed_at is now.
-std::shared_ptr<const BlockEvent> MakeBlockEvent(const StoredBlock& stored,
-                                                 const std::vector<TxSummary>& txs);
-
-class Node::Impl final : public P2pHandler, public NodeApi, public consensus::ActionHost {
+class Node::Impl final : public P2pHandler, public consensus::ActionHost {
  public:
   Impl(NodeConfig config, contracts::Genesis genesis);
   ~Impl() override;
@@ -107,27 +90,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   void Halted(const Status& why) override;
   Result<Epoch> NextEpoch(std::uint64_t ended_epoch, std::uint64_t end_height) override;
 
-  // NodeApi (queries.cc): JSON-RPC worker threads.
-  SubmitResult SubmitTransaction(std::string signed_tx_bytes) override;
-  std::vector<SubmitResult> SubmitTransactions(std::vector<std::string> signed_txs) override;
-  std::optional<TransactionLookup> FindTransaction(ByteView tx_hash) const override;
-  std::uint64_t BlockNumber() const override;
-  std::optional<BlockLookup> BlockByNumber(std::uint64_t height) const override;
-  std::optional<BlockLookup> BlockByHash(ByteView hash) const override;
-  Status ReadState(const StateFn& fn) const override;
-  Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override;
-  NodeInfo GetNodeInfo() const override;
-  std::vector<RpcPeerInfo> GetPeers() const override;
-  ConsensusStatus GetConsensusStatus() const override;
-  SyncStatus GetSyncStatus() const override;
-  // event_queries.cc
-  Status ListEvents(const EventQuery& query, BankEventPage* out) const override;
-  Result<std::shared_ptr<const BlockEvent>> LoadBlockEvent(std::uint64_t height) const override;
-
  private:
   // driver.cc
-  // The transactions of a proposed block (CheckProposal, on the check worker).
-  Status CheckTransactions(const proto::Block& block);
   // A frame from a peer: gossip to the gossip worker (on the calling thread), the rest on
   // the event loop.
   void HandleFrame(const std::string& node_id, proto::Frame frame);
@@ -135,10 +99,11 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   void NetSend(std::string to, proto::Frame frame);
   // Inbound backpressure for the network thread (P2pOptions::inbound_paused).
   bool InboundPaused() const;
-  void QueueGossip(std::string signed_tx);
-  void FlushGossip();
-  // Block sync (block_sync.h), wired to this node in Open.
+  // The components' hosts, wired to this node in Open.
   BlockSync::Host SyncHost();
+  TxGossip::Host GossipHost();
+  NodeQueries::Host QueriesHost();
+  ProposalCheck::Host ProposalCheckHost();
   void PublishStatus();
   void ExportCertificateExpiries();
 
@@ -185,8 +150,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::string member_id_;
   crypto::Digest genesis_state_root_{};
   crypto::Digest empty_receipts_root_{};
-  // The current epoch's validators and keys: replaced (under status_mu_) when an epoch
-  // starts; RPC threads read validators_ under status_mu_.
+  // The current epoch's validators and keys (event loop only): replaced when an epoch
+  // starts, and the validators handed to queries_ then.
   std::shared_ptr<const consensus::ValidatorSet> validators_;
   std::shared_ptr<const consensus::SignatureVerifier> verifier_;
   consensus::ConsensusParams params_;
@@ -213,27 +178,21 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::unique_ptr<CommitPipeline> commit_;
   std::shared_ptr<StateKeyDirectory> keys_;
   std::unique_ptr<TxPool> pool_;
-  // "colend-gossip": admits transaction gossip (decode, key look-up, signature batch) off
-  // the event loop, so a peer's burst never delays consensus messages, timers or
-  // keep-alives. Declared after pool_: stopped and joined before the pool goes.
-  std::unique_ptr<boost::asio::thread_pool> gossip_worker_;
-  std::atomic<std::size_t> gossip_queued_bytes_{0};
-  // "colend-check": checks proposed blocks' transactions (CheckProposalAction; signatures
-  // on the verifier threads) off the event loop; the verdict comes back as an input.
-  std::unique_ptr<boost::asio::thread_pool> check_worker_;
-  Counter* m_gossip_dropped_ = nullptr;
+  // Transaction gossip, with its "colend-gossip" worker. Declared after pool_: stopped and
+  // joined before the pool goes.
+  std::unique_ptr<TxGossip> gossip_;
+  // Proposed blocks' transactions, checked on its "colend-check" worker. After pool_ too.
+  std::unique_ptr<ProposalCheck> proposal_check_;
   // The replica and the loop that performs its actions (event loop only).
   std::unique_ptr<consensus::ActionLoop> loop_;
   std::unique_ptr<P2pNetwork> p2p_;
+  // What the RPC server asks (NodeApi); declared before rpc_, which borrows it.
+  std::unique_ptr<NodeQueries> queries_;
   std::unique_ptr<RpcServer> rpc_;
   std::optional<boost::asio::signal_set> signals_;
 
   // Event loop only.
   std::array<std::unique_ptr<boost::asio::steady_timer>, 2> timers_;
-  std::vector<std::string> gossip_;
-  std::size_t gossip_bytes_ = 0;
-  std::unique_ptr<boost::asio::steady_timer> gossip_timer_;
-  bool gossip_scheduled_ = false;
   std::unique_ptr<BlockSync> sync_;  // set in Open; its status() from any thread
   Status halted_ = Status::Ok();
 
@@ -241,10 +200,9 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::mutex latency_mu_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> submitted_at_;
 
-  // Snapshots for other threads.
-  mutable std::mutex status_mu_;
-  consensus::ReplicaStatus status_;      // guarded by status_mu_
-  consensus::ReplicaCounters counters_;  // guarded by status_mu_
+  // The replica's status and counters as last published to queries_ (event loop only).
+  consensus::ReplicaStatus status_;
+  consensus::ReplicaCounters counters_;
   std::atomic<bool> stopping_{false};
 
   // Metrics.
@@ -260,15 +218,9 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   Counter* m_bad_peer_messages_ = nullptr;
   Counter* m_peer_penalties_ = nullptr;
 
-  // Byzantine bounds (driver.cc): consensus envelopes from a peer that fail their
-  // signature or do not parse; past a threshold in a minute the peer is barred, for longer
-  // each time (5 s doubling to 10 min).
-  struct PeerConduct {
-    std::chrono::steady_clock::time_point window_start{};
-    std::uint32_t bad_in_window = 0;
-    std::uint32_t penalties = 0;
-  };
-  std::unordered_map<std::string, PeerConduct> conduct_;
+  // Byzantine bounds (peer_conduct.h): consensus envelopes from a peer that fail their
+  // signature or do not parse (event loop only).
+  PeerConduct conduct_;
   // Per-frame warnings about authenticated peers, logged at the 1st, 2nd, 4th, ... of each
   // peer and kind (the keys are bounded by the validators and observers admitted).
   OccurrenceLog peer_warnings_;
@@ -280,10 +232,8 @@ class Node::Impl final : public P2pHandler, public NodeApi, public consensus::Ac
   std::unique_ptr<LimitExposureMetrics> limit_metrics_;
   Gauge* m_pool_capacity_ = nullptr;
 
-  // Backpressure (driver.cc): transactions committed per block over the last seconds, from
-  // which the pool's capacity follows (what commits in txpool.target_drain_ms).
-  void UpdatePoolCapacity(std::uint64_t committed_txs);
-  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> commit_window_;
+  // Backpressure (pool_backpressure.h): the pool's capacity after each commit (event loop).
+  std::unique_ptr<PoolBackpressure> backpressure_;
 };
 
 }  // namespace colend::node

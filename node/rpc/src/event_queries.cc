@@ -61,6 +61,14 @@ Result<json::object> BankEventJson(const BankEvent& event) {
   return out;
 }
 
+namespace {
+
+MethodResult NotAMember(const std::string& bank) {
+  return RpcError{kNotFound, "bank " + bank + " is not a member of this chain", std::nullopt};
+}
+
+}  // namespace
+
 MethodResult ListEventsMethod(NodeApi& node, const ParamReader& p, std::size_t max_limit) {
   Status s = p.OnlyAllowed({"bank", "from_height", "from_index", "to_height", "limit"});
   if (!s.ok()) return ErrorFromStatus(s);
@@ -105,22 +113,31 @@ MethodResult ListEventsMethod(NodeApi& node, const ParamReader& p, std::size_t m
   BankEventPage page;
   if (!from->has_value()) {
     // From the start of the index (1 unless the data directory predates it).
-    Status probe = node.ListEvents(EventQuery{query.bank, UINT64_MAX, 0, 0, 1}, &page);
-    if (!probe.ok() && probe.code() != StatusCode::kOutOfRange) return ErrorFromStatus(probe);
+    Result<EventsListed> probe =
+        node.ListEvents(EventQuery{query.bank, UINT64_MAX, 0, 0, 1}, &page);
+    if (!probe.ok()) return ErrorFromStatus(probe.status());
+    if (*probe == EventsListed::kNotMember) return NotAMember(query.bank);
     query.from_height = page.indexed_from;
     page = BankEventPage{};
   }
-  s = node.ListEvents(query, &page);
-  if (s.code() == StatusCode::kOutOfRange) {
-    json::object data;
-    data["indexed_from"] = page.indexed_from;
-    return RpcError{kNotFound,
-                    "param \"from_height\": " + std::to_string(query.from_height) +
-                        " is below the first indexed height " + std::to_string(page.indexed_from) +
-                        ": " + s.message(),
-                    std::move(data)};
+  Result<EventsListed> listed = node.ListEvents(query, &page);
+  if (!listed.ok()) return ErrorFromStatus(listed.status());
+  switch (*listed) {
+    case EventsListed::kListed:
+      break;
+    case EventsListed::kNotMember:
+      return NotAMember(query.bank);
+    case EventsListed::kBelowIndex: {
+      json::object data;
+      data["indexed_from"] = page.indexed_from;
+      return RpcError{kNotFound,
+                      "param \"from_height\": " + std::to_string(query.from_height) +
+                          " is below the first indexed height " +
+                          std::to_string(page.indexed_from) +
+                          " (blocks below were stored before the event index existed)",
+                      std::move(data)};
+    }
   }
-  if (!s.ok()) return ErrorFromStatus(s);
   json::array events;
   for (const BankEvent& event : page.events) {
     Result<json::object> one = BankEventJson(event);

@@ -464,12 +464,15 @@ MethodResult RpcDispatcher::GetPositions(const ParamReader& p) {
   };
   if (height->has_value()) {
     const std::uint64_t at = **height;
-    s = node_.ReadPositionsAt(at, [&](const contracts::StateReader& r) { return render(r, at); });
-    if (s.code() == StatusCode::kOutOfRange || s.code() == StatusCode::kNotFound) {
-      return RpcError{
-          kNotFound,
-          "positions at height " + std::to_string(at) + " are not available: " + s.message(),
-          std::nullopt};
+    Result<HistoryRead> read =
+        node_.ReadPositionsAt(at, [&](const contracts::StateReader& r) { return render(r, at); });
+    if (!read.ok()) return ErrorFromStatus(read.status());
+    if (*read == HistoryRead::kAboveHead) {
+      return RpcError{kNotFound,
+                      "positions at height " + std::to_string(at) + " are not available: height " +
+                          std::to_string(at) + " is above the last block, " +
+                          std::to_string(node_.BlockNumber()),
+                      std::nullopt};
     }
   } else {
     s = node_.ReadState([&](const contracts::StateReader& r, const contracts::StateScanner&,

@@ -65,12 +65,17 @@ Result<std::optional<json::object>> PositionsResult(const BlockEvent& event,
     return std::optional<json::object>();
   }
   json::array positions;
-  COLEND_RETURN_IF_ERROR(node.ReadPositionsAt(event.height, [&](const contracts::StateReader& r) {
-    contracts::PositionFilter filter;
-    filter.bank = bank;
-    COLEND_ASSIGN_OR_RETURN(positions, contracts::Positions(r, filter));
-    return Status::Ok();
-  }));
+  COLEND_ASSIGN_OR_RETURN(HistoryRead read,
+                          node.ReadPositionsAt(event.height, [&](const contracts::StateReader& r) {
+                            contracts::PositionFilter filter;
+                            filter.bank = bank;
+                            COLEND_ASSIGN_OR_RETURN(positions, contracts::Positions(r, filter));
+                            return Status::Ok();
+                          }));
+  if (read == HistoryRead::kAboveHead) {  // a published block is never above the head
+    return Status::Internal("block " + std::to_string(event.height) +
+                            " was published but is above the last block");
+  }
   json::object out;
   out["bank"] = bank;
   out["positions"] = std::move(positions);

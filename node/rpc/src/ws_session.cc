@@ -178,10 +178,14 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     if (!spec->bank.empty()) {
       // The bank must be a member, and its events must be indexed from `next` on.
       BankEventPage page;
-      const Status probe =
+      const Result<EventsListed> probe =
           ctx_->node.ListEvents(EventQuery{spec->bank, UINT64_MAX, 0, 0, 1}, &page);
-      if (probe.code() == StatusCode::kNotFound) return ReplyError(id, kNotFound, probe.message());
-      if (!probe.ok()) return ReplyError(id, ErrorFromStatus(probe).code, probe.message());
+      if (!probe.ok()) {
+        return ReplyError(id, ErrorFromStatus(probe.status()).code, probe.status().message());
+      }
+      if (*probe == EventsListed::kNotMember) {
+        return ReplyError(id, kNotFound, "bank " + spec->bank + " is not a member of this chain");
+      }
       if (next < page.indexed_from) {
         json::object data;
         data["indexed_from"] = page.indexed_from;

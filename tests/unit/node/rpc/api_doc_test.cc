@@ -40,8 +40,8 @@ class NullNode final : public NodeApi {
   std::optional<BlockLookup> BlockByNumber(std::uint64_t) const override { return std::nullopt; }
   std::optional<BlockLookup> BlockByHash(ByteView) const override { return std::nullopt; }
   Status ReadState(const StateFn&) const override { return Status::Ok(); }
-  Status ReadPositionsAt(std::uint64_t, const PositionsFn&) const override {
-    return Status::Ok();
+  Result<HistoryRead> ReadPositionsAt(std::uint64_t, const PositionsFn&) const override {
+    return HistoryRead::kRead;
   }
   NodeInfo GetNodeInfo() const override { return {}; }
   std::vector<RpcPeerInfo> GetPeers() const override { return {}; }

@@ -106,8 +106,8 @@ class EventFakeNode final : public NodeApi {
   }
 
   // One pair, LEAD/PARTNER_A in EUR, whose principal is 100 x the height.
-  Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override {
-    if (height > BlockNumber()) return Status::OutOfRange("above the head");
+  Result<HistoryRead> ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override {
+    if (height > BlockNumber()) return HistoryRead::kAboveHead;
     proto::PairList pairs;
     proto::PairKey* pair = pairs.add_pairs();
     pair->set_a("LEAD");
@@ -119,9 +119,10 @@ class EventFakeNode final : public NodeApi {
     position.set_currency("EUR");
     position.mutable_total()->set_principal(static_cast<std::int64_t>(height) * 100);
     position.set_posting_count(height);
-    return fn(MapStateReader(
+    COLEND_RETURN_IF_ERROR(fn(MapStateReader(
         {{std::string(contracts::keys::kPairs), pairs.SerializeAsString()},
-         {contracts::keys::Position("LEAD", "PARTNER_A", "EUR"), position.SerializeAsString()}}));
+         {contracts::keys::Position("LEAD", "PARTNER_A", "EUR"), position.SerializeAsString()}})));
+    return HistoryRead::kRead;
   }
 
   NodeInfo GetNodeInfo() const override {
@@ -137,14 +138,12 @@ class EventFakeNode final : public NodeApi {
   ConsensusStatus GetConsensusStatus() const override { return {}; }
   SyncStatus GetSyncStatus() const override { return {}; }
 
-  Status ListEvents(const EventQuery& query, BankEventPage* out) const override {
+  Result<EventsListed> ListEvents(const EventQuery& query, BankEventPage* out) const override {
     std::lock_guard lock(mu_);
     out->indexed_from = indexed_from_;
     out->head = blocks_.size();
-    if (members_.count(query.bank) == 0) {
-      return Status::NotFound("bank " + query.bank + " is not a member");
-    }
-    if (query.from_height < indexed_from_) return Status::OutOfRange("below the index");
+    if (members_.count(query.bank) == 0) return EventsListed::kNotMember;
+    if (query.from_height < indexed_from_) return EventsListed::kBelowIndex;
     for (const auto& block : blocks_) {
       if (block->height < query.from_height || block->height > query.to_height) continue;
       for (const TxEvent& tx : block->txs) {
@@ -155,12 +154,12 @@ class EventFakeNode final : public NodeApi {
         if (out->events.size() == query.limit) {
           out->next_height = block->height;
           out->next_index = tx.index;
-          return Status::Ok();
+          return EventsListed::kListed;
         }
         out->events.push_back(EventOf(*block, tx));
       }
     }
-    return Status::Ok();
+    return EventsListed::kListed;
   }
 
   Result<std::shared_ptr<const BlockEvent>> LoadBlockEvent(std::uint64_t height) const override {

@@ -226,13 +226,11 @@ class FakeNode final : public NodeApi {
     return fn(replayer_->state(), replayer_->state(), head);
   }
 
-  Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override {
+  Result<HistoryRead> ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (height >= positions_.size()) {
-      return Status::OutOfRange("height " + std::to_string(height) +
-                                " is above the executed height");
-    }
-    return fn(*positions_[height]);
+    if (height >= positions_.size()) return HistoryRead::kAboveHead;
+    COLEND_RETURN_IF_ERROR(fn(*positions_[height]));
+    return HistoryRead::kRead;
   }
 
   NodeInfo GetNodeInfo() const override {

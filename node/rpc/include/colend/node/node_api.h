@@ -33,6 +33,20 @@
 
 namespace colend::node {
 
+// What ReadPositionsAt found at the height asked for (a fact about the chain, not a
+// failure: a failure is the Result's Status).
+enum class HistoryRead {
+  kRead,       // fn ran on the state after that height; it returned Ok
+  kAboveHead,  // the height is above the last committed block: fn did not run
+};
+
+// What ListEvents found for the bank asked for (likewise).
+enum class EventsListed {
+  kListed,      // the page is in *out (possibly empty)
+  kNotMember,   // the bank is not a member of this chain
+  kBelowIndex,  // from_height is below the first indexed height (out->indexed_from)
+};
+
 // The outcome of offering a transaction to the pool.
 struct SubmitResult {
   enum class Kind {
@@ -161,10 +175,11 @@ class NodeApi {
   virtual Status ReadState(const StateFn& fn) const = 0;
 
   // Runs fn on the state as of the end of block `height`, for position queries (the pair
-  // list and position records are kept per version). kOutOfRange if `height` is above the
-  // executed height, kNotFound if that version is no longer kept; fn's Status otherwise.
+  // list and position records are kept per version). kAboveHead, fn not run, if `height`
+  // is above the last committed block; otherwise kRead, or fn's error (or the store's).
   using PositionsFn = std::function<Status(const contracts::StateReader&)>;
-  virtual Status ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const = 0;
+  virtual Result<HistoryRead> ReadPositionsAt(std::uint64_t height,
+                                              const PositionsFn& fn) const = 0;
 
   // Operations.
   virtual NodeInfo GetNodeInfo() const = 0;
@@ -173,10 +188,10 @@ class NodeApi {
   virtual SyncStatus GetSyncStatus() const = 0;
 
   // Events (chain_events.h). Defaults for a NodeApi without an event index: kUnavailable.
-  // One page of `query.bank`'s indexed events: kOutOfRange if query.from_height is below the
-  // first indexed height (out->indexed_from says which), kNotFound for a bank that is no
-  // member.
-  virtual Status ListEvents(const EventQuery& query, BankEventPage* out) const {
+  // One page of `query.bank`'s indexed events in *out (kListed); kNotMember for a bank that
+  // is no member, kBelowIndex if query.from_height is below the first indexed height (both
+  // with out->indexed_from and out->head set, and no events); a Status for a node error.
+  virtual Result<EventsListed> ListEvents(const EventQuery& query, BankEventPage* out) const {
     (void)query;
     (void)out;
     return Status::Unavailable("this node keeps no event index");

@@ -1,22 +1,14 @@
-// What the JSON-RPC workers ask of the node (NodeApi), and the pool's key directory. These
-// run on RPC and verifier threads: they read the store (thread-safe) and its snapshots
-// (state queries), the in-memory state under the executor's shared lock (the key directory's
-// point reads), and snapshots the event loop publishes.
+#include "node_queries.h"
+
 #include <algorithm>
-#include <chrono>
 #include <mutex>
 #include <shared_mutex>
+#include <utility>
 
-#include <boost/asio/post.hpp>
-
-#include "colend/contracts/records.h"
-#include "colend/crypto/keys.h"
-#include "node_impl.h"
+#include "colend/node/node.h"
 
 namespace colend::node {
 namespace {
-
-std::string AsKey(ByteView bytes) { return std::string(bytes.begin(), bytes.end()); }
 
 // The state as of an earlier height, for the keys the store versions (positions).
 class HistoricalReader final : public contracts::StateReader {
@@ -40,63 +32,6 @@ class HistoricalReader final : public contracts::StateReader {
   std::uint64_t height_;
   mutable Status status_;
 };
-
-}  // namespace
-
-// --- KeyDirectory ---------------------------------------------------------------------
-
-Result<crypto::PublicKey> StateKeyDirectory::ActiveKey(std::string_view signer,
-                                                       ByteView key_id) const {
-  std::shared_lock lock(executor_.mutex());
-  COLEND_ASSIGN_OR_RETURN(std::optional<proto::MemberRecord> member,
-                          contracts::ReadRecord<proto::MemberRecord>(
-                              executor_.state(), contracts::keys::Member(signer)));
-  if (!member.has_value()) {
-    return Status::NotFound("\"" + std::string(signer) + "\" is not a member of this chain");
-  }
-  if (member->status() != proto::MEMBER_STATUS_ACTIVE) {
-    return Status::PermissionDenied("member \"" + std::string(signer) + "\" is suspended");
-  }
-  for (const proto::ClientKey& key : member->client_keys()) {
-    const ByteView id = AsBytes(key.key_id());
-    if (std::equal(id.begin(), id.end(), key_id.begin(), key_id.end())) {
-      return Parse(key.public_key());
-    }
-  }
-  return Status::NotFound("member \"" + std::string(signer) + "\" has no active key " +
-                          ToHex(key_id));
-}
-
-Result<crypto::PublicKey> StateKeyDirectory::Parse(const std::string& der) const {
-  {
-    std::lock_guard lock(cache_mu_);
-    if (auto it = cache_.find(der); it != cache_.end()) return it->second;
-  }
-  COLEND_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                          crypto::PublicKey::FromDer(executor_.suite(), AsBytes(der)));
-  std::lock_guard lock(cache_mu_);
-  if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-  cache_.emplace(der, key);
-  return key;
-}
-
-bool StateKeyDirectory::IsActiveMember(std::string_view signer) const {
-  std::shared_lock lock(executor_.mutex());
-  Result<std::optional<proto::MemberRecord>> member = contracts::ReadRecord<proto::MemberRecord>(
-      executor_.state(), contracts::keys::Member(signer));
-  return member.ok() && member->has_value() &&
-         (*member)->status() == proto::MEMBER_STATUS_ACTIVE;
-}
-
-bool StateKeyDirectory::IdCommitted(std::string_view signer, std::string_view id) const {
-  std::shared_lock lock(executor_.mutex());
-  std::string ignored;
-  return executor_.state().Get(contracts::keys::Tx(signer, id), &ignored);
-}
-
-// --- NodeApi ----------------------------------------------------------------------------
-
-namespace {
 
 SubmitResult ShuttingDown() {
   SubmitResult out;
@@ -131,7 +66,27 @@ SubmitResult FromAdmission(const AdmitResult& admitted) {
 
 }  // namespace
 
-SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
+NodeQueries::NodeQueries(NodeIdentity identity, const BlockStore& store, const Executor& executor,
+                         TxPool& pool, Host host)
+    : identity_(std::move(identity)),
+      store_(store),
+      executor_(executor),
+      pool_(pool),
+      host_(std::move(host)) {}
+
+void NodeQueries::PublishConsensus(const consensus::ReplicaStatus& status,
+                                   const consensus::ReplicaCounters& counters) {
+  std::lock_guard lock(status_mu_);
+  status_ = status;
+  counters_ = counters;
+}
+
+void NodeQueries::SetValidators(std::shared_ptr<const consensus::ValidatorSet> validators) {
+  std::lock_guard lock(status_mu_);
+  validators_ = std::move(validators);
+}
+
+SubmitResult NodeQueries::SubmitTransaction(std::string signed_tx_bytes) {
   std::vector<std::string> one;
   one.push_back(std::move(signed_tx_bytes));
   return std::move(SubmitTransactions(std::move(one)).front());
@@ -139,46 +94,38 @@ SubmitResult Node::Impl::SubmitTransaction(std::string signed_tx_bytes) {
 
 // One transaction is a batch of one: Admit would verify on this thread, AdmitBatch on the
 // verifier threads, and the answers are the same (txpool.h).
-std::vector<SubmitResult> Node::Impl::SubmitTransactions(std::vector<std::string> signed_txs) {
+std::vector<SubmitResult> NodeQueries::SubmitTransactions(std::vector<std::string> signed_txs) {
   std::vector<SubmitResult> out;
   out.reserve(signed_txs.size());
-  if (stopping_.load()) {  // set by shutdown and by a halt
+  if (!host_.accepting()) {  // shutting down, or halted
     for (std::size_t i = 0; i < signed_txs.size(); ++i) out.push_back(ShuttingDown());
     return out;
   }
   std::vector<AdmitResult> admitted;
   if (signed_txs.size() == 1) {
-    admitted.push_back(pool_->Admit(signed_txs.front()));
+    admitted.push_back(pool_.Admit(signed_txs.front()));
   } else {
-    admitted = pool_->AdmitBatch(signed_txs, TxPool::Origin::kClient);
+    admitted = pool_.AdmitBatch(signed_txs, TxPool::Origin::kClient);
   }
-  // Relay what is new to the other validators (the primary must see it) and wake
-  // consensus: one post to the event loop for the whole call.
+  // What is new goes to the host in one call, to be relayed to the other validators (the
+  // primary must see it) and to wake consensus.
   std::vector<std::string> relay;
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(latency_mu_);
-    for (std::size_t i = 0; i < admitted.size(); ++i) {
-      out.push_back(FromAdmission(admitted[i]));
-      if (admitted[i].status != AdmitStatus::kAdmitted) continue;
-      submitted_at_.emplace(AsKey(admitted[i].tx_hash), now);
-      relay.push_back(std::move(signed_txs[i]));
-    }
+  std::vector<Bytes> hashes;
+  for (std::size_t i = 0; i < admitted.size(); ++i) {
+    out.push_back(FromAdmission(admitted[i]));
+    if (admitted[i].status != AdmitStatus::kAdmitted) continue;
+    hashes.push_back(admitted[i].tx_hash);
+    relay.push_back(std::move(signed_txs[i]));
   }
-  if (!relay.empty()) {
-    boost::asio::post(io_, [this, txs = std::move(relay)]() mutable {
-      for (std::string& tx : txs) QueueGossip(std::move(tx));
-      loop_->OnPoolChanged();
-    });
-  }
+  if (!relay.empty()) host_.admitted(std::move(relay), std::move(hashes));
   return out;
 }
 
-std::optional<TransactionLookup> Node::Impl::FindTransaction(ByteView tx_hash) const {
-  Result<TxLocation> at = store_->FindTx(tx_hash);
+std::optional<TransactionLookup> NodeQueries::FindTransaction(ByteView tx_hash) const {
+  Result<TxLocation> at = store_.FindTx(tx_hash);
   if (at.ok()) {
-    Result<proto::CertifiedBlock> block = store_->GetBlock(at->height);
-    Result<BlockMeta> meta = store_->GetMeta(at->height);
+    Result<proto::CertifiedBlock> block = store_.GetBlock(at->height);
+    Result<BlockMeta> meta = store_.GetMeta(at->height);
     if (block.ok() && meta.ok() &&
         static_cast<int>(at->index) < block->block().transactions_size()) {
       TransactionLookup out;
@@ -186,12 +133,12 @@ std::optional<TransactionLookup> Node::Impl::FindTransaction(ByteView tx_hash) c
       out.height = at->height;
       out.index = at->index;
       out.block_hash = meta->block_hash;
-      Result<proto::Receipt> receipt = store_->GetReceipt(*at);
+      Result<proto::Receipt> receipt = store_.GetReceipt(*at);
       if (receipt.ok()) out.receipt = std::move(receipt).value();
       return out;
     }
   }
-  std::optional<std::string> pending = pool_->Find(tx_hash);
+  std::optional<std::string> pending = pool_.Find(tx_hash);
   if (!pending.has_value()) return std::nullopt;
   TransactionLookup out;
   out.signed_tx = std::move(*pending);
@@ -199,13 +146,15 @@ std::optional<TransactionLookup> Node::Impl::FindTransaction(ByteView tx_hash) c
   return out;
 }
 
-std::uint64_t Node::Impl::BlockNumber() const { return store_->height(); }
+std::uint64_t NodeQueries::BlockNumber() const {
+  return store_.height();
+}
 
-std::optional<BlockLookup> Node::Impl::BlockByNumber(std::uint64_t height) const {
-  if (height == 0 || height > store_->height()) return std::nullopt;
-  Result<proto::CertifiedBlock> block = store_->GetBlock(height);
-  Result<BlockMeta> meta = store_->GetMeta(height);
-  Result<std::vector<Bytes>> hashes = store_->GetTxHashes(height);
+std::optional<BlockLookup> NodeQueries::BlockByNumber(std::uint64_t height) const {
+  if (height == 0 || height > store_.height()) return std::nullopt;
+  Result<proto::CertifiedBlock> block = store_.GetBlock(height);
+  Result<BlockMeta> meta = store_.GetMeta(height);
+  Result<std::vector<Bytes>> hashes = store_.GetTxHashes(height);
   if (!block.ok() || !meta.ok() || !hashes.ok()) return std::nullopt;
   BlockLookup out;
   out.block = std::move(block).value();
@@ -214,8 +163,8 @@ std::optional<BlockLookup> Node::Impl::BlockByNumber(std::uint64_t height) const
   return out;
 }
 
-std::optional<BlockLookup> Node::Impl::BlockByHash(ByteView hash) const {
-  Result<std::uint64_t> height = store_->FindBlockByHash(hash);
+std::optional<BlockLookup> NodeQueries::BlockByHash(ByteView hash) const {
+  Result<std::uint64_t> height = store_.FindBlockByHash(hash);
   if (!height.ok()) return std::nullopt;
   return BlockByNumber(*height);
 }
@@ -227,8 +176,8 @@ std::optional<BlockLookup> Node::Impl::BlockByHash(ByteView hash) const {
 // the one StateHead names. (It can trail the executor by the block being stored; receipts
 // and heights are served from the store too, so a client never sees a state older than a
 // receipt it was given.)
-Status Node::Impl::ReadState(const StateFn& fn) const {
-  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<StateSnapshot> snapshot, store_->SnapshotState());
+Status NodeQueries::ReadState(const StateFn& fn) const {
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<StateSnapshot> snapshot, store_.SnapshotState());
   StateHead head;
   head.height = snapshot->height();
   head.state_root = snapshot->state_root();
@@ -237,39 +186,39 @@ Status Node::Impl::ReadState(const StateFn& fn) const {
   return s;
 }
 
-Status Node::Impl::ReadPositionsAt(std::uint64_t height, const PositionsFn& fn) const {
-  if (height > store_->height()) {
-    return Status::OutOfRange("height " + std::to_string(height) + " is above the last block, " +
-                              std::to_string(store_->height()));
-  }
-  HistoricalReader reader(*store_, height);
+Result<HistoryRead> NodeQueries::ReadPositionsAt(std::uint64_t height,
+                                                 const PositionsFn& fn) const {
+  // The store keeps every version of these keys: any height up to the head can be read.
+  if (height > store_.height()) return HistoryRead::kAboveHead;
+  HistoricalReader reader(store_, height);
   const Status s = fn(reader);
   if (!reader.status().ok()) return reader.status();
-  return s;
+  if (!s.ok()) return s;
+  return HistoryRead::kRead;
 }
 
-NodeInfo Node::Impl::GetNodeInfo() const {
+NodeInfo NodeQueries::GetNodeInfo() const {
   NodeInfo info;
-  info.node_id = config_.node_id;
-  info.member_id = member_id_;
-  info.chain_id = genesis_.chain_id;
-  info.suite = suite_;
+  info.node_id = identity_.node_id;
+  info.member_id = identity_.member_id;
+  info.chain_id = identity_.chain_id;
+  info.suite = identity_.suite;
   info.version = kNodeVersion;
-  info.genesis_hash = genesis_.genesis_hash;
-  info.height = store_->height();
+  info.genesis_hash = identity_.genesis_hash;
+  info.height = store_.height();
   {
     std::shared_lock lock(executor_.mutex());
     info.executed_height = executor_.height();
     info.state_root = executor_.state_root();
   }
-  info.pool_size = pool_->size();
-  info.pool_capacity = pool_->capacity();
+  info.pool_size = pool_.size();
+  info.pool_capacity = pool_.capacity();
   return info;
 }
 
-std::vector<RpcPeerInfo> Node::Impl::GetPeers() const {
+std::vector<RpcPeerInfo> NodeQueries::GetPeers() const {
   std::vector<RpcPeerInfo> out;
-  for (const PeerInfo& p : p2p_->Peers()) {
+  for (const PeerInfo& p : host_.peers()) {
     RpcPeerInfo info;
     info.node_id = p.node_id;
     info.address = p.address;
@@ -285,11 +234,11 @@ std::vector<RpcPeerInfo> Node::Impl::GetPeers() const {
   return out;
 }
 
-ConsensusStatus Node::Impl::GetConsensusStatus() const {
+ConsensusStatus NodeQueries::GetConsensusStatus() const {
   std::lock_guard lock(status_mu_);
   ConsensusStatus out;
   out.view = status_.view;
-  out.primary = validators_->Primary(status_.view);
+  if (validators_ != nullptr) out.primary = validators_->Primary(status_.view);
   out.view_change_in_progress = !status_.view_active;
   out.low_watermark = status_.low_watermark;
   out.high_watermark = status_.high_watermark;
@@ -334,13 +283,14 @@ ConsensusStatus Node::Impl::GetConsensusStatus() const {
   return out;
 }
 
-SyncStatus Node::Impl::GetSyncStatus() const {
+SyncStatus NodeQueries::GetSyncStatus() const {
   SyncStatus out;
-  out.current_height = store_->height();
-  out.syncing = sync_->syncing();
+  out.current_height = store_.height();
+  const Host::SyncProgress sync = host_.sync();
+  out.syncing = sync.syncing;
   // Only heights this node believes: a peer's Hello claim counts once its commit
   // certificate verified (and sync aimed at it), never on the peer's word alone.
-  out.target_height = std::max(sync_->target_published(), out.current_height);
+  out.target_height = std::max(sync.target, out.current_height);
   return out;
 }
 
