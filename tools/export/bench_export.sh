@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Measures colend-export (docs/export.md, "Figures"):
+# Measures colend-export and the feed it follows (docs/export.md, "Figures"):
 #   1. its lag behind the head while colend-bench offers RATE tx/s to a 4-node localnet made by
 #      colend-netgen --localnet, the exporter following PARTNER_A's node into PostgreSQL;
-#   2. rows/s exporting the chain that load left behind from scratch (--once, empty database).
+#   2. meanwhile, the `blocks` feed's delay to a subscriber: colend-feed-probe on PARTNER_A's
+#      node (header time to received, per block), and PARTNER_A's own histograms over the
+#      load (colend_block_latency_seconds: header time to stored; colend_ws_delivery_seconds:
+#      stored to written to a subscriber), their p50/p99 interpolated within the buckets;
+#   3. rows/s exporting the chain that load left behind from scratch (--once, empty database).
 # A throwaway PostgreSQL cluster is made with initdb in a temp dir (as "nobody" when run as
 # root: initdb refuses root), on a free port, and removed at the end with the network.
 #
@@ -10,7 +14,8 @@
 #   env: RATE (2000), DURATION (60 s), PRELOAD (200), BASE_PORT (31500); KEEP=1 leaves the
 #   network running and the databases up at the end (their addresses are printed), to look at
 #   the books or export again by hand; EXPORT_PREFIX runs the from-scratch export under a
-#   command (e.g. "perf record -g -o /tmp/export.perf --").
+#   command (e.g. "perf record -g -o /tmp/export.perf --"); EXPORT_BIN runs another
+#   colend-export binary (e.g. an older build, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build/release}
@@ -20,7 +25,8 @@ duration=${DURATION:-60}
 preload=${PRELOAD:-200}
 base=${BASE_PORT:-31500}
 pgbin=/usr/lib/postgresql/15/bin
-for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$bin/colend-export" "$bin/colend-bench"; do
+export_bin=${EXPORT_BIN:-$bin/colend-export}
+for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$export_bin" "$bin/colend-bench" "$bin/colend-feed-probe"; do
   [ -x "$tool" ] || { echo "bench_export: $tool is missing (tools/bootstrap.sh, then build)" >&2; exit 2; }
 done
 
@@ -35,12 +41,14 @@ net=$work/net
 pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 follower=""
 sampler=""
+probe=""
 cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then
     echo "kept: network $net (stop with $net/stop.sh), PostgreSQL port $pgport (user colend), $work"
     return
   fi
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
+  [ -n "$probe" ] && kill "$probe" 2>/dev/null || true
   [ -n "$follower" ] && kill "$follower" 2>/dev/null || true
   [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
@@ -62,8 +70,15 @@ rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node
 height() { curl -s -X POST "$rpc" -d '{"jsonrpc":"2.0","id":1,"method":"getBlockNumber"}' | jq -r '.result // 0'; }
 for _ in $(seq 100); do [ "$(height)" != "" ] && break; sleep 0.2; done
 
+echo "== machine at start: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -1
+
 # 1. Lag under load: sample (head - exported) every 0.5 s while the load runs.
-"$bin/colend-export" --rpc "$rpc" --pg "$(conn follow)" --quiet 2>"$work/follow.log" &
+metrics() { curl -s "http://127.0.0.1:$((base + 3))/metrics"; }
+metrics >"$work/metrics.before"
+"$bin/colend-feed-probe" --rpc "$rpc" --duration "$duration" >"$work/feed.txt" 2>"$work/feed.log" &
+probe=$!
+"$export_bin" --rpc "$rpc" --pg "$(conn follow)" --quiet 2>"$work/follow.log" &
 follower=$!
 (
   while :; do
@@ -78,25 +93,64 @@ sampler=$!
 "$bin/colend-bench" --network "$net/network.json" --rate "$rate" --duration "$duration" \
   --preload "$preload" --json --quiet >"$work/bench.json"
 kill "$sampler"; sampler=""
+metrics >"$work/metrics.after"
+wait "$probe" || true; probe=""
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 head_now=$(height)
 for _ in $(seq 600); do
   [ "$(pg -d follow -c 'SELECT height FROM export_state')" = "$head_now" ] && break
   sleep 0.5
 done
-kill "$follower"; follower=""
+if ! kill "$follower" 2>/dev/null; then
+  wait "$follower" && rc=0 || rc=$?
+  echo "bench_export: the following colend-export exited early (code $rc): $(cat "$work/follow.log")" >&2
+fi
+follower=""
 echo "== load (colend-bench --rate $rate --duration $duration, $(nproc) cores)"
 jq -c '{offered_rate, committed, committed_tps, busy_answers, latency_ms}' \
   "$work/bench.json" 2>/dev/null || cat "$work/bench.json"
 echo "== exporter lag behind PARTNER_A's head while loaded (blocks; samples every 0.5 s)"
 awk '$1 > 0 && $2 > 0 { lag = $1 - $2; n++; sum += lag; if (lag > max) max = lag; c[lag]++ }
      END { if (n == 0) { print "no samples"; exit }
-           printf "samples %d  mean %.2f  max %d  distribution:", n, sum / n, max;
+           printf "samples %d  mean %.2f  max %d  <= 2 blocks in %d  distribution:", n, sum / n, max,
+             c[0] + c[1] + c[2];
            for (l = 0; l <= max; l++) if (c[l]) printf " %d:%d", l, c[l]; print "" }' "$work/lag.txt"
 echo "follow log: $(tr '\n' ' ' <"$work/follow.log")"
+echo "== the blocks feed at PARTNER_A's node while loaded (load average at the end: $load_after)"
+# Blocks after the first 5 s and before the end of the load, so the load's ramp is left out.
+awk 'NR == 1 { t0 = $3 } $3 - t0 >= 5000 { print $3 - $2 }' "$work/feed.txt" | sort -n | awk '
+  { v[NR] = $1 } END { if (NR == 0) { print "no blocks"; exit }
+    printf "probe, header time to received: %d blocks  p50 %d ms  p99 %d ms  max %d ms\n", NR,
+      v[int(0.5 * (NR - 1) + 1.5)], v[int(0.99 * (NR - 1) + 1.5)], v[NR] }'
+# p50 and p99 of a histogram's growth between two scrapes, linear within a bucket.
+hist_quantiles() {
+  awk -v name="$1" '
+    FNR == 1 { file++ }
+    index($0, name "_bucket{le=\"") == 1 {
+      le = $0; sub(/^[^"]*"/, "", le); sub(/".*$/, "", le)
+      if (file == 1) before[le] = $NF; else { after[le] = $NF; order[++n] = le } }
+    END {
+      if (n == 0) { print name ": not found"; exit }
+      total = after[order[n]] - before[order[n]]
+      printf "%s over the load: %d observations", name, total
+      split("0.5 0.99", qs, " ")
+      for (k = 1; k <= 2; k++) {
+        want = qs[k] * total; lo = 0; prev = 0
+        for (i = 1; i <= n; i++) {
+          c = after[order[i]] - before[order[i]]
+          if (c >= want) {
+            hi = order[i] == "+Inf" ? lo : order[i] + 0
+            q = c == prev ? hi : lo + (hi - lo) * (want - prev) / (c - prev)
+            printf "  p%s %.1f ms", qs[k] * 100, q * 1000; break }
+          prev = c; lo = order[i] + 0 } }
+      print "" }' "$work/metrics.before" "$work/metrics.after"
+}
+hist_quantiles colend_block_latency_seconds
+hist_quantiles colend_ws_delivery_seconds
 
 # 2. The same chain exported from scratch.
 start=$(date +%s.%N)
-${EXPORT_PREFIX:-} "$bin/colend-export" --rpc "$rpc" --pg "$(conn scratch)" --once --quiet
+${EXPORT_PREFIX:-} "$export_bin" --rpc "$rpc" --pg "$(conn scratch)" --once --quiet
 end=$(date +%s.%N)
 rows=$(pg -d scratch -c "SELECT (SELECT COUNT(*) FROM blocks) + (SELECT COUNT(*) FROM events) +
   (SELECT COUNT(*) FROM postings) + (SELECT COUNT(*) FROM leg_deltas) + (SELECT COUNT(*) FROM loans) +
@@ -106,5 +160,5 @@ pg -d scratch -c "SELECT 'loans ' || (SELECT COUNT(*) FROM loans) || ', events '
   ', postings ' || (SELECT COUNT(*) FROM postings) || ', loan legs ' || (SELECT COUNT(*) FROM loan_legs)"
 awk -v r="$rows" -v s="$start" -v e="$end" -v ev="$(pg -d scratch -c 'SELECT COUNT(*) FROM events')" \
   'BEGIN { printf "%d rows in %.1f s: %.0f rows/s, %.0f transactions/s\n", r, e - s, r / (e - s), ev / (e - s) }'
-echo "== baseline"
+echo "== machine at the end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -2

@@ -152,8 +152,34 @@ Result<std::uint64_t> ChainReader::Head() {
   return Bad("getBlockNumber is not a height");
 }
 
-Result<std::vector<std::string>> ChainReader::Members() {
-  COLEND_ASSIGN_OR_RETURN(json::value v, Call("getMembers", nullptr));
+Result<std::pair<std::uint64_t, std::vector<std::string>>> ChainReader::HeadAndMembers() {
+  COLEND_ASSIGN_OR_RETURN(
+      std::vector<tools::RpcResponse> answers,
+      client_->CallBatch({{"getBlockNumber", nullptr}, {"getMembers", nullptr}}));
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const tools::RpcResponse& r = answers[i];
+    if (!r.status.ok()) return r.status;
+    if (r.error.has_value()) {
+      const std::string what = std::to_string(r.error->code) + " " + r.error->message;
+      if (r.error->code == -32004 || r.error->code == -32005) return Status::Unavailable(what);
+      return Status::FailedPrecondition("the node refused getBlockNumber/getMembers: " + what);
+    }
+  }
+  if (answers.size() != 2) return Bad("a batch of 2 calls got " + std::to_string(answers.size()));
+  const json::value& h = answers[0].result;
+  std::uint64_t head = 0;
+  if (h.is_uint64()) {
+    head = h.as_uint64();
+  } else if (h.is_int64() && h.as_int64() >= 0) {
+    head = static_cast<std::uint64_t>(h.as_int64());
+  } else {
+    return Bad("getBlockNumber is not a height");
+  }
+  COLEND_ASSIGN_OR_RETURN(std::vector<std::string> members, ParseMembers(answers[1].result));
+  return std::make_pair(head, std::move(members));
+}
+
+Result<std::vector<std::string>> ChainReader::ParseMembers(const json::value& v) {
   COLEND_ASSIGN_OR_RETURN(const json::object* o, Obj(v, "getMembers"));
   COLEND_ASSIGN_OR_RETURN(const json::value* list, Field(*o, "members"));
   if (!list->is_array()) return Bad("members is not an array");
@@ -252,13 +278,23 @@ Result<bool> ChainReader::PerLoanApproval(const std::string& agreement_id) {
   return approval == "PER_LOAN";
 }
 
-Result<std::vector<LoanRow>> ChainReader::OriginatedLoans(const std::vector<std::string>& ids,
-                                                          std::uint64_t height) {
+Result<std::vector<LoanRow>> ChainReader::OriginatedLoans(
+    const std::vector<std::string>& ids, std::uint64_t height,
+    std::optional<std::vector<PositionRow>>* positions) {
   std::vector<LoanRow> out;
-  for (std::size_t start = 0; start < ids.size(); start += kBatch) {
+  bool positions_asked = positions == nullptr;
+  for (std::size_t start = 0; start < ids.size() || !positions_asked;) {
     std::vector<tools::JsonRpcClient::BatchCall> calls;
-    for (std::size_t i = start; i < ids.size() && i < start + kBatch; ++i) {
+    // The first batch keeps a call's room for the positions.
+    const std::size_t room = kBatch - (positions_asked ? 0 : 1);
+    for (std::size_t i = start; i < ids.size() && i < start + room; ++i) {
       calls.push_back({"getLoan", json::object{{"loan_id", ids[i]}}});
+    }
+    const std::size_t loans_asked = calls.size();
+    start += loans_asked;
+    if (!positions_asked) {  // in the same round trip
+      calls.push_back({"getPositions", json::object{{"height", height}}});
+      positions_asked = true;
     }
     COLEND_ASSIGN_OR_RETURN(std::vector<tools::RpcResponse> answers, client_->CallBatch(calls));
     for (std::size_t i = 0; i < answers.size(); ++i) {
@@ -268,9 +304,15 @@ Result<std::vector<LoanRow>> ChainReader::OriginatedLoans(const std::vector<std:
         r = client_->Call(calls[i].method, calls[i].params);
       }
       if (!r.status.ok()) return r.status;
+      const std::string& method = calls[i].method;
       if (r.error.has_value()) {
-        if (r.error->code == -32004) return Status::Unavailable("getLoan: " + r.error->message);
-        return Status::FailedPrecondition("the node refused getLoan: " + r.error->message);
+        if (r.error->code == -32004) return Status::Unavailable(method + ": " + r.error->message);
+        return Status::FailedPrecondition("the node refused " + method + ": " + r.error->message);
+      }
+      if (i >= loans_asked) {
+        COLEND_ASSIGN_OR_RETURN(std::vector<PositionRow> p, ParsePositions(r.result, height));
+        *positions = std::move(p);
+        continue;
       }
       COLEND_ASSIGN_OR_RETURN(const json::object* o, Obj(r.result, "getLoan"));
       LoanRow l;
@@ -322,6 +364,11 @@ Result<std::vector<LoanRow>> ChainReader::OriginatedLoans(const std::vector<std:
 
 Result<std::vector<PositionRow>> ChainReader::Positions(std::uint64_t height) {
   COLEND_ASSIGN_OR_RETURN(json::value v, Call("getPositions", json::object{{"height", height}}));
+  return ParsePositions(v, height);
+}
+
+Result<std::vector<PositionRow>> ChainReader::ParsePositions(const json::value& v,
+                                                             std::uint64_t height) {
   COLEND_ASSIGN_OR_RETURN(const json::object* o, Obj(v, "getPositions"));
   COLEND_ASSIGN_OR_RETURN(std::uint64_t at, Uint(*o, "height"));
   if (at != height) return Bad("getPositions answered for another height");

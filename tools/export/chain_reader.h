@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -26,7 +28,8 @@ class ChainReader {
 
   Result<std::string> ChainId();
   Result<std::uint64_t> Head();
-  Result<std::vector<std::string>> Members();
+  // The head and the member banks, in one round trip.
+  Result<std::pair<std::uint64_t, std::vector<std::string>>> HeadAndMembers();
 
   // The events of `banks` in heights [from, to], one entry per (height, index), checked to
   // agree where two banks' indexes hold the same transaction. The banks are read in order and
@@ -42,9 +45,11 @@ class ChainReader {
   // Loans originated at `height`, as they stood then: the fixed fields and each leg's share
   // from getLoan at the head (none of them changes after origination), the balances and
   // status an origination gives (outstanding = share; PENDING_APPROVAL under a PER_LOAN
-  // agreement, with only the lead's leg approved; ACTIVE otherwise).
-  Result<std::vector<LoanRow>> OriginatedLoans(const std::vector<std::string>& ids,
-                                               std::uint64_t height);
+  // agreement, with only the lead's leg approved; ACTIVE otherwise). With `positions`, also
+  // the positions as of `height` (as Positions), asked in the same JSON-RPC batch.
+  Result<std::vector<LoanRow>> OriginatedLoans(
+      const std::vector<std::string>& ids, std::uint64_t height,
+      std::optional<std::vector<PositionRow>>* positions = nullptr);
   Result<std::vector<PositionRow>> Positions(std::uint64_t height);
   // The batches `signer` closed with `counterparty` at `height`, as they stood then.
   Result<std::vector<SettlementRow>> ClosedBatches(const std::string& signer,
@@ -56,6 +61,9 @@ class ChainReader {
   // busy, so the caller retries).
   Result<boost::json::value> Call(const std::string& method, const boost::json::value& params);
   Result<bool> PerLoanApproval(const std::string& agreement_id);
+  static Result<std::vector<std::string>> ParseMembers(const boost::json::value& v);
+  static Result<std::vector<PositionRow>> ParsePositions(const boost::json::value& v,
+                                                         std::uint64_t height);
 
   tools::JsonRpcClient* client_;
   std::map<std::string, bool>

@@ -34,6 +34,11 @@ std::string IdArray(const std::vector<std::string>& ids, pqxx::transaction_base&
 
 }  // namespace
 
+// ReadsOutsideTransactions: LoadLoans, LoadBatches and FindAcceptedEvents run each statement
+// on its own, without BEGIN and COMMIT (half the round trips). They read only rows that no
+// block being written changes (the session keeps those in memory until they are written), and
+// a writer's commit is whole, so what each statement sees is as of a block boundary.
+
 struct ExportDatabase::Impl {
   std::unique_ptr<pqxx::connection> conn;
 
@@ -122,7 +127,7 @@ Result<std::map<std::string, LoanRow>> ExportDatabase::LoadLoans(
   std::map<std::string, LoanRow> out;
   if (ids.empty()) return out;
   try {
-    pqxx::read_transaction tx(*impl_->conn);
+    pqxx::nontransaction tx(*impl_->conn);  // see ReadsOutsideTransactions
     const std::string in = IdArray(ids, tx);
     for (const pqxx::row& r :
          tx.exec("SELECT loan_id, agreement_id, lead, currency, borrower_ref, principal, "
@@ -169,7 +174,7 @@ Result<std::map<std::string, SettlementRow>> ExportDatabase::LoadBatches(
   std::map<std::string, SettlementRow> out;
   if (ids.empty()) return out;
   try {
-    pqxx::read_transaction tx(*impl_->conn);
+    pqxx::nontransaction tx(*impl_->conn);  // see ReadsOutsideTransactions
     for (const pqxx::row& r : tx.exec(
              "SELECT batch_id, a, b, currency, net_a_owes_b, status, cutoff::text, closed_by, "
              "closed_at_height, posting_count, payment_ref, paid_at_height, confirmed_at_height "
@@ -197,35 +202,48 @@ Result<std::map<std::string, SettlementRow>> ExportDatabase::LoadBatches(
   }
 }
 
-Result<std::optional<EventRow>> ExportDatabase::FindAcceptedEvent(const std::string& signer,
-                                                                  const std::string& tx_id) {
+Result<std::map<ExportDatabase::EventKey, EventRow>> ExportDatabase::FindAcceptedEvents(
+    const std::vector<EventKey>& keys) {
+  std::map<EventKey, EventRow> out;
+  if (keys.empty()) return out;
   try {
-    pqxx::read_transaction tx(*impl_->conn);
-    pqxx::result r = tx.exec_params(
-        "SELECT height, tx_index, type, COALESCE(loan_id, '') FROM events "
-        "WHERE signer = $1 AND tx_id = $2 AND status = 'ok'",
-        signer, tx_id);
-    if (r.empty()) return std::optional<EventRow>();
-    if (r.size() != 1) {
-      return Status::Corruption("two accepted events of " + signer + " with id " + tx_id);
+    pqxx::nontransaction tx(*impl_->conn);  // see ReadsOutsideTransactions
+    std::string in;
+    for (const auto& [signer, tx_id] : keys) {
+      in += (in.empty() ? "(" : ", (") + tx.quote(signer) + ", " + tx.quote(tx_id) + ")";
     }
-    EventRow e;
-    e.signer = signer;
-    e.tx_id = tx_id;
-    e.accepted = true;
-    e.index = r[0][1].as<std::uint32_t>();
-    e.type = r[0][2].as<std::string>();
-    e.loan_id = r[0][3].as<std::string>();
-    for (const pqxx::row& d :
-         tx.exec_params("SELECT bank, principal, recovered FROM leg_deltas WHERE height = $1 AND "
-                        "tx_index = $2 ORDER BY bank",
-                        r[0][0].as<std::uint64_t>(), e.index)) {
-      e.deltas.push_back(
-          {d[0].as<std::string>(), d[1].as<std::int64_t>(), d[2].as<std::int64_t>()});
+    // One row per leg delta (or one without any), the event's fields repeated.
+    std::map<EventKey, std::pair<std::uint64_t, std::uint32_t>> at;
+    for (const pqxx::row& r :
+         tx.exec("SELECT e.signer, e.tx_id, e.height, e.tx_index, e.type, COALESCE(e.loan_id, ''), "
+                 "d.bank, d.principal, d.recovered FROM events e LEFT JOIN leg_deltas d ON "
+                 "d.height = e.height AND d.tx_index = e.tx_index WHERE e.status = 'ok' AND "
+                 "(e.signer, e.tx_id) IN (VALUES " +
+                 in + ") ORDER BY e.signer, e.tx_id, e.height, e.tx_index, d.bank")) {
+      EventKey key(r[0].as<std::string>(), r[1].as<std::string>());
+      const std::pair<std::uint64_t, std::uint32_t> where(r[2].as<std::uint64_t>(),
+                                                          r[3].as<std::uint32_t>());
+      auto [it, fresh] = at.emplace(key, where);
+      if (!fresh && it->second != where) {
+        return Status::Corruption("two accepted events of " + key.first + " with id " + key.second);
+      }
+      EventRow& e = out[key];
+      if (fresh) {
+        e.signer = key.first;
+        e.tx_id = key.second;
+        e.accepted = true;
+        e.index = where.second;
+        e.type = r[4].as<std::string>();
+        e.loan_id = r[5].as<std::string>();
+      }
+      if (!r[6].is_null()) {
+        e.deltas.push_back(
+            {r[6].as<std::string>(), r[7].as<std::int64_t>(), r[8].as<std::int64_t>()});
+      }
     }
-    return std::optional<EventRow>(std::move(e));
+    return out;
   } catch (const std::exception& e) {
-    return FromException(e, "reading an event");
+    return FromException(e, "reading events");
   }
 }
 

@@ -3,7 +3,8 @@
 // the exported height in one SQL transaction, so the database always holds exactly the
 // blocks 1..height, whatever moment the exporter or the server was killed at.
 //
-// Ownership: owns its connection. Thread safety: one thread.
+// Ownership: owns its connection. Thread safety: one thread at a time (colend-export opens
+// one for the session's reads and one for its writer thread).
 #ifndef COLEND_TOOLS_EXPORT_EXPORT_DB_H_
 #define COLEND_TOOLS_EXPORT_EXPORT_DB_H_
 
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "colend/common/result.h"
@@ -46,9 +48,10 @@ class ExportDatabase {
   // The exported state of these loans / batches (those that exist), by id.
   Result<std::map<std::string, LoanRow>> LoadLoans(const std::vector<std::string>& ids);
   Result<std::map<std::string, SettlementRow>> LoadBatches(const std::vector<std::string>& ids);
-  // The accepted event (signer, tx_id) with its deltas, if exported.
-  Result<std::optional<EventRow>> FindAcceptedEvent(const std::string& signer,
-                                                    const std::string& tx_id);
+  // The accepted events (signer, tx_id) with their deltas, those exported, by key: one query
+  // for all of them (a block's reversals' targets).
+  using EventKey = std::pair<std::string, std::string>;  // (signer, tx_id)
+  Result<std::map<EventKey, EventRow>> FindAcceptedEvents(const std::vector<EventKey>& keys);
 
   // Writes each block's rows and moves the exported height to it, one SQL transaction per
   // block, all of them sent in one round trip (in height order). On a failure the blocks

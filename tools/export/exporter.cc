@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "block_writer.h"
 #include "chain_reader.h"
 #include "export_db.h"
 #include "loan_book.h"
@@ -23,10 +24,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kFatal = 1;
-// While behind the head, up to this many blocks (or transactions) are built before they are
-// written: one round trip to the database for all of them, each still its own transaction.
-constexpr std::size_t kGroupBlocks = 16;
-constexpr std::size_t kGroupTransactions = 8000;
 
 // Failures worth waiting out: the node or the database is away or busy. Anything else is a
 // fact a retry would only repeat.
@@ -40,11 +37,21 @@ struct ExportStats {
   std::uint64_t transactions = 0;
   double events_s = 0;  // reading transactions, receipts and postings (listEvents)
   double state_s = 0;   // loans, batches and positions: node reads and the loans' rows
-  double write_s = 0;   // the SQL transactions
+  double write_s = 0;   // the SQL transactions (on the writer thread, beside the reads)
+  double wait_s = 0;    // the reads waiting for room in the writer's queue
 };
 
-// One connection to the node (JSON-RPC and the subscription) and to the database, and the
-// events read ahead for the heights being exported.
+// What a block built but not yet written changed, by key, with the block's height: the
+// blocks built after it read it from here, as the database does not have it yet.
+template <typename Row>
+struct Unwritten {
+  std::uint64_t height = 0;
+  Row row;
+};
+
+// One connection to the node (JSON-RPC and the subscription), two to the database (the
+// reads here, the writes on the writer's thread), and the events read ahead for the heights
+// being exported. This thread reads and builds block h + 1 while the writer writes h.
 class Session {
  public:
   Session(const ExportOptions& options, std::ostream& log) : options_(options), log_(log) {}
@@ -57,19 +64,22 @@ class Session {
   Status Connect();
   // Takes the next `blocks` notification (waiting for it) into queued_.
   Status ReceiveBlock();
-  // Builds the block's rows into pending_ (the blocks built and not yet written).
+  // Builds the block's rows and queues them for the writer.
   Status ExportBlock(const BlockRow& block);
-  // Writes pending_, each block its own transaction, in one round trip.
-  Status Flush();
+  // Drops from the unwritten_* maps what the writer has committed since.
+  void ForgetWritten();
   Result<std::vector<EventRow>> BlockEvents(const BlockRow& block);
-  Status BuildLoans(const BlockRow& block, std::vector<EventRow>& events, BlockExport* out);
+  // With `positions`, also reads out->positions in the same round trip as the loans (if it
+  // reads any).
+  Status BuildLoans(const BlockRow& block, std::vector<EventRow>& events, bool positions,
+                    BlockExport* out);
   Status BuildBatches(const BlockRow& block, const std::vector<EventRow>& events, BlockExport* out);
 
   const ExportOptions& options_;
   std::ostream& log_;
   std::unique_ptr<tools::JsonRpcClient> rpc_;
   std::unique_ptr<ChainReader> reader_;
-  std::unique_ptr<ExportDatabase> db_;
+  std::unique_ptr<ExportDatabase> db_;  // the reads (loans, batches, reversals' targets)
   std::string chain_id_;
   std::unique_ptr<tools::SubscriptionClient> ws_;
   std::uint64_t next_due_ = 1;   // the height the subscription sends next
@@ -78,13 +88,18 @@ class Session {
   // Events read ahead: heights [ahead_from_, ahead_to_] (empty when ahead_to_ < ahead_from_).
   std::map<std::uint64_t, std::vector<EventRow>> ahead_;
   std::uint64_t ahead_from_ = 1, ahead_to_ = 0;
-  // Built, not yet written (at most kGroupBlocks), and what they changed, which the blocks
-  // after them read before the database has it.
-  std::vector<BlockExport> pending_;
-  std::size_t pending_txs_ = 0;
-  std::map<std::string, LoanRow> pending_loans_;
-  std::map<std::string, SettlementRow> pending_batches_;
-  std::map<std::pair<std::string, std::string>, EventRow> pending_events_;
+  std::unique_ptr<BlockWriter> writer_;
+  // What the blocks built and not yet written changed; per block, in height order, the keys
+  // it set, to forget once the writer has committed it.
+  std::map<std::string, Unwritten<LoanRow>> unwritten_loans_;
+  std::map<std::string, Unwritten<SettlementRow>> unwritten_batches_;
+  std::map<ExportDatabase::EventKey, Unwritten<EventRow>> unwritten_events_;
+  struct BlockKeys {
+    std::uint64_t height = 0;
+    std::vector<std::string> loans, batches;
+    std::vector<ExportDatabase::EventKey> events;
+  };
+  std::deque<BlockKeys> unwritten_keys_;
   ExportStats stats_;
 };
 
@@ -96,6 +111,9 @@ Status Session::Connect() {
   if (db_ == nullptr) {
     COLEND_ASSIGN_OR_RETURN(db_, ExportDatabase::Open(options_.pg));
   }
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<ExportDatabase> writes,
+                          ExportDatabase::Open(options_.pg));
+  COLEND_ASSIGN_OR_RETURN(writer_, BlockWriter::Start(std::move(writes), chain_id_, {}));
   return Status::Ok();
 }
 
@@ -139,17 +157,11 @@ Status Session::Run() {
   queued_.clear();
   auto last_report = std::chrono::steady_clock::now();
   for (;;) {
-    if (queued_.empty()) {
-      // Nothing more at hand: what is built goes to the database before waiting.
-      COLEND_RETURN_IF_ERROR(Flush());
-      COLEND_RETURN_IF_ERROR(ReceiveBlock());
-    }
+    // Waiting here for the next block, the writer goes on writing what is built.
+    if (queued_.empty()) COLEND_RETURN_IF_ERROR(ReceiveBlock());
     const BlockRow block = std::move(queued_.front());
     queued_.pop_front();
     COLEND_RETURN_IF_ERROR(ExportBlock(block));
-    if (pending_.size() >= kGroupBlocks || pending_txs_ >= kGroupTransactions) {
-      COLEND_RETURN_IF_ERROR(Flush());
-    }
     // Heights up to the known head are committed, so their notifications are there to take:
     // taking one per block exported keeps reading the connection (and answering the node's
     // pings) however long a catch-up runs.
@@ -160,23 +172,31 @@ Status Session::Run() {
            << ")\n";
       last_report = now;
     }
-    if (options_.once && block.height >= stop_at) return Flush();
+    if (options_.once && block.height >= stop_at) {
+      const Status done = writer_->Finish();
+      stats_.blocks = writer_->blocks();
+      stats_.transactions = writer_->transactions();
+      stats_.write_s = writer_->write_seconds();
+      return done;
+    }
   }
 }
 
-Status Session::Flush() {
-  if (pending_.empty()) return Status::Ok();
-  const auto start = std::chrono::steady_clock::now();
-  COLEND_RETURN_IF_ERROR(db_->WriteBlocks(pending_, chain_id_));
-  stats_.write_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  stats_.blocks += pending_.size();
-  stats_.transactions += pending_txs_;
-  pending_.clear();
-  pending_txs_ = 0;
-  pending_loans_.clear();
-  pending_batches_.clear();
-  pending_events_.clear();
-  return Status::Ok();
+void Session::ForgetWritten() {
+  const std::uint64_t written = writer_->written();
+  auto forget = [](auto& map, const auto& keys, std::uint64_t height) {
+    for (const auto& key : keys) {
+      // A later block that changed it again keeps it.
+      if (auto it = map.find(key); it != map.end() && it->second.height == height) map.erase(it);
+    }
+  };
+  while (!unwritten_keys_.empty() && unwritten_keys_.front().height <= written) {
+    const BlockKeys& keys = unwritten_keys_.front();
+    forget(unwritten_loans_, keys.loans, keys.height);
+    forget(unwritten_batches_, keys.batches, keys.height);
+    forget(unwritten_events_, keys.events, keys.height);
+    unwritten_keys_.pop_front();
+  }
 }
 
 Status Session::ReceiveBlock() {
@@ -205,7 +225,8 @@ Result<std::vector<EventRow>> Session::BlockEvents(const BlockRow& block) {
     // Behind the head: a chunk of heights at once. Their notifications are due at once (the
     // heights are committed), which gives each height's transaction count, so the banks'
     // indexes are read (in pages of 1000) only until they hold every transaction.
-    COLEND_ASSIGN_OR_RETURN(std::uint64_t head, reader_->Head());
+    COLEND_ASSIGN_OR_RETURN(auto head_and_banks, reader_->HeadAndMembers());
+    auto& [head, banks] = head_and_banks;
     known_head_ = std::max(known_head_, head);  // fallen behind live: read ahead again
     const std::uint64_t to = std::max(h, std::min(known_head_, h + options_.chunk_blocks - 1));
     while (next_due_ <= to) COLEND_RETURN_IF_ERROR(ReceiveBlock());
@@ -213,7 +234,6 @@ Result<std::vector<EventRow>> Session::BlockEvents(const BlockRow& block) {
     for (const BlockRow& b : queued_) {
       if (b.height <= to) counts[b.height] = b.tx_count;
     }
-    COLEND_ASSIGN_OR_RETURN(std::vector<std::string> banks, reader_->Members());
     COLEND_ASSIGN_OR_RETURN(ahead_, reader_->Events(banks, h, to, counts));
     ahead_from_ = h;
     ahead_to_ = to;
@@ -250,12 +270,32 @@ Result<std::vector<EventRow>> Session::BlockEvents(const BlockRow& block) {
   return all;
 }
 
-Status Session::BuildLoans(const BlockRow& block, std::vector<EventRow>& events, BlockExport* out) {
+Status Session::BuildLoans(const BlockRow& block, std::vector<EventRow>& events, bool positions,
+                           BlockExport* out) {
   std::vector<std::string> originated;
   std::set<std::string> existing;
   // A Reverse's loan is its target's; the target may be earlier in this block.
   std::map<std::pair<std::string, std::string>, const EventRow*> in_block;
   std::map<std::size_t, EventRow> targets;
+  // The targets neither earlier in this block nor in a block not yet written come from the
+  // database, all in one query.
+  std::vector<ExportDatabase::EventKey> to_find;
+  {
+    std::set<ExportDatabase::EventKey> seen;
+    for (const EventRow& e : events) {
+      if (!e.accepted || !IsLoanEventType(e.type)) continue;
+      if (e.type == "Reverse") {
+        const json::value tx = json::parse(e.tx_json);
+        const json::value* target_id = tx.as_object().if_contains("target_id");
+        if (target_id != nullptr && target_id->is_string()) {
+          ExportDatabase::EventKey key(e.signer, std::string(target_id->as_string()));
+          if (!seen.contains(key) && !unwritten_events_.contains(key)) to_find.push_back(key);
+        }
+      }
+      seen.emplace(e.signer, e.tx_id);
+    }
+  }
+  COLEND_ASSIGN_OR_RETURN(auto found, db_->FindAcceptedEvents(to_find));
   for (std::size_t i = 0; i < events.size(); ++i) {
     EventRow& e = events[i];
     if (!e.accepted || !IsLoanEventType(e.type)) continue;
@@ -268,15 +308,13 @@ Status Session::BuildLoans(const BlockRow& block, std::vector<EventRow>& events,
       const std::string id(target_id->as_string());
       if (auto it = in_block.find({e.signer, id}); it != in_block.end()) {
         targets.emplace(i, *it->second);
-      } else if (auto p = pending_events_.find({e.signer, id}); p != pending_events_.end()) {
-        targets.emplace(i, p->second);
+      } else if (auto p = unwritten_events_.find({e.signer, id}); p != unwritten_events_.end()) {
+        targets.emplace(i, p->second.row);
+      } else if (auto f = found.find({e.signer, id}); f != found.end()) {
+        targets.emplace(i, f->second);
       } else {
-        COLEND_ASSIGN_OR_RETURN(std::optional<EventRow> t, db_->FindAcceptedEvent(e.signer, id));
-        if (!t.has_value()) {
-          return Status::Corruption("Reverse " + e.signer + "/" + e.tx_id + " of " + id +
-                                    ", which is no exported accepted event");
-        }
-        targets.emplace(i, std::move(*t));
+        return Status::Corruption("Reverse " + e.signer + "/" + e.tx_id + " of " + id +
+                                  ", which is no exported accepted event");
       }
       e.loan_id = targets.at(i).loan_id;
     }
@@ -290,8 +328,9 @@ Status Session::BuildLoans(const BlockRow& block, std::vector<EventRow>& events,
   }
   if (originated.empty() && existing.empty()) return Status::Ok();
   std::map<std::string, LoanRow> loans;
-  COLEND_ASSIGN_OR_RETURN(std::vector<LoanRow> fresh,
-                          reader_->OriginatedLoans(originated, block.height));
+  COLEND_ASSIGN_OR_RETURN(
+      std::vector<LoanRow> fresh,
+      reader_->OriginatedLoans(originated, block.height, positions ? &out->positions : nullptr));
   for (LoanRow& l : fresh) {
     if (!loans.emplace(l.loan_id, std::move(l)).second) {
       return Status::Corruption("loan originated twice in block " + std::to_string(block.height));
@@ -300,8 +339,8 @@ Status Session::BuildLoans(const BlockRow& block, std::vector<EventRow>& events,
   std::vector<std::string> to_load;
   for (const std::string& id : existing) {
     if (loans.contains(id)) continue;
-    if (auto p = pending_loans_.find(id); p != pending_loans_.end()) {
-      loans.emplace(id, p->second);
+    if (auto p = unwritten_loans_.find(id); p != unwritten_loans_.end()) {
+      loans.emplace(id, p->second.row);
     } else {
       to_load.push_back(id);
     }
@@ -354,9 +393,9 @@ Status Session::BuildBatches(const BlockRow& block, const std::vector<EventRow>&
         if (b.batch_id == batch_id) batch = &b;
       }
       if (batch == nullptr) {
-        if (auto p = pending_batches_.find(batch_id);
-            !changed.contains(batch_id) && p != pending_batches_.end()) {
-          changed.emplace(batch_id, p->second);
+        if (auto p = unwritten_batches_.find(batch_id);
+            !changed.contains(batch_id) && p != unwritten_batches_.end()) {
+          changed.emplace(batch_id, p->second.row);
         }
         if (!changed.contains(batch_id)) {
           COLEND_ASSIGN_OR_RETURN(auto stored, db_->LoadBatches({batch_id}));
@@ -391,33 +430,48 @@ Status Session::BuildBatches(const BlockRow& block, const std::vector<EventRow>&
 Status Session::ExportBlock(const BlockRow& block) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
+  ForgetWritten();
   BlockExport rows;
   rows.block = block;
   COLEND_ASSIGN_OR_RETURN(rows.events, BlockEvents(block));
   const auto t1 = Clock::now();
-  COLEND_RETURN_IF_ERROR(BuildLoans(block, rows.events, &rows));
-  COLEND_RETURN_IF_ERROR(BuildBatches(block, rows.events, &rows));
   bool positions_moved = false;
   for (const EventRow& e : rows.events) {
     positions_moved =
         positions_moved || !e.postings.empty() || (e.accepted && e.type == "CloseSettlement");
   }
-  if (positions_moved) {
+  COLEND_RETURN_IF_ERROR(BuildLoans(block, rows.events, positions_moved, &rows));
+  COLEND_RETURN_IF_ERROR(BuildBatches(block, rows.events, &rows));
+  if (positions_moved && !rows.positions.has_value()) {
     COLEND_ASSIGN_OR_RETURN(rows.positions, reader_->Positions(block.height));
   }
   const auto t2 = Clock::now();
   stats_.events_s += std::chrono::duration<double>(t1 - t0).count();
   stats_.state_s += std::chrono::duration<double>(t2 - t1).count();
-  // What later blocks of the group read before it is written.
-  for (const LoanRow& l : rows.new_loans) pending_loans_[l.loan_id] = l;
-  for (const LoanRow& l : rows.changed_loans) pending_loans_[l.loan_id] = l;
-  for (const SettlementRow& b : rows.new_batches) pending_batches_[b.batch_id] = b;
-  for (const SettlementRow& b : rows.changed_batches) pending_batches_[b.batch_id] = b;
-  for (const EventRow& e : rows.events) {
-    if (e.accepted && !e.deltas.empty()) pending_events_[{e.signer, e.tx_id}] = e;
+  // What the blocks built next read before the writer has written it.
+  const std::uint64_t h = block.height;
+  BlockKeys keys{h, {}, {}, {}};
+  for (const auto* loans : {&rows.new_loans, &rows.changed_loans}) {
+    for (const LoanRow& l : *loans) {
+      unwritten_loans_[l.loan_id] = {h, l};
+      keys.loans.push_back(l.loan_id);
+    }
   }
-  pending_txs_ += rows.events.size();
-  pending_.push_back(std::move(rows));
+  for (const auto* batches : {&rows.new_batches, &rows.changed_batches}) {
+    for (const SettlementRow& b : *batches) {
+      unwritten_batches_[b.batch_id] = {h, b};
+      keys.batches.push_back(b.batch_id);
+    }
+  }
+  for (const EventRow& e : rows.events) {
+    if (!e.accepted || e.deltas.empty()) continue;
+    unwritten_events_[{e.signer, e.tx_id}] = {h, e};
+    keys.events.emplace_back(e.signer, e.tx_id);
+  }
+  unwritten_keys_.push_back(std::move(keys));
+  const auto t3 = Clock::now();
+  COLEND_RETURN_IF_ERROR(writer_->Push(std::move(rows)));
+  stats_.wait_s += std::chrono::duration<double>(Clock::now() - t3).count();
   return Status::Ok();
 }
 
@@ -438,7 +492,8 @@ int RunExport(const ExportOptions& options, std::ostream& log) {
       if (!options.quiet || options.once) {
         log << "colend-export: exported " << st.blocks << " blocks, " << st.transactions
             << " transactions; seconds reading events " << st.events_s << ", loans/batches/"
-            << "positions " << st.state_s << ", writing SQL " << st.write_s << "\n";
+            << "positions " << st.state_s << ", waiting for the writer " << st.wait_s
+            << "; writing SQL (beside the reads) " << st.write_s << "\n";
       }
       return 0;
     }
