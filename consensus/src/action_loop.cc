@@ -78,12 +78,26 @@ void ActionLoop::OnPoolChanged() {
   Perform(replica_->OnPoolChanged(host_.NowMs(), host_.Pool()));
 }
 
-Status ActionLoop::OnSyncedBlock(const proto::CertifiedBlock& block) {
-  if (!Running()) return halted_.ok() ? Status::Unavailable("stopped") : halted_;
+SyncedBlockVerdict ActionLoop::OnSyncedBlock(const proto::CertifiedBlock& block) {
+  using Kind = SyncedBlockVerdict::Kind;
+  if (!Running()) {
+    return {Kind::kStopped, halted_.ok() ? Status::Unavailable("stopped") : halted_};
+  }
   Result<Actions> actions = replica_->OnSyncedBlock(host_.NowMs(), block);
-  if (!actions.ok()) return actions.status();
+  if (!actions.ok()) {
+    // The replica's codes (replica.h, Replica::OnSyncedBlock), read here and nowhere else.
+    switch (actions.status().code()) {
+      case StatusCode::kOutOfRange:
+        return {Kind::kNotNext, actions.status()};
+      case StatusCode::kUnavailable:
+        return {Kind::kEpochUnknown, actions.status()};
+      default:
+        return {Kind::kInvalid, actions.status()};
+    }
+  }
   Perform(std::move(actions).value());
-  return halted_;
+  if (!halted_.ok()) return {Kind::kStopped, halted_};
+  return {Kind::kAccepted, Status::Ok()};
 }
 
 void ActionLoop::OnExecuted(const ExecutedRoots& roots) {

@@ -225,6 +225,18 @@ inline json::value ErrorOf(const std::string& body) {
   return v.at("error");
 }
 
+// The node answered with HTTP `status` and a JSON-RPC error (`code`, `message`), and closed
+// the connection.
+inline void ExpectClosedWithError(const RawReply& reply, int status, int code,
+                                  const std::string& message) {
+  EXPECT_EQ(reply.status, status) << reply.error;
+  const json::value error = ErrorOf(reply.body);
+  ASSERT_TRUE(error.is_object()) << reply.body;
+  EXPECT_EQ(error.at("code"), json::value(code));
+  EXPECT_EQ(error.at("message"), json::value(message));
+  EXPECT_TRUE(reply.closed);
+}
+
 // --- the suite's network --------------------------------------------------------------------
 
 inline std::string ReplaceKey(std::string toml, const std::string& key, const std::string& value) {

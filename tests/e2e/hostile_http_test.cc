@@ -254,13 +254,9 @@ TEST_F(HostileE2eTest, SlowClientsAreAnsweredAtTheirDeadline) {
     }
     const RawReply reply = ReadReply(fd);
     ::close(fd);
-    EXPECT_EQ(reply.status, 408) << reply.error;
-    const json::value error = ErrorOf(reply.body);
-    ASSERT_TRUE(error.is_object()) << reply.body;
-    EXPECT_EQ(error.at("code"), json::value(-32600));
-    EXPECT_EQ(error.at("message"), json::value("request headers not complete within " +
-                                               std::to_string(kTimeoutMs) + " ms"));
-    EXPECT_TRUE(reply.closed);
+    ExpectClosedWithError(reply, 408, -32600,
+                          "request headers not complete within " + std::to_string(kTimeoutMs) +
+                              " ms");
   }
   {
     SCOPED_TRACE("body stops short");
@@ -270,14 +266,9 @@ TEST_F(HostileE2eTest, SlowClientsAreAnsweredAtTheirDeadline) {
                     "\r\nContent-Length: 100\r\n\r\n{\"jso");
     const RawReply reply = ReadReply(fd);
     ::close(fd);
-    EXPECT_EQ(reply.status, 408) << reply.error;
-    const json::value error = ErrorOf(reply.body);
-    ASSERT_TRUE(error.is_object()) << reply.body;
-    EXPECT_EQ(error.at("code"), json::value(-32600));
-    EXPECT_EQ(error.at("message"),
-              json::value("request body not complete within " + std::to_string(kTimeoutMs) +
-                          " ms: received 5 of the 100 bytes Content-Length declares"));
-    EXPECT_TRUE(reply.closed);
+    ExpectClosedWithError(reply, 408, -32600,
+                          "request body not complete within " + std::to_string(kTimeoutMs) +
+                              " ms: received 5 of the 100 bytes Content-Length declares");
   }
   {
     SCOPED_TRACE("body cut off by the client");
@@ -288,12 +279,7 @@ TEST_F(HostileE2eTest, SlowClientsAreAnsweredAtTheirDeadline) {
     ::shutdown(fd, SHUT_WR);
     const RawReply reply = ReadReply(fd);
     ::close(fd);
-    EXPECT_EQ(reply.status, 400) << reply.error;
-    const json::value error = ErrorOf(reply.body);
-    ASSERT_TRUE(error.is_object()) << reply.body;
-    EXPECT_EQ(error.at("code"), json::value(-32600));
-    EXPECT_EQ(error.at("message"), json::value("request ended before it was complete"));
-    EXPECT_TRUE(reply.closed);
+    ExpectClosedWithError(reply, 400, -32600, "request ended before it was complete");
   }
   {
     SCOPED_TRACE("a good request pipelined with garbage");

@@ -341,12 +341,21 @@ BlockSync::Host Node::Impl::SyncHost() {
   };
   // The consensus core's verdict on a synced block, as the sync client reads it.
   host.deliver = [this](const proto::CertifiedBlock& block, std::string* why) {
-    const Status verdict = loop_->OnSyncedBlock(block);
-    if (verdict.ok()) return BlockSync::Delivery::kAccepted;
-    if (!halted_.ok()) return BlockSync::Delivery::kHalted;
-    if (verdict.code() == StatusCode::kOutOfRange) return BlockSync::Delivery::kNotNext;
-    if (verdict.code() == StatusCode::kUnavailable) return BlockSync::Delivery::kEpochUnknown;
-    *why = verdict.ToString();
+    using Kind = consensus::SyncedBlockVerdict::Kind;
+    const consensus::SyncedBlockVerdict verdict = loop_->OnSyncedBlock(block);
+    switch (verdict.kind) {
+      case Kind::kAccepted:
+        return BlockSync::Delivery::kAccepted;
+      case Kind::kNotNext:
+        return BlockSync::Delivery::kNotNext;
+      case Kind::kEpochUnknown:
+        return BlockSync::Delivery::kEpochUnknown;
+      case Kind::kStopped:
+        return BlockSync::Delivery::kHalted;
+      case Kind::kInvalid:
+        break;
+    }
+    *why = verdict.reason.ToString();
     return BlockSync::Delivery::kInvalid;
   };
   return host;

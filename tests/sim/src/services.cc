@@ -140,15 +140,15 @@ void World::Sync(std::size_t index, std::uint64_t target, std::uint64_t incarnat
     const std::size_t last = std::min<std::size_t>(target, source->chain.size());
     for (std::size_t h = node.chain.size() + 1; h <= last && node.up && result_.ok; ++h) {
       if (node.chain.size() + 1 != h) break;
-      const Status synced = node.loop->OnSyncedBlock(source->chain[h - 1]);
-      if (synced.code() == StatusCode::kUnavailable) {
+      const consensus::SyncedBlockVerdict synced = node.loop->OnSyncedBlock(source->chain[h - 1]);
+      if (synced.kind == consensus::SyncedBlockVerdict::Kind::kEpochUnknown) {
         // The block's validator set is not known before execution catches up: soon.
         events_.At(now_ + 5, [this, index, target, incarnation, attempt] {
           Sync(index, target, incarnation, attempt);
         });
         return;
       }
-      if (!synced.ok()) break;
+      if (!synced.accepted()) break;
     }
   }
   if (node.up && node.incarnation == incarnation && node.chain.size() < target && attempt < 40) {

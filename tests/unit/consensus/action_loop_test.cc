@@ -169,5 +169,44 @@ TEST_F(ActionLoopTest, stop_performs_nothing_more) {
   EXPECT_EQ(host_.halts, 0);
 }
 
+// The sync client acts on a typed verdict: every way a fetched block can fare, from the
+// replica's own codes (Replica::OnSyncedBlock), read in the loop and nowhere else.
+TEST(ActionLoopSyncTest, a_synced_block_gets_a_typed_verdict) {
+  using Kind = SyncedBlockVerdict::Kind;
+  Harness chain(4);
+  chain.StartAll();
+  for (int i = 0; i < 20; ++i) chain.Submit("tx:" + std::to_string(i));
+  chain.Run(2'000);
+  const std::uint64_t g = chain.params().EpochDelay();
+  ASSERT_GE(chain.Committed(0), g + 1);
+  const auto certified = [&](std::uint64_t height) {
+    proto::CertifiedBlock block;
+    *block.mutable_block() = chain.node(0).commits[height - 1].block;
+    *block.mutable_certificate() = chain.node(0).commits[height - 1].certificate;
+    return block;
+  };
+
+  RecordingHost host(chain.genesis());  // host.loop unset: committed blocks stay unexecuted
+  ActionLoop loop(chain.NewReplica(3), host);
+  ASSERT_TRUE(loop.Recover(RecoveryState{}).ok());
+  loop.Start();
+
+  EXPECT_EQ(loop.OnSyncedBlock(certified(2)).kind, Kind::kNotNext);
+  proto::CertifiedBlock forged = certified(1);
+  forged.mutable_certificate()->clear_commits();
+  const SyncedBlockVerdict invalid = loop.OnSyncedBlock(forged);
+  EXPECT_EQ(invalid.kind, Kind::kInvalid);
+  EXPECT_FALSE(invalid.reason.ok());
+  for (std::uint64_t h = 1; h <= g; ++h) {
+    EXPECT_TRUE(loop.OnSyncedBlock(certified(h)).accepted()) << h;
+  }
+  EXPECT_EQ(host.Count("commit "), g);
+  EXPECT_TRUE(loop.OnSyncedBlock(certified(1)).accepted()) << "committed already: nothing to do";
+  // Nothing is executed, so the set of height G + 1 is not known yet.
+  EXPECT_EQ(loop.OnSyncedBlock(certified(g + 1)).kind, Kind::kEpochUnknown);
+  loop.Stop();
+  EXPECT_EQ(loop.OnSyncedBlock(certified(g + 1)).kind, Kind::kStopped);
+}
+
 }  // namespace
 }  // namespace colend::consensus

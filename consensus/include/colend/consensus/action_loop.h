@@ -112,6 +112,23 @@ class ActionHost {
   virtual Result<Epoch> NextEpoch(std::uint64_t ended_epoch, std::uint64_t end_height) = 0;
 };
 
+// What became of a block fetched by sync (ActionLoop::OnSyncedBlock), for the host's sync
+// client to act on.
+struct SyncedBlockVerdict {
+  enum class Kind {
+    kAccepted,      // committed now (its commit performed), or committed already
+    kNotNext,       // not the next height, or above this epoch's end: skipped
+    kEpochUnknown,  // the set of its height is known once the block G below is executed:
+                    // give it again after execution
+    kInvalid,       // the block or its certificate does not verify: ask another peer
+    kStopped,       // the loop is stopped, or halted (while committing it, too)
+  };
+  Kind kind = Kind::kAccepted;
+  Status reason;  // why, unless kAccepted
+
+  bool accepted() const { return kind == Kind::kAccepted; }
+};
+
 class ActionLoop {
  public:
   // `host` must outlive the loop.
@@ -129,9 +146,9 @@ class ActionLoop {
   void OnMessage(const proto::ConsensusEnvelope& envelope);
   void OnTimeout(TimerId timer, std::uint64_t token);
   void OnPoolChanged();
-  // A block fetched by sync. The replica's verdict is returned (OutOfRange: not the next
-  // height; another error: the block does not verify); on Ok its commit has been performed.
-  Status OnSyncedBlock(const proto::CertifiedBlock& block);
+  // A block fetched by sync: what the replica made of it; on kAccepted its commit has been
+  // performed.
+  SyncedBlockVerdict OnSyncedBlock(const proto::CertifiedBlock& block);
   // The host executed a committed block. Given to the replica once no commit is queued.
   void OnExecuted(const ExecutedRoots& roots);
   // The host's verdict on a CheckProposalAction. Given to the replica once no commit is
