@@ -14,6 +14,7 @@
 #include "colend/contracts/tx_decode.h"
 #include "colend/crypto/batch_verifier.h"
 #include "colend/crypto/signature.h"
+#include "colend/crypto/verify_failure.h"
 #include "colend/proto/tx.pb.h"
 #include "pending_set.h"
 
@@ -80,11 +81,13 @@ crypto::SignedMessage VerifyItem(const Candidate& c) {
 // A failed verification: BAD_SIGNATURE, or INTERNAL when OpenSSL itself failed (out of
 // memory), which says nothing about the transaction.
 std::string_view SignatureCode(const Status& status) {
-  return status.code() == StatusCode::kInternal ? kCodeInternal : kCodeBadSignature;
+  return crypto::ClassifyVerifyFailure(status) == crypto::VerifyFailure::kNotChecked
+             ? kCodeInternal
+             : kCodeBadSignature;
 }
 
 std::string SignatureFailure(const Status& status) {
-  if (status.code() == StatusCode::kInternal) {
+  if (crypto::ClassifyVerifyFailure(status) == crypto::VerifyFailure::kNotChecked) {
     return "the signature could not be checked: " + status.message();
   }
   return "the signature does not verify under the signer's key: " + status.message();

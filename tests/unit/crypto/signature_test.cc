@@ -19,6 +19,7 @@
 
 #include "colend/common/bytes.h"
 #include "colend/crypto/keys.h"
+#include "colend/crypto/verify_failure.h"
 #include "colend/testutil/der_test_util.h"
 
 namespace colend::crypto {
@@ -114,6 +115,20 @@ TEST_P(SignatureTest, TamperedMessageIsDenied) {
   longer.push_back(0);
   EXPECT_EQ(Verify(key_.public_key(), kDomain, longer, signature).code(),
             StatusCode::kPermissionDenied);
+}
+
+// Callers tell a bad signature from a check that could not run through
+// ClassifyVerifyFailure, never by reading Verify's codes themselves.
+TEST_P(SignatureTest, FailuresAreClassifiedBadSignatureOrNotChecked) {
+  const Bytes signature = SignOrDie(key_, kDomain, message_);
+  Bytes tampered = message_;
+  tampered[0] ^= 0x01;
+  EXPECT_EQ(ClassifyVerifyFailure(Verify(key_.public_key(), kDomain, tampered, signature)),
+            VerifyFailure::kInvalid);
+  EXPECT_EQ(ClassifyVerifyFailure(Verify(key_.public_key(), kDomain, message_, Bytes{0x30, 0x00})),
+            VerifyFailure::kInvalid);
+  EXPECT_EQ(ClassifyVerifyFailure(Status::Internal("EVP_DigestVerifyInit failed")),
+            VerifyFailure::kNotChecked);
 }
 
 TEST_P(SignatureTest, TamperedSignatureNeverVerifies) {
