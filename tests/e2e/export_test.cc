@@ -467,12 +467,16 @@ TEST_F(ExportE2eTest, KillNineDuringPipelinedCatchUpLosesAndDoublesNothing) {
                                     true);
   ASSERT_EQ(load.exit_code, 0) << load.output;
   const std::uint64_t head = net_->Height(kPartnerA);
-  ASSERT_GT(head, 20u);
+  // On a loaded machine the same load makes fewer, larger blocks (17 seen at load 10): still
+  // a catch-up of several groups of transactions for the writer.
+  ASSERT_GT(head, 10u);
   std::uint64_t last = 0;
   int mid_catch_up = 0;
-  // Kill times (ms after the start) spread so that some fall in the first groups written,
-  // some deep into the catch-up.
-  for (const int after_ms : {150, 400, 250, 700, 1000, 1500}) {
+  // Kill times (ms after each start), short first: each exporter resumes where the last one
+  // was killed, so only kills before the catch-up ends can fall inside it, and how long it
+  // takes depends on the machine's load. Some kills come before the first write (nothing
+  // moves), some in the first groups written, some deep into the catch-up.
+  for (const int after_ms : {60, 90, 120, 160, 220, 300, 450, 700, 1000, 1500}) {
     ChildProcess exporter;
     ASSERT_TRUE(exporter.Start({"/bin/sh", "-c", "exec " + ExportArgs(kPartnerA)},
                                scratch_.Path("export.log")));

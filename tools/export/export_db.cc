@@ -271,6 +271,9 @@ Status ExportDatabase::WriteBlocks(const std::vector<BlockExport>& blocks,
       // the connection is gone: so is the aborted transaction
     }
     const std::string message = e.what();
+    if (message.find("colend-export: the database's exported height is") != std::string::npos) {
+      return Status::AlreadyExists(what + ": " + message);  // HeightMoved
+    }
     if (message.find("colend-export: ") != std::string::npos) {
       return Status::FailedPrecondition(what + ": " + message);
     }

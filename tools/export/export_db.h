@@ -26,6 +26,12 @@ namespace colend::exporter {
 // refuses a newer one.
 inline constexpr int kSchemaVersion = 1;
 
+// A write found the database's exported height moved under it: another process wrote the
+// blocks (kAlreadyExists from WriteBlocks: the block's guard, schema.cc). Either a killed
+// exporter's last group, which its server was still committing when this one started, or a
+// second exporter on the same database.
+inline bool HeightMoved(const Status& s) { return s.code() == StatusCode::kAlreadyExists; }
+
 struct ExportCursor {
   std::uint64_t height = 0;  // last exported block; 0 = nothing exported yet
   std::string chain_id;      // the chain the database holds (empty when nothing exported)

@@ -479,6 +479,10 @@ Status Session::ExportBlock(const BlockRow& block) {
 
 int RunExport(const ExportOptions& options, std::ostream& log) {
   std::string last_failure;
+  // When the exported height moved under a session (HeightMoved), the next one resumes from
+  // the database's height; at most kMaxMoved times a minute, more is a second exporter.
+  constexpr std::size_t kMaxMoved = 3;
+  std::deque<std::chrono::steady_clock::time_point> moved;
   for (;;) {
     Session session(options, log);
     Status s;
@@ -496,6 +500,16 @@ int RunExport(const ExportOptions& options, std::ostream& log) {
             << "; writing SQL (beside the reads) " << st.write_s << "\n";
       }
       return 0;
+    }
+    if (HeightMoved(s)) {
+      const auto now = std::chrono::steady_clock::now();
+      while (!moved.empty() && now - moved.front() > std::chrono::minutes(1)) moved.pop_front();
+      if (moved.size() < kMaxMoved) {
+        moved.push_back(now);
+        log << "colend-export: " << s.message() << "; resuming from the database's height\n";
+        std::this_thread::sleep_for(std::chrono::milliseconds(options.retry_ms));
+        continue;
+      }
     }
     if (!Transient(s)) {
       log << "colend-export: " << s.message() << "\n";
