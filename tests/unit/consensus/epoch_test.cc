@@ -14,14 +14,23 @@ namespace {
 
 std::string Tx(int i) { return "tx-" + std::to_string(i); }
 
+// Starts `h` with a validator-set change decided by the block at `decided_at` and offers five
+// transactions (blocks 1 and 2 at TestParams' 4 a block). Returns the epoch's end.
+std::uint64_t StartWithAChangeDecidedAt(Harness& h, std::uint64_t decided_at) {
+  const std::uint64_t end = decided_at + h.params().EpochDelay() - 1;
+  h.epoch_end_after = [decided_at, end](std::uint64_t height) {
+    return height == decided_at ? end : 0;
+  };
+  h.StartAll();
+  for (int i = 0; i < 5; ++i) h.Submit(Tx(i));
+  return end;
+}
+
 TEST(EpochTest, ADecidedChangeEndsTheEpochWithFillersAndNothingAbove) {
   Harness h(4);
   const std::uint64_t decided_at = 2;
-  const std::uint64_t end = decided_at + h.params().EpochDelay() - 1;
-  h.epoch_end_after = [&](std::uint64_t height) { return height == decided_at ? end : 0; };
-  h.StartAll();
-  // Blocks 1 and 2 (TestParams: 4 transactions a block); then the pools are empty.
-  for (int i = 0; i < 5; ++i) h.Submit(Tx(i));
+  const std::uint64_t end = StartWithAChangeDecidedAt(h, decided_at);
+  // Blocks 1 and 2; then the pools are empty.
   h.Run(2'000);
   for (std::size_t i = 0; i < h.size(); ++i) {
     EXPECT_EQ(h.Committed(i), end) << h.id(i);
@@ -46,10 +55,7 @@ TEST(EpochTest, ADecidedChangeEndsTheEpochWithFillersAndNothingAbove) {
 TEST(EpochTest, AReplicaLeftInAnEndedEpochsViewChangeSyncsToItsEnd) {
   Harness h(4);
   const std::uint64_t decided_at = 2;
-  const std::uint64_t end = decided_at + h.params().EpochDelay() - 1;
-  h.epoch_end_after = [&](std::uint64_t height) { return height == decided_at ? end : 0; };
-  h.StartAll();
-  for (int i = 0; i < 5; ++i) h.Submit(Tx(i));
+  const std::uint64_t end = StartWithAChangeDecidedAt(h, decided_at);
   // Node 3 is cut off once it has committed the deciding block; the others reach the end.
   bool cut = false;
   const Harness::Filter reach_node3_until_cut = [&](const InFlight& m) {
