@@ -20,20 +20,15 @@ rate=${RATE:-2200}
 round=${ROUND:-120}
 batch=${BATCH:-20}
 base=${BASE_PORT:-31700}
-pgbin=/usr/lib/postgresql/15/bin
+source "$(dirname "$0")/bench_common.sh"
 net=$chain/net
 rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node, as bench_export.sh
 
 work=$(mktemp -d /tmp/colend-bigchain-XXXXXX)
-chmod 755 "$work"
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown nobody:nogroup "$work"
-  as_pg=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-fi
+bench_pg_prepare
 cleanup() {
   [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  bench_pg_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -43,8 +38,7 @@ if [ ! -f "$net/network.json" ]; then
     --base-port "$base" >/dev/null
 fi
 "$net/start.sh" >/dev/null
-height() { curl -s -X POST "$rpc" -d '{"jsonrpc":"2.0","id":1,"method":"getBlockNumber"}' | jq -r '.result // 0'; }
-for _ in $(seq 150); do [ -n "$(height)" ] && break; sleep 0.2; done
+for _ in $(seq 150); do [ -n "$(chain_height)" ] && break; sleep 0.2; done
 
 # 1. Load until the chain holds LOANS loans (counted from each run's committed originations,
 # kept in CHAIN_DIR/loans).
@@ -60,29 +54,18 @@ while [ "$have" -lt "$loans" ]; do
   have=$((have + $(jq -r '.committed + (.committed_without_admission // 0) - (.rejected_by_contract // 0)' "$work/bench.json")))
   echo "$have" >"$chain/loans"
 done
-echo "== chain: height $(height), $have loans"
+echo "== chain: height $(chain_height), $have loans"
 [ "${LOAD_ONLY:-0}" = 1 ] && exit 0
 
 # 2. Export it from scratch.
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -U colend --auth=trust -E UTF8 --no-locale >/dev/null
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" start >/dev/null
-pg() { psql -X -q -A -t -h 127.0.0.1 -p "$pgport" -U colend "$@"; }
+bench_pg_start
 pg -d postgres -c "CREATE DATABASE scratch"
 echo "== machine before the export: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -1
 start=$(date +%s.%N)
 ${EXPORT_PREFIX:-} "$bin/colend-export" --rpc "$rpc" \
-  --pg "host=127.0.0.1 port=$pgport user=colend dbname=scratch" --once --quiet
+  --pg "$(conn scratch)" --once --quiet
 end=$(date +%s.%N)
 echo "== machine after the export: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -1
-rows=$(pg -d scratch -c "SELECT (SELECT COUNT(*) FROM blocks) + (SELECT COUNT(*) FROM events) +
-  (SELECT COUNT(*) FROM postings) + (SELECT COUNT(*) FROM leg_deltas) + (SELECT COUNT(*) FROM loans) +
-  (SELECT COUNT(*) FROM loan_legs)")
-echo "== export from scratch of $(pg -d scratch -c 'SELECT height FROM export_state') blocks"
-pg -d scratch -c "SELECT 'loans ' || (SELECT COUNT(*) FROM loans) || ', events ' || (SELECT COUNT(*) FROM events) ||
-  ', postings ' || (SELECT COUNT(*) FROM postings) || ', loan legs ' || (SELECT COUNT(*) FROM loan_legs)"
-awk -v r="$rows" -v s="$start" -v e="$end" -v ev="$(pg -d scratch -c 'SELECT COUNT(*) FROM events')" \
-  'BEGIN { printf "%d rows in %.1f s: %.0f rows/s, %.0f transactions/s\n", r, e - s, r / (e - s), ev / (e - s) }'
+report_scratch_export "$start" "$end"

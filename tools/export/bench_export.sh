@@ -24,21 +24,16 @@ rate=${RATE:-2000}
 duration=${DURATION:-60}
 preload=${PRELOAD:-200}
 base=${BASE_PORT:-31500}
-pgbin=/usr/lib/postgresql/15/bin
+source "$(dirname "$0")/bench_common.sh"
 export_bin=${EXPORT_BIN:-$bin/colend-export}
 for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$export_bin" "$bin/colend-bench" "$bin/colend-feed-probe"; do
   [ -x "$tool" ] || { echo "bench_export: $tool is missing (tools/bootstrap.sh, then build)" >&2; exit 2; }
 done
 
 work=$(mktemp -d /tmp/colend-export-bench-XXXXXX)
-chmod 755 "$work"
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  chown nobody:nogroup "$work"
-  as_pg=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
-fi
+bench_pg_prepare
 net=$work/net
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pgport=""
 follower=""
 sampler=""
 probe=""
@@ -51,24 +46,19 @@ cleanup() {
   [ -n "$probe" ] && kill "$probe" 2>/dev/null || true
   [ -n "$follower" ] && kill "$follower" 2>/dev/null || true
   [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  bench_pg_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -U colend --auth=trust -E UTF8 --no-locale >/dev/null
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" start >/dev/null
-pg() { psql -X -q -A -t -h 127.0.0.1 -p "$pgport" -U colend "$@"; }
+bench_pg_start
 pg -d postgres -c "CREATE DATABASE follow" -c "CREATE DATABASE scratch"
-conn() { echo "host=127.0.0.1 port=$pgport user=colend dbname=$1"; }
 
 "$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
   --base-port "$base" >/dev/null
 "$net/start.sh" >/dev/null
 rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node
-height() { curl -s -X POST "$rpc" -d '{"jsonrpc":"2.0","id":1,"method":"getBlockNumber"}' | jq -r '.result // 0'; }
-for _ in $(seq 100); do [ "$(height)" != "" ] && break; sleep 0.2; done
+for _ in $(seq 100); do [ "$(chain_height)" != "" ] && break; sleep 0.2; done
 
 echo "== machine at start: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -1
@@ -84,7 +74,7 @@ follower=$!
   while :; do
     # The exported height first, then the head: the lag is never understated.
     e=$(pg -d follow -c "SELECT COALESCE(MAX(height), 0) FROM export_state" 2>/dev/null || echo 0)
-    h=$(height)
+    h=$(chain_height)
     echo "$h ${e:-0}"
     sleep 0.5
   done
@@ -96,7 +86,7 @@ kill "$sampler"; sampler=""
 metrics >"$work/metrics.after"
 wait "$probe" || true; probe=""
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-head_now=$(height)
+head_now=$(chain_height)
 for _ in $(seq 600); do
   [ "$(pg -d follow -c 'SELECT height FROM export_state')" = "$head_now" ] && break
   sleep 0.5
@@ -152,13 +142,6 @@ hist_quantiles colend_ws_delivery_seconds
 start=$(date +%s.%N)
 ${EXPORT_PREFIX:-} "$export_bin" --rpc "$rpc" --pg "$(conn scratch)" --once --quiet
 end=$(date +%s.%N)
-rows=$(pg -d scratch -c "SELECT (SELECT COUNT(*) FROM blocks) + (SELECT COUNT(*) FROM events) +
-  (SELECT COUNT(*) FROM postings) + (SELECT COUNT(*) FROM leg_deltas) + (SELECT COUNT(*) FROM loans) +
-  (SELECT COUNT(*) FROM loan_legs)")
-echo "== export from scratch of $(pg -d scratch -c 'SELECT height FROM export_state') blocks"
-pg -d scratch -c "SELECT 'loans ' || (SELECT COUNT(*) FROM loans) || ', events ' || (SELECT COUNT(*) FROM events) ||
-  ', postings ' || (SELECT COUNT(*) FROM postings) || ', loan legs ' || (SELECT COUNT(*) FROM loan_legs)"
-awk -v r="$rows" -v s="$start" -v e="$end" -v ev="$(pg -d scratch -c 'SELECT COUNT(*) FROM events')" \
-  'BEGIN { printf "%d rows in %.1f s: %.0f rows/s, %.0f transactions/s\n", r, e - s, r / (e - s), ev / (e - s) }'
+report_scratch_export "$start" "$end"
 echo "== machine at the end: load average $(cut -d' ' -f1-3 /proc/loadavg)"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -2
