@@ -19,8 +19,8 @@
 namespace colend::node {
 
 struct PoolBackpressureOptions {
-  std::uint32_t target_drain_ms = 1000;  // txpool.target_drain_ms
-  std::uint32_t min_txs = 3000;          // txpool.min_txs
+  std::uint32_t target_drain_ms = 600;  // txpool.target_drain_ms
+  std::uint32_t min_txs = 2000;         // txpool.min_txs
   std::uint32_t max_txs = 100'000;       // txpool.max_txs
   std::uint32_t max_block_txs = 1000;    // the chain's consensus.max_block_txs
   std::chrono::milliseconds window = std::chrono::seconds(10);
