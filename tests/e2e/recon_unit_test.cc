@@ -162,7 +162,8 @@ TEST_F(ReconLibTest, ColumnsInAnyOrderCrlfBomAndExtraColumns) {
 }
 
 TEST_F(ReconLibTest, LinesAcrossReadChunksAndOverlongLines) {
-  // Well over the 1 MiB read chunk, with a final line without a newline.
+  // About 1.2 MB: lines across many 64 KiB read chunks, an over-long line (70,000 bytes) that
+  // spans two of them, and a final line without a newline.
   std::string csv = kHeader;
   for (int i = 0; i < 30000; ++i) csv += "EVENT,L-1,X" + std::to_string(i) + ",ChargeOff,,,,,,,OK\n";
   csv += std::string(70000, 'y') + "\n";
