@@ -4,9 +4,11 @@
 #
 #   tools/bench/overload.sh RATE[,RATE...] RUNS [DURATION_S] [-- colend-bench options]
 #
-#   tools/bench/overload.sh 7000,9000 10 15 -- --connections 16
-#       alternates the peak probe (7,000 tx/s offered) and 2x that (9,000) ten times each,
-#       every run on a fresh chain, 15 s of offered load per run.
+#   tools/bench/overload.sh 4000,7000 10 15 -- --connections 16 --batch 100
+#       alternates the peak probe (4,000 tx/s offered) and about 2x the peak (7,000) ten times
+#       each, every run on a fresh chain, 15 s of offered load per run. Send in bulk: with one
+#       transaction per call the senders cannot offer more than the nodes answer (README,
+#       "colend-bench").
 #
 # Each line: offered rate, committed tx/s, committed/admitted, BUSY answers, p50/p99 of admitted
 # transactions (ms), whether the four nodes agree, every node's peak RSS (VmHWM, MB), and
