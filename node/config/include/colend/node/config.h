@@ -55,8 +55,8 @@
 //   max_txs = 100000                     # 1 .. 10,000,000: the hard cap
 //   max_bytes = 268435456                # 1 KiB .. 64 GiB
 //   verifier_threads = 2                 # 1 .. 256
-//   target_drain_ms = 1000               # 100 .. 60,000: admit what commits in this long
-//   min_txs = 3000                       # 1 .. 10,000,000: capacity floor (capped by max_txs)
+//   target_drain_ms = 600                # 100 .. 60,000: admit what commits in this long
+//   min_txs = 2000                       # 1 .. 10,000,000: capacity floor (capped by max_txs)
 //   signer_share_pct = 50                # 1 .. 100: of the capacity, per signer
 //
 // Every problem is reported by its key name ("p2p.listen: expected \"host:port\", got
