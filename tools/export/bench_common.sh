@@ -15,12 +15,14 @@ bench_pg_prepare() {
   fi
 }
 
-# A cluster in $work/pg on a free port (pgport), user colend, trust authentication.
+# A cluster in $work/pg on a free port (pgport), user colend, trust authentication. It keeps each
+# transaction's commit time (track_commit_timestamp), so the exporter's lag can be measured from
+# the time each block's transaction committed.
 bench_pg_start() {
   pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -U colend --auth=trust -E UTF8 --no-locale >/dev/null
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-    -o "-p $pgport -k $work -c listen_addresses=127.0.0.1" start >/dev/null
+    -o "-p $pgport -k $work -c listen_addresses=127.0.0.1 -c track_commit_timestamp=on" start >/dev/null
 }
 
 bench_pg_stop() {

@@ -99,7 +99,42 @@ follower=""
 echo "== load (colend-bench --rate $rate --duration $duration, $(nproc) cores)"
 jq -c '{offered_rate, committed, committed_tps, busy_answers, latency_ms}' \
   "$work/bench.json" 2>/dev/null || cat "$work/bench.json"
-echo "== exporter lag behind PARTNER_A's head while loaded (blocks; samples every 0.5 s)"
+# The exact lag: PARTNER_A's head moves when the probe receives a block (its notification; the
+# node stored it a few ms before: colend_ws_delivery_seconds below), the exported height when
+# the block's SQL transaction committed (pg_xact_commit_timestamp). Over the probe's window
+# after its first 5 s: the share of the time at each lag, and the lag just before each commit.
+pg -d follow -c "SELECT height, (EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1000)::bigint
+                 FROM blocks ORDER BY height" | tr '|' ' ' >"$work/commits.txt"
+t0=$(awk 'NR == 1 { printf "%.0f\n", $3 + 5000 }' "$work/feed.txt")  # mawk prints big numbers as 1.7e+12
+t1=$(awk 'END { print $3 }' "$work/feed.txt")
+echo "== exporter lag behind PARTNER_A's head while loaded (blocks, from the probe's receive times"
+echo "   and each block's commit time in PostgreSQL; $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 }') s)"
+{ awk '{ print $3, 0, $1 }' "$work/feed.txt"; awk '{ print $2, 1, $1 }' "$work/commits.txt"; } |
+  sort -n -k1,1 -k2,2 | awk -v ts="$t0" -v te="$t1" '
+  { t = $1
+    if (seen && t > ts) {
+      a = last > ts ? last : ts; b = t < te ? t : te
+      if (b > a) { d = head - done; w[d] += b - a; total += b - a; if (d > max) max = d }
+    }
+    if ($2 == 0) { if ($3 > head) head = $3 }
+    else { if (t > ts && t <= te) { d = head - done; before[d]++; commits++; if (d > bmax) bmax = d }
+           if ($3 > done) done = $3 }
+    last = t; seen = 1 }
+  END {
+    if (total == 0) { print "no overlap between the probe and the export"; exit }
+    for (d = 0; d <= max; d++) { mean += d * w[d]; if (d <= 2) low += w[d] }
+    printf "time-weighted: mean %.2f blocks, max %d, <= 2 blocks %.1f %% of the time; share by lag:", mean / total, max, 100 * low / total
+    for (d = 0; d <= max; d++) if (w[d]) printf " %d:%.1f%%", d, 100 * w[d] / total
+    printf "\njust before each of %d commits: max %d; count by lag:", commits, bmax
+    for (d = 0; d <= bmax; d++) if (before[d]) printf " %d:%d", d, before[d]
+    print "" }'
+# Per block: from the probe's receipt of its notification to its commit in PostgreSQL.
+awk 'NR == FNR { r[$1] = $3; next } ($1 in r) && r[$1] >= t0 && r[$1] <= t1 { print $2 - r[$1] }' \
+  t0="$t0" t1="$t1" "$work/feed.txt" "$work/commits.txt" | sort -n | awk '
+  { v[NR] = $1 } END { if (NR == 0) exit
+    printf "notification to committed in PostgreSQL, per block: %d blocks  p50 %d ms  p99 %d ms  max %d ms\n",
+      NR, v[int(0.5 * (NR - 1) + 1.5)], v[int(0.99 * (NR - 1) + 1.5)], v[NR] }'
+echo "   sampled every 0.5 s (psql, then curl: an upper bound, the head read up to a few hundred ms later)"
 awk '$1 > 0 && $2 > 0 { lag = $1 - $2; n++; sum += lag; if (lag > max) max = lag; c[lag]++ }
      END { if (n == 0) { print "no samples"; exit }
            printf "samples %d  mean %.2f  max %d  <= 2 blocks in %d  distribution:", n, sum / n, max,
