@@ -16,13 +16,17 @@
 #include <deque>
 #include <utility>
 
+#include "colend/node/config.h"
+
 namespace colend::node {
 
+// The node fills every field from its NodeConfig and the chain's parameters; the defaults are
+// NodeConfig's, so that there is one place to change them.
 struct PoolBackpressureOptions {
-  std::uint32_t target_drain_ms = 600;  // txpool.target_drain_ms
-  std::uint32_t min_txs = 2000;         // txpool.min_txs
-  std::uint32_t max_txs = 100'000;       // txpool.max_txs
-  std::uint32_t max_block_txs = 1000;    // the chain's consensus.max_block_txs
+  std::uint32_t target_drain_ms = NodeConfig{}.pool_target_drain_ms;  // txpool.target_drain_ms
+  std::uint32_t min_txs = NodeConfig{}.pool_min_txs;                  // txpool.min_txs
+  std::uint32_t max_txs = NodeConfig{}.pool_max_txs;                  // txpool.max_txs
+  std::uint32_t max_block_txs = 1000;  // the chain's consensus.max_block_txs
   std::chrono::milliseconds window = std::chrono::seconds(10);
 };
 
