@@ -370,14 +370,30 @@ class ExportE2eTest : public ::testing::Test {
 
 // A co-lending day exported in two runs of --once (the second resumes from the first's
 // height) equals getBooks to the cent; a third run finds nothing to do and changes nothing;
-// the schema is created once, at version 1, from an empty database.
+// the schema is created once, versions 1 and 2, from an empty database; its guards fail with
+// their own SQLSTATEs.
 TEST_F(ExportE2eTest, CoLendingDayInSqlEqualsGetBooksAndRerunIsIdempotent) {
   FirstHalfOfDay();
   RunResult first = ExportOnce("--from-height 1");
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_EQ(Sql("SELECT string_agg(version::text, ',') FROM colend_export_schema"), "1");
+  EXPECT_EQ(Sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM colend_export_schema"),
+            "1,2");
   const std::uint64_t half = Exported();
   EXPECT_GT(half, 0u);
+  // What colend-export tells apart by code (schema.cc): a block that does not follow the
+  // exported height (another writer) and a database of another chain. Nothing changes.
+  const std::string chain = Sql("SELECT chain_id FROM export_state");
+  const auto guard_state = [&](std::uint64_t height, const std::string& chain_id) {
+    return Sql(
+        "CREATE FUNCTION pg_temp.guard(h BIGINT, c TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$ "
+        "BEGIN PERFORM colend_export_begin_block(h, c); RETURN 'ok'; "
+        "EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$; "
+        "SELECT pg_temp.guard(" + std::to_string(height) + ", '" + chain_id + "')");
+  };
+  EXPECT_EQ(guard_state(half + 1, chain), "ok");
+  EXPECT_EQ(guard_state(half + 5, chain), "CX001");
+  EXPECT_EQ(guard_state(half + 1, "another-chain"), "CX002");
+  EXPECT_EQ(Exported(), half);
   EXPECT_EQ(SqlNumber("SELECT COUNT(*) FROM loans"), 35u);
 
   // A wrong --from-height is refused and writes nothing.
@@ -406,7 +422,7 @@ TEST_F(ExportE2eTest, CoLendingDayInSqlEqualsGetBooksAndRerunIsIdempotent) {
                 "|| ' ' || (SELECT COUNT(*) FROM postings) || ' ' || (SELECT COUNT(*) FROM "
                 "loan_legs)"),
             counts);
-  EXPECT_EQ(Sql("SELECT COUNT(*) FROM colend_export_schema"), "1");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM colend_export_schema"), "2");
 }
 
 // Under a steady load, the follower is killed with SIGKILL three times and restarted, then
@@ -453,6 +469,63 @@ TEST_F(ExportE2eTest, KillNineOfExporterAndNodeMidStreamLosesAndDoublesNothing) 
   EXPECT_EQ(log.find("PostgreSQL: "), std::string::npos) << log;
   // The node's death was seen and waited out (--quiet logs failures only).
   EXPECT_NE(log.find("retrying every 200 ms"), std::string::npos) << log;
+}
+
+// Two followers on one database: the second waits for the writer lock and logs why, a
+// --once run meanwhile exits 1 with the same sentence, and when the first is killed the
+// second takes over from the exported height: the books equal the node's, nothing doubled.
+TEST_F(ExportE2eTest, ASecondExporterWaitsAsAStandbyAndTakesOverWhenTheFirstDies) {
+  std::thread load([&] {
+    const RunResult r = RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
+                                       "/network.json --json --quiet --preload 20 --rate 150 "
+                                       "--duration 12 --via LEAD,PARTNER_B --mix 60,35,5",
+                                   true);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+  });
+  const std::string waiting = "another colend-export is writing to this database";
+  ChildProcess first;
+  ASSERT_TRUE(
+      first.Start({"/bin/sh", "-c", "exec " + ExportArgs(kPartnerA)}, scratch_.Path("first.log")));
+  ASSERT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        return SqlNumber("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'export_state'") > 0 &&
+               Exported() > 0;
+      },
+      60000))
+      << testutil::ReadFile(scratch_.Path("first.log"));
+  ChildProcess second;
+  ASSERT_TRUE(second.Start({"/bin/sh", "-c", "exec " + ExportArgs(kPartnerA)},
+                           scratch_.Path("second.log")));
+  ASSERT_TRUE(LocalNetwork::WaitUntil(
+      [&] {
+        return testutil::ReadFile(scratch_.Path("second.log")).find(waiting) != std::string::npos;
+      },
+      30000))
+      << testutil::ReadFile(scratch_.Path("second.log"));
+  EXPECT_TRUE(second.running());
+  const std::string holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted";
+  const std::string first_writer = Sql(holder);
+  EXPECT_EQ(Lines(first_writer).size(), 1u) << first_writer;
+  const RunResult once = ExportOnce();
+  EXPECT_EQ(once.exit_code, 1) << once.output;
+  EXPECT_NE(once.output.find(waiting), std::string::npos) << once.output;
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(first.Signal(SIGKILL), 128 + SIGKILL);
+  const std::uint64_t at_kill = Exported();
+  load.join();
+  WaitExportCaughtUp(kPartnerA, 120000);
+  // The second follower's writing connection holds the lock now.
+  const std::string second_writer = Sql(holder);
+  EXPECT_EQ(Lines(second_writer).size(), 1u) << second_writer;
+  EXPECT_NE(second_writer, first_writer);
+  if (at_kill < net_->Height(kPartnerA)) {
+    EXPECT_GT(Exported(), at_kill);
+  }
+  EXPECT_TRUE(second.running()) << testutil::ReadFile(scratch_.Path("second.log"));
+  ExpectSqlEqualsBooks(kPartnerA);
+  const std::string log = testutil::ReadFile(scratch_.Path("second.log"));
+  EXPECT_EQ(log.find("PostgreSQL: "), std::string::npos) << log;
 }
 
 // The pipelined catch-up: with a chain far ahead of the database, the exporter reads and

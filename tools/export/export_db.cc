@@ -106,6 +106,15 @@ Result<int> ExportDatabase::SchemaVersion() {
   }
 }
 
+Result<bool> ExportDatabase::TryLockWriter() {
+  try {
+    pqxx::nontransaction tx(*impl_->conn);
+    return tx.exec_params1("SELECT pg_try_advisory_lock($1)", kWriterLockKey)[0].as<bool>();
+  } catch (const std::exception& e) {
+    return FromException(e, "taking the writer's lock");
+  }
+}
+
 Result<ExportCursor> ExportDatabase::Cursor() {
   try {
     pqxx::read_transaction tx(*impl_->conn);
@@ -270,12 +279,13 @@ Status ExportDatabase::WriteBlocks(const std::vector<BlockExport>& blocks,
     } catch (const std::exception&) {
       // the connection is gone: so is the aborted transaction
     }
-    const std::string message = e.what();
-    if (message.find("colend-export: the database's exported height is") != std::string::npos) {
-      return Status::AlreadyExists(what + ": " + message);  // HeightMoved
-    }
-    if (message.find("colend-export: ") != std::string::npos) {
-      return Status::FailedPrecondition(what + ": " + message);
+    // The guards' own SQLSTATEs (schema.cc, version 2).
+    if (const auto* failed = dynamic_cast<const pqxx::sql_error*>(&e); failed != nullptr) {
+      const std::string state = failed->sqlstate();
+      if (state == "CX001") return Status::AlreadyExists(what + ": " + e.what());  // HeightMoved
+      if (state == "CX002" || state == "CX003") {
+        return Status::FailedPrecondition(what + ": " + e.what());
+      }
     }
     return FromException(e, what);
   }

@@ -24,13 +24,17 @@ namespace colend::exporter {
 
 // The schema version this build writes; Open migrates an older database up to it and
 // refuses a newer one.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // A write found the database's exported height moved under it: another process wrote the
-// blocks (kAlreadyExists from WriteBlocks: the block's guard, schema.cc). Either a killed
-// exporter's last group, which its server was still committing when this one started, or a
-// second exporter on the same database.
+// blocks (kAlreadyExists from WriteBlocks: the block's guard, SQLSTATE CX001, schema.cc).
+// Either a killed exporter's last group, which its server was still committing when this one
+// started, or a second exporter on the same database that did not take the writer's lock
+// (an older colend-export).
 inline bool HeightMoved(const Status& s) { return s.code() == StatusCode::kAlreadyExists; }
+
+// The advisory lock key of the writer's lock: "colend" in ASCII.
+inline constexpr std::int64_t kWriterLockKey = 0x636f6c656e64;
 
 struct ExportCursor {
   std::uint64_t height = 0;  // last exported block; 0 = nothing exported yet
@@ -49,6 +53,12 @@ class ExportDatabase {
   ExportDatabase& operator=(const ExportDatabase&) = delete;
 
   Result<int> SchemaVersion();
+
+  // The writer's lock (a PostgreSQL session advisory lock of this database, kWriterLockKey):
+  // one colend-export writes to a database at a time. True if this connection now holds it,
+  // false if another session does. The server releases it when this connection closes,
+  // however the process ended.
+  Result<bool> TryLockWriter();
   Result<ExportCursor> Cursor();
 
   // The exported state of these loans / batches (those that exist), by id.

@@ -113,6 +113,14 @@ Status Session::Connect() {
   }
   COLEND_ASSIGN_OR_RETURN(std::unique_ptr<ExportDatabase> writes,
                           ExportDatabase::Open(options_.pg));
+  // One writer per database (docs/export.md, "Running it"): a second follower waits, as a
+  // standby, until the first one's connection closes; a --once run does not wait.
+  COLEND_ASSIGN_OR_RETURN(const bool locked, writes->TryLockWriter());
+  if (!locked) {
+    const std::string what = "another colend-export is writing to this database";
+    if (options_.once) return Status::FailedPrecondition(what);
+    return Status::Unavailable(what + "; this one takes over when it stops");
+  }
   COLEND_ASSIGN_OR_RETURN(writer_, BlockWriter::Start(std::move(writes), chain_id_, {}));
   return Status::Ok();
 }

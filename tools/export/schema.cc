@@ -195,10 +195,47 @@ CREATE TABLE settlement_components (
 );
 )sql";
 
+// Version 2: the guards raise their own SQLSTATEs (class CX, not one of PostgreSQL's), so
+// that colend-export tells their failures apart by code rather than by message text:
+//   CX001  the exported height is not the block's height - 1 (another writer moved it)
+//   CX002  the database holds another chain
+//   CX003  a statement changed another number of rows than the block's rows
+constexpr const char* kV2 = R"sql(
+CREATE OR REPLACE FUNCTION colend_export_begin_block(h BIGINT, chain TEXT) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  cur BIGINT;
+  cur_chain TEXT;
+BEGIN
+  SELECT height, chain_id INTO cur, cur_chain FROM export_state WHERE id = 1 FOR UPDATE;
+  IF NOT FOUND THEN
+    cur := 0;
+    cur_chain := chain;
+  END IF;
+  IF cur_chain <> chain THEN
+    RAISE EXCEPTION 'colend-export: the database holds chain "%", the node serves "%"',
+      cur_chain, chain USING ERRCODE = 'CX002';
+  END IF;
+  IF cur <> h - 1 THEN
+    RAISE EXCEPTION 'colend-export: the database''s exported height is %, not %: another '
+      'exporter is writing to this database', cur, h - 1 USING ERRCODE = 'CX001';
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION colend_export_expect(got BIGINT, want BIGINT, what TEXT) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF got <> want THEN
+    RAISE EXCEPTION 'colend-export: % of the % % are in the database', got, want, what
+      USING ERRCODE = 'CX003';
+  END IF;
+END $$;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> kAll = {{1, kV1}};
+  static const std::vector<Migration> kAll = {{1, kV1}, {2, kV2}};
   return kAll;
 }
 
