@@ -54,6 +54,20 @@ class ExportE2eTest : public ::testing::Test {
     ::chmod(token_file_.c_str(), 0600);
   }
 
+  // colend-bench at 150 tx/s for `seconds` through LEAD and PARTNER_B (not the followed
+  // node), on a thread the caller joins.
+  std::thread SteadyLoad(int seconds) const {
+    return std::thread([this, seconds] {
+      const RunResult r = RunCommand(std::string(COLEND_BENCH_PATH) + " --network " +
+                                         net_->root() +
+                                         "/network.json --json --quiet --preload 20 --rate 150 "
+                                         "--duration " + std::to_string(seconds) +
+                                         " --via LEAD,PARTNER_B --mix 60,35,5",
+                                     true);
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+    });
+  }
+
   std::string ExportArgs(std::size_t node) const {
     return std::string(COLEND_EXPORT_PATH) +
            " --rpc http://127.0.0.1:" + std::to_string(net_->bank(node).rpc_port) +
@@ -429,13 +443,7 @@ TEST_F(ExportE2eTest, CoLendingDayInSqlEqualsGetBooksAndRerunIsIdempotent) {
 // the node it follows is killed with SIGKILL and restarted: the export catches up with no
 // height, event or posting missing or doubled, and its books equal the node's.
 TEST_F(ExportE2eTest, KillNineOfExporterAndNodeMidStreamLosesAndDoublesNothing) {
-  std::thread load([&] {
-    const RunResult r = RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
-                                       "/network.json --json --quiet --preload 20 --rate 150 "
-                                       "--duration 24 --via LEAD,PARTNER_B --mix 60,35,5",
-                                   true);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-  });
+  std::thread load = SteadyLoad(24);
   auto start_exporter = [&](ChildProcess& p) {
     ASSERT_TRUE(
         p.Start({"/bin/sh", "-c", "exec " + ExportArgs(kPartnerA)}, scratch_.Path("export.log")));
@@ -475,13 +483,7 @@ TEST_F(ExportE2eTest, KillNineOfExporterAndNodeMidStreamLosesAndDoublesNothing) 
 // --once run meanwhile exits 1 with the same sentence, and when the first is killed the
 // second takes over from the exported height: the books equal the node's, nothing doubled.
 TEST_F(ExportE2eTest, ASecondExporterWaitsAsAStandbyAndTakesOverWhenTheFirstDies) {
-  std::thread load([&] {
-    const RunResult r = RunCommand(std::string(COLEND_BENCH_PATH) + " --network " + net_->root() +
-                                       "/network.json --json --quiet --preload 20 --rate 150 "
-                                       "--duration 12 --via LEAD,PARTNER_B --mix 60,35,5",
-                                   true);
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-  });
+  std::thread load = SteadyLoad(12);
   const std::string waiting = "another colend-export is writing to this database";
   ChildProcess first;
   ASSERT_TRUE(
