@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 done
 
 step() { printf '\n==> %s\n' "$*"; }
+source tools/localnet.sh
 
 if [ -n "${COLEND_BIN:-}" ]; then
   bin=$(cd "$COLEND_BIN" && pwd)
@@ -40,26 +41,18 @@ step "Self-check: both crypto suites, the sample loan's arithmetic, a Merkle pro
 "$bin/colend-cli" selfcheck
 
 net=$root/build/demo-net
-if [ -x "$net/stop.sh" ]; then "$net/stop.sh" >/dev/null 2>&1 || true; fi
-rm -rf "$net"
 base=${DEMO_BASE_PORT:-30300}
 suite_note=""
 if [ "$crypto" != standard ]; then suite_note=" on an \"$crypto\" chain"; fi
 step "Making a 4-bank consortium in $net (CA, keys, certificates, genesis, configs)$suite_note"
-"$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
-  --base-port "$base" --crypto "$crypto"
-trap '"$net/stop.sh" >/dev/null 2>&1 || true' EXIT
+localnet_make "$bin" "$net" "$base" --crypto "$crypto"
+trap 'localnet_stop "$net"' EXIT
 
 step "Starting the four validators"
 "$net/start.sh"
 lead_rpc="http://127.0.0.1:$((base + 1))"
 partner_a_rpc="http://127.0.0.1:$((base + 3))"
-for i in $(seq 100); do
-  if "$bin/colend-cli" peers --rpc "$lead_rpc" --json 2>/dev/null | grep -o '"connected":true' | wc -l | grep -q 3; then
-    break
-  fi
-  sleep 0.2
-done
+localnet_wait "$bin" "$net" "$base"
 "$bin/colend-cli" status --rpc "$lead_rpc"
 
 send() {  # send BANK FILE: sign with BANK's client key, send to the lead's node, wait

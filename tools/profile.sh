@@ -40,18 +40,16 @@ fi
 
 ./tools/bootstrap.sh >/dev/null
 cmake --preset release >/dev/null
-cmake --build --preset release --target colend-node colend-netgen colend-bench >/dev/null
+cmake --build --preset release --target colend-node colend-netgen colend-bench colend-cli >/dev/null
 bin=$root/build/release/bin
 command -v perf >/dev/null || { echo "profile.sh: perf is not installed (tools/bootstrap.sh installs linux-perf)" >&2; exit 1; }
 
-if [ -x "$out/stop.sh" ]; then "$out/stop.sh" >/dev/null 2>&1 || true; fi
-rm -rf "$out"
+source tools/localnet.sh
 base=${PROFILE_BASE_PORT:-30500}
-"$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$out" --localnet \
-  --base-port "$base" >/dev/null
-trap '"$out/stop.sh" >/dev/null 2>&1 || true' EXIT
+localnet_make "$bin" "$out" "$base" >/dev/null
+trap 'localnet_stop "$out"' EXIT
 COLEND_NODE=$bin/colend-node "$out/start.sh" >/dev/null
-sleep 2
+localnet_wait "$bin" "$out" "$base"
 lead_pid=$(cat "$out/LEAD/node.pid")
 
 echo "== colend-bench --rate $rate --duration $duration --batch $batch (LEAD pid $lead_pid)"

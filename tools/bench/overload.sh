@@ -32,7 +32,7 @@ shift $(($# < 3 ? $# : 3))
 bench_args=("$@")
 
 bin=${COLEND_BIN:-$root/build/release/bin}
-for b in colend-node colend-netgen colend-bench; do
+for b in colend-node colend-netgen colend-bench colend-cli; do
   [[ -x $bin/$b ]] || { echo "overload.sh: $bin/$b is missing (build the release preset)" >&2; exit 2; }
 done
 out=${OUT:-$root/build/overload-$(date -u +%Y%m%dT%H%M%S)}
@@ -40,8 +40,8 @@ mkdir -p "$out"
 base=${OVERLOAD_BASE_PORT:-31300}
 net=$out/net
 
-stop_net() { if [[ -x $net/stop.sh ]]; then "$net/stop.sh" >/dev/null 2>&1 || true; fi; }
-trap stop_net EXIT
+source tools/localnet.sh
+trap 'localnet_stop "$net"' EXIT
 
 verify_per_s() {  # one core, 3 s: the "verify/s" column of openssl speed
   openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa \(nistp256\)/ {print int($NF)}'
@@ -66,17 +66,10 @@ n=0
 for ((r = 1; r <= runs; r++)); do
   for rate in "${rate_list[@]}"; do
     n=$((n + 1))
-    stop_net
-    rm -rf "$net"
-    "$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
-      --base-port "$base" >/dev/null
+    localnet_make "$bin" "$net" "$base" >/dev/null
     if [[ -n ${NODE_TOML_SED:-} ]]; then sed -i -e "$NODE_TOML_SED" "$net"/*/node.toml; fi
     "$net/start.sh" >/dev/null
-    for _ in $(seq 150); do
-      if "$bin/colend-cli" peers --rpc "http://127.0.0.1:$((base + 1))" --json 2>/dev/null |
-        grep -o '"connected":true' | wc -l | grep -q 3; then break; fi
-      sleep 0.2
-    done
+    localnet_wait "$bin" "$net" "$base"
     verify=$(verify_per_s)
     json=$out/run-$n-$rate.json
     "$bin/colend-bench" --network "$net/network.json" --rate "$rate" --duration "$duration" \
@@ -94,7 +87,7 @@ print(f'{n:<4} {rate:<6} {j["committed_tps"]:<12.0f} {100.0*com/max(adm,1):<8.2f
       f'{com}/{adm:<9} {j["busy_answers"]:<8} {lat["p50"]:.0f}/{lat["p99"]:<9.0f} '
       f'{str(j["nodes_agree"]).lower():<5} {rss:<19} {verify:<8} {load}')
 PY
-    stop_net
+    localnet_stop "$net"
   done
 done
 echo "overload.sh: JSON reports in $out"

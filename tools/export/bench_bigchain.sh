@@ -27,18 +27,17 @@ rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node, as bench_export.sh
 work=$(mktemp -d /tmp/colend-bigchain-XXXXXX)
 bench_pg_prepare
 cleanup() {
-  [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
+  localnet_stop "$net"
   bench_pg_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 if [ ! -f "$net/network.json" ]; then
-  "$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
-    --base-port "$base" >/dev/null
+  localnet_make "$bin" "$net" "$base" >/dev/null
 fi
 "$net/start.sh" >/dev/null
-for _ in $(seq 150); do [ -n "$(chain_height)" ] && break; sleep 0.2; done
+localnet_wait "$bin" "$net" "$base"
 
 # 1. Load until the chain holds LOANS loans (counted from each run's committed originations,
 # kept in CHAIN_DIR/loans).

@@ -1,9 +1,11 @@
 # Sourced by bench_export.sh and bench_bigchain.sh: a throwaway PostgreSQL cluster, the
-# chain's height, and the from-scratch export report they share. Not run on its own.
+# chain's height, and the from-scratch export report they share (and tools/localnet.sh for
+# the network). Not run on its own.
 #
 # Expects `work` (a fresh directory of the caller's) and, for chain_height, `rpc`.
 
 pgbin=/usr/lib/postgresql/15/bin
+source "$(dirname "${BASH_SOURCE[0]}")/../localnet.sh"
 
 # initdb refuses root: the cluster then runs as "nobody", in `work` made readable to it.
 bench_pg_prepare() {

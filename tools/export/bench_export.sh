@@ -45,7 +45,7 @@ cleanup() {
   [ -n "$sampler" ] && kill "$sampler" 2>/dev/null || true
   [ -n "$probe" ] && kill "$probe" 2>/dev/null || true
   [ -n "$follower" ] && kill "$follower" 2>/dev/null || true
-  [ -x "$net/stop.sh" ] && "$net/stop.sh" >/dev/null 2>&1 || true
+  localnet_stop "$net"
   bench_pg_stop
   rm -rf "$work"
 }
@@ -54,11 +54,10 @@ trap cleanup EXIT
 bench_pg_start
 pg -d postgres -c "CREATE DATABASE follow" -c "CREATE DATABASE scratch"
 
-"$bin/colend-netgen" --banks LEAD,PARTNER_A,PARTNER_B,PARTNER_C --out "$net" --localnet \
-  --base-port "$base" >/dev/null
+localnet_make "$bin" "$net" "$base" >/dev/null
 "$net/start.sh" >/dev/null
 rpc="http://127.0.0.1:$((base + 3))"  # PARTNER_A's node
-for _ in $(seq 100); do [ "$(chain_height)" != "" ] && break; sleep 0.2; done
+localnet_wait "$bin" "$net" "$base"
 
 echo "== machine at start: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 openssl speed -seconds 3 ecdsap256 2>/dev/null | tail -1
