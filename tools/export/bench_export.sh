@@ -26,7 +26,8 @@ preload=${PRELOAD:-200}
 base=${BASE_PORT:-31500}
 source "$(dirname "$0")/bench_common.sh"
 export_bin=${EXPORT_BIN:-$bin/colend-export}
-for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$export_bin" "$bin/colend-bench" "$bin/colend-feed-probe"; do
+for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$export_bin" "$bin/colend-bench" "$bin/colend-feed-probe" \
+    "$bin/colend-cli"; do
   [ -x "$tool" ] || { echo "bench_export: $tool is missing (tools/bootstrap.sh, then build)" >&2; exit 2; }
 done
 
