@@ -48,6 +48,7 @@ const std::vector<std::string> kBanks = {"LEAD", "PARTNER_A", "PARTNER_B", "PART
 constexpr std::size_t kFake = 3;  // PARTNER_C's validator is played by the test
 // What its Hello claims to have committed, with no commit certificate to show for it.
 constexpr std::uint64_t kClaimedHeight = 1'000'000;
+constexpr std::uint64_t kSyncWindow = 24;  // blocks per bad sync response beyond LEAD's height
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -166,16 +167,18 @@ TEST_F(ByzantinePeerE2eTest, PaddedAndOversizedMessagesAreRefusedAndTheChainGoes
       std::vector<proto::Frame> frames;
       // Unasked-for sync responses whose blocks do not verify, around each honest node's
       // next height: each is a warning on the honest node's event loop, which it must log at
-      // the 1st, 2nd, 4th, ... only.
+      // the 1st, 2nd, 4th, ... only. The window is wide because on a loaded machine a frame
+      // reaches its peer a second or more after LEAD's height was read (blocks at or below
+      // the peer's committed height are skipped, so one of these is always the next).
       for (int k = 0; k < 8; ++k) {
         proto::Frame sync;
-        for (std::uint64_t h = height; h <= height + 3; ++h) {
+        for (std::uint64_t h = height; h <= height + kSyncWindow; ++h) {
           proto::CertifiedBlock* block = sync.mutable_sync_response()->add_blocks();
           block->mutable_block()->set_header("not a header " + std::to_string(rng()));
           block->mutable_certificate()->set_height(h);
           block->mutable_certificate()->set_block_hash(std::string(32, 'h'));
         }
-        sync.mutable_sync_response()->set_responder_height(height + 3);
+        sync.mutable_sync_response()->set_responder_height(height + kSyncWindow);
         frames.push_back(std::move(sync));
       }
       // Inside the signature: a validly signed body with 1 MiB of unknown field.
