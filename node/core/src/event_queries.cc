@@ -49,9 +49,12 @@ Result<EventsListed> NodeQueries::ListEvents(const EventQuery& query, BankEventP
   COLEND_ASSIGN_OR_RETURN(
       EventPage page, store_.ListEvents(query.bank, TxLocation{query.from_height, query.from_index},
                                         std::min(query.to_height, out->head), query.limit));
+  COLEND_ASSIGN_OR_RETURN(std::vector<proto::Receipt> receipts,
+                          store_.GetReceiptsAt(page.events));
   std::uint64_t block_height = 0;
   proto::CertifiedBlock block;
-  for (const TxLocation& at : page.events) {
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    const TxLocation& at = page.events[i];
     if (at.height != block_height) {
       COLEND_ASSIGN_OR_RETURN(block, store_.GetBlock(at.height));
       block_height = at.height;
@@ -64,7 +67,7 @@ Result<EventsListed> NodeQueries::ListEvents(const EventQuery& query, BankEventP
     event.height = at.height;
     event.index = at.index;
     event.signed_tx = block.block().transactions(static_cast<int>(at.index));
-    COLEND_ASSIGN_OR_RETURN(event.receipt, store_.GetReceipt(at));
+    event.receipt = std::move(receipts[i]);
     event.tx_hash = ToBytes(event.receipt.tx_hash());
     if (event.receipt.status() == proto::RECEIPT_STATUS_OK) {
       // The journal of an accepted transaction is its (signer, id) record, which later

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -181,8 +182,16 @@ Status Node::Impl::Open() {
                   std::string(config_keys::kNodeDataDir) + " " + config_.data_dir.string() +
                       ": " + kv.status().message());
   }
+  const auto opening = std::chrono::steady_clock::now();
   COLEND_ASSIGN_OR_RETURN(store_, BlockStore::Open(std::move(kv).value(),
                                                     BlockStoreOptions{suite_.hash(), StoreHistoryPrefixes()}));
+  if (store_->migrated_from() != 0) {
+    spdlog::info("rewrote the store from format version {} to the current one at height {} in {} ms",
+                 store_->migrated_from(), store_->height(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - opening)
+                     .count());
+  }
   COLEND_ASSIGN_OR_RETURN(contracts::WriteSet genesis_state,
                           contracts::BuildInitialState(contracts::InitialStateFromGenesis(genesis_)));
   {

@@ -1,6 +1,7 @@
 #include "colend/node/block_store.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "storage_keys.h"
@@ -76,7 +77,7 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(std::unique_ptr<KvStore> kv
   const std::optional<std::uint32_t> number = keys::ReadU32(*version, 0);
   if (!number || version->size() != 4)
     return Status::Corruption("stored format version is malformed");
-  if (*number != keys::kFormatVersion) {
+  if (*number != 1 && *number != keys::kFormatVersion) {
     return Status::FailedPrecondition("the store has format version " + std::to_string(*number) +
                                       "; this build reads format version " +
                                       std::to_string(keys::kFormatVersion) + " only");
@@ -85,6 +86,11 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(std::unique_ptr<KvStore> kv
   if (!head || head->size() != 8)
     return Status::Corruption("stored head height is missing or malformed");
   store->height_.store(*keys::ReadU64(*head, 0), std::memory_order_release);
+  if (*number == 1) {
+    COLEND_RETURN_IF_ERROR(store->MigrateFromVersion1().WithContext(
+        "rewriting the store from format version 1 to " + std::to_string(keys::kFormatVersion)));
+    store->migrated_from_ = 1;
+  }
   COLEND_ASSIGN_OR_RETURN(std::optional<std::string> events_from,
                           store->kv_->Get(keys::EventsFromKey()));
   if (!events_from) {
@@ -100,6 +106,142 @@ Result<std::unique_ptr<BlockStore>> BlockStore::Open(std::unique_ptr<KvStore> kv
   store->events_from_.store(*keys::ReadU64(*events_from, 0), std::memory_order_release);
   store->initialized_.store(true, std::memory_order_release);
   return store;
+}
+
+// Format version 1 kept receipts, tx hashes and event entries per transaction; version 2
+// keeps them per block (storage_keys.h). Each batch rewrites whole blocks (or whole
+// (bank, block) event entries) and deletes the keys it replaces, so what is left of the
+// old layout is exactly what is still to do: a migration cut short (a crash, a full disk)
+// goes on from there at the next open. The version moves to 2 in the last, synced batch.
+Status BlockStore::MigrateFromVersion1() {
+  constexpr std::size_t kChunk = 20'000;  // keys read per batch
+  const auto write = [&](std::vector<KvWrite>& batch, bool sync) {
+    Status status = kv_->Write(batch, sync);
+    batch.clear();
+    return status;
+  };
+  std::vector<KvWrite> batch;
+
+  // Blocks without transactions had no keys: they get an empty record.
+  std::vector<std::uint64_t> empty_blocks;
+  Status bad;
+  COLEND_RETURN_IF_ERROR(kv_->Scan(std::string(1, keys::kHeightMetaSpace),
+                                   [&](std::string_view key, std::string_view value) {
+                                     const std::uint64_t h = keys::ReadU64(key, 1).value_or(0);
+                                     if (h == 0 || h > height()) return true;
+                                     Result<BlockMeta> meta = keys::DecodeMeta(h, value);
+                                     if (!meta.ok()) {
+                                       bad = meta.status();
+                                       return false;
+                                     }
+                                     if (meta->tx_count == 0) empty_blocks.push_back(h);
+                                     return true;
+                                   }));
+  COLEND_RETURN_IF_ERROR(bad);
+  for (const std::uint64_t h : empty_blocks) {
+    batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords({}, {})));
+  }
+  COLEND_RETURN_IF_ERROR(write(batch, /*sync=*/false));
+
+  // Receipts and tx hashes: whole blocks per batch.
+  // Each scan starts where the last one stopped, not at the start of what is left: the
+  // keys deleted before are tombstones there until LevelDB compacts them, and skipping
+  // them at every batch would make the rewrite quadratic.
+  const std::string receipt_space(1, keys::kReceiptSpace);
+  std::string resume = receipt_space;
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> receipts;  // (key, value), key order
+    std::uint64_t chunk_end = 0;                                 // first height not taken
+    COLEND_RETURN_IF_ERROR(kv_->ScanFrom(receipt_space, resume, [&](std::string_view key,
+                                                                   std::string_view value) {
+      const std::uint64_t h = keys::ReadU64(key, 1).value_or(0);
+      if (receipts.size() >= kChunk && h != keys::ReadU64(receipts.back().first, 1)) {
+        chunk_end = h;
+        return false;
+      }
+      receipts.emplace_back(std::string(key), std::string(value));
+      return true;
+    }));
+    if (receipts.empty()) break;
+    std::size_t at = 0;
+    while (at < receipts.size()) {
+      const std::uint64_t h = keys::ReadU64(receipts[at].first, 1).value_or(0);
+      std::vector<std::string> block_receipts;
+      for (; at < receipts.size() && keys::ReadU64(receipts[at].first, 1) == h; ++at) {
+        if (receipts[at].first.size() != 13 ||
+            keys::ReadU32(receipts[at].first, 9) != block_receipts.size()) {
+          return Status::Corruption("the receipt keys of height " + HeightText(h) +
+                                    " are malformed or not contiguous");
+        }
+        batch.push_back(KvWrite{receipts[at].first, std::nullopt});
+        block_receipts.push_back(std::move(receipts[at].second));
+      }
+      std::vector<Bytes> hashes;
+      COLEND_RETURN_IF_ERROR(kv_->Scan(keys::V1TxHashPrefix(h), [&](std::string_view key,
+                                                                    std::string_view value) {
+        batch.push_back(KvWrite{std::string(key), std::nullopt});
+        hashes.push_back(ToBytes(value));
+        return true;
+      }));
+      if (h == 0 || h > height() || hashes.size() != block_receipts.size()) {
+        return Status::Corruption("height " + HeightText(h) + " has " +
+                                  std::to_string(block_receipts.size()) + " receipts and " +
+                                  std::to_string(hashes.size()) + " tx hashes");
+      }
+      batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(hashes, block_receipts)));
+    }
+    COLEND_RETURN_IF_ERROR(write(batch, /*sync=*/false));
+    if (chunk_end == 0) break;
+    resume = keys::V1ReceiptPrefix(chunk_end);
+  }
+  bool stray = false;
+  COLEND_RETURN_IF_ERROR(
+      kv_->Scan(std::string(1, keys::kTxHashSpace), [&](std::string_view, std::string_view) {
+        stray = true;
+        return false;
+      }));
+  if (stray) return Status::Corruption("tx hashes are stored for blocks without receipts");
+
+  // The event index: whole (bank, block) entries per batch.
+  resume = keys::V1EventSpacePrefix();
+  for (;;) {
+    std::vector<keys::V1Event> events;
+    bool more = false;
+    COLEND_RETURN_IF_ERROR(kv_->ScanFrom(keys::V1EventSpacePrefix(), resume,
+                                         [&](std::string_view key, std::string_view) {
+      std::optional<keys::V1Event> event = keys::ParseV1EventKey(key);
+      if (!event) {
+        bad = Status::Corruption("a stored event index key is malformed");
+        return false;
+      }
+      if (events.size() >= kChunk && (event->bank != events.back().bank ||
+                                      event->at.height != events.back().at.height)) {
+        resume = std::string(key);
+        more = true;
+        return false;
+      }
+      batch.push_back(KvWrite{std::string(key), std::nullopt});
+      events.push_back(std::move(*event));
+      return true;
+    }));
+    COLEND_RETURN_IF_ERROR(bad);
+    if (events.empty()) break;
+    std::vector<std::uint32_t> indexes;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      indexes.push_back(events[i].at.index);
+      const bool last = i + 1 == events.size() || events[i + 1].bank != events[i].bank ||
+                        events[i + 1].at.height != events[i].at.height;
+      if (!last) continue;
+      batch.push_back(Put(keys::EventKey(events[i].bank, events[i].at.height),
+                          keys::EncodeIndexes(indexes)));
+      indexes.clear();
+    }
+    COLEND_RETURN_IF_ERROR(write(batch, /*sync=*/false));
+    if (!more) break;
+  }
+
+  batch.push_back(Put(keys::FormatVersionKey(), U32Value(keys::kFormatVersion)));
+  return write(batch, /*sync=*/true);
 }
 
 bool BlockStore::IsHistoryKey(std::string_view key) const {
@@ -214,14 +356,17 @@ Status BlockStore::Commit(const StoredBlock& block) {
   batch.push_back(Put(keys::BlockKey(h), certified.SerializeAsString()));
   batch.push_back(Put(keys::MetaKey(h), keys::EncodeMeta(meta)));
   batch.push_back(Put(keys::BlockIndexKey(block.block_hash), U64Value(h)));
+  // The receipts and tx hashes: one value for the block.
+  std::vector<std::string> receipts;
+  receipts.reserve(meta.tx_count);
+  for (const proto::Receipt& receipt : block.receipts) receipts.push_back(receipt.SerializeAsString());
+  batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, receipts)));
   // A transaction hash is indexed where it first committed: a replay of the same body
   // later (rejected by the contract as a duplicate; the executor flags it in `replays`)
   // keeps its receipt but not the index. Written blindly: storing a block reads nothing, so
   // its cost does not grow with the chain. Bytes that did not decode have no hash.
   for (std::uint32_t i = 0; i < meta.tx_count; ++i) {
     const Bytes& tx_hash = block.tx_hashes[i];
-    batch.push_back(Put(keys::ReceiptKey(h, i), block.receipts[i].SerializeAsString()));
-    batch.push_back(Put(keys::TxHashKey(h, i), ToString(tx_hash)));
     const bool replay = i < block.replays.size() && block.replays[i];
     if (!tx_hash.empty() && !replay) {
       batch.push_back(Put(keys::TxIndexKey(tx_hash), keys::EncodeLocation(TxLocation{h, i})));
@@ -233,10 +378,16 @@ Status BlockStore::Commit(const StoredBlock& block) {
       batch.push_back(Put(keys::HistoryKey(key, h), keys::EncodeHistoryValue(value)));
     }
   }
+  // The event index: one entry per bank concerned, listing its transactions in the block.
+  std::map<std::string_view, std::vector<std::uint32_t>> events;
   for (std::uint32_t i = 0; i < block.tx_parties.size(); ++i) {
     for (const std::string& bank : block.tx_parties[i]) {
-      batch.push_back(Put(keys::EventKey(bank, h, i), std::string()));
+      std::vector<std::uint32_t>& indexes = events[bank];
+      if (indexes.empty() || indexes.back() != i) indexes.push_back(i);
     }
+  }
+  for (const auto& [bank, indexes] : events) {
+    batch.push_back(Put(keys::EventKey(bank, h), keys::EncodeIndexes(indexes)));
   }
   batch.push_back(Put(keys::HeadKey(), U64Value(h)));
 
@@ -284,57 +435,100 @@ Result<TxLocation> BlockStore::FindTx(ByteView tx_hash) const {
   return *at;
 }
 
-Result<proto::Receipt> BlockStore::GetReceipt(const TxLocation& at) const {
-  if (at.height == 0 || at.height > height()) {
-    return Status::NotFound("no block at height " + HeightText(at.height));
+Result<std::optional<std::string>> BlockStore::GetTxRecords(std::uint64_t h) const {
+  if (h == 0 || h > height()) {
+    return Status::NotFound("no block at height " + HeightText(h) + " (the chain is at " +
+                            HeightText(height()) + ")");
   }
-  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                          kv_->Get(keys::ReceiptKey(at.height, at.index)));
-  if (!bytes) {
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, kv_->Get(keys::TxRecordsKey(h)));
+  if (!value) return Status::Corruption("the receipts of height " + HeightText(h) + " are missing");
+  return value;
+}
+
+namespace {
+
+Status MalformedTxRecords(std::uint64_t h) {
+  return Status::Corruption("the stored receipts of height " + HeightText(h) + " are malformed");
+}
+
+// The records of a block's stored value, checked; `what` is the transaction asked for.
+Result<keys::TxRecordView> PickTxRecord(const std::string& value, const TxLocation& at) {
+  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
+  if (!records) return MalformedTxRecords(at.height);
+  if (at.index >= records->size()) {
     return Status::NotFound("block " + HeightText(at.height) + " has no transaction " +
                             std::to_string(at.index));
   }
-  return ParseStored<proto::Receipt>(bytes, "receipt");
+  return (*records)[at.index];
+}
+
+}  // namespace
+
+Result<proto::Receipt> BlockStore::GetReceipt(const TxLocation& at) const {
+  COLEND_ASSIGN_OR_RETURN(std::vector<proto::Receipt> receipts,
+                          GetReceiptsAt(std::span<const TxLocation>(&at, 1)));
+  return std::move(receipts.front());
+}
+
+Result<std::vector<proto::Receipt>> BlockStore::GetReceiptsAt(
+    std::span<const TxLocation> at) const {
+  std::vector<proto::Receipt> receipts(at.size());
+  std::uint64_t loaded = 0;  // the height whose value `value` holds
+  std::optional<std::string> value;
+  std::optional<std::vector<keys::TxRecordView>> records;
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    if (at[i].height != loaded || !records) {
+      COLEND_ASSIGN_OR_RETURN(value, GetTxRecords(at[i].height));
+      records = keys::DecodeTxRecords(*value);
+      if (!records) return MalformedTxRecords(at[i].height);
+      loaded = at[i].height;
+    }
+    if (at[i].index >= records->size()) {
+      return Status::NotFound("block " + HeightText(at[i].height) + " has no transaction " +
+                              std::to_string(at[i].index));
+    }
+    const std::string_view bytes = (*records)[at[i].index].receipt;
+    if (!receipts[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return Status::Corruption("stored receipt does not parse");
+    }
+  }
+  return receipts;
 }
 
 Result<Bytes> BlockStore::GetTxHash(const TxLocation& at) const {
-  if (at.height == 0 || at.height > height()) {
-    return Status::NotFound("no block at height " + HeightText(at.height));
-  }
-  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                          kv_->Get(keys::TxHashKey(at.height, at.index)));
-  if (!bytes) {
-    return Status::NotFound("block " + HeightText(at.height) + " has no transaction " +
-                            std::to_string(at.index));
-  }
-  return ToBytes(*bytes);
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(at.height));
+  COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(*value, at));
+  return ToBytes(record.tx_hash);
 }
 
 Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) const {
   if (!initialized() || h > height())
     return Status::NotFound("no block at height " + HeightText(h));
-  std::vector<proto::Receipt> receipts;
-  bool parsed = true;
-  COLEND_RETURN_IF_ERROR(
-      kv_->Scan(keys::ReceiptPrefix(h), [&](std::string_view, std::string_view value) {
-        receipts.emplace_back();
-        parsed = receipts.back().ParseFromArray(value.data(), static_cast<int>(value.size()));
-        return parsed;
-      }));
-  if (!parsed)
-    return Status::Corruption("a stored receipt of height " + HeightText(h) + " does not parse");
+  if (h == 0) return std::vector<proto::Receipt>();
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(h));
+  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(*value);
+  if (!records) return MalformedTxRecords(h);
+  std::vector<proto::Receipt> receipts(records->size());
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const std::string_view bytes = (*records)[i].receipt;
+    if (!receipts[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return Status::Corruption("a stored receipt of height " + HeightText(h) +
+                                " does not parse");
+    }
+  }
   return receipts;
 }
 
 Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
   if (!initialized() || h > height())
     return Status::NotFound("no block at height " + HeightText(h));
+  if (h == 0) return std::vector<Bytes>();
+  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(h));
+  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(*value);
+  if (!records) return MalformedTxRecords(h);
   std::vector<Bytes> hashes;
-  COLEND_RETURN_IF_ERROR(
-      kv_->Scan(keys::TxHashPrefix(h), [&](std::string_view, std::string_view value) {
-        hashes.push_back(ToBytes(value));
-        return true;
-      }));
+  hashes.reserve(records->size());
+  for (const keys::TxRecordView& record : *records) hashes.push_back(ToBytes(record.tx_hash));
   return hashes;
 }
 
@@ -349,23 +543,27 @@ Result<EventPage> BlockStore::ListEvents(std::string_view bank, TxLocation from,
   const std::string prefix = keys::EventPrefix(bank);
   bool malformed = false;
   COLEND_RETURN_IF_ERROR(kv_->ScanFrom(
-      prefix, keys::EventKey(bank, from.height, from.index),
-      [&](std::string_view key, std::string_view) {
-        const std::optional<TxLocation> at = keys::ParseEventKey(bank, key);
-        if (!at) {
+      prefix, keys::EventKey(bank, from.height),
+      [&](std::string_view key, std::string_view value) {
+        const std::optional<std::uint64_t> h = keys::ParseEventKey(bank, key);
+        const std::optional<std::vector<std::uint32_t>> indexes = keys::DecodeIndexes(value);
+        if (!h || !indexes) {
           malformed = true;
           return false;
         }
         // Above `last`: beyond the page's range, or a batch whose Commit reported failure.
-        if (at->height > last) return false;
-        if (page.events.size() == limit) {
-          page.next = *at;
-          return false;
+        if (*h > last) return false;
+        for (const std::uint32_t index : *indexes) {
+          if (*h == from.height && index < from.index) continue;
+          if (page.events.size() == limit) {
+            page.next = TxLocation{*h, index};
+            return false;
+          }
+          page.events.push_back(TxLocation{*h, index});
         }
-        page.events.push_back(*at);
         return true;
       }));
-  if (malformed) return Status::Corruption("a stored event index key is malformed");
+  if (malformed) return Status::Corruption("a stored event index entry is malformed");
   return page;
 }
 

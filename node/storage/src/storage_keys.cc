@@ -19,12 +19,6 @@ std::string HeightKey(char space, std::uint64_t height) {
   return out;
 }
 
-std::string IndexedKey(char space, std::uint64_t height, std::uint32_t index) {
-  std::string out = HeightKey(space, height);
-  AppendU32(out, index);
-  return out;
-}
-
 }  // namespace
 
 void AppendU32(std::string& out, std::uint32_t v) {
@@ -74,17 +68,8 @@ std::string BlockKey(std::uint64_t height) {
 std::string MetaKey(std::uint64_t height) {
   return HeightKey(kHeightMetaSpace, height);
 }
-std::string ReceiptPrefix(std::uint64_t height) {
-  return HeightKey(kReceiptSpace, height);
-}
-std::string ReceiptKey(std::uint64_t height, std::uint32_t index) {
-  return IndexedKey(kReceiptSpace, height, index);
-}
-std::string TxHashPrefix(std::uint64_t height) {
-  return HeightKey(kTxHashSpace, height);
-}
-std::string TxHashKey(std::uint64_t height, std::uint32_t index) {
-  return IndexedKey(kTxHashSpace, height, index);
+std::string TxRecordsKey(std::uint64_t height) {
+  return HeightKey(kTxRecordsSpace, height);
 }
 std::string TxIndexKey(ByteView tx_hash) {
   return Spaced(kTxIndexSpace, ToString(tx_hash));
@@ -113,23 +98,102 @@ std::string HistoryKey(std::string_view key, std::uint64_t height) {
 }
 
 std::string EventPrefix(std::string_view bank) {
-  std::string out(1, kEventSpace);
+  std::string out(1, kBlockEventSpace);
   out.push_back(static_cast<char>(std::min<std::size_t>(bank.size(), 0xff)));
   out.append(bank);
   return out;
 }
 
-std::string EventKey(std::string_view bank, std::uint64_t height, std::uint32_t index) {
+std::string EventKey(std::string_view bank, std::uint64_t height) {
   std::string out = EventPrefix(bank);
   AppendU64(out, height);
-  AppendU32(out, index);
   return out;
 }
 
-std::optional<TxLocation> ParseEventKey(std::string_view bank, std::string_view stored_key) {
+std::optional<std::uint64_t> ParseEventKey(std::string_view bank, std::string_view stored_key) {
   const std::size_t at = 2 + bank.size();
-  if (stored_key.size() != at + 12) return std::nullopt;
-  return TxLocation{*ReadU64(stored_key, at), *ReadU32(stored_key, at + 8)};
+  if (stored_key.size() != at + 8) return std::nullopt;
+  return *ReadU64(stored_key, at);
+}
+
+std::string EncodeIndexes(const std::vector<std::uint32_t>& indexes) {
+  std::string out;
+  out.reserve(4 * indexes.size());
+  for (const std::uint32_t index : indexes) AppendU32(out, index);
+  return out;
+}
+
+std::optional<std::vector<std::uint32_t>> DecodeIndexes(std::string_view value) {
+  if (value.empty() || value.size() % 4 != 0) return std::nullopt;
+  std::vector<std::uint32_t> out;
+  out.reserve(value.size() / 4);
+  for (std::size_t at = 0; at < value.size(); at += 4) {
+    const std::uint32_t index = *ReadU32(value, at);
+    if (!out.empty() && index <= out.back()) return std::nullopt;  // ascending, no repeats
+    out.push_back(index);
+  }
+  return out;
+}
+
+std::string EncodeTxRecords(const std::vector<Bytes>& tx_hashes,
+                            const std::vector<std::string>& receipts) {
+  std::size_t size = 4;
+  for (std::size_t i = 0; i < tx_hashes.size(); ++i) {
+    size += 8 + tx_hashes[i].size() + receipts[i].size();
+  }
+  std::string out;
+  out.reserve(size);
+  AppendU32(out, static_cast<std::uint32_t>(tx_hashes.size()));
+  for (std::size_t i = 0; i < tx_hashes.size(); ++i) {
+    AppendU32(out, static_cast<std::uint32_t>(tx_hashes[i].size()));
+    out.append(tx_hashes[i].begin(), tx_hashes[i].end());
+    AppendU32(out, static_cast<std::uint32_t>(receipts[i].size()));
+    out.append(receipts[i]);
+  }
+  return out;
+}
+
+std::optional<std::vector<TxRecordView>> DecodeTxRecords(std::string_view value) {
+  const std::optional<std::uint32_t> count = ReadU32(value, 0);
+  // Each record takes at least 8 bytes: a count the value cannot hold is malformed.
+  if (!count || *count > (value.size() - 4) / 8) return std::nullopt;
+  std::vector<TxRecordView> out;
+  out.reserve(*count);
+  std::size_t at = 4;
+  const auto part = [&](std::string_view* into) {
+    const std::optional<std::uint32_t> size = ReadU32(value, at);
+    if (!size || value.size() - at - 4 < *size) return false;
+    *into = value.substr(at + 4, *size);
+    at += 4 + *size;
+    return true;
+  };
+  for (std::uint32_t i = 0; i < *count; ++i) {
+    TxRecordView& record = out.emplace_back();
+    if (!part(&record.tx_hash) || !part(&record.receipt)) return std::nullopt;
+  }
+  if (at != value.size()) return std::nullopt;
+  return out;
+}
+
+std::string V1ReceiptPrefix(std::uint64_t height) {
+  return HeightKey(kReceiptSpace, height);
+}
+
+std::string V1TxHashPrefix(std::uint64_t height) {
+  return HeightKey(kTxHashSpace, height);
+}
+
+std::string V1EventSpacePrefix() {
+  return std::string(1, kV1EventSpace);
+}
+
+std::optional<V1Event> ParseV1EventKey(std::string_view stored_key) {
+  if (stored_key.size() < 2 || stored_key[0] != kV1EventSpace) return std::nullopt;
+  const std::size_t bank_size = static_cast<std::uint8_t>(stored_key[1]);
+  if (stored_key.size() != 2 + bank_size + 12) return std::nullopt;
+  return V1Event{std::string(stored_key.substr(2, bank_size)),
+                 TxLocation{*ReadU64(stored_key, 2 + bank_size),
+                            *ReadU32(stored_key, 2 + bank_size + 8)}};
 }
 
 std::string WalPrefix() {

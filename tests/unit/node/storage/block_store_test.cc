@@ -207,12 +207,12 @@ TEST(BlockStoreTest, UnknownFormatVersionIsRefused) {
   const std::vector<KvWrite> v2 = {KvWrite{std::string("\x00"
                                                        "f",
                                                        2),
-                                           std::string("\x00\x00\x00\x02", 4)}};
+                                           std::string("\x00\x00\x00\x03", 4)}};
   ASSERT_TRUE(kv->Write(v2, true).ok());
   Result<std::unique_ptr<BlockStore>> opened = BlockStore::Open(ShareKvStore(kv), Options());
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(opened.status().message(), HasSubstr("format version 2"));
+  EXPECT_THAT(opened.status().message(), HasSubstr("format version 3"));
 }
 
 TEST(BlockStoreTest, ForeignDataIsRefused) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,7 +99,10 @@ struct BlockStoreOptions {
 class BlockStore {
  public:
   // Reads the store's format version and head. An empty store is fine (InitGenesis makes
-  // it); a store written by another format version fails with kFailedPrecondition.
+  // it); a store of format version 1 is rewritten into this version first (receipts, tx
+  // hashes and event entries per block instead of per transaction; about 5 s per million
+  // transactions, resumed at the next open if cut short); a store written by another
+  // format version fails with kFailedPrecondition.
   static Result<std::unique_ptr<BlockStore>> Open(std::unique_ptr<KvStore> kv,
                                                   BlockStoreOptions options);
 
@@ -119,6 +123,9 @@ class BlockStore {
 
   // The last committed height; 0 = genesis only.
   std::uint64_t height() const { return height_.load(std::memory_order_acquire); }
+
+  // The format version Open found and rewrote (1), or 0 if it rewrote nothing.
+  std::uint32_t migrated_from() const { return migrated_from_; }
 
   // Stores `block` as ONE atomic synced batch: block and certificate, receipts, tx hashes and
   // the tx-hash index, block-hash index, meta, state writes, history versions, the event
@@ -147,6 +154,9 @@ class BlockStore {
 
   Result<proto::Receipt> GetReceipt(const TxLocation& at) const;
   Result<Bytes> GetTxHash(const TxLocation& at) const;
+  // The receipts at `at`, in that order: each block's stored receipts are read once for a
+  // run of locations in it (an event page).
+  Result<std::vector<proto::Receipt>> GetReceiptsAt(std::span<const TxLocation> at) const;
 
   // Every receipt / tx hash of the block at `height`, in block order (empty for genesis).
   Result<std::vector<proto::Receipt>> GetReceipts(std::uint64_t height) const;
@@ -196,12 +206,17 @@ class BlockStore {
 
   bool IsHistoryKey(std::string_view key) const;
   Status CheckCommittable(const StoredBlock& block) const;
+  // Rewrites a format-version-1 store into this version (block_store.cc).
+  Status MigrateFromVersion1();
+  // The stored value holding the receipts and tx hashes of block `height` (1..height()).
+  Result<std::optional<std::string>> GetTxRecords(std::uint64_t height) const;
 
   std::unique_ptr<KvStore> kv_;
   const BlockStoreOptions options_;
   std::atomic<bool> initialized_{false};
   std::atomic<std::uint64_t> height_{0};
   std::atomic<std::uint64_t> events_from_{1};
+  std::uint32_t migrated_from_ = 0;  // set by Open only
 };
 
 }  // namespace colend::node
