@@ -435,14 +435,14 @@ Result<TxLocation> BlockStore::FindTx(ByteView tx_hash) const {
   return *at;
 }
 
-Result<std::optional<std::string>> BlockStore::GetTxRecords(std::uint64_t h) const {
+Result<std::string> BlockStore::GetTxRecords(std::uint64_t h) const {
   if (h == 0 || h > height()) {
     return Status::NotFound("no block at height " + HeightText(h) + " (the chain is at " +
                             HeightText(height()) + ")");
   }
   COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, kv_->Get(keys::TxRecordsKey(h)));
   if (!value) return Status::Corruption("the receipts of height " + HeightText(h) + " are missing");
-  return value;
+  return std::move(*value);
 }
 
 namespace {
@@ -474,12 +474,12 @@ Result<std::vector<proto::Receipt>> BlockStore::GetReceiptsAt(
     std::span<const TxLocation> at) const {
   std::vector<proto::Receipt> receipts(at.size());
   std::uint64_t loaded = 0;  // the height whose value `value` holds
-  std::optional<std::string> value;
+  std::string value;
   std::optional<std::vector<keys::TxRecordView>> records;
   for (std::size_t i = 0; i < at.size(); ++i) {
     if (at[i].height != loaded || !records) {
       COLEND_ASSIGN_OR_RETURN(value, GetTxRecords(at[i].height));
-      records = keys::DecodeTxRecords(*value);
+      records = keys::DecodeTxRecords(value);
       if (!records) return MalformedTxRecords(at[i].height);
       loaded = at[i].height;
     }
@@ -496,8 +496,8 @@ Result<std::vector<proto::Receipt>> BlockStore::GetReceiptsAt(
 }
 
 Result<Bytes> BlockStore::GetTxHash(const TxLocation& at) const {
-  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(at.height));
-  COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(*value, at));
+  COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(at.height));
+  COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(value, at));
   return ToBytes(record.tx_hash);
 }
 
@@ -505,8 +505,8 @@ Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) con
   if (!initialized() || h > height())
     return Status::NotFound("no block at height " + HeightText(h));
   if (h == 0) return std::vector<proto::Receipt>();
-  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(h));
-  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(*value);
+  COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
+  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
   if (!records) return MalformedTxRecords(h);
   std::vector<proto::Receipt> receipts(records->size());
   for (std::size_t i = 0; i < records->size(); ++i) {
@@ -523,8 +523,8 @@ Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
   if (!initialized() || h > height())
     return Status::NotFound("no block at height " + HeightText(h));
   if (h == 0) return std::vector<Bytes>();
-  COLEND_ASSIGN_OR_RETURN(std::optional<std::string> value, GetTxRecords(h));
-  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(*value);
+  COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
+  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
   if (!records) return MalformedTxRecords(h);
   std::vector<Bytes> hashes;
   hashes.reserve(records->size());

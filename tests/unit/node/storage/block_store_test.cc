@@ -94,6 +94,38 @@ TEST(BlockStoreTest, CommitAndReadBackEverything) {
   EXPECT_EQ(store->FindTx(TxHashOf(9, 0)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store->GetBlock(4).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store->GetReceipt(TxLocation{1, 7}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetReceipt(TxLocation{4, 0}).status().code(), StatusCode::kNotFound);
+  // Receipts at many locations, several in one block, read in the order asked.
+  const std::vector<TxLocation> at = {{1, 2}, {1, 0}, {3, 1}, {3, 0}, {1, 1}};
+  Result<std::vector<proto::Receipt>> picked = store->GetReceiptsAt(at);
+  ASSERT_TRUE(picked.ok()) << picked.status();
+  ASSERT_EQ(picked->size(), at.size());
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    EXPECT_EQ((*picked)[i].SerializeAsString(),
+              blocks[at[i].height - 1].receipts[at[i].index].SerializeAsString())
+        << i;
+  }
+  const std::vector<TxLocation> past_the_end = {{3, 0}, {3, 2}};
+  EXPECT_EQ(store->GetReceiptsAt(past_the_end).status().code(), StatusCode::kNotFound);
+}
+
+TEST(BlockStoreTest, DamagedReceiptsAreCorruptionNotACrash) {
+  auto kv = std::make_shared<MemoryKvStore>();
+  auto store = OpenOrDie(ShareKvStore(kv));
+  ASSERT_TRUE(InitGenesis(*store).ok());
+  ASSERT_TRUE(store->Commit(MakeBlock(1, 3)).ok());
+  // The block's receipts value (0x0b height) cut short, then with a count it cannot hold.
+  const std::string key = std::string(1, '\x0b') + std::string(7, '\0') + std::string(1, '\x01');
+  std::string value = kv->Get(key).value().value();
+  for (const std::string damaged :
+       {value.substr(0, value.size() - 1), std::string("\xff\xff\xff\xff", 4) + value.substr(4),
+        std::string()}) {
+    const KvWrite write{key, damaged};
+    ASSERT_TRUE(kv->Write(std::span<const KvWrite>(&write, 1), true).ok());
+    EXPECT_EQ(store->GetReceipt({1, 0}).status().code(), StatusCode::kCorruption);
+    EXPECT_EQ(store->GetReceipts(1).status().code(), StatusCode::kCorruption);
+    EXPECT_EQ(store->GetTxHashes(1).status().code(), StatusCode::kCorruption);
+  }
 }
 
 TEST(BlockStoreTest, GenesisIsHeightZero) {

@@ -209,7 +209,7 @@ class BlockStore {
   // Rewrites a format-version-1 store into this version (block_store.cc).
   Status MigrateFromVersion1();
   // The stored value holding the receipts and tx hashes of block `height` (1..height()).
-  Result<std::optional<std::string>> GetTxRecords(std::uint64_t height) const;
+  Result<std::string> GetTxRecords(std::uint64_t height) const;
 
   std::unique_ptr<KvStore> kv_;
   const BlockStoreOptions options_;
