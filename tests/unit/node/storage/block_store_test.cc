@@ -117,7 +117,7 @@ TEST(BlockStoreTest, DamagedReceiptsAreCorruptionNotACrash) {
   // The block's receipts value (0x0b height) cut short, then with a count it cannot hold.
   const std::string key = std::string(1, '\x0b') + std::string(7, '\0') + std::string(1, '\x01');
   std::string value = kv->Get(key).value().value();
-  for (const std::string damaged :
+  for (const std::string& damaged :
        {value.substr(0, value.size() - 1), std::string("\xff\xff\xff\xff", 4) + value.substr(4),
         std::string()}) {
     const KvWrite write{key, damaged};
