@@ -505,6 +505,15 @@ TEST_F(ExportE2eTest, ASecondExporterWaitsAsAStandbyAndTakesOverWhenTheFirstDies
       30000))
       << testutil::ReadFile(scratch_.Path("second.log"));
   EXPECT_TRUE(second.running());
+  // Waiting costs the standby one connection, kept across its tries (every 200 ms): the
+  // same backend asks for the lock again, no new one is opened per try.
+  const std::string asking =
+      "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_try_advisory_lock%' AND "
+      "pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)";
+  const std::string standby = Sql(asking);
+  EXPECT_EQ(Lines(standby).size(), 1u) << standby;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(Sql(asking), standby);
   const std::string holder = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted";
   const std::string first_writer = Sql(holder);
   EXPECT_EQ(Lines(first_writer).size(), 1u) << first_writer;

@@ -54,7 +54,11 @@ struct Unwritten {
 // being exported. This thread reads and builds block h + 1 while the writer writes h.
 class Session {
  public:
-  Session(const ExportOptions& options, std::ostream& log) : options_(options), log_(log) {}
+  // `standby` is the caller's: a writing connection that did not get the writer's lock,
+  // kept from one session to the next.
+  Session(const ExportOptions& options, std::ostream& log,
+          std::unique_ptr<ExportDatabase>* standby)
+      : options_(options), log_(log), standby_(standby) {}
 
   // Exports until --once is done (Ok), or a failure (transient: reconnect and call again).
   Status Run();
@@ -75,8 +79,12 @@ class Session {
                     BlockExport* out);
   Status BuildBatches(const BlockRow& block, const std::vector<EventRow>& events, BlockExport* out);
 
+  // Opens the writing connection and takes the writer's lock with it (Connect).
+  Result<std::unique_ptr<ExportDatabase>> LockWriter();
+
   const ExportOptions& options_;
   std::ostream& log_;
+  std::unique_ptr<ExportDatabase>* standby_;
   std::unique_ptr<tools::JsonRpcClient> rpc_;
   std::unique_ptr<ChainReader> reader_;
   std::unique_ptr<ExportDatabase> db_;  // the reads (loans, batches, reversals' targets)
@@ -103,23 +111,34 @@ class Session {
   ExportStats stats_;
 };
 
+// One writer per database (docs/export.md, "Running it"): a second follower waits, as a
+// standby, until the first one's connection closes; a --once run does not wait. The lock is
+// tried first, on a connection kept across the standby's tries, so waiting costs one
+// query per --retry-ms rather than a reconnect to the node and two to PostgreSQL.
+Result<std::unique_ptr<ExportDatabase>> Session::LockWriter() {
+  std::unique_ptr<ExportDatabase> writes = std::move(*standby_);
+  if (writes == nullptr) {
+    COLEND_ASSIGN_OR_RETURN(writes, ExportDatabase::Open(options_.pg));
+  }
+  // A failure drops the connection (the next try opens another): it may be the one that broke.
+  COLEND_ASSIGN_OR_RETURN(const bool locked, writes->TryLockWriter());
+  if (!locked) {
+    const std::string what = "another colend-export is writing to this database";
+    if (options_.once) return Status::FailedPrecondition(what);
+    *standby_ = std::move(writes);
+    return Status::Unavailable(what + "; this one takes over when it stops");
+  }
+  return writes;
+}
+
 Status Session::Connect() {
+  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<ExportDatabase> writes, LockWriter());
   COLEND_ASSIGN_OR_RETURN(
       rpc_, tools::JsonRpcClient::Create(options_.rpc_url, options_.token, options_.timeout_ms));
   reader_ = std::make_unique<ChainReader>(rpc_.get());
   COLEND_ASSIGN_OR_RETURN(chain_id_, reader_->ChainId());
   if (db_ == nullptr) {
     COLEND_ASSIGN_OR_RETURN(db_, ExportDatabase::Open(options_.pg));
-  }
-  COLEND_ASSIGN_OR_RETURN(std::unique_ptr<ExportDatabase> writes,
-                          ExportDatabase::Open(options_.pg));
-  // One writer per database (docs/export.md, "Running it"): a second follower waits, as a
-  // standby, until the first one's connection closes; a --once run does not wait.
-  COLEND_ASSIGN_OR_RETURN(const bool locked, writes->TryLockWriter());
-  if (!locked) {
-    const std::string what = "another colend-export is writing to this database";
-    if (options_.once) return Status::FailedPrecondition(what);
-    return Status::Unavailable(what + "; this one takes over when it stops");
   }
   COLEND_ASSIGN_OR_RETURN(writer_, BlockWriter::Start(std::move(writes), chain_id_, {}));
   return Status::Ok();
@@ -491,8 +510,9 @@ int RunExport(const ExportOptions& options, std::ostream& log) {
   // the database's height; at most kMaxMoved times a minute, more is a second exporter.
   constexpr std::size_t kMaxMoved = 3;
   std::deque<std::chrono::steady_clock::time_point> moved;
+  std::unique_ptr<ExportDatabase> standby;  // waiting for the writer's lock (Session::LockWriter)
   for (;;) {
-    Session session(options, log);
+    Session session(options, log, &standby);
     Status s;
     try {
       s = session.Run();
