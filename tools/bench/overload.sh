@@ -16,6 +16,10 @@
 # own baseline in the same minute). The colend-bench JSON of each run is kept in
 # $OUT (default build/overload-<time>/) as run-<n>-<rate>.json.
 #
+# SAME_CHAIN=1 runs them all on one network and chain, made once, instead (the drift
+# figure: p99 run after run while the chain grows); each node's peak RSS is then since the
+# network started.
+#
 # NODE_TOML_SED, if set, is a sed script applied to every node.toml before the nodes start
 # (e.g. NODE_TOML_SED='s/^signer_share_pct = .*/signer_share_pct = 100/').
 #
@@ -66,10 +70,12 @@ n=0
 for ((r = 1; r <= runs; r++)); do
   for rate in "${rate_list[@]}"; do
     n=$((n + 1))
-    localnet_make "$bin" "$net" "$base" >/dev/null
-    if [[ -n ${NODE_TOML_SED:-} ]]; then sed -i -e "$NODE_TOML_SED" "$net"/*/node.toml; fi
-    "$net/start.sh" >/dev/null
-    localnet_wait "$bin" "$net" "$base"
+    if [[ ${SAME_CHAIN:-0} != 1 || $n == 1 ]]; then
+      localnet_make "$bin" "$net" "$base" >/dev/null
+      if [[ -n ${NODE_TOML_SED:-} ]]; then sed -i -e "$NODE_TOML_SED" "$net"/*/node.toml; fi
+      "$net/start.sh" >/dev/null
+      localnet_wait "$bin" "$net" "$base"
+    fi
     verify=$(verify_per_s)
     json=$out/run-$n-$rate.json
     "$bin/colend-bench" --network "$net/network.json" --rate "$rate" --duration "$duration" \
@@ -87,7 +93,7 @@ print(f'{n:<4} {rate:<6} {j["committed_tps"]:<12.0f} {100.0*com/max(adm,1):<8.2f
       f'{com}/{adm:<9} {j["busy_answers"]:<8} {lat["p50"]:.0f}/{lat["p99"]:<9.0f} '
       f'{str(j["nodes_agree"]).lower():<5} {rss:<19} {verify:<8} {load}')
 PY
-    localnet_stop "$net"
+    if [[ ${SAME_CHAIN:-0} != 1 ]]; then localnet_stop "$net"; fi
   done
 done
 echo "overload.sh: JSON reports in $out"
