@@ -447,19 +447,25 @@ Result<std::string> BlockStore::GetTxRecords(std::uint64_t h) const {
 
 namespace {
 
-Status MalformedTxRecords(std::uint64_t h) {
-  return Status::Corruption("the stored receipts of height " + HeightText(h) + " are malformed");
+// The transactions of block `h`'s stored value (GetTxRecords), viewing it.
+Result<std::vector<keys::TxRecordView>> DecodeTxRecords(const std::string& value,
+                                                        std::uint64_t h) {
+  std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
+  if (!records) {
+    return Status::Corruption("the stored receipts of height " + HeightText(h) +
+                              " are malformed");
+  }
+  return std::move(*records);
 }
 
-// The records of a block's stored value, checked; `what` is the transaction asked for.
-Result<keys::TxRecordView> PickTxRecord(const std::string& value, const TxLocation& at) {
-  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
-  if (!records) return MalformedTxRecords(at.height);
-  if (at.index >= records->size()) {
+// The transaction at `at` among its block's records; kNotFound past the block's end.
+Result<keys::TxRecordView> PickTxRecord(const std::vector<keys::TxRecordView>& records,
+                                        const TxLocation& at) {
+  if (at.index >= records.size()) {
     return Status::NotFound("block " + HeightText(at.height) + " has no transaction " +
                             std::to_string(at.index));
   }
-  return (*records)[at.index];
+  return records[at.index];
 }
 
 }  // namespace
@@ -473,22 +479,18 @@ Result<proto::Receipt> BlockStore::GetReceipt(const TxLocation& at) const {
 Result<std::vector<proto::Receipt>> BlockStore::GetReceiptsAt(
     std::span<const TxLocation> at) const {
   std::vector<proto::Receipt> receipts(at.size());
-  std::uint64_t loaded = 0;  // the height whose value `value` holds
+  std::uint64_t loaded = 0;  // the height whose value `value` holds (0: none yet)
   std::string value;
-  std::optional<std::vector<keys::TxRecordView>> records;
+  std::vector<keys::TxRecordView> records;
   for (std::size_t i = 0; i < at.size(); ++i) {
-    if (at[i].height != loaded || !records) {
+    if (at[i].height != loaded || loaded == 0) {
       COLEND_ASSIGN_OR_RETURN(value, GetTxRecords(at[i].height));
-      records = keys::DecodeTxRecords(value);
-      if (!records) return MalformedTxRecords(at[i].height);
+      COLEND_ASSIGN_OR_RETURN(records, DecodeTxRecords(value, at[i].height));
       loaded = at[i].height;
     }
-    if (at[i].index >= records->size()) {
-      return Status::NotFound("block " + HeightText(at[i].height) + " has no transaction " +
-                              std::to_string(at[i].index));
-    }
-    const std::string_view bytes = (*records)[at[i].index].receipt;
-    if (!receipts[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(records, at[i]));
+    if (!receipts[i].ParseFromArray(record.receipt.data(),
+                                    static_cast<int>(record.receipt.size()))) {
       return Status::Corruption("stored receipt does not parse");
     }
   }
@@ -497,7 +499,9 @@ Result<std::vector<proto::Receipt>> BlockStore::GetReceiptsAt(
 
 Result<Bytes> BlockStore::GetTxHash(const TxLocation& at) const {
   COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(at.height));
-  COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(value, at));
+  COLEND_ASSIGN_OR_RETURN(std::vector<keys::TxRecordView> records,
+                          DecodeTxRecords(value, at.height));
+  COLEND_ASSIGN_OR_RETURN(keys::TxRecordView record, PickTxRecord(records, at));
   return ToBytes(record.tx_hash);
 }
 
@@ -506,11 +510,10 @@ Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) con
     return Status::NotFound("no block at height " + HeightText(h));
   if (h == 0) return std::vector<proto::Receipt>();
   COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
-  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
-  if (!records) return MalformedTxRecords(h);
-  std::vector<proto::Receipt> receipts(records->size());
-  for (std::size_t i = 0; i < records->size(); ++i) {
-    const std::string_view bytes = (*records)[i].receipt;
+  COLEND_ASSIGN_OR_RETURN(std::vector<keys::TxRecordView> records, DecodeTxRecords(value, h));
+  std::vector<proto::Receipt> receipts(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::string_view bytes = records[i].receipt;
     if (!receipts[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return Status::Corruption("a stored receipt of height " + HeightText(h) +
                                 " does not parse");
@@ -524,11 +527,10 @@ Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
     return Status::NotFound("no block at height " + HeightText(h));
   if (h == 0) return std::vector<Bytes>();
   COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
-  const std::optional<std::vector<keys::TxRecordView>> records = keys::DecodeTxRecords(value);
-  if (!records) return MalformedTxRecords(h);
+  COLEND_ASSIGN_OR_RETURN(std::vector<keys::TxRecordView> records, DecodeTxRecords(value, h));
   std::vector<Bytes> hashes;
-  hashes.reserve(records->size());
-  for (const keys::TxRecordView& record : *records) hashes.push_back(ToBytes(record.tx_hash));
+  hashes.reserve(records.size());
+  for (const keys::TxRecordView& record : records) hashes.push_back(ToBytes(record.tx_hash));
   return hashes;
 }
 
