@@ -193,6 +193,12 @@ Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const Blo
   if (verdict.accepted()) {
     record.set_accepted(true);
     tx_view.MergeInto(state);
+    if (tx.journal_banks != nullptr) {
+      for (const proto::JournalLine& line : record.journal()) {
+        tx.journal_banks->push_back(line.debtor());
+        tx.journal_banks->push_back(line.creditor());
+      }
+    }
     receipt.set_status(proto::RECEIPT_STATUS_OK);
   } else {
     // Only the (signer, id) record: the handler's writes are dropped with tx_view.

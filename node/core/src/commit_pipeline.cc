@@ -66,6 +66,7 @@ Result<CommittedBlock> CommitPipeline::Commit(std::uint64_t height, proto::Block
   stored.block_hash = std::move(executed->block_hash);
   stored.tx_hashes = std::move(executed->tx_hashes);
   stored.receipts = std::move(executed->receipts);
+  stored.encoded_receipts = std::move(executed->encoded_receipts);
   stored.state_writes = std::move(executed->writes);
   stored.state_root = executed->state_root;
   stored.receipts_root = executed->receipts_root;

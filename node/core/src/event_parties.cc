@@ -37,9 +37,9 @@ std::string TransactionTypeName(const proto::TransactionBody& body) {
   return field != nullptr && field->message_type() != nullptr ? field->message_type()->name() : "";
 }
 
-Result<std::vector<std::string>> TransactionParties(const proto::TransactionBody& body,
-                                                    const proto::Receipt& receipt,
-                                                    const contracts::StateReader& after) {
+Result<std::vector<std::string>> TransactionParties(
+    const proto::TransactionBody& body, const proto::Receipt& receipt,
+    const contracts::StateReader& after, const std::vector<std::string>* journal_banks) {
   std::vector<std::string> out{body.signer()};
   if (receipt.status() == proto::RECEIPT_STATUS_OK) {
     switch (body.payload_case()) {
@@ -100,13 +100,17 @@ Result<std::vector<std::string>> TransactionParties(const proto::TransactionBody
         break;
     }
     // The journal names whoever a posting moved money between.
-    COLEND_ASSIGN_OR_RETURN(std::optional<proto::TxRecord> record,
-                            contracts::ReadRecord<proto::TxRecord>(
-                                after, contracts::keys::Tx(body.signer(), body.id())));
-    if (record && record->tx_hash() == receipt.tx_hash()) {
-      for (const proto::JournalLine& line : record->journal()) {
-        out.push_back(line.debtor());
-        out.push_back(line.creditor());
+    if (journal_banks != nullptr) {
+      out.insert(out.end(), journal_banks->begin(), journal_banks->end());
+    } else {
+      COLEND_ASSIGN_OR_RETURN(std::optional<proto::TxRecord> record,
+                              contracts::ReadRecord<proto::TxRecord>(
+                                  after, contracts::keys::Tx(body.signer(), body.id())));
+      if (record && record->tx_hash() == receipt.tx_hash()) {
+        for (const proto::JournalLine& line : record->journal()) {
+          out.push_back(line.debtor());
+          out.push_back(line.creditor());
+        }
       }
     }
   }

@@ -15,12 +15,17 @@ namespace colend::node {
 
 crypto::Digest ReceiptsRoot(crypto::HashAlgorithm hash,
                             const std::vector<proto::Receipt>& receipts) {
+  std::vector<std::string> encoded;
+  encoded.reserve(receipts.size());
+  for (const proto::Receipt& receipt : receipts) encoded.push_back(receipt.SerializeAsString());
+  return EncodedReceiptsRoot(hash, encoded);
+}
+
+crypto::Digest EncodedReceiptsRoot(crypto::HashAlgorithm hash,
+                                   const std::vector<std::string>& encoded_receipts) {
   std::vector<Bytes> leaves;
-  leaves.reserve(receipts.size());
-  std::string encoded;
-  for (const proto::Receipt& receipt : receipts) {
-    encoded.clear();
-    receipt.SerializeToString(&encoded);
+  leaves.reserve(encoded_receipts.size());
+  for (const std::string& encoded : encoded_receipts) {
     const crypto::Digest leaf = crypto::Hash(hash, AsBytes(encoded));
     leaves.emplace_back(leaf.begin(), leaf.end());
   }
@@ -86,6 +91,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   out.txs.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.replays.reserve(static_cast<std::size_t>(block.transactions_size()));
+  std::vector<std::string> journal_banks;  // per transaction, from contracts::Apply
   for (int i = 0; i < block.transactions_size(); ++i) {
     // Each transaction's bytes are decoded strictly once per node: at admission or in the
     // proposal check, or here for what this node has not seen (a block it synced).
@@ -113,13 +119,16 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
         verified ? contracts::Authentication::kVerifiedKey : Authenticate(*decoded, view);
     tx.key_id = AsBytes(decoded->envelope.key_id());
     tx.index = static_cast<std::uint32_t>(i);
+    journal_banks.clear();
+    tx.journal_banks = &journal_banks;
     Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);
     if (!receipt.ok()) return receipt.status();
     if (receipt->status() == proto::RECEIPT_STATUS_OK) ++out.accepted;
     // Read right after the transaction, from the view that holds its writes.
     TxSummary summary{
         decoded->body.signer(), decoded->body.id(), TransactionTypeName(decoded->body), {}};
-    COLEND_ASSIGN_OR_RETURN(summary.parties, TransactionParties(decoded->body, *receipt, view));
+    COLEND_ASSIGN_OR_RETURN(summary.parties,
+                            TransactionParties(decoded->body, *receipt, view, &journal_banks));
     // A replay of bytes committed before: the DUPLICATE of a (signer, id) whose record holds
     // this very hash (a different body with a used id is a DUPLICATE too, and not a replay).
     bool replay = false;
@@ -137,7 +146,11 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     out.tx_hashes.push_back(std::move(decoded->tx_hash));
   }
   out.writes = view.TakeWrites();
-  out.receipts_root = ReceiptsRoot(suite_.hash(), out.receipts);
+  out.encoded_receipts.reserve(out.receipts.size());
+  for (const proto::Receipt& receipt : out.receipts) {
+    out.encoded_receipts.push_back(receipt.SerializeAsString());
+  }
+  out.receipts_root = EncodedReceiptsRoot(suite_.hash(), out.encoded_receipts);
   return out;
 }
 

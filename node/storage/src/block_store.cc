@@ -322,6 +322,12 @@ Status BlockStore::CheckCommittable(const StoredBlock& block) const {
                                    std::to_string(block.tx_hashes.size()) + " tx hashes and " +
                                    std::to_string(block.receipts.size()) + " receipts");
   }
+  if (!block.encoded_receipts.empty() && block.encoded_receipts.size() != tx_count) {
+    return Status::InvalidArgument("block " + HeightText(block.height) + " has " +
+                                   std::to_string(tx_count) + " transactions but " +
+                                   std::to_string(block.encoded_receipts.size()) +
+                                   " encoded receipts");
+  }
   if (!block.tx_parties.empty() && block.tx_parties.size() != tx_count) {
     return Status::InvalidArgument("block " + HeightText(block.height) + " has " +
                                    std::to_string(tx_count) + " transactions but " +
@@ -357,10 +363,15 @@ Status BlockStore::Commit(const StoredBlock& block) {
   batch.push_back(Put(keys::MetaKey(h), keys::EncodeMeta(meta)));
   batch.push_back(Put(keys::BlockIndexKey(block.block_hash), U64Value(h)));
   // The receipts and tx hashes: one value for the block.
-  std::vector<std::string> receipts;
-  receipts.reserve(meta.tx_count);
-  for (const proto::Receipt& receipt : block.receipts) receipts.push_back(receipt.SerializeAsString());
-  batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, receipts)));
+  if (block.encoded_receipts.empty()) {
+    std::vector<std::string> receipts;
+    receipts.reserve(meta.tx_count);
+    for (const proto::Receipt& r : block.receipts) receipts.push_back(r.SerializeAsString());
+    batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, receipts)));
+  } else {
+    batch.push_back(
+        Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, block.encoded_receipts)));
+  }
   // A transaction hash is indexed where it first committed: a replay of the same body
   // later (rejected by the contract as a duplicate; the executor flags it in `replays`)
   // keeps its receipt but not the index. Written blindly: storing a block reads nothing, so

@@ -65,6 +65,10 @@ struct ExecutableTx {
   ByteView key_id;
   // Position of the transaction in its block, from 0.
   std::uint32_t index = 0;
+  // When not null, Apply appends the banks the accepted transaction's journal names (the
+  // debtor and the creditor of each line, in line order), and nothing for a rejected one:
+  // what the node indexes events by, without decoding the record Apply just wrote.
+  std::vector<std::string>* journal_banks = nullptr;
 };
 
 // REQUIRES: tx.body != nullptr. `state` is the block's overlay on the committed state.

@@ -10,6 +10,7 @@
 #include "colend/crypto/keys.h"
 #include "colend/crypto/merkle.h"
 #include "colend/proto/tx.pb.h"
+#include "event_parties.h"
 
 namespace colend::node {
 namespace {
@@ -88,6 +89,14 @@ TEST_F(ExecutorTest, ExecutesABlockAndTwoExecutorsAgree) {
   EXPECT_EQ(ea.receipts_root, eb.receipts_root);
   EXPECT_EQ(ea.tx_hashes, eb.tx_hashes);
   EXPECT_EQ(ea.tx_hashes[0].size(), 32u);
+  // The receipts as the root hashed them, which the store keeps.
+  ASSERT_EQ(ea.encoded_receipts.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(ea.encoded_receipts[i], ea.receipts[i].SerializeAsString()) << i;
+  }
+  EXPECT_EQ(ea.receipts_root, ReceiptsRoot(crypto::HashAlgorithm::kSha256, ea.receipts));
+  EXPECT_EQ(ea.receipts_root, EncodedReceiptsRoot(crypto::HashAlgorithm::kSha256,
+                                                  ea.encoded_receipts));
 
   // Execute changes nothing; Apply does, and gives both the same root.
   const crypto::Digest before = a.state_root();
@@ -255,6 +264,54 @@ TEST_F(ExecutorTest, SummariesNameTheBanksEachTransactionConcerns) {
   EXPECT_EQ(executed.receipts[3].status(), proto::RECEIPT_STATUS_REJECTED);
   EXPECT_TRUE(executed.txs[4].parties.empty());  // MALFORMED: no signer
   EXPECT_TRUE(executed.txs[4].signer.empty());
+}
+
+// The executor takes each journal's banks from contracts::Apply instead of decoding the
+// record again (ExecutableTx::journal_banks): the parties it gives are those read back from
+// the committed state, for every kind of transaction in the block, accepted or rejected.
+TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
+  Executor executor(kChain, crypto::CryptoSuite::Standard());
+  executor.Load(genesis_, 0);
+  const std::string originate =
+      R"({"type":"OriginateLoan","signer":"LEAD","id":"L-1","agreement_id":"AG-1","loan_id":"L-1",)"
+      R"("borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
+      R"("principal":"100000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
+  const std::string repay =
+      R"({"type":"RecordRepayment","signer":"LEAD","id":"R-1","loan_id":"L-1","principal":"1000",)"
+      R"("interest":"120","penalty":"5","value_date":"2026-12-21"})";
+  const std::string repay_again =
+      R"({"type":"RecordRepayment","signer":"LEAD","id":"R-2","loan_id":"L-1","principal":"500",)"
+      R"("interest":"0","penalty":"0","value_date":"2026-12-22"})";
+  const std::string reverse =
+      R"({"type":"Reverse","signer":"LEAD","id":"V-1","target_id":"R-2","reason":"keyed twice"})";
+  const std::string overpay =
+      R"({"type":"RecordRepayment","signer":"LEAD","id":"R-3","loan_id":"L-1",)"
+      R"("principal":"999999999","interest":"0","penalty":"0","value_date":"2026-12-23"})";
+  const std::vector<std::string> txs = {Signed(0, kPropose), Signed(1, kAccept),
+                                        Signed(0, originate), Signed(0, repay),
+                                        Signed(0, repay_again), Signed(0, reverse),
+                                        Signed(0, overpay)};
+  proto::BlockHeader header;
+  ExecutedBlock executed = executor.Execute(MakeBlock(1, txs, &header), header).value();
+  executor.Apply(executed);
+  ASSERT_EQ(executed.txs.size(), txs.size());
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    SCOPED_TRACE("transaction " + std::to_string(i));
+    const contracts::DecodedTransaction decoded =
+        contracts::DecodeTransaction(AsBytes(txs[i]), crypto::CryptoSuite::Standard()).value();
+    const std::vector<std::string> read_back =
+        TransactionParties(decoded.body, executed.receipts[i], executor.state()).value();
+    EXPECT_EQ(executed.txs[i].parties, read_back);
+    EXPECT_FALSE(read_back.empty());
+  }
+  // The repayment and the reversal moved money: their journals are not empty, so the
+  // comparison above covered the banks Apply reported.
+  EXPECT_EQ(executed.receipts[3].status(), proto::RECEIPT_STATUS_OK);
+  EXPECT_EQ(executed.receipts[5].status(), proto::RECEIPT_STATUS_OK);
+  EXPECT_EQ(executed.receipts[6].status(), proto::RECEIPT_STATUS_REJECTED);
+  const std::vector<std::string> both = {"LEAD", "PARTNER_A"};
+  EXPECT_EQ(executed.txs[3].parties, both);
+  EXPECT_EQ(executed.txs[6].parties, std::vector<std::string>{"LEAD"});
 }
 
 }  // namespace

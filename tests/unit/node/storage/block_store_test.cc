@@ -170,7 +170,28 @@ TEST(BlockStoreTest, InconsistentBlockIsRefused) {
   StoredBlock other_certificate = MakeBlock(1, 1);
   other_certificate.certificate.set_height(2);
   EXPECT_EQ(store->Commit(other_certificate).code(), StatusCode::kInvalidArgument);
+  StoredBlock short_encoded = MakeBlock(1, 2);
+  short_encoded.encoded_receipts = {short_encoded.receipts[0].SerializeAsString()};
+  EXPECT_EQ(store->Commit(short_encoded).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store->height(), 0u);
+}
+
+// Receipts handed over already serialised (the executor's, StoredBlock::encoded_receipts)
+// are stored as they are and read back like those the store serialises itself.
+TEST(BlockStoreTest, ReceiptsHandedOverSerialisedAreKeptAsGiven) {
+  auto store = FreshStore();
+  StoredBlock b = MakeBlock(1, 3);
+  for (const proto::Receipt& receipt : b.receipts) {
+    b.encoded_receipts.push_back(receipt.SerializeAsString());
+  }
+  ASSERT_TRUE(store->Commit(b).ok());
+  ExpectStored(*store, b);
+  Result<std::vector<proto::Receipt>> receipts = store->GetReceipts(1);
+  ASSERT_TRUE(receipts.ok()) << receipts.status();
+  ASSERT_EQ(receipts->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*receipts)[i].SerializeAsString(), b.encoded_receipts[i]) << i;
+  }
 }
 
 TEST(BlockStoreTest, ReopenedLevelDbStoreFindsEverything) {

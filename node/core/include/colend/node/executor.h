@@ -60,6 +60,8 @@ struct ExecutedBlock {
   Bytes block_hash;                     // suite hash of the header bytes
   std::vector<Bytes> tx_hashes;         // suite hash of each body (empty for undecodable bytes)
   std::vector<proto::Receipt> receipts;  // one per transaction, block order
+  // `receipts` serialised, as the receipts root hashed them: the store keeps these bytes.
+  std::vector<std::string> encoded_receipts;
   std::vector<TxSummary> txs;            // one per transaction, block order
   // One per transaction: a replay of bytes committed before (StoredBlock::replays).
   std::vector<bool> replays;
@@ -72,6 +74,9 @@ struct ExecutedBlock {
 // The receipts root of block.proto: Merkle root over the suite hash of each serialised
 // receipt, in order (the root of the empty list for none).
 crypto::Digest ReceiptsRoot(crypto::HashAlgorithm hash, const std::vector<proto::Receipt>& receipts);
+// The same root over receipts already serialised (each the bytes of one proto::Receipt).
+crypto::Digest EncodedReceiptsRoot(crypto::HashAlgorithm hash,
+                                   const std::vector<std::string>& encoded_receipts);
 
 class Executor {
  public:

@@ -41,6 +41,9 @@ struct StoredBlock {
   Bytes block_hash;                      // suite hash of block.header() bytes
   std::vector<Bytes> tx_hashes;          // suite hash of each transaction's body, block order
   std::vector<proto::Receipt> receipts;  // one per transaction, block order
+  // `receipts` already serialised (the executor's, from the receipts root), which the store
+  // then keeps instead of serialising them again; empty = the store serialises `receipts`.
+  std::vector<std::string> encoded_receipts;
   contracts::WriteSet state_writes;      // the block's state changes (nullopt = delete)
   crypto::Digest state_root{};           // state root after this block
   crypto::Digest receipts_root{};        // Merkle root of `receipts`
