@@ -216,8 +216,9 @@ class Chain {
 };
 
 Chain& SharedChain() {
-  static Chain* chain = new Chain();
-  return *chain;
+  // Destroyed at exit, which removes its data directory.
+  static Chain chain;
+  return chain;
 }
 
 double Us(std::chrono::nanoseconds ns) {
