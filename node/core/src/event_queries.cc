@@ -100,16 +100,14 @@ Result<std::shared_ptr<const BlockEvent>> NodeQueries::LoadBlockEvent(std::uint6
   }
   COLEND_ASSIGN_OR_RETURN(proto::CertifiedBlock block, store_.GetBlock(height));
   COLEND_ASSIGN_OR_RETURN(BlockMeta meta, store_.GetMeta(height));
-  COLEND_ASSIGN_OR_RETURN(std::vector<proto::Receipt> receipts, store_.GetReceipts(height));
-  COLEND_ASSIGN_OR_RETURN(std::vector<Bytes> hashes, store_.GetTxHashes(height));
   StoredBlock stored;
+  COLEND_RETURN_IF_ERROR(
+      store_.GetTxHashesAndReceipts(height, &stored.tx_hashes, &stored.receipts));
   stored.height = height;
   stored.block_hash = meta.block_hash;
   stored.timestamp_ms = meta.timestamp_ms;
   stored.state_root = meta.state_root;
   stored.receipts_root = meta.receipts_root;
-  stored.tx_hashes = std::move(hashes);
-  stored.receipts = std::move(receipts);
   if (stored.receipts.size() != stored.tx_hashes.size() ||
       static_cast<int>(stored.receipts.size()) != block.block().transactions_size()) {
     return Status::Corruption("block " + std::to_string(height) +

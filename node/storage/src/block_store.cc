@@ -516,32 +516,41 @@ Result<Bytes> BlockStore::GetTxHash(const TxLocation& at) const {
   return ToBytes(record.tx_hash);
 }
 
-Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) const {
+Status BlockStore::GetTxHashesAndReceipts(std::uint64_t h, std::vector<Bytes>* hashes,
+                                          std::vector<proto::Receipt>* receipts) const {
   if (!initialized() || h > height())
     return Status::NotFound("no block at height " + HeightText(h));
-  if (h == 0) return std::vector<proto::Receipt>();
+  if (hashes != nullptr) hashes->clear();
+  if (receipts != nullptr) receipts->clear();
+  if (h == 0) return Status::Ok();
   COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
   COLEND_ASSIGN_OR_RETURN(std::vector<keys::TxRecordView> records, DecodeTxRecords(value, h));
-  std::vector<proto::Receipt> receipts(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const std::string_view bytes = records[i].receipt;
-    if (!receipts[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return Status::Corruption("a stored receipt of height " + HeightText(h) +
-                                " does not parse");
+  if (hashes != nullptr) {
+    hashes->reserve(records.size());
+    for (const keys::TxRecordView& record : records) hashes->push_back(ToBytes(record.tx_hash));
+  }
+  if (receipts != nullptr) {
+    receipts->resize(records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::string_view bytes = records[i].receipt;
+      if (!(*receipts)[i].ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+        return Status::Corruption("a stored receipt of height " + HeightText(h) +
+                                  " does not parse");
+      }
     }
   }
+  return Status::Ok();
+}
+
+Result<std::vector<proto::Receipt>> BlockStore::GetReceipts(std::uint64_t h) const {
+  std::vector<proto::Receipt> receipts;
+  COLEND_RETURN_IF_ERROR(GetTxHashesAndReceipts(h, nullptr, &receipts));
   return receipts;
 }
 
 Result<std::vector<Bytes>> BlockStore::GetTxHashes(std::uint64_t h) const {
-  if (!initialized() || h > height())
-    return Status::NotFound("no block at height " + HeightText(h));
-  if (h == 0) return std::vector<Bytes>();
-  COLEND_ASSIGN_OR_RETURN(std::string value, GetTxRecords(h));
-  COLEND_ASSIGN_OR_RETURN(std::vector<keys::TxRecordView> records, DecodeTxRecords(value, h));
   std::vector<Bytes> hashes;
-  hashes.reserve(records.size());
-  for (const keys::TxRecordView& record : records) hashes.push_back(ToBytes(record.tx_hash));
+  COLEND_RETURN_IF_ERROR(GetTxHashesAndReceipts(h, &hashes, nullptr));
   return hashes;
 }
 

@@ -64,6 +64,18 @@ void ExpectStored(const BlockStore& store, const StoredBlock& b) {
   Result<std::vector<proto::Receipt>> receipts = store.GetReceipts(b.height);
   ASSERT_TRUE(receipts.ok());
   ASSERT_EQ(receipts->size(), b.receipts.size());
+  // Both from one read: the same as each on its own.
+  std::vector<Bytes> both_hashes = {Bytes{1}};
+  std::vector<proto::Receipt> both_receipts(7);
+  ASSERT_TRUE(store.GetTxHashesAndReceipts(b.height, &both_hashes, &both_receipts).ok());
+  EXPECT_EQ(both_hashes, b.tx_hashes);
+  ASSERT_EQ(both_receipts.size(), b.receipts.size());
+  for (std::size_t i = 0; i < both_receipts.size(); ++i) {
+    EXPECT_EQ(both_receipts[i].SerializeAsString(), b.receipts[i].SerializeAsString()) << i;
+  }
+  EXPECT_TRUE(store.GetTxHashesAndReceipts(b.height, nullptr, nullptr).ok());
+  EXPECT_EQ(store.GetTxHashesAndReceipts(store.height() + 1, &both_hashes, nullptr).code(),
+            StatusCode::kNotFound);
 }
 
 TEST(BlockStoreTest, CommitAndReadBackEverything) {
@@ -125,6 +137,10 @@ TEST(BlockStoreTest, DamagedReceiptsAreCorruptionNotACrash) {
     EXPECT_EQ(store->GetReceipt({1, 0}).status().code(), StatusCode::kCorruption);
     EXPECT_EQ(store->GetReceipts(1).status().code(), StatusCode::kCorruption);
     EXPECT_EQ(store->GetTxHashes(1).status().code(), StatusCode::kCorruption);
+    std::vector<Bytes> hashes;
+    std::vector<proto::Receipt> receipts;
+    EXPECT_EQ(store->GetTxHashesAndReceipts(1, &hashes, &receipts).code(),
+              StatusCode::kCorruption);
   }
 }
 

@@ -164,6 +164,9 @@ class BlockStore {
   // Every receipt / tx hash of the block at `height`, in block order (empty for genesis).
   Result<std::vector<proto::Receipt>> GetReceipts(std::uint64_t height) const;
   Result<std::vector<Bytes>> GetTxHashes(std::uint64_t height) const;
+  // Both at once, from one read of the block's stored value; a null output is skipped.
+  Status GetTxHashesAndReceipts(std::uint64_t height, std::vector<Bytes>* hashes,
+                                std::vector<proto::Receipt>* receipts) const;
 
   // The first height the per-bank event index covers: 1 for a store that had it from
   // genesis, the head + 1 at the first open of a store written before it existed.
