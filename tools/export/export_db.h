@@ -71,9 +71,10 @@ class ExportDatabase {
 
   // Writes each block's rows and moves the exported height to it, one SQL transaction per
   // block, all of them sent in one round trip (in height order). On a failure the blocks
-  // before the failing one are committed (Cursor says how far). kFailedPrecondition when a
-  // block's guard fails: the exported height is not its height - 1 of the same chain (two
-  // exporters on one database, a database of another chain) or a changed row is missing.
+  // before the failing one are committed (Cursor says how far). When a block's guard fails:
+  // kAlreadyExists (HeightMoved) if the exported height is not its height - 1 (another
+  // writer moved it), kFailedPrecondition for a database of another chain or a changed row
+  // that is missing.
   Status WriteBlocks(const std::vector<BlockExport>& blocks, const std::string& chain_id);
 
  private:
