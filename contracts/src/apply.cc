@@ -171,10 +171,11 @@ Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const Blo
 
   Verdict verdict = Verdict::Accept();
   StateView tx_view(&state);
+  const std::size_t banks_before = tx.banks != nullptr ? tx.banks->size() : 0;
   if (auto pii = FindPersonalDataInBody(body)) {
     verdict = Verdict::Reject(ErrorCode::kPiiRejected, *pii);
   } else {
-    TxEnv env{body, ctx, tx_view, record};
+    TxEnv env{body, ctx, tx_view, record, tx.banks};
     verdict = Dispatch(env);
     if (verdict.accepted() && env.mixed_journal) {
       verdict = Verdict::Fault(Status::Internal("a journal entry mixes currencies or value dates"));
@@ -193,14 +194,15 @@ Result<proto::Receipt> Apply(const ExecutableTx& tx, StateView& state, const Blo
   if (verdict.accepted()) {
     record.set_accepted(true);
     tx_view.MergeInto(state);
-    if (tx.journal_banks != nullptr) {
+    if (tx.banks != nullptr) {
       for (const proto::JournalLine& line : record.journal()) {
-        tx.journal_banks->push_back(line.debtor());
-        tx.journal_banks->push_back(line.creditor());
+        tx.banks->push_back(line.debtor());
+        tx.banks->push_back(line.creditor());
       }
     }
     receipt.set_status(proto::RECEIPT_STATUS_OK);
   } else {
+    if (tx.banks != nullptr) tx.banks->resize(banks_before);  // the handler's loan legs
     // Only the (signer, id) record: the handler's writes are dropped with tx_view.
     record.clear_journal();
     record.clear_deltas();

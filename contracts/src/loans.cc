@@ -145,7 +145,7 @@ Verdict OriginateLoanHandler(TxEnv& env) {
     leg->set_outstanding(shares[i].minor());
     leg->set_approved(!per_loan || party.bank() == agreement.lead());
   }
-  env.record.set_loan_id(o.loan_id());
+  env.SetLoan(o.loan_id(), loan);
   if (per_loan) {
     loan.set_status(proto::LOAN_STATUS_PENDING_APPROVAL);
   } else {
@@ -175,7 +175,7 @@ Verdict ApproveLoanHandler(TxEnv& env) {
                            env.signer() + " has already approved loan " + id);
   }
   leg->set_approved(true);
-  env.record.set_loan_id(id);
+  env.SetLoan(id, loan);
   const bool all = std::all_of(loan.legs().begin(), loan.legs().end(),
                                [](const proto::LoanLeg& l) { return l.approved(); });
   if (all) {

@@ -56,7 +56,7 @@ Verdict LoadServicedLoan(TxEnv& env, const std::string& id, std::optional<proto:
     return Verdict::Reject(ErrorCode::kNotLead, env.signer() + " is not the lead (servicer) of loan " +
                                                     id + " (" + (*out)->lead() + " is)");
   }
-  env.record.set_loan_id(id);
+  env.SetLoan(id, **out);
   return Verdict::Accept();
 }
 
@@ -260,7 +260,7 @@ Verdict ReverseHandler(TxEnv& env) {
   COLEND_ASSIGN_OR_VERDICT(proto::AgreementRecord * staged, LoadAgreementOf(env.view, loan));
   proto::AgreementRecord& agreement = *staged;
   env.record.set_kind(proto::EVENT_KIND_REVERSAL);
-  env.record.set_loan_id(loan.id());
+  env.SetLoan(loan.id(), loan);
   for (const proto::LegDelta& delta : target.deltas()) {
     proto::LoanLeg* leg = FindLeg(loan, delta.bank());
     if (leg == nullptr) {

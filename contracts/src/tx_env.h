@@ -5,7 +5,9 @@
 #define COLEND_CONTRACTS_SRC_TX_ENV_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "colend/contracts/apply.h"
 #include "colend/contracts/state.h"
@@ -20,6 +22,8 @@ struct TxEnv {
   const BlockContext& ctx;
   StateView& view;
   proto::TxRecord& record;
+  // Where the banks the transaction concerns go (ExecutableTx::banks); null: nowhere.
+  std::vector<std::string>* banks = nullptr;
 
   const std::string& signer() const { return body.signer(); }
   const std::string& id() const { return body.id(); }
@@ -43,6 +47,14 @@ struct TxEnv {
     line->set_creditor(std::string(creditor));
     line->set_component(component);
     line->set_amount(amount);
+  }
+
+  // Names `loan` (whose id is `loan_id`) as the loan the event concerns: on the record, and
+  // its legs' banks among the banks the transaction concerns.
+  void SetLoan(const std::string& loan_id, const proto::LoanRecord& loan) {
+    record.set_loan_id(loan_id);
+    if (banks == nullptr) return;
+    for (const proto::LoanLeg& leg : loan.legs()) banks->push_back(leg.bank());
   }
 
   bool mixed_journal = false;

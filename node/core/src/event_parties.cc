@@ -37,9 +37,56 @@ std::string TransactionTypeName(const proto::TransactionBody& body) {
   return field != nullptr && field->message_type() != nullptr ? field->message_type()->name() : "";
 }
 
+namespace {
+
+// The loan-leg part of TransactionParties, read from `after`: the banks with a leg in the
+// loan the event names (a reversal: the loan of the event it reverses).
+Status AddLoanParties(const proto::TransactionBody& body, const contracts::StateReader& after,
+                      std::vector<std::string>& out) {
+  switch (body.payload_case()) {
+    case proto::TransactionBody::kOriginateLoan:
+      return AddLoanLegs(after, body.originate_loan().loan_id(), out);
+    case proto::TransactionBody::kApproveLoan:
+      return AddLoanLegs(after, body.approve_loan().loan_id(), out);
+    case proto::TransactionBody::kRecordRepayment:
+      return AddLoanLegs(after, body.record_repayment().loan_id(), out);
+    case proto::TransactionBody::kChargeOff:
+      return AddLoanLegs(after, body.charge_off().loan_id(), out);
+    case proto::TransactionBody::kRecordRecovery:
+      return AddLoanLegs(after, body.record_recovery().loan_id(), out);
+    case proto::TransactionBody::kReverse: {
+      COLEND_ASSIGN_OR_RETURN(
+          std::optional<proto::TxRecord> target,
+          contracts::ReadRecord<proto::TxRecord>(
+              after, contracts::keys::Tx(body.signer(), body.reverse().target_id())));
+      if (target && !target->loan_id().empty()) return AddLoanLegs(after, target->loan_id(), out);
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
+// The journal part, read from `after`: whoever a posting moved money between.
+Status AddJournalParties(const proto::TransactionBody& body, const proto::Receipt& receipt,
+                         const contracts::StateReader& after, std::vector<std::string>& out) {
+  COLEND_ASSIGN_OR_RETURN(std::optional<proto::TxRecord> record,
+                          contracts::ReadRecord<proto::TxRecord>(
+                              after, contracts::keys::Tx(body.signer(), body.id())));
+  if (record && record->tx_hash() == receipt.tx_hash()) {
+    for (const proto::JournalLine& line : record->journal()) {
+      out.push_back(line.debtor());
+      out.push_back(line.creditor());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> TransactionParties(
     const proto::TransactionBody& body, const proto::Receipt& receipt,
-    const contracts::StateReader& after, const std::vector<std::string>* journal_banks) {
+    const contracts::StateReader& after, const std::vector<std::string>* banks) {
   std::vector<std::string> out{body.signer()};
   if (receipt.status() == proto::RECEIPT_STATUS_OK) {
     switch (body.payload_case()) {
@@ -54,31 +101,6 @@ Result<std::vector<std::string>> TransactionParties(
         COLEND_RETURN_IF_ERROR(
             AddAgreementParties(after, body.suspend_agreement().agreement_id(), out));
         break;
-      case proto::TransactionBody::kOriginateLoan:
-        COLEND_RETURN_IF_ERROR(AddLoanLegs(after, body.originate_loan().loan_id(), out));
-        break;
-      case proto::TransactionBody::kApproveLoan:
-        COLEND_RETURN_IF_ERROR(AddLoanLegs(after, body.approve_loan().loan_id(), out));
-        break;
-      case proto::TransactionBody::kRecordRepayment:
-        COLEND_RETURN_IF_ERROR(AddLoanLegs(after, body.record_repayment().loan_id(), out));
-        break;
-      case proto::TransactionBody::kChargeOff:
-        COLEND_RETURN_IF_ERROR(AddLoanLegs(after, body.charge_off().loan_id(), out));
-        break;
-      case proto::TransactionBody::kRecordRecovery:
-        COLEND_RETURN_IF_ERROR(AddLoanLegs(after, body.record_recovery().loan_id(), out));
-        break;
-      case proto::TransactionBody::kReverse: {
-        COLEND_ASSIGN_OR_RETURN(
-            std::optional<proto::TxRecord> target,
-            contracts::ReadRecord<proto::TxRecord>(
-                after, contracts::keys::Tx(body.signer(), body.reverse().target_id())));
-        if (target && !target->loan_id().empty()) {
-          COLEND_RETURN_IF_ERROR(AddLoanLegs(after, target->loan_id(), out));
-        }
-        break;
-      }
       case proto::TransactionBody::kCloseSettlement:
         out.push_back(body.close_settlement().counterparty());
         break;
@@ -99,19 +121,12 @@ Result<std::vector<std::string>> TransactionParties(
       default:
         break;
     }
-    // The journal names whoever a posting moved money between.
-    if (journal_banks != nullptr) {
-      out.insert(out.end(), journal_banks->begin(), journal_banks->end());
+    // The loan's legs and the journal's banks: as the contract reported them, or read back.
+    if (banks != nullptr) {
+      out.insert(out.end(), banks->begin(), banks->end());
     } else {
-      COLEND_ASSIGN_OR_RETURN(std::optional<proto::TxRecord> record,
-                              contracts::ReadRecord<proto::TxRecord>(
-                                  after, contracts::keys::Tx(body.signer(), body.id())));
-      if (record && record->tx_hash() == receipt.tx_hash()) {
-        for (const proto::JournalLine& line : record->journal()) {
-          out.push_back(line.debtor());
-          out.push_back(line.creditor());
-        }
-      }
+      COLEND_RETURN_IF_ERROR(AddLoanParties(body, after, out));
+      COLEND_RETURN_IF_ERROR(AddJournalParties(body, receipt, after, out));
     }
   }
   std::erase_if(out, [](const std::string& bank) { return bank.empty() || bank.size() > 32; });

@@ -24,15 +24,14 @@
 namespace colend::node {
 
 // The member ids `body` concerns, sorted and unique, read from `after`: the state right after
-// the transaction was applied. `journal_banks`, when not null, is what contracts::Apply
-// reported as the banks of this transaction's journal (ExecutableTx::journal_banks), and
-// saves decoding the record again; when null, the journal is read from the transaction's
-// record in `after`. Both give the same list. Fails only when a record does not parse (a
-// damaged state).
+// the transaction was applied. `banks`, when not null, is what contracts::Apply reported
+// for this transaction (ExecutableTx::banks: its loan's legs and its journal's banks), and
+// saves reading the loan and the record again; when null, both are read from `after`. Both
+// give the same list. Fails only when a record does not parse (a damaged state).
 Result<std::vector<std::string>> TransactionParties(
     const proto::TransactionBody& body, const proto::Receipt& receipt,
     const contracts::StateReader& after,
-    const std::vector<std::string>* journal_banks = nullptr);
+    const std::vector<std::string>* banks = nullptr);
 
 // The transaction's type as docs/api.md names it ("OriginateLoan", ...); "" when unset.
 std::string TransactionTypeName(const proto::TransactionBody& body);

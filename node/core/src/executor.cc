@@ -91,7 +91,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
   out.txs.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.tx_hashes.reserve(static_cast<std::size_t>(block.transactions_size()));
   out.replays.reserve(static_cast<std::size_t>(block.transactions_size()));
-  std::vector<std::string> journal_banks;  // per transaction, from contracts::Apply
+  std::vector<std::string> banks;  // per transaction, from contracts::Apply (ExecutableTx::banks)
   for (int i = 0; i < block.transactions_size(); ++i) {
     // Each transaction's bytes are decoded strictly once per node: at admission or in the
     // proposal check, or here for what this node has not seen (a block it synced).
@@ -119,8 +119,8 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
         verified ? contracts::Authentication::kVerifiedKey : Authenticate(*decoded, view);
     tx.key_id = AsBytes(decoded->envelope.key_id());
     tx.index = static_cast<std::uint32_t>(i);
-    journal_banks.clear();
-    tx.journal_banks = &journal_banks;
+    banks.clear();
+    tx.banks = &banks;
     Result<proto::Receipt> receipt = contracts::Apply(tx, view, ctx);
     if (!receipt.ok()) return receipt.status();
     if (receipt->status() == proto::RECEIPT_STATUS_OK) ++out.accepted;
@@ -128,7 +128,7 @@ Result<ExecutedBlock> Executor::Execute(const proto::Block& block,
     TxSummary summary{
         decoded->body.signer(), decoded->body.id(), TransactionTypeName(decoded->body), {}};
     COLEND_ASSIGN_OR_RETURN(summary.parties,
-                            TransactionParties(decoded->body, *receipt, view, &journal_banks));
+                            TransactionParties(decoded->body, *receipt, view, &banks));
     // A replay of bytes committed before: the DUPLICATE of a (signer, id) whose record holds
     // this very hash (a different body with a used id is a DUPLICATE too, and not a replay).
     bool replay = false;

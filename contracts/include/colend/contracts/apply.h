@@ -65,10 +65,12 @@ struct ExecutableTx {
   ByteView key_id;
   // Position of the transaction in its block, from 0.
   std::uint32_t index = 0;
-  // When not null, Apply appends the banks the accepted transaction's journal names (the
-  // debtor and the creditor of each line, in line order), and nothing for a rejected one:
-  // what the node indexes events by, without decoding the record Apply just wrote.
-  std::vector<std::string>* journal_banks = nullptr;
+  // When not null, Apply appends the banks an accepted transaction concerns as the contract
+  // knows them: the banks with a leg in the loan a loan event names (for a reversal, the
+  // loan of the event it reverses), then the debtor and the creditor of each line of its
+  // journal, in line order; for a rejected one, nothing. What the node indexes events by,
+  // without reading the loan and the record again.
+  std::vector<std::string>* banks = nullptr;
 };
 
 // REQUIRES: tx.body != nullptr. `state` is the block's overlay on the committed state.

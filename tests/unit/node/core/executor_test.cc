@@ -312,6 +312,44 @@ TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
   const std::vector<std::string> both = {"LEAD", "PARTNER_A"};
   EXPECT_EQ(executed.txs[3].parties, both);
   EXPECT_EQ(executed.txs[6].parties, std::vector<std::string>{"LEAD"});
+
+  // The other loan events: a per-loan approval (and a second one, rejected after the
+  // handler had the loan in hand), a charge-off, a recovery and its reversal.
+  const std::vector<std::string> second = {
+      Signed(0, R"({"type":"ProposeAgreement","signer":"LEAD","id":"p-2","agreement_id":"AG-2",)"
+                R"("currency":"CNY","shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":0,)"
+                R"("approval":"PER_LOAN"})"),
+      Signed(1, R"({"type":"AcceptAgreement","signer":"PARTNER_A","id":"a-2","agreement_id":"AG-2"})"),
+      Signed(0, R"({"type":"OriginateLoan","signer":"LEAD","id":"L-2","agreement_id":"AG-2",)"
+                R"("loan_id":"L-2","borrower_ref":)"
+                R"("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
+                R"("principal":"50000","annual_rate_bp":1200,"term_months":6,)"
+                R"("value_date":"2026-11-22"})"),
+      Signed(1, R"({"type":"ApproveLoan","signer":"PARTNER_A","id":"ap-1","loan_id":"L-2"})"),
+      Signed(1, R"({"type":"ApproveLoan","signer":"PARTNER_A","id":"ap-2","loan_id":"L-2"})"),
+      Signed(0, R"({"type":"ChargeOff","signer":"LEAD","id":"C-1","loan_id":"L-1",)"
+                R"("value_date":"2027-04-01"})"),
+      Signed(0, R"({"type":"RecordRecovery","signer":"LEAD","id":"RC-1","loan_id":"L-1",)"
+                R"("amount":"1000","value_date":"2027-05-01"})"),
+      Signed(0, R"({"type":"Reverse","signer":"LEAD","id":"V-2","target_id":"RC-1",)"
+                R"("reason":"bounced"})")};
+  proto::BlockHeader header2;
+  ExecutedBlock executed2 = executor.Execute(MakeBlock(2, second, &header2), header2).value();
+  executor.Apply(executed2);
+  ASSERT_EQ(executed2.txs.size(), second.size());
+  for (std::size_t i = 0; i < second.size(); ++i) {
+    SCOPED_TRACE("block 2, transaction " + std::to_string(i));
+    const contracts::DecodedTransaction decoded =
+        contracts::DecodeTransaction(AsBytes(second[i]), crypto::CryptoSuite::Standard()).value();
+    EXPECT_EQ(executed2.txs[i].parties,
+              TransactionParties(decoded.body, executed2.receipts[i], executor.state()).value());
+    const bool rejected = i == 4;
+    EXPECT_EQ(executed2.receipts[i].status(),
+              rejected ? proto::RECEIPT_STATUS_REJECTED : proto::RECEIPT_STATUS_OK)
+        << executed2.receipts[i].code() << " " << executed2.receipts[i].message();
+    EXPECT_EQ(executed2.txs[i].parties,
+              rejected ? std::vector<std::string>{"PARTNER_A"} : both);
+  }
 }
 
 }  // namespace
