@@ -70,6 +70,10 @@ const char kPropose[] =
     R"("shares":{"LEAD":2000,"PARTNER_A":8000},"service_fee_bp":1500})";
 const char kAccept[] =
     R"({"type":"AcceptAgreement","signer":"PARTNER_A","id":"a-1","agreement_id":"AG-1"})";
+const char kOriginate[] =
+    R"({"type":"OriginateLoan","signer":"LEAD","id":"L-1","agreement_id":"AG-1","loan_id":"L-1",)"
+    R"("borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
+    R"("principal":"100000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
 
 TEST_F(ExecutorTest, ExecutesABlockAndTwoExecutorsAgree) {
   Executor a(kChain, crypto::CryptoSuite::Standard());
@@ -242,14 +246,10 @@ TEST(ReceiptsRootTest, IsTheMerkleRootOfTheSerialisedReceipts) {
 TEST_F(ExecutorTest, SummariesNameTheBanksEachTransactionConcerns) {
   Executor executor(kChain, crypto::CryptoSuite::Standard());
   executor.Load(genesis_, 0);
-  const std::string originate =
-      R"({"type":"OriginateLoan","signer":"LEAD","id":"L-1","agreement_id":"AG-1","loan_id":"L-1",)"
-      R"("borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
-      R"("principal":"100000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
   const std::string refused =
       R"({"type":"AcceptAgreement","signer":"PARTNER_A","id":"a-9","agreement_id":"AG-NONE"})";
   proto::BlockHeader header;
-  proto::Block block = MakeBlock(1, {Signed(0, kPropose), Signed(1, kAccept), Signed(0, originate),
+  proto::Block block = MakeBlock(1, {Signed(0, kPropose), Signed(1, kAccept), Signed(0, kOriginate),
                                      Signed(1, refused), "not a transaction"},
                                  &header);
   ExecutedBlock executed = executor.Execute(block, header).value();
@@ -266,16 +266,13 @@ TEST_F(ExecutorTest, SummariesNameTheBanksEachTransactionConcerns) {
   EXPECT_TRUE(executed.txs[4].signer.empty());
 }
 
-// The executor takes each journal's banks from contracts::Apply instead of decoding the
-// record again (ExecutableTx::journal_banks): the parties it gives are those read back from
-// the committed state, for every kind of transaction in the block, accepted or rejected.
+// The executor takes each loan event's legs and each journal's banks from contracts::Apply
+// instead of reading the loan and the record again (ExecutableTx::banks): the parties it
+// gives are those read back from the committed state, for every kind of loan event, an
+// agreement's, a reversal and rejections (one after the handler had the loan in hand).
 TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
   Executor executor(kChain, crypto::CryptoSuite::Standard());
   executor.Load(genesis_, 0);
-  const std::string originate =
-      R"({"type":"OriginateLoan","signer":"LEAD","id":"L-1","agreement_id":"AG-1","loan_id":"L-1",)"
-      R"("borrower_ref":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)"
-      R"("principal":"100000","annual_rate_bp":1800,"term_months":12,"value_date":"2026-11-21"})";
   const std::string repay =
       R"({"type":"RecordRepayment","signer":"LEAD","id":"R-1","loan_id":"L-1","principal":"1000",)"
       R"("interest":"120","penalty":"5","value_date":"2026-12-21"})";
@@ -288,7 +285,7 @@ TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
       R"({"type":"RecordRepayment","signer":"LEAD","id":"R-3","loan_id":"L-1",)"
       R"("principal":"999999999","interest":"0","penalty":"0","value_date":"2026-12-23"})";
   const std::vector<std::string> txs = {Signed(0, kPropose), Signed(1, kAccept),
-                                        Signed(0, originate), Signed(0, repay),
+                                        Signed(0, kOriginate), Signed(0, repay),
                                         Signed(0, repay_again), Signed(0, reverse),
                                         Signed(0, overpay)};
   proto::BlockHeader header;
