@@ -1,6 +1,6 @@
-// MemoryState: committed contract state held in memory, with its state root. Used by
-// colend-replay, the tests and the benchmarks; the node keeps its state in its store
-// instead, behind the same StateReader/StateScanner interfaces.
+// MemoryState: committed contract state held in memory, with its state root. The node's
+// executor keeps the whole state in one (loaded from its store at start; the store holds
+// it durably), and so do colend-replay, the tests and the benchmarks.
 //
 // Thread safety: not thread-safe; one thread owns it.
 #ifndef COLEND_CONTRACTS_MEMORY_STATE_H_
@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "colend/contracts/state.h"
 #include "colend/contracts/state_commitment.h"
@@ -44,7 +44,10 @@ class MemoryState final : public StateReader, public StateScanner {
 
  private:
   // Point lookups only: execution never iterates it, so its order never reaches state.
-  std::unordered_map<std::string, std::string, StringKeyHash, std::equal_to<>> values_;
+  // Open addressing (Boost.Unordered's flat map) rather than std::unordered_map: a lookup
+  // in a state of a million keys is one cache miss fewer without the node of a chained
+  // table, which made the contract's Apply about 20 % faster (docs/performance.md).
+  boost::unordered_flat_map<std::string, std::string, StringKeyHash, std::equal_to<>> values_;
   StateCommitment commitment_;
   std::size_t payload_bytes_ = 0;
 };
