@@ -14,8 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kDone = 0;
-constexpr int kCannotRun = 2;
 // Transaction ids are 1-64 characters (docs/api.md).
 constexpr std::size_t kMaxTxId = 64;
 

@@ -25,10 +25,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kDone = 0;
-constexpr int kProblems = 1;
-constexpr int kCannotRun = 2;
-
 // Minor units as a decimal amount with two places and thousands separators, for tables:
 // "-1234567" -> "-12,345.67". The JSON output keeps the exact minor-unit strings.
 std::string Money(std::string_view minor) {

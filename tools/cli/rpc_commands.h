@@ -76,6 +76,11 @@ int RunQuery(const RpcTarget& target, const std::string& query, const std::strin
              const std::string& bank, const std::string& counterparty, std::ostream& out,
              std::ostream& err);
 
+// The exit codes above, shared by the command files.
+inline constexpr int kDone = 0;
+inline constexpr int kProblems = 1;
+inline constexpr int kCannotRun = 2;
+
 // Shared by the command files: a client for `target` (nullptr after printing why), an error
 // answer printed with its exit code, a JSON scalar as a table cell ("-" for null), and
 // columns padded to their widest cell ("(none)" under a header without rows).

@@ -13,10 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int kDone = 0;
-constexpr int kFailed = 1;
-constexpr int kCannotRun = 2;
-
 // "-123" from "123" and back: the bank's side of a pair's "a owes b" amount.
 std::string Negated(const std::string& minor) {
   if (minor.empty() || minor == "0") return minor;
@@ -83,7 +79,7 @@ int RunWatch(const RpcTarget& target, const WatchOptions& options, std::ostream&
         json::object{{"topic", "positions"}, {"bank", options.bank}, {"from_height", from}});
     if (!id.ok()) {
       err << "colend-cli: watch: " << id.status().ToString() << "\n";
-      return id.status().code() == StatusCode::kInvalidArgument ? kCannotRun : kFailed;
+      return id.status().code() == StatusCode::kInvalidArgument ? kCannotRun : kProblems;
     }
     const int timeout_ms = options.timeout_s > 0 ? options.timeout_s * 1000 : 24 * 3600 * 1000;
     for (std::uint64_t shown = 0; options.blocks == 0 || shown < options.blocks;) {
@@ -93,7 +89,7 @@ int RunWatch(const RpcTarget& target, const WatchOptions& options, std::ostream&
           continue;  // waiting for ever: a quiet day
         }
         err << "colend-cli: watch: " << note.status().message() << "\n";
-        return kFailed;
+        return kProblems;
       }
       if (note->at("subscription").as_string() != *id) continue;
       ++shown;
@@ -107,7 +103,7 @@ int RunWatch(const RpcTarget& target, const WatchOptions& options, std::ostream&
     return kDone;
   } catch (const std::exception& e) {
     err << "colend-cli: watch: unexpected answer from the node: " << e.what() << "\n";
-    return kFailed;
+    return kProblems;
   }
 }
 

@@ -362,16 +362,16 @@ Status BlockStore::Commit(const StoredBlock& block) {
   batch.push_back(Put(keys::BlockKey(h), certified.SerializeAsString()));
   batch.push_back(Put(keys::MetaKey(h), keys::EncodeMeta(meta)));
   batch.push_back(Put(keys::BlockIndexKey(block.block_hash), U64Value(h)));
-  // The receipts and tx hashes: one value for the block.
+  // The receipts and tx hashes: one value for the block. The executor's bytes when it handed
+  // them over (the bytes its receipts root hashed), else serialised here.
+  std::vector<std::string> serialised;
   if (block.encoded_receipts.empty()) {
-    std::vector<std::string> receipts;
-    receipts.reserve(meta.tx_count);
-    for (const proto::Receipt& r : block.receipts) receipts.push_back(r.SerializeAsString());
-    batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, receipts)));
-  } else {
-    batch.push_back(
-        Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, block.encoded_receipts)));
+    serialised.reserve(meta.tx_count);
+    for (const proto::Receipt& r : block.receipts) serialised.push_back(r.SerializeAsString());
   }
+  const std::vector<std::string>& receipts =
+      block.encoded_receipts.empty() ? serialised : block.encoded_receipts;
+  batch.push_back(Put(keys::TxRecordsKey(h), keys::EncodeTxRecords(block.tx_hashes, receipts)));
   // A transaction hash is indexed where it first committed: a replay of the same body
   // later (rejected by the contract as a duplicate; the executor flags it in `replays`)
   // keeps its receipt but not the index. Written blindly: storing a block reads nothing, so

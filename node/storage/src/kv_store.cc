@@ -33,10 +33,6 @@ Status FromLevelDb(const leveldb::Status& s, std::string_view what) {
   return Status::Internal(std::move(message));
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // Ownership: owns the DB, its block cache and filter policy (the DB is closed first); a
 // snapshot (made by Snapshot()) owns only its leveldb::Snapshot and reads the DB of the
 // store that made it.
@@ -90,7 +86,7 @@ class LevelDbKvStore final : public KvStore {
     std::unique_ptr<leveldb::Iterator> it(reads_->NewIterator(ReadOptions()));
     for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
       const std::string_view key = ToView(it->key());
-      if (!StartsWith(key, prefix)) break;
+      if (!key.starts_with(prefix)) break;
       if (!fn(key, ToView(it->value()))) break;
     }
     return FromLevelDb(it->status(), "leveldb scan");
@@ -101,7 +97,7 @@ class LevelDbKvStore final : public KvStore {
     std::unique_ptr<leveldb::Iterator> it(reads_->NewIterator(ReadOptions()));
     for (it->Seek(ToSlice(std::max(prefix, start))); it->Valid(); it->Next()) {
       const std::string_view key = ToView(it->key());
-      if (!StartsWith(key, prefix)) break;
+      if (!key.starts_with(prefix)) break;
       if (!fn(key, ToView(it->value()))) break;
     }
     return FromLevelDb(it->status(), "leveldb scan");
@@ -118,7 +114,7 @@ class LevelDbKvStore final : public KvStore {
       it->Prev();
     }
     COLEND_RETURN_IF_ERROR(FromLevelDb(it->status(), "leveldb seek"));
-    if (!it->Valid() || !StartsWith(ToView(it->key()), prefix)) {
+    if (!it->Valid() || !ToView(it->key()).starts_with(prefix)) {
       return std::optional<KvEntry>();
     }
     return std::optional<KvEntry>(

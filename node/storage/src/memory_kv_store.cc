@@ -5,13 +5,6 @@
 #include <utility>
 
 namespace colend::node {
-namespace {
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-}  // namespace
 
 void MemoryKvStore::Apply(std::span<const KvWrite> writes, Map& map) {
   for (const KvWrite& w : writes) {
@@ -50,7 +43,7 @@ Status MemoryKvStore::Scan(std::string_view prefix, const KvScanFn& fn) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = visible_.lower_bound(prefix); it != visible_.end(); ++it) {
-      if (!StartsWith(it->first, prefix)) break;
+      if (!it->first.starts_with(prefix)) break;
       entries.emplace_back(it->first, it->second);
     }
   }
@@ -74,7 +67,7 @@ Status MemoryKvStore::ScanFrom(std::string_view prefix, std::string_view start,
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = visible_.lower_bound(std::max(prefix, start)); it != visible_.end(); ++it) {
-      if (!StartsWith(it->first, prefix)) break;
+      if (!it->first.starts_with(prefix)) break;
       entries.emplace_back(it->first, it->second);
     }
   }
@@ -90,7 +83,7 @@ Result<std::optional<KvEntry>> MemoryKvStore::FindLastAtOrBefore(std::string_vie
   auto it = visible_.upper_bound(upper);  // first key > upper
   if (it == visible_.begin()) return std::optional<KvEntry>();
   --it;
-  if (!StartsWith(it->first, prefix)) return std::optional<KvEntry>();
+  if (!it->first.starts_with(prefix)) return std::optional<KvEntry>();
   return std::optional<KvEntry>(KvEntry{it->first, it->second});
 }
 

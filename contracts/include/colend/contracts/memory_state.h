@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "colend/contracts/state.h"
