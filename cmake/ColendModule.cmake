@@ -11,9 +11,9 @@ target_compile_options(colend_warnings INTERFACE
   -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
 # A unity build (the `ci` preset) compiles each source as an #include of a generated file,
 # so GCC takes a class defined in a .cc for a header's class and warns that its members'
-# types are file-local. They are, in the .cc that defines both.
+# types are file-local. They are, in the .cc that defines both. (A GCC warning; Clang has none.)
 if(CMAKE_UNITY_BUILD)
-  target_compile_options(colend_warnings INTERFACE -Wno-subobject-linkage)
+  target_compile_options(colend_warnings INTERFACE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
 endif()
 
 # Sanitizers apply to every target, including tests and third-party code built here, or
