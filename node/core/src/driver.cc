@@ -129,9 +129,15 @@ Status Node::Impl::Commit(consensus::CommitAction& commit) {
   // and wakes the sessions, never waits for one (rpc_server.h, "Subscriptions").
   if (rpc_) rpc_->Publish(MakeBlockEvent(stored, committed->txs));
 
-  // Durable: the pool forgets the block's transactions, metrics and the replica learn.
-  const std::vector<std::string> committed_txs(stored.block.transactions().begin(),
-                                               stored.block.transactions().end());
+  // Durable: the pool forgets the block's transactions (by what execution decoded of them),
+  // metrics and the replica learn.
+  std::vector<TxPool::CommittedTx> committed_txs;
+  committed_txs.reserve(stored.tx_hashes.size());
+  for (std::size_t i = 0; i < stored.tx_hashes.size(); ++i) {
+    const TxSummary& tx = committed->txs[i];
+    committed_txs.push_back(TxPool::CommittedTx{stored.block.transactions(static_cast<int>(i)),
+                                                ByteView(stored.tx_hashes[i]), tx.signer, tx.id});
+  }
   pool_->RemoveCommitted(committed_txs);
   // Governance changed who may sign: drop what can now only be rejected, so no primary keeps
   // proposing it (execution would reject it; nothing refuses a block for it).

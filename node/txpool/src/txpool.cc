@@ -181,42 +181,28 @@ class TxPool::Impl {
   }
 
   void RemoveCommitted(std::span<const std::string> block_transactions) {
-    struct Committed {
-      crypto::Digest leaf_hash{};
-      std::optional<crypto::Digest> tx_hash;
-      std::string signer;
-      std::string id;
-    };
     std::vector<Committed> committed;
     committed.reserve(block_transactions.size());
-    for (const std::string& bytes : block_transactions) {
-      Committed c;
-      c.leaf_hash = consensus::TxLeafHash(options_.suite.hash(), bytes);
-      // Lenient parsing: a committed block was checked already; this only finds matches.
-      proto::SignedTransaction envelope;
-      proto::TransactionBody body;
-      if (envelope.ParseFromString(bytes) && body.ParseFromString(envelope.body())) {
-        c.tx_hash = crypto::Hash(options_.suite.hash(), AsBytes(envelope.body()));
-        c.signer = body.signer();
-        c.id = body.id();
+    for (const std::string& bytes : block_transactions) committed.push_back(Parse(bytes));
+    Remove(committed);
+  }
+
+  void RemoveCommitted(std::span<const TxPool::CommittedTx> block_transactions) {
+    std::vector<Committed> committed;
+    committed.reserve(block_transactions.size());
+    for (const TxPool::CommittedTx& tx : block_transactions) {
+      if (tx.tx_hash.size() != crypto::kDigestSize) {
+        committed.push_back(Parse(tx.bytes));
+        continue;
       }
+      Committed c;
+      c.tx_hash.emplace();
+      std::copy(tx.tx_hash.begin(), tx.tx_hash.end(), c.tx_hash->begin());
+      c.signer = tx.signer;
+      c.id = tx.id;
       committed.push_back(std::move(c));
     }
-    std::uint64_t removed = 0;
-    {
-      std::lock_guard lock(mutex_);
-      for (const Committed& c : committed) {
-        bool gone = pending_.RemoveByLeaf(c.leaf_hash);
-        if (c.tx_hash) {
-          gone = pending_.RemoveByTxHash(*c.tx_hash) || gone;
-          gone = pending_.RemoveBySignerId(c.signer, c.id) || gone;
-        }
-        removed += gone ? 1 : 0;
-      }
-      removal_epoch_.fetch_add(1, std::memory_order_acq_rel);
-    }
-    std::lock_guard lock(counters_mutex_);
-    counters_.removed += removed;
+    Remove(committed);
   }
 
   std::size_t size() const {
@@ -440,6 +426,48 @@ class TxPool::Impl {
   static constexpr std::size_t kMaxProposalVerified = 1 << 16;
   mutable std::unordered_set<crypto::Digest, internal::DigestHash> proposal_verified_;
   mutable std::deque<crypto::Digest> proposal_verified_order_;
+  // One committed transaction, as the pool matches it against what is pending.
+  struct Committed {
+    std::optional<crypto::Digest> leaf_hash;  // unset when the tx hash is known
+    std::optional<crypto::Digest> tx_hash;    // unset for bytes that do not decode
+    std::string signer;
+    std::string id;
+  };
+
+  // Committed bytes that nothing decoded yet. Lenient parsing: a committed block was checked
+  // already; this only finds matches.
+  Committed Parse(std::string_view bytes) const {
+    Committed c;
+    c.leaf_hash = consensus::TxLeafHash(options_.suite.hash(), bytes);
+    proto::SignedTransaction envelope;
+    proto::TransactionBody body;
+    if (envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+        body.ParseFromString(envelope.body())) {
+      c.tx_hash = crypto::Hash(options_.suite.hash(), AsBytes(envelope.body()));
+      c.signer = body.signer();
+      c.id = body.id();
+    }
+    return c;
+  }
+
+  void Remove(const std::vector<Committed>& committed) {
+    std::uint64_t removed = 0;
+    {
+      std::lock_guard lock(mutex_);
+      for (const Committed& c : committed) {
+        bool gone = c.leaf_hash && pending_.RemoveByLeaf(*c.leaf_hash);
+        if (c.tx_hash) {
+          gone = pending_.RemoveByTxHash(*c.tx_hash) || gone;
+          gone = pending_.RemoveBySignerId(c.signer, c.id) || gone;
+        }
+        removed += gone ? 1 : 0;
+      }
+      removal_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    std::lock_guard lock(counters_mutex_);
+    counters_.removed += removed;
+  }
+
   // Incremented (under mutex_) by every RemoveCommitted, so an admission can tell whether a
   // block committed between its IdCommitted question and its insertion.
   std::atomic<std::uint64_t> removal_epoch_{0};
@@ -614,6 +642,10 @@ std::vector<std::string> TxPool::Batch(std::uint32_t max_txs, std::uint64_t max_
 }
 
 void TxPool::RemoveCommitted(std::span<const std::string> block_transactions) {
+  impl_->RemoveCommitted(block_transactions);
+}
+
+void TxPool::RemoveCommitted(std::span<const CommittedTx> block_transactions) {
   impl_->RemoveCommitted(block_transactions);
 }
 

@@ -514,6 +514,42 @@ TEST_F(TxPoolTest, RemoveCommittedMatchesLeafTxHashAndSignerId) {
   EXPECT_EQ(pool_->size(), 1u);
 }
 
+// The node's path: what execution decoded (tx hash, signer, id) instead of the bytes parsed
+// again. The same block as above removes the same three; bytes execution could not decode
+// (no tx hash) are still looked at by their leaf hash.
+TEST_F(TxPoolTest, RemoveCommittedWithWhatExecutionDecodedMatchesTheSame) {
+  const proto::TransactionBody body = Body("LEAD", "l-1");
+  const std::string l1 = Sign(body, lead_);
+  const std::string l2 = Lead("l-2");
+  const std::string a1 = PartnerA("a-1");
+  const std::string b1 = PartnerB("b-1");
+  const std::string c1 = PartnerA("a-2");
+  AdmitAll({l1, l2, a1, b1, c1});
+
+  proto::TransactionBody other_a = Body("PARTNER_A", "a-1");
+  other_a.mutable_accept_agreement()->set_agreement_id("AG-9");
+  const std::string l1_resigned = Sign(body, lead_);
+  const std::string a1_other = Sign(other_a, partner_a_);
+  const Bytes l1_hash = TxHashOf(l1_resigned);
+  const Bytes l2_hash = TxHashOf(l2);
+  const Bytes a1_hash = TxHashOf(a1_other);
+  // c1 as if execution had not decoded it: found by its bytes.
+  const std::vector<TxPool::CommittedTx> block = {
+      {l1_resigned, l1_hash, "LEAD", "l-1"},
+      {l2, l2_hash, "LEAD", "l-2"},
+      {a1_other, a1_hash, "PARTNER_A", "a-1"},
+      {c1, {}, "", ""},
+      {"junk", {}, "", ""}};
+  pool_->RemoveCommitted(block);
+  EXPECT_EQ(pool_->size(), 1u);
+  EXPECT_EQ(pool_->bytes(), b1.size());
+  EXPECT_EQ(pool_->Batch(10, 1 << 20, {}), (std::vector<std::string>{b1}));
+  EXPECT_EQ(pool_->Find(TxHashOf(l1)), std::nullopt);
+  EXPECT_EQ(pool_->counters().removed, 4u);
+  pool_->RemoveCommitted(block);
+  EXPECT_EQ(pool_->size(), 1u);
+}
+
 TEST_F(TxPoolTest, CheckProposalAcceptsAGoodBlock) {
   const std::string pending = Lead("l-1");
   AdmitAll({pending});

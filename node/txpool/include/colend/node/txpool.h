@@ -171,6 +171,19 @@ class TxPool {
   // Bytes that do not decode are ignored.
   void RemoveCommitted(std::span<const std::string> block_transactions);
 
+  // What executing a block already decoded of one of its transactions.
+  struct CommittedTx {
+    std::string_view bytes;   // the signed transaction, as committed
+    ByteView tx_hash;         // the suite hash of its body; empty if execution could not decode it
+    std::string_view signer;  // the body's signer and id (with a tx_hash)
+    std::string_view id;
+  };
+  // The same for a node that executed the block, without hashing or parsing again what
+  // execution decoded: a transaction with a tx_hash is matched by it and by (signer, id)
+  // (a pending transaction with the same bytes has the same tx hash, so its leaf hash adds
+  // nothing); one without is hashed and parsed as above.
+  void RemoveCommitted(std::span<const CommittedTx> block_transactions);
+
   // Backpressure: the number of pending transactions admitted from now on (at most
   // max_txs; the node sets it from the recent commit rate), and the retry hint BUSY answers
   // carry. Until called, the capacity is max_txs.
