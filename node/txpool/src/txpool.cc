@@ -415,17 +415,6 @@ class TxPool::Impl {
     counters_.signatures_verified += n;
   }
 
-  const PoolOptions options_;
-  const std::shared_ptr<const KeyDirectory> keys_;
-  const std::unique_ptr<crypto::BatchVerifier> verifier_;
-
-  mutable std::mutex mutex_;
-  PendingSet pending_;  // guarded by mutex_
-  // Leaf hashes of transactions whose signatures CheckProposal verified, oldest first,
-  // bounded (guarded by mutex_): execution does not verify them again.
-  static constexpr std::size_t kMaxProposalVerified = 1 << 16;
-  mutable std::unordered_set<crypto::Digest, internal::DigestHash> proposal_verified_;
-  mutable std::deque<crypto::Digest> proposal_verified_order_;
   // One committed transaction, as the pool matches it against what is pending.
   struct Committed {
     std::optional<crypto::Digest> leaf_hash;  // unset when the tx hash is known
@@ -468,6 +457,17 @@ class TxPool::Impl {
     counters_.removed += removed;
   }
 
+  const PoolOptions options_;
+  const std::shared_ptr<const KeyDirectory> keys_;
+  const std::unique_ptr<crypto::BatchVerifier> verifier_;
+
+  mutable std::mutex mutex_;
+  PendingSet pending_;  // guarded by mutex_
+  // Leaf hashes of transactions whose signatures CheckProposal verified, oldest first,
+  // bounded (guarded by mutex_): execution does not verify them again.
+  static constexpr std::size_t kMaxProposalVerified = 1 << 16;
+  mutable std::unordered_set<crypto::Digest, internal::DigestHash> proposal_verified_;
+  mutable std::deque<crypto::Digest> proposal_verified_order_;
   // Incremented (under mutex_) by every RemoveCommitted, so an admission can tell whether a
   // block committed between its IdCommitted question and its insertion.
   std::atomic<std::uint64_t> removal_epoch_{0};
