@@ -140,25 +140,23 @@ BENCHMARK(BM_AdmitAlreadyPending);
 void BM_RemoveCommitted(benchmark::State& state) {
   const Fixture& fixture = Shared();
   constexpr std::size_t kBlock = 1000;
-  const std::vector<std::string> bytes(fixture.txs.begin(),
-                                       fixture.txs.begin() + static_cast<std::ptrdiff_t>(kBlock));
-  std::vector<contracts::DecodedTransaction> decoded;
-  std::vector<node::TxPool::CommittedTx> committed;
-  decoded.reserve(kBlock);
-  for (const std::string& tx : bytes) {
-    decoded.push_back(
+  const bool decoded = state.range(0) == 1;
+  std::vector<contracts::DecodedTransaction> decodings;
+  std::vector<node::TxPool::CommittedTx> block;
+  decodings.reserve(kBlock);
+  for (std::size_t i = 0; i < kBlock; ++i) {
+    const std::string& tx = fixture.txs[i];
+    if (!decoded) {
+      block.push_back({tx, {}, "", ""});
+      continue;
+    }
+    decodings.push_back(
         OrDie(contracts::DecodeTransaction(AsBytes(tx), crypto::CryptoSuite::Standard())));
-    committed.push_back({tx, decoded.back().tx_hash, decoded.back().body.signer(),
-                         decoded.back().body.id()});
+    const contracts::DecodedTransaction& d = decodings.back();
+    block.push_back({tx, d.tx_hash, d.body.signer(), d.body.id()});
   }
   std::unique_ptr<node::TxPool> pool = NewPool(0);
-  for (auto _ : state) {
-    if (state.range(0) == 0) {
-      pool->RemoveCommitted(bytes);
-    } else {
-      pool->RemoveCommitted(committed);
-    }
-  }
+  for (auto _ : state) pool->RemoveCommitted(block);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kBlock));
 }
 BENCHMARK(BM_RemoveCommitted)->Arg(0)->Arg(1);

@@ -180,13 +180,6 @@ class TxPool::Impl {
     return pending_.Batch(max_txs, max_bytes, exclude);
   }
 
-  void RemoveCommitted(std::span<const std::string> block_transactions) {
-    std::vector<Committed> committed;
-    committed.reserve(block_transactions.size());
-    for (const std::string& bytes : block_transactions) committed.push_back(Parse(bytes));
-    Remove(committed);
-  }
-
   void RemoveCommitted(std::span<const TxPool::CommittedTx> block_transactions) {
     std::vector<Committed> committed;
     committed.reserve(block_transactions.size());
@@ -423,8 +416,8 @@ class TxPool::Impl {
     std::string id;
   };
 
-  // Committed bytes that nothing decoded yet. Lenient parsing: a committed block was checked
-  // already; this only finds matches.
+  // Committed bytes that execution did not decode. Lenient parsing: a committed block was
+  // checked already; this only finds matches.
   Committed Parse(std::string_view bytes) const {
     Committed c;
     c.leaf_hash = consensus::TxLeafHash(options_.suite.hash(), bytes);
@@ -639,10 +632,6 @@ std::vector<AdmitResult> TxPool::AdmitBatch(std::vector<std::string> signed_txs,
 std::vector<std::string> TxPool::Batch(std::uint32_t max_txs, std::uint64_t max_bytes,
                                        std::span<const crypto::Digest> exclude) const {
   return impl_->Batch(max_txs, max_bytes, exclude);
-}
-
-void TxPool::RemoveCommitted(std::span<const std::string> block_transactions) {
-  impl_->RemoveCommitted(block_transactions);
 }
 
 void TxPool::RemoveCommitted(std::span<const CommittedTx> block_transactions) {

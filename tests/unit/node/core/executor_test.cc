@@ -288,19 +288,26 @@ TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
                                         Signed(0, kOriginate), Signed(0, repay),
                                         Signed(0, repay_again), Signed(0, reverse),
                                         Signed(0, overpay)};
+  // Each transaction's parties as Apply reported them, against those read back from the
+  // state after the block.
+  const auto expect_read_back = [&](const ExecutedBlock& executed,
+                                    const std::vector<std::string>& block,
+                                    const std::string& name) {
+    ASSERT_EQ(executed.txs.size(), block.size());
+    for (std::size_t i = 0; i < block.size(); ++i) {
+      SCOPED_TRACE(name + ", transaction " + std::to_string(i));
+      const contracts::DecodedTransaction decoded =
+          contracts::DecodeTransaction(AsBytes(block[i]), crypto::CryptoSuite::Standard()).value();
+      const std::vector<std::string> read_back =
+          TransactionParties(decoded.body, executed.receipts[i], executor.state()).value();
+      EXPECT_EQ(executed.txs[i].parties, read_back);
+      EXPECT_FALSE(read_back.empty());
+    }
+  };
   proto::BlockHeader header;
   ExecutedBlock executed = executor.Execute(MakeBlock(1, txs, &header), header).value();
   executor.Apply(executed);
-  ASSERT_EQ(executed.txs.size(), txs.size());
-  for (std::size_t i = 0; i < txs.size(); ++i) {
-    SCOPED_TRACE("transaction " + std::to_string(i));
-    const contracts::DecodedTransaction decoded =
-        contracts::DecodeTransaction(AsBytes(txs[i]), crypto::CryptoSuite::Standard()).value();
-    const std::vector<std::string> read_back =
-        TransactionParties(decoded.body, executed.receipts[i], executor.state()).value();
-    EXPECT_EQ(executed.txs[i].parties, read_back);
-    EXPECT_FALSE(read_back.empty());
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_read_back(executed, txs, "block 1"));
   // The repayment and the reversal moved money: their journals are not empty, so the
   // comparison above covered the banks Apply reported.
   EXPECT_EQ(executed.receipts[3].status(), proto::RECEIPT_STATUS_OK);
@@ -333,13 +340,9 @@ TEST_F(ExecutorTest, PartiesFromApplyMatchThoseReadBackFromState) {
   proto::BlockHeader header2;
   ExecutedBlock executed2 = executor.Execute(MakeBlock(2, second, &header2), header2).value();
   executor.Apply(executed2);
-  ASSERT_EQ(executed2.txs.size(), second.size());
+  ASSERT_NO_FATAL_FAILURE(expect_read_back(executed2, second, "block 2"));
   for (std::size_t i = 0; i < second.size(); ++i) {
     SCOPED_TRACE("block 2, transaction " + std::to_string(i));
-    const contracts::DecodedTransaction decoded =
-        contracts::DecodeTransaction(AsBytes(second[i]), crypto::CryptoSuite::Standard()).value();
-    EXPECT_EQ(executed2.txs[i].parties,
-              TransactionParties(decoded.body, executed2.receipts[i], executor.state()).value());
     const bool rejected = i == 4;
     EXPECT_EQ(executed2.receipts[i].status(),
               rejected ? proto::RECEIPT_STATUS_REJECTED : proto::RECEIPT_STATUS_OK)

@@ -171,6 +171,55 @@ class TxPoolTest : public ::testing::Test {
   std::string PartnerA(const std::string& id) { return Sign(Body("PARTNER_A", id), partner_a_); }
   std::string PartnerB(const std::string& id) { return Sign(Body("PARTNER_B", id), partner_b_); }
 
+  // A committed block handed over as bytes alone, as if execution had decoded none of them.
+  void RemoveCommittedBytes(const std::vector<std::string>& block) {
+    std::vector<TxPool::CommittedTx> committed;
+    for (const std::string& bytes : block) committed.push_back({bytes, {}, "", ""});
+    pool_->RemoveCommitted(committed);
+  }
+
+  // l1, l2, a1, b1 and c1 pending; the block holds l1 under another signature (same tx
+  // hash, other leaf), l2 verbatim, a different body reusing a1's (signer, id), c1, and junk,
+  // which is ignored. With `decoded`, it carries what execution decoded of the first three
+  // (c1 and the junk as bytes execution could not decode); without, bytes alone. Either
+  // way all but b1 go.
+  void ExpectRemoveCommittedMatchesLeafTxHashAndSignerId(bool decoded) {
+    const proto::TransactionBody body = Body("LEAD", "l-1");
+    const std::string l1 = Sign(body, lead_);
+    const std::string l2 = Lead("l-2");
+    const std::string a1 = PartnerA("a-1");
+    const std::string b1 = PartnerB("b-1");
+    const std::string c1 = PartnerA("a-2");
+    AdmitAll({l1, l2, a1, b1, c1});
+
+    proto::TransactionBody other_a = Body("PARTNER_A", "a-1");
+    other_a.mutable_accept_agreement()->set_agreement_id("AG-9");
+    const std::string l1_resigned = Sign(body, lead_);
+    const std::string a1_other = Sign(other_a, partner_a_);
+    const Bytes l1_hash = TxHashOf(l1_resigned);
+    const Bytes l2_hash = TxHashOf(l2);
+    const Bytes a1_hash = TxHashOf(a1_other);
+    std::vector<TxPool::CommittedTx> block = {{l1_resigned, {}, "", ""},
+                                              {l2, {}, "", ""},
+                                              {a1_other, {}, "", ""},
+                                              {c1, {}, "", ""},
+                                              {"junk", {}, "", ""}};
+    if (decoded) {
+      block[0] = {l1_resigned, l1_hash, "LEAD", "l-1"};
+      block[1] = {l2, l2_hash, "LEAD", "l-2"};
+      block[2] = {a1_other, a1_hash, "PARTNER_A", "a-1"};
+    }
+    pool_->RemoveCommitted(block);
+    EXPECT_EQ(pool_->size(), 1u);
+    EXPECT_EQ(pool_->bytes(), b1.size());
+    EXPECT_EQ(pool_->Batch(10, 1 << 20, {}), (std::vector<std::string>{b1}));
+    EXPECT_EQ(pool_->Find(TxHashOf(l1)), std::nullopt);
+    EXPECT_EQ(pool_->counters().removed, 4u);
+    // Removing again is harmless.
+    pool_->RemoveCommitted(block);
+    EXPECT_EQ(pool_->size(), 1u);
+  }
+
   void AdmitAll(const std::vector<std::string>& txs) {
     for (const std::string& tx : txs) {
       const AdmitResult result = pool_->Admit(tx);
@@ -358,8 +407,7 @@ TEST_F(TxPoolTest, FullPoolIsBusyUntilABlockCommits) {
   EXPECT_EQ(pool_->Admit(first).status, AdmitStatus::kAlreadyPending);
 
   keys_->Commit("LEAD", "a-1");
-  const std::vector<std::string> block = {first};
-  pool_->RemoveCommitted(block);
+  RemoveCommittedBytes({first});
   EXPECT_EQ(pool_->size(), 1u);
   EXPECT_EQ(pool_->Admit(Lead("a-3")).status, AdmitStatus::kAdmitted);
 }
@@ -491,63 +539,13 @@ TEST_F(TxPoolTest, BatchSkipsExcludedLeafHashes) {
 }
 
 TEST_F(TxPoolTest, RemoveCommittedMatchesLeafTxHashAndSignerId) {
-  const proto::TransactionBody body = Body("LEAD", "l-1");
-  const std::string l1 = Sign(body, lead_);
-  const std::string l2 = Lead("l-2");
-  const std::string a1 = PartnerA("a-1");
-  const std::string b1 = PartnerB("b-1");
-  AdmitAll({l1, l2, a1, b1});
-
-  // The block holds l1 under another signature (same tx hash, other leaf), l2 verbatim,
-  // and a different body reusing PARTNER_A's id; plus junk, which is ignored.
-  proto::TransactionBody other_a = Body("PARTNER_A", "a-1");
-  other_a.mutable_accept_agreement()->set_agreement_id("AG-9");
-  const std::vector<std::string> block = {Sign(body, lead_), l2, Sign(other_a, partner_a_), "junk"};
-  pool_->RemoveCommitted(block);
-  EXPECT_EQ(pool_->size(), 1u);
-  EXPECT_EQ(pool_->bytes(), b1.size());
-  EXPECT_EQ(pool_->Batch(10, 1 << 20, {}), (std::vector<std::string>{b1}));
-  EXPECT_EQ(pool_->Find(TxHashOf(l1)), std::nullopt);
-  EXPECT_EQ(pool_->counters().removed, 3u);
-  // Removing again is harmless.
-  pool_->RemoveCommitted(block);
-  EXPECT_EQ(pool_->size(), 1u);
+  ExpectRemoveCommittedMatchesLeafTxHashAndSignerId(/*decoded=*/false);
 }
 
 // The node's path: what execution decoded (tx hash, signer, id) instead of the bytes parsed
-// again. The same block as above removes the same three; bytes execution could not decode
-// (no tx hash) are still looked at by their leaf hash.
+// again removes the same.
 TEST_F(TxPoolTest, RemoveCommittedWithWhatExecutionDecodedMatchesTheSame) {
-  const proto::TransactionBody body = Body("LEAD", "l-1");
-  const std::string l1 = Sign(body, lead_);
-  const std::string l2 = Lead("l-2");
-  const std::string a1 = PartnerA("a-1");
-  const std::string b1 = PartnerB("b-1");
-  const std::string c1 = PartnerA("a-2");
-  AdmitAll({l1, l2, a1, b1, c1});
-
-  proto::TransactionBody other_a = Body("PARTNER_A", "a-1");
-  other_a.mutable_accept_agreement()->set_agreement_id("AG-9");
-  const std::string l1_resigned = Sign(body, lead_);
-  const std::string a1_other = Sign(other_a, partner_a_);
-  const Bytes l1_hash = TxHashOf(l1_resigned);
-  const Bytes l2_hash = TxHashOf(l2);
-  const Bytes a1_hash = TxHashOf(a1_other);
-  // c1 as if execution had not decoded it: found by its bytes.
-  const std::vector<TxPool::CommittedTx> block = {
-      {l1_resigned, l1_hash, "LEAD", "l-1"},
-      {l2, l2_hash, "LEAD", "l-2"},
-      {a1_other, a1_hash, "PARTNER_A", "a-1"},
-      {c1, {}, "", ""},
-      {"junk", {}, "", ""}};
-  pool_->RemoveCommitted(block);
-  EXPECT_EQ(pool_->size(), 1u);
-  EXPECT_EQ(pool_->bytes(), b1.size());
-  EXPECT_EQ(pool_->Batch(10, 1 << 20, {}), (std::vector<std::string>{b1}));
-  EXPECT_EQ(pool_->Find(TxHashOf(l1)), std::nullopt);
-  EXPECT_EQ(pool_->counters().removed, 4u);
-  pool_->RemoveCommitted(block);
-  EXPECT_EQ(pool_->size(), 1u);
+  ExpectRemoveCommittedMatchesLeafTxHashAndSignerId(/*decoded=*/true);
 }
 
 TEST_F(TxPoolTest, CheckProposalAcceptsAGoodBlock) {
@@ -734,8 +732,7 @@ TEST_F(TxPoolTest, AdmissionRacingACommitNeverKeepsACommittedId) {
   std::thread committer([&] {
     for (int i = 0; i < kCount; ++i) {
       keys_->Commit("LEAD", "r-" + std::to_string(i));
-      const std::vector<std::string> block = {txs[i]};
-      pool_->RemoveCommitted(block);
+      RemoveCommittedBytes({txs[i]});
     }
   });
   admitter.join();

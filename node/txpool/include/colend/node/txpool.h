@@ -166,22 +166,18 @@ class TxPool {
   std::vector<std::string> Batch(std::uint32_t max_txs, std::uint64_t max_bytes,
                                  std::span<const crypto::Digest> exclude) const;
 
-  // After a block commits: drops each of its transactions that is pending (matched by
-  // leaf hash, else by tx hash) and any pending transaction with the same (signer, id).
-  // Bytes that do not decode are ignored.
-  void RemoveCommitted(std::span<const std::string> block_transactions);
-
-  // What executing a block already decoded of one of its transactions.
+  // One transaction of a committed block, with what executing the block decoded of it.
   struct CommittedTx {
     std::string_view bytes;   // the signed transaction, as committed
     ByteView tx_hash;         // the suite hash of its body; empty if execution could not decode it
     std::string_view signer;  // the body's signer and id (with a tx_hash)
     std::string_view id;
   };
-  // The same for a node that executed the block, without hashing or parsing again what
-  // execution decoded: a transaction with a tx_hash is matched by it and by (signer, id)
-  // (a pending transaction with the same bytes has the same tx hash, so its leaf hash adds
-  // nothing); one without is hashed and parsed as above.
+  // After a block commits: drops each of its transactions that is pending and any pending
+  // transaction with the same (signer, id). One with a tx_hash is matched by it and by
+  // (signer, id), without hashing or parsing it again (a pending transaction with the same
+  // bytes has the same tx hash); one without is matched by its bytes' leaf hash and, if they
+  // parse, by their tx hash and (signer, id). Bytes that do not decode match nothing pending.
   void RemoveCommitted(std::span<const CommittedTx> block_transactions);
 
   // Backpressure: the number of pending transactions admitted from now on (at most
