@@ -138,12 +138,16 @@ class TxPool::Impl {
       }
     }
     // Built after every candidate is in place: the items borrow the candidates' bytes. A
-    // copy of bytes already in this batch is not verified again; it shares the first's fate.
-    std::unordered_map<crypto::Digest, std::size_t, internal::DigestHash> first_with_leaf;
+    // later entry with the body of an earlier one (the same tx hash, verbatim or under
+    // another signature) is not verified: it shares the first's fate, kAlreadyPending once
+    // the first is in, the first's rejection otherwise. One signature check per body, so a
+    // frame of many signatures over one body costs one check, not one per copy (the copies
+    // took no room in CheckPendingLocked either).
+    std::unordered_map<crypto::Digest, std::size_t, internal::DigestHash> first_with_body;
     std::vector<std::size_t> copy_of(candidates.size(), candidates.size());
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       if (!candidates[i]) continue;
-      const auto [first, fresh] = first_with_leaf.emplace(candidates[i]->leaf_hash, i);
+      const auto [first, fresh] = first_with_body.emplace(candidates[i]->tx_hash, i);
       if (!fresh) {
         copy_of[i] = first->second;
         continue;
@@ -162,9 +166,10 @@ class TxPool::Impl {
     }
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       if (candidates[i]) {
-        const bool copy = copy_of[i] != candidates.size();
-        if (copy && bad[copy_of[i]]) {
-          results[i] = results[copy_of[i]];
+        if (copy_of[i] != candidates.size()) {
+          // Never inserted itself: its signature was not checked. The first comes earlier,
+          // so its result is final here.
+          results[i] = CopyResult(results[copy_of[i]]);
         } else if (!bad[i]) {
           results[i] = Insert(std::move(*candidates[i]));
         }
@@ -345,6 +350,13 @@ class TxPool::Impl {
                          "signer_share", retry};
     }
     return std::nullopt;
+  }
+
+  // The result of a later batch entry with the same body as an earlier one whose result is
+  // `first`: pending if the first is, the first's rejection or BUSY otherwise.
+  static AdmitResult CopyResult(const AdmitResult& first) {
+    if (first.status != AdmitStatus::kAdmitted) return first;
+    return AdmitResult{AdmitStatus::kAlreadyPending, first.tx_hash, "", "", "", 0};
   }
 
   static AdmitResult CommittedDuplicate(const proto::TransactionBody& body, const Bytes& tx_hash) {

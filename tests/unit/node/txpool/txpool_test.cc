@@ -486,6 +486,50 @@ TEST_F(TxPoolTest, ClientBatchIsHeldToCapacityAndShareEntryByEntry) {
   EXPECT_EQ(pool_->counters().signatures_verified - verified_before, 10u);
 }
 
+// Many signatures over one body in one batch (a peer's gossip frame, or a client's batch)
+// cost one signature check: the later envelopes share the first's fate and are never
+// inserted, whether their own signature is valid or not.
+TEST_F(TxPoolTest, ManySignaturesOverOneBodyInABatchCostOneCheck) {
+  const proto::TransactionBody body = Body("LEAD", "l-1");
+  std::vector<std::string> batch;
+  batch.push_back(Sign(body, lead_));
+  for (int i = 0; i < 8; ++i) {
+    batch.push_back(Sign(body, lead_));                // another valid signature
+    batch.push_back(FlipSignature(Sign(body, lead_)));  // and an invalid one
+  }
+  std::set<std::string> distinct(batch.begin(), batch.end());
+  ASSERT_EQ(distinct.size(), batch.size());  // every envelope differs: no verbatim copy
+  const std::uint64_t verified_before = pool_->counters().signatures_verified;
+  const std::vector<AdmitResult> r = pool_->AdmitBatch(batch);
+  EXPECT_EQ(pool_->counters().signatures_verified - verified_before, 1u);
+  ASSERT_EQ(r.size(), batch.size());
+  EXPECT_EQ(r[0].status, AdmitStatus::kAdmitted);
+  for (std::size_t i = 1; i < r.size(); ++i) {
+    EXPECT_EQ(r[i].status, AdmitStatus::kAlreadyPending) << i;
+    EXPECT_EQ(r[i].tx_hash, r[0].tx_hash) << i;
+  }
+  EXPECT_EQ(pool_->size(), 1u);
+  EXPECT_TRUE(pool_->Verified(batch[0]));
+  EXPECT_FALSE(pool_->Verified(batch[2]));  // an invalid envelope never got in
+
+  // The first envelope invalid: every later one gets its rejection, the valid ones too,
+  // and nothing is inserted; the valid envelope is admitted when it comes again on its own.
+  const proto::TransactionBody other = Body("LEAD", "l-2");
+  const std::string valid = Sign(other, lead_);
+  std::vector<std::string> bad_first = {FlipSignature(Sign(other, lead_)), valid,
+                                        FlipSignature(Sign(other, lead_))};
+  const std::uint64_t verified_mid = pool_->counters().signatures_verified;
+  const std::vector<AdmitResult> b = pool_->AdmitBatch(bad_first);
+  EXPECT_EQ(pool_->counters().signatures_verified - verified_mid, 1u);
+  for (const AdmitResult& one : b) {
+    EXPECT_EQ(one.status, AdmitStatus::kRejected);
+    EXPECT_EQ(one.code, kCodeBadSignature);
+  }
+  EXPECT_EQ(pool_->size(), 1u);
+  EXPECT_EQ(pool_->Admit(valid).status, AdmitStatus::kAdmitted);
+  EXPECT_EQ(pool_->size(), 2u);
+}
+
 TEST_F(TxPoolTest, BytesLimitMakesThePoolBusy) {
   const std::string first = Lead("a-1");
   const std::string second = Lead("a-2");
