@@ -98,7 +98,15 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     std::string text = beast::buffers_to_string(in_.data());
     in_.consume(in_.size());
     HandleMessage(text, ws_.got_binary());
-    if (!closing_) Read();
+    if (closing_) return;
+    // Answers wait in the queue like notifications: a client that sends and does not read
+    // is not read either until it does (OnWrite resumes), so the queue stays bounded.
+    if (!Room()) {
+      reading_paused_ = true;
+      ctx_->reads_paused.Increment();
+      return;
+    }
+    Read();
   }
 
   // --- requests ---
@@ -335,6 +343,12 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     if (ec) return Stop();
     if (closing_) return;
     Write();
+    // Requests before catch-up: resumed first, a paused read gets the room this write freed
+    // before Pump takes it, so a client far behind can still unsubscribe.
+    if (reading_paused_ && Room()) {
+      reading_paused_ = false;
+      Read();
+    }
     Pump();
   }
 
@@ -370,6 +384,7 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
   bool accepted_ = false;
   bool closing_ = false;
   bool writing_ = false;
+  bool reading_paused_ = false;  // no async_read outstanding until the queue has room
   std::uint64_t known_head_ = 0;  // the highest height this session knows is committed
   std::uint64_t last_id_ = 0;
   std::map<std::string, Subscription> subs_;
@@ -390,6 +405,9 @@ WsContext::WsContext(const RpcOptions& opts, NodeApi& node_api, MetricsRegistry&
       slow_consumers(metrics.RegisterCounter(
           "colend_ws_slow_consumers_total",
           "WebSocket sessions closed because their queue passed its bound")),
+      reads_paused(metrics.RegisterCounter(
+          "colend_ws_reads_paused_total",
+          "Times a WebSocket session stopped reading requests until its queue drained")),
       notifications(metrics.RegisterCounter("colend_ws_notifications_total",
                                             "Subscription notifications queued")),
       delivery(metrics.RegisterHistogram(

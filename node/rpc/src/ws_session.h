@@ -14,7 +14,11 @@
 // rpc.ws_max_queue_bytes; a live notification that would pass either closes the session
 // with close code 1008 (policy) and the reason "slow consumer: ...", and the queue is freed
 // at once (a client that does not read even the close frame loses the TCP connection after
-// two seconds). Subscriptions are bounded per connection and node-wide. A request message
+// two seconds). Answers to requests are held to the same bound another way: while the queue
+// is at half its bound or more, the session reads no further request (TCP then holds the
+// client back), and it reads again once the client has taken enough of the queue. A client
+// that sends requests and never reads the answers thus costs at most one queue; it is
+// answered in order, and never closed for it. Subscriptions are bounded per connection and node-wide. A request message
 // over rpc.ws_max_request_bytes, a binary frame, text that is not JSON, and a bad request
 // are each answered with a JSON-RPC error and change nothing; a frame over 1 MiB closes the
 // connection (close code 1009) unread.
@@ -46,6 +50,7 @@ struct WsContext {
   Gauge& sessions;
   Gauge& subscriptions;
   Counter& slow_consumers;
+  Counter& reads_paused;  // a session stopped reading requests until its answers drain
   Counter& notifications;
   Histogram& delivery;  // commit to a live notification written
 };

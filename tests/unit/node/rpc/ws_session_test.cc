@@ -331,6 +331,38 @@ TEST_F(WsSessionTest, ASlowConsumerIsClosedWithAReasonWhileOthersKeepUp) {
   EXPECT_NE(metrics_.Render().find("colend_ws_slow_consumers_total 1"), std::string::npos);
 }
 
+// A client that sends requests and reads none of the answers: the session stops reading
+// once its queue is at half its bound instead of queueing answers without limit, answers
+// everything in order once the client reads, and is not closed for it.
+TEST_F(WsSessionTest, AClientThatDoesNotReadItsAnswersIsNotReadEither) {
+  RpcOptions options;
+  options.ws_max_queue_messages = 8;
+  Start(options);
+  WsClient client(server_->port(), /*receive_buffer=*/4096);
+  ASSERT_EQ(client.Handshake(), 101);
+  // 3,000 requests of 3 bytes: under 40 KB, which the sockets' buffers hold, so sending
+  // never blocks here; their answers (about 110 bytes each, 330 KB) do not fit.
+  constexpr int kRequests = 3000;
+  for (int i = 0; i < kRequests; ++i) client.Send("[1]");
+  const auto deadline = std::chrono::steady_clock::now() + Ms(10000);
+  while (metrics_.Render().find("colend_ws_reads_paused_total 0") != std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Ms(10));
+  }
+  EXPECT_EQ(metrics_.Render().find("colend_ws_reads_paused_total 0"), std::string::npos);
+  int answered = 0;
+  for (; answered < kRequests; ++answered) {
+    std::optional<json::object> m = client.Read();
+    ASSERT_TRUE(m.has_value()) << answered << ": " << client.error().message();
+    ASSERT_TRUE(m->contains("error")) << json::serialize(*m);
+    EXPECT_EQ(m->at("error").at("code").as_int64(), -32600);
+  }
+  EXPECT_EQ(answered, kRequests);
+  // Still open, and reading again.
+  Subscribe(client, {{"topic", "blocks"}});
+  EXPECT_NE(metrics_.Render().find("colend_ws_slow_consumers_total 0"), std::string::npos);
+}
+
 TEST_F(WsSessionTest, BadRequestsAreAnsweredAndChangeNothing) {
   RpcOptions options;
   options.ws_max_subscriptions_per_connection = 2;
