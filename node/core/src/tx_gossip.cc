@@ -74,7 +74,7 @@ bool TxGossip::OnGossip(const std::string& peer, proto::TxGossip gossip) {
   std::vector<std::string> txs(std::make_move_iterator(gossip.mutable_transactions()->begin()),
                                std::make_move_iterator(gossip.mutable_transactions()->end()));
   std::size_t bytes = 0;
-  for (const std::string& tx : txs) bytes += tx.size();
+  for (const std::string& tx : txs) bytes += tx.size() + kQueuedEntryOverhead;
   if (admitting_bytes_.load() + bytes > options_.max_queued_bytes) {
     dropped_->Increment();
     spdlog::debug("peer {}: dropped a gossip frame of {} transactions (admission backlog)", peer,

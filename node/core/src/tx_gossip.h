@@ -11,7 +11,9 @@
 // worker, which admits them as one batch (signatures on the pool's verifier threads), off
 // the event loop, so a peer's burst never delays consensus messages, timers or
 // keep-alives; the event loop hears only that the pool changed. What waits for the worker
-// is bounded (max_queued_bytes): a frame beyond it is dropped and counted
+// is bounded (max_queued_bytes, each transaction counted as its bytes plus
+// kQueuedEntryOverhead, so a frame of many tiny or empty entries counts what it costs):
+// a frame beyond it is dropped and counted
 // (colend_gossip_dropped_total); the sender still holds those transactions, proposes them
 // as primary and hands its pool to peers that reconnect. Gossip costs a peer no penalty:
 // the pool rejects what does not verify, one transaction at a time.
@@ -65,6 +67,10 @@ class TxGossip {
     // The pool admitted a peer's transactions (posted to the event loop).
     std::function<void()> pool_changed;
   };
+
+  // What one queued transaction costs besides its bytes: its string, and the pool's
+  // per-entry result and candidate while the batch is admitted.
+  static constexpr std::size_t kQueuedEntryOverhead = 256;
 
   TxGossip(boost::asio::io_context& io, TxGossipOptions options, Host host,
            MetricsRegistry& metrics);

@@ -158,8 +158,9 @@ TEST_F(TxGossipTest, GossipThePoolAlreadyHeldWakesNobody) {
 }
 
 TEST_F(TxGossipTest, AFrameBeyondTheBacklogIsDroppedAndCounted) {
+  constexpr std::size_t kEntry = TxGossip::kQueuedEntryOverhead;
   TxGossipOptions options;
-  options.max_queued_bytes = 100;
+  options.max_queued_bytes = 100 + 2 * kEntry;
   hold_admission_ = true;  // the first frame stays queued until released
   TxGossip gossip(io_, options, FakeHost(), metrics_);
   EXPECT_TRUE(gossip.OnGossip("B", Gossip({std::string(80, 'a')})));
@@ -172,10 +173,25 @@ TEST_F(TxGossipTest, AFrameBeyondTheBacklogIsDroppedAndCounted) {
     std::lock_guard lock(mu_);
     EXPECT_EQ(admitted_.size(), 2u);
   }
-  EXPECT_FALSE(gossip.OnGossip("C", Gossip({std::string(101, 'd')})));  // never fits
+  EXPECT_FALSE(gossip.OnGossip("C", Gossip({std::string(101 + kEntry, 'd')})));  // never fits
   EXPECT_EQ(gossip.dropped_frames(), 2u);
   EXPECT_NE(metrics_.Render().find("colend_gossip_dropped_total 2"), std::string::npos)
       << metrics_.Render();
+}
+
+// A frame of many empty entries is no cheaper to hold than its entries: each counts its
+// overhead, so a peer cannot queue millions of them as "0 bytes".
+TEST_F(TxGossipTest, EmptyEntriesCountAgainstTheBacklog) {
+  TxGossipOptions options;
+  options.max_queued_bytes = 1000 * TxGossip::kQueuedEntryOverhead;
+  hold_admission_ = true;
+  TxGossip gossip(io_, options, FakeHost(), metrics_);
+  EXPECT_TRUE(gossip.OnGossip("B", Gossip(std::vector<std::string>(1000, ""))));
+  EXPECT_FALSE(gossip.OnGossip("B", Gossip(std::vector<std::string>(1, ""))));
+  EXPECT_FALSE(gossip.OnGossip("C", Gossip(std::vector<std::string>(100000, ""))));
+  EXPECT_EQ(gossip.dropped_frames(), 2u);
+  release_admission_.set_value();
+  gossip.Stop();
 }
 
 }  // namespace
