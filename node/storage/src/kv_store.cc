@@ -8,6 +8,7 @@
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <system_error>
 #include <utility>
 
@@ -178,9 +179,39 @@ Status KvStore::ScanFrom(std::string_view prefix, std::string_view start,
   });
 }
 
+namespace {
+
+// Whether `dir` holds a LevelDB database's data (its log, tables or manifest) but not the
+// CURRENT file that names the manifest. LevelDB asked to create a database there would
+// start an empty one and delete the tables it does not know: the chain would be gone
+// before any error. A directory with only LOCK and LOG (a first open that stopped before
+// CURRENT was written) holds no data.
+bool HasDataButNoCurrent(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || fs::exists(dir / "CURRENT", ec)) return false;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string ext = entry.path().extension().string();
+    if (name.starts_with("MANIFEST-") || ext == ".ldb" || ext == ".sst" || ext == ".log") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<KvStore>> OpenLevelDb(const std::filesystem::path& dir,
                                              const LevelDbOptions& options) {
   const std::string where = "store at " + dir.string();
+  if (HasDataButNoCurrent(dir)) {
+    return Status::Corruption(
+        "cannot open " + where +
+        ": it holds LevelDB data files but no CURRENT file (a damaged or partly restored "
+        "directory); nothing was changed. Restore the directory from a backup, or move it "
+        "away to start this node from genesis and sync the chain from its peers");
+  }
   if (options.create_if_missing) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

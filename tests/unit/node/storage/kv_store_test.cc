@@ -3,6 +3,9 @@
 // fault-injecting wrapper.
 #include "colend/node/kv_store.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,6 +139,57 @@ TEST(LevelDbTest, SecondOpenOfOneDirectoryFailsClearly) {
   Result<std::unique_ptr<KvStore>> third = OpenLevelDb(dir.Path("db"), LevelDbOptions{});
   ASSERT_TRUE(third.ok()) << third.status();
   EXPECT_EQ(GetOrDie(**third, "k"), "v");
+}
+
+// A database that lost its CURRENT file is refused with a clear error, and its files are
+// left as they were: creating a new database there would delete the old tables.
+TEST(LevelDbTest, ADirectoryWithDataButNoCurrentFileIsRefusedAndLeftAlone) {
+  testutil::ScratchDir dir("colend-kv");
+  const std::filesystem::path db = dir.Path("db");
+  {
+    Result<std::unique_ptr<KvStore>> store = OpenLevelDb(db, LevelDbOptions{});
+    ASSERT_TRUE(store.ok()) << store.status();
+    const std::vector<KvWrite> batch = {Put("k", "v")};
+    ASSERT_TRUE((*store)->Write(batch, true).ok());
+  }
+  const std::filesystem::path current = db / "CURRENT";
+  const std::filesystem::path aside = dir.Path("CURRENT.aside");
+  std::filesystem::rename(current, aside);
+  std::vector<std::string> files_before;
+  for (const auto& entry : std::filesystem::directory_iterator(db)) {
+    files_before.push_back(entry.path().filename().string());
+  }
+  std::sort(files_before.begin(), files_before.end());
+
+  Result<std::unique_ptr<KvStore>> opened = OpenLevelDb(db, LevelDbOptions{});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kCorruption);
+  EXPECT_THAT(opened.status().message(), HasSubstr("no CURRENT file"));
+  EXPECT_THAT(opened.status().message(), HasSubstr(db.string()));
+  std::vector<std::string> files_after;
+  for (const auto& entry : std::filesystem::directory_iterator(db)) {
+    files_after.push_back(entry.path().filename().string());
+  }
+  std::sort(files_after.begin(), files_after.end());
+  EXPECT_EQ(files_after, files_before);
+
+  // With CURRENT back, the data is all there.
+  std::filesystem::rename(aside, current);
+  Result<std::unique_ptr<KvStore>> restored = OpenLevelDb(db, LevelDbOptions{});
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(GetOrDie(**restored, "k"), "v");
+}
+
+// A directory LevelDB's first open left with only its LOCK and LOG holds no data: it opens
+// as a new database.
+TEST(LevelDbTest, ADirectoryWithoutDataOpensAsANewDatabase) {
+  testutil::ScratchDir dir("colend-kv");
+  const std::filesystem::path db = dir.Path("db");
+  std::filesystem::create_directories(db);
+  std::ofstream(db / "LOCK").put('\0');
+  std::ofstream(db / "LOG") << "a log line\n";
+  Result<std::unique_ptr<KvStore>> opened = OpenLevelDb(db, LevelDbOptions{});
+  ASSERT_TRUE(opened.ok()) << opened.status();
 }
 
 TEST(LevelDbTest, MissingDirectoryWithoutCreateFails) {
