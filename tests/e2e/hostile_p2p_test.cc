@@ -3,6 +3,8 @@
 // chain kept going all along and the four nodes agree.
 #include "hostile_fixture.h"
 
+#include "colend/testutil/rpc_client.h"
+
 namespace colend::e2e {
 namespace {
 
@@ -295,6 +297,37 @@ TEST_F(HostileE2eTest, P2pAbuseIsRefusedAndTheConnectionClosed) {
         },
         10000));
     EXPECT_FALSE(observer.WaitClosed(500));  // still up
+
+    // It may ask for blocks, and is answered.
+    proto::Frame ask;
+    ask.mutable_sync_request()->set_from_height(1);
+    ask.mutable_sync_request()->set_max_blocks(2);
+    ASSERT_TRUE(observer.WriteFrame(ask));
+    bool answered = false;
+    for (int i = 0; i < 200 && !answered; ++i) {
+      const std::optional<proto::Frame> frame = observer.ReadFrame();
+      if (!frame.has_value()) break;
+      answered = frame->has_sync_response() && frame->sync_response().blocks_size() > 0;
+    }
+    EXPECT_TRUE(answered) << "no sync_response with blocks";
+
+    // A flood of sync requests, never read: the node serves one of a peer's requests at a
+    // time and drops the rest, so neither its queue nor its event loop is taken over.
+    for (int i = 0; i < 20000; ++i) {
+      if (!observer.WriteFrame(ask)) break;
+    }
+    const std::uint64_t flooded_at = net_->Height(kTarget);
+    ASSERT_TRUE(LocalNetwork::WaitUntil(
+        [] {
+          const testutil::HttpReply metrics = testutil::HttpCall(
+              "127.0.0.1", net_->bank(kTarget).rpc_port, "GET", "/metrics", "");
+          const std::size_t at = metrics.body.find("\ncolend_sync_requests_dropped_total ");
+          return at != std::string::npos &&
+                 std::stoull(metrics.body.substr(at + 36)) > 1000;
+        },
+        20000));
+    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return net_->Height(kTarget) > flooded_at + 2; },
+                                        30000));
   }
 
   // Half-open TCP: 20 connections that never start TLS are all closed by the handshake

@@ -267,6 +267,10 @@ void Node::Impl::OnPeerDown(const std::string& node_id) {
 // until it drains (P2pOptions::inbound_paused), so a commit that takes a while never
 // makes the node queue without limit, and pings are still answered meanwhile.
 void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
+  if (frame.kind_case() == proto::Frame::kSyncRequest && !TakeSyncSlot(node_id)) {
+    m_sync_requests_dropped_->Increment();
+    return;  // a syncing peer asks again when its request times out
+  }
   if (frame.kind_case() != proto::Frame::kTxGossip) {
     const std::size_t bytes = frame.ByteSizeLong();
     inbound_bytes_.fetch_add(bytes);
@@ -277,6 +281,35 @@ void Node::Impl::OnFrame(const std::string& node_id, proto::Frame frame) {
     return;
   }
   HandleFrame(node_id, std::move(frame));
+}
+
+// Network thread.
+bool Node::Impl::TakeSyncSlot(const std::string& node_id) {
+  std::lock_guard lock(sync_serving_mutex_);
+  return sync_serving_.insert(node_id).second;
+}
+
+// Event loop. The slot TakeSyncSlot took is given back here, whatever happens: the peer's
+// next request is accepted once this one is answered (or dropped).
+void Node::Impl::ServeSync(const std::string& node_id, const proto::SyncRequest& request) {
+  bool send_queue_free = true;
+  for (const PeerInfo& peer : p2p_->Peers()) {
+    if (peer.node_id == node_id) {
+      // An earlier answer still waits unread: a new one would only be dropped at the queue
+      // after the blocks were read and serialised for nothing.
+      send_queue_free = peer.send_queue_bytes <= config_.max_frame_bytes;
+      break;
+    }
+  }
+  if (send_queue_free) {
+    proto::Frame answer;
+    *answer.mutable_sync_response() = BlockSync::Serve(*store_, request, config_.max_frame_bytes);
+    NetSend(node_id, std::move(answer));
+  } else {
+    m_sync_requests_dropped_->Increment();
+  }
+  std::lock_guard lock(sync_serving_mutex_);
+  sync_serving_.erase(node_id);
 }
 
 bool Node::Impl::InboundPaused() const {
@@ -298,13 +331,9 @@ void Node::Impl::HandleFrame(const std::string& node_id, proto::Frame frame) {
     case proto::Frame::kTxGossip:
       gossip_->OnGossip(node_id, std::move(*frame.mutable_tx_gossip()));
       return;
-    case proto::Frame::kSyncRequest: {
-      proto::Frame answer;
-      *answer.mutable_sync_response() =
-          BlockSync::Serve(*store_, frame.sync_request(), config_.max_frame_bytes);
-      NetSend(node_id, std::move(answer));
+    case proto::Frame::kSyncRequest:
+      ServeSync(node_id, frame.sync_request());
       return;
-    }
     case proto::Frame::kSyncResponse:
       sync_->OnResponse(node_id, frame.sync_response());
       return;

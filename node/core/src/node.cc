@@ -287,6 +287,10 @@ Status Node::Impl::Open() {
   m_peer_penalties_ = &metrics_.RegisterCounter(
       "colend_peer_penalties_total",
       "Times a peer was disconnected and barred for sending bad signatures or garbage.");
+  m_sync_requests_dropped_ = &metrics_.RegisterCounter(
+      "colend_sync_requests_dropped_total",
+      "Peers' sync requests not served: one of theirs was still waiting or being served, or "
+      "the answer to an earlier one still waited in their send queue.");
   m_evicted_ = &metrics_.RegisterCounter(
       "colend_pool_evicted_total",
       "Pending transactions dropped because governance suspended their signer or retired "

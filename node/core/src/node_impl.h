@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -171,6 +172,13 @@ class Node::Impl final : public P2pHandler, public consensus::ActionHost {
   boost::asio::io_context net_io_;
   std::thread net_thread_;
   std::atomic<std::uint64_t> inbound_bytes_{0};
+  // Peers with a sync request waiting for, or being served on, the event loop: one at a
+  // time each, so a peer's flood of tiny requests neither queues without limit nor keeps
+  // the event loop serving blocks (the network thread adds, the event loop removes).
+  std::mutex sync_serving_mutex_;
+  std::unordered_set<std::string> sync_serving_;
+  bool TakeSyncSlot(const std::string& node_id);
+  void ServeSync(const std::string& node_id, const proto::SyncRequest& request);
   MetricsRegistry metrics_;
   std::unique_ptr<BlockStore> store_;
   Executor executor_;
@@ -217,6 +225,7 @@ class Node::Impl final : public P2pHandler, public consensus::ActionHost {
   Counter* m_evicted_ = nullptr;
   Counter* m_bad_peer_messages_ = nullptr;
   Counter* m_peer_penalties_ = nullptr;
+  Counter* m_sync_requests_dropped_ = nullptr;
 
   // Byzantine bounds (peer_conduct.h): consensus envelopes from a peer that fail their
   // signature or do not parse (event loop only).

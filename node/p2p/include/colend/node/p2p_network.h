@@ -42,8 +42,10 @@
 // Validators vs observers. Validators exchange every frame kind. An observer (a node that is
 // not, or not yet, or no longer a voting member, e.g. a bank's joining node) may send only
 // Hello, Ping/Pong, sync_request and tx_gossip frames (the transactions its own clients
-// sent it: the node admits each exactly as a client's, signature and signer checked, within
-// the pool's bounds, so a transaction an observer accepted commits like any other); every
+// sent it: the node admits them as it admits a validator's gossip, each decoded strictly and
+// its signature and signer checked, within the pool's hard bound txpool.max_txs but not the
+// client capacity and signer share, since a BUSY answer could not reach the client the
+// observer has already accepted the transaction from; so it commits like any other); every
 // consensus frame it sends (and any sync_response) is dropped and counted
 // (P2pCounters::observer_frames_dropped), so an observer can never influence consensus. It
 // receives what it asks for by sync and every Broadcast. P2pHandler::OnPeerUp/OnPeerDown
