@@ -108,8 +108,8 @@ std::optional<std::string> RpcDispatcher::Handle(std::string_view body) {
 
 // Each answer is serialised once, straight into the response. Once the response holds
 // max_response_bytes, the later entries are not executed: each gets a kResponseTooLarge
-// error (a notification, nothing), so a batch of 100 full blocks cannot build an unbounded
-// response. The answer that reaches the limit is kept whole, so the response is at most
+// error (a notification, nothing; an entry that is no request at all, the usual -32600),
+// so a batch of 100 full blocks cannot build an unbounded response. The answer that reaches the limit is kept whole, so the response is at most
 // the limit plus one answer (bounded by the block and list limits) plus the short errors.
 std::optional<std::string> RpcDispatcher::HandleBatch(const json::array& batch) {
   std::string out = "[";
@@ -120,29 +120,15 @@ std::optional<std::string> RpcDispatcher::HandleBatch(const json::array& batch) 
     any = true;
   };
   for (const json::value& one : batch) {
-    if (out.size() < options_.max_response_bytes) {
-      if (auto r = HandleOne(one)) append(*r);
-      continue;
-    }
-    const json::object* obj = one.if_object();
-    const json::value* id = obj != nullptr ? obj->if_contains("id") : nullptr;
-    if (obj != nullptr && id == nullptr) continue;  // a notification: never answered
-    CountError(kResponseTooLarge);
-    append(ErrorResponse(
-        id != nullptr ? *id : NoId(),
-        RpcError{kResponseTooLarge,
-                 "response too large: the answers before this request reached the limit of " +
-                     std::to_string(options_.max_response_bytes) +
-                     " bytes (rpc.max_response_bytes); it was not executed: send it again in "
-                     "another batch",
-                 std::nullopt}));
+    if (auto r = HandleOne(one, out.size() < options_.max_response_bytes)) append(*r);
   }
   if (!any) return std::nullopt;
   out += ']';
   return out;
 }
 
-std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request) {
+std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request,
+                                                     bool execute) {
   auto fail = [this](const json::value& id, RpcError error) {
     CountError(error.code);
     LogInternal(error);
@@ -177,6 +163,17 @@ std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request)
   const std::string_view name = method->get_string();
   auto counter = requests_by_method_.find(name);
   (counter != requests_by_method_.end() ? counter->second : requests_other_)->Increment();
+  if (!execute) {
+    if (id == nullptr) return std::nullopt;  // a notification: never answered
+    return fail(response_id,
+                RpcError{kResponseTooLarge,
+                         "response too large: the answers before this request reached the limit "
+                         "of " +
+                             std::to_string(options_.max_response_bytes) +
+                             " bytes (rpc.max_response_bytes); it was not executed: send it "
+                             "again in another batch",
+                         std::nullopt});
+  }
 
   const json::value* params = obj.if_contains("params");
   const json::object* named = nullptr;

@@ -40,8 +40,11 @@ class RpcDispatcher {
   using Handler = std::function<MethodResult(const ParamReader&)>;
 
   void RegisterMethods();
-  // The response to one request value, or std::nullopt for a notification.
-  std::optional<json::object> HandleOne(const json::value& request);
+  // The response to one request value, or std::nullopt for a notification. With `execute`
+  // false (a batch past max_response_bytes) a request that reads as JSON-RPC is not carried
+  // out: it gets kResponseTooLarge (a notification, nothing); one that does not read is
+  // refused as always.
+  std::optional<json::object> HandleOne(const json::value& request, bool execute = true);
   // A non-empty batch within max_batch: its answers as a JSON array (nullopt if all were
   // notifications), cut at max_response_bytes.
   std::optional<std::string> HandleBatch(const json::array& batch);

@@ -113,11 +113,17 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
 
   void ReplyError(const json::value& id, int code, std::string message,
                   std::optional<json::object> data = std::nullopt) {
-    Send(json::serialize(ErrorResponse(id, RpcError{code, std::move(message), std::move(data)})),
-         /*live=*/false);
+    Answer(json::serialize(ErrorResponse(id, RpcError{code, std::move(message), std::move(data)})));
+  }
+
+  // The answer to the request being handled, unless it is a notification.
+  void Answer(std::string message) {
+    if (answering_) Send(std::move(message), /*live=*/false);
   }
 
   void HandleMessage(const std::string& text, bool binary) {
+    // Until the message reads as JSON-RPC, every problem is answered (with id null).
+    answering_ = true;
     const json::value null_id(nullptr);
     if (binary) {
       return ReplyError(null_id, kInvalidRequest,
@@ -155,12 +161,20 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     if (method == nullptr || !method->is_string()) {
       return ReplyError(reply_id, kInvalidRequest, "invalid request: \"method\" must be a string");
     }
+    // The same envelope as on POST / (docs/api.md, "Requests"): a request without an "id"
+    // is a notification, executed and never answered; "params" are named, [] is none.
+    answering_ = id != nullptr;
     const json::value* params = obj.if_contains("params");
-    if (params != nullptr && !params->is_object()) {
-      return ReplyError(reply_id, kInvalidParams,
-                        "params must be an object of named params (docs/api.md)");
+    if (params != nullptr && !params->is_object() && !params->is_array()) {
+      return ReplyError(reply_id, kInvalidRequest,
+                        "invalid request: \"params\" must be an object or an array");
     }
-    const json::object* named = params != nullptr ? &params->get_object() : nullptr;
+    if (params != nullptr && params->is_array() && !params->get_array().empty()) {
+      return ReplyError(reply_id, kInvalidParams,
+                        "params must be an object of named params (docs/api.md), not a list");
+    }
+    const json::object* named =
+        params != nullptr && params->is_object() ? &params->get_object() : nullptr;
     if (method->get_string() == "subscribe") return Subscribe(reply_id, named);
     if (method->get_string() == "unsubscribe") return Unsubscribe(reply_id, named);
     ReplyError(reply_id, kMethodNotFound,
@@ -216,7 +230,7 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     result["subscription"] = name;
     result["from_height"] = next;
     result["head"] = known_head_;
-    Send(json::serialize(ResultResponse(id, std::move(result))), /*live=*/false);
+    Answer(json::serialize(ResultResponse(id, std::move(result))));
     Pump();
   }
 
@@ -231,7 +245,7 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
     }
     ctx_->hub.ReleaseSubscriptions(1);
     ctx_->subscriptions.Add(-1);
-    Send(json::serialize(ResultResponse(id, json::value(true))), /*live=*/false);
+    Answer(json::serialize(ResultResponse(id, json::value(true))));
   }
 
   // --- notifications ---
@@ -385,6 +399,7 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
   bool closing_ = false;
   bool writing_ = false;
   bool reading_paused_ = false;  // no async_read outstanding until the queue has room
+  bool answering_ = true;        // the request being handled has an id (or is unreadable)
   std::uint64_t known_head_ = 0;  // the highest height this session knows is committed
   std::uint64_t last_id_ = 0;
   std::map<std::string, Subscription> subs_;

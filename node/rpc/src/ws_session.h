@@ -18,10 +18,11 @@
 // is at half its bound or more, the session reads no further request (TCP then holds the
 // client back), and it reads again once the client has taken enough of the queue. A client
 // that sends requests and never reads the answers thus costs at most one queue; it is
-// answered in order, and never closed for it. Subscriptions are bounded per connection and node-wide. A request message
-// over rpc.ws_max_request_bytes, a binary frame, text that is not JSON, and a bad request
-// are each answered with a JSON-RPC error and change nothing; a frame over 1 MiB closes the
-// connection (close code 1009) unread.
+// answered in order, and never closed for it. Subscriptions are bounded per connection and
+// node-wide. A request message over rpc.ws_max_request_bytes, a binary frame, text that is
+// not JSON, and a bad request are each answered with a JSON-RPC error and change nothing (a
+// request without an "id" is a notification, as on POST /: carried out, never answered); a
+// frame over 1 MiB closes the connection (close code 1009) unread.
 //
 // Thread safety: a session runs on its connection's strand; StartWebSocketSession may be
 // called from that strand only.

@@ -322,6 +322,10 @@ TEST_F(RpcServerTest, BatchAnswersStopAtTheResponseLimit) {
             R"(,"method":"getBlockByNumber","params":{"height":3,"full":true}},)";
   }
   body += R"({"jsonrpc":"2.0","method":"getBlockNumber"},)";  // a notification: no answer
+  // Entries that are no request at all get the usual -32600 with id null past the limit
+  // too, and an id that cannot be echoed is never echoed.
+  body += R"(5,{"jsonrpc":"1.0","method":"getBlockNumber"},)";
+  body += R"({"jsonrpc":"2.0","id":1e999,"method":"getBlockNumber"},)";
   body += R"({"jsonrpc":"2.0","id":"last","method":"getBlockNumber"}])";
   HttpReply reply = Post(body);
   ASSERT_EQ(reply.status, 200);
@@ -329,7 +333,7 @@ TEST_F(RpcServerTest, BatchAnswersStopAtTheResponseLimit) {
   json::value v = json::parse(reply.body, ec);
   ASSERT_FALSE(ec) << reply.body;
   const json::array& answers = v.as_array();
-  ASSERT_EQ(answers.size(), 7u);  // 6 + "last"; the notification gets none
+  ASSERT_EQ(answers.size(), 10u);  // 6 + 3 unreadable + "last"; the notification gets none
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_TRUE(answers[i].as_object().contains("result")) << i;  // the 3rd reaches the limit
   }
@@ -337,13 +341,19 @@ TEST_F(RpcServerTest, BatchAnswersStopAtTheResponseLimit) {
       "response too large: the answers before this request reached the limit of " +
       std::to_string(options.max_response_bytes) +
       " bytes (rpc.max_response_bytes); it was not executed: send it again in another batch";
-  for (std::size_t i = 3; i < 7; ++i) {
+  for (std::size_t i : {3, 4, 5, 9}) {
     const json::object& answer = answers[i].as_object();
     ASSERT_TRUE(answer.contains("error")) << i;
     EXPECT_EQ(answer.at("error").at("code"), json::value(-32005));
     EXPECT_EQ(answer.at("error").at("message"), json::value(message));
   }
-  EXPECT_EQ(answers[6].at("id"), json::value("last"));
+  for (std::size_t i : {6, 7, 8}) {
+    const json::object& answer = answers[i].as_object();
+    ASSERT_TRUE(answer.contains("error")) << i;
+    EXPECT_EQ(answer.at("error").at("code"), json::value(-32600)) << i;
+    EXPECT_TRUE(answer.at("id").is_null()) << i;
+  }
+  EXPECT_EQ(answers[9].at("id"), json::value("last"));
   EXPECT_LT(reply.body.size(), options.max_response_bytes + one_block.size() + 4 * 300);
   // One request alone is answered whole (the limit is on batches), and the server serves on.
   EXPECT_TRUE(Call("getBlockByNumber", R"({"height":3,"full":true})").contains("result"));

@@ -395,6 +395,25 @@ TEST_F(WsSessionTest, BadRequestsAreAnsweredAndChangeNothing) {
   EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe"})", /*binary=*/true), -32600);
   EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"getBlockNumber"})"), -32601);
   EXPECT_EQ(error_of(std::string(2000, ' ') + "{}"), -32600);  // over ws_max_request_bytes
+  // The envelope of POST /: params named, [] none, a list -32602, a scalar -32600.
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":[]})"), -32602);
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":["blocks"]})"),
+            -32602);
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":"blocks"})"),
+            -32600);
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":null})"), -32600);
+  // Notifications (no id) are never answered, not even with an error: the next message is
+  // the answer to the request after them. An unreadable request is answered with id null.
+  client.Send(R"({"jsonrpc":"2.0","method":"getBlockNumber"})");
+  client.Send(R"({"jsonrpc":"2.0","method":"subscribe","params":{"topic":"weather"}})");
+  client.Send(R"({"jsonrpc":"2.0","method":"unsubscribe","params":{"subscription":"s9"}})");
+  client.Send(R"({"jsonrpc":"1.0","method":"subscribe"})");
+  {
+    json::object unreadable = client.Response();
+    EXPECT_TRUE(unreadable.at("id").is_null()) << json::serialize(unreadable);
+    EXPECT_EQ(unreadable.at("error").at("code").as_int64(), -32600);
+  }
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":"after","method":"nope"})"), -32601);
   // None of it made a subscription: the first real one is s1, and it alone is notified.
   const std::string first = Subscribe(client, {{"topic", "blocks"}});
   EXPECT_EQ(first, "s1");
