@@ -1,9 +1,12 @@
 #include "block_sync.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include <spdlog/spdlog.h>
+
+#include "colend/common/log_throttle.h"
 
 namespace colend::node {
 
@@ -128,7 +131,18 @@ proto::SyncResponse BlockSync::Serve(const BlockStore& store, const proto::SyncR
   for (std::uint64_t h = request.from_height();
        h >= 1 && h <= height && response.blocks_size() < static_cast<int>(max); ++h) {
     Result<proto::CertifiedBlock> block = store.GetBlock(h);
-    if (!block.ok()) break;
+    if (!block.ok()) {
+      // A block at or below the stored height that cannot be read is this node's own
+      // damage, not the peer's: say so (at the 1st, 2nd, 4th, ... time), and answer with
+      // the blocks before it.
+      static std::atomic<std::uint64_t> failures{0};
+      const std::uint64_t n = ++failures;
+      if (LogThisOccurrence(n)) {
+        spdlog::error("sync: cannot read stored block {} to serve a peer: {} ({} times so far)",
+                      h, block.status().ToString(), n);
+      }
+      break;
+    }
     const std::size_t size = block->ByteSizeLong();
     if (response.blocks_size() > 0 && bytes + size > budget) break;
     bytes += size;
