@@ -85,8 +85,10 @@ void BlockSync::OnResponse(const std::string& peer, const proto::SyncResponse& r
     timer_.cancel();
   }
   const std::uint64_t stored = host_.stored_height();
-  // Still behind a peer that gave blocks: keep going up to its height.
-  if (response.blocks_size() > 0 && response.responder_height() > target_) {
+  // Still behind the peer asked, which gave blocks: keep going up to its height. Another
+  // peer's answer (a late one, or one nobody asked for) may still carry blocks, each
+  // verified below, but its claimed height moves nothing.
+  if (peer == peer_ && response.blocks_size() > 0 && response.responder_height() > target_) {
     target_ = response.responder_height();
     target_published_.store(target_);
     syncing_.store(true);

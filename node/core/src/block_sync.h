@@ -5,8 +5,8 @@
 // asks one connected validator at a time for the next certified blocks, at most kBatch per
 // request, from its stored height + 1. The peers it was pointed at go first, then every
 // other connected validator in turn. No answer within the timeout, a peer that goes down,
-// or a block that does not verify: the next peer. A peer that answers with blocks and a
-// higher height of its own raises the target (consensus asks only for what it has
+// or a block that does not verify: the next peer. The peer asked, answering with blocks and
+// a higher height of its own, raises the target (no other peer's answer does) (consensus asks only for what it has
 // evidence of; the peers may be further on); one that has nothing more ends the round.
 // Every block is handed to the consensus core, which verifies it against the validator set
 // of its height before the node executes it (ActionLoop::OnSyncedBlock).

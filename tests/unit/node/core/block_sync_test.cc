@@ -102,6 +102,21 @@ TEST_F(BlockSyncTest, AsksThePreferredPeerForTheNextBlocksAndFollowsItsHeight) {
   EXPECT_FALSE(sync.syncing());
 }
 
+// An answer from a peer that was not asked: its blocks are offered (each is verified), but
+// the height it claims does not move the target.
+TEST_F(BlockSyncTest, AnAnswerNobodyAskedForDoesNotRaiseTheTarget) {
+  BlockSync sync(io_, FakeHost());
+  sync.Request(20, {"B"});
+  ASSERT_EQ(sent_.size(), 1u);
+  sync.OnResponse("C", Blocks(11, 12, 1'000'000));
+  EXPECT_EQ(delivered_, (std::vector<std::uint64_t>{11, 12}));
+  EXPECT_EQ(sync.target_published(), 20u);
+  EXPECT_EQ(sent_.size(), 1u);  // B is still being asked
+  sync.OnResponse("B", Blocks(13, 20, 20));
+  EXPECT_EQ(stored_, 20u);
+  EXPECT_FALSE(sync.syncing());
+}
+
 TEST_F(BlockSyncTest, NoAnswerOrAPeerGoingDownAsksAnother) {
   BlockSync sync(io_, FakeHost(), std::chrono::milliseconds(20));
   sync.Request(20, {"A"});
