@@ -1,10 +1,45 @@
 #include "frame_codec.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <optional>
 #include <utility>
 
 #include "colend/node/p2p_network.h"
 
 namespace colend::node::internal {
+namespace {
+
+using google::protobuf::internal::WireFormatLite;
+
+// The number of field-1 entries in the message at top-level field `kind` of a serialised
+// Frame (TxGossip.transactions, SyncResponse.blocks), read from the wire without building
+// anything; nullopt if the bytes do not scan (the parse then refuses them).
+std::optional<std::uint64_t> CountEntries(const std::string& body, std::uint32_t kind) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()),
+                                            static_cast<int>(body.size()));
+  std::uint64_t entries = 0;
+  for (std::uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) != static_cast<int>(kind) ||
+        WireFormatLite::GetTagWireType(tag) != WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::SkipField(&in, tag)) return std::nullopt;
+      continue;
+    }
+    std::uint32_t length = 0;
+    if (!in.ReadVarint32(&length)) return std::nullopt;
+    const auto limit = in.PushLimit(static_cast<int>(length));
+    for (std::uint32_t inner = in.ReadTag(); inner != 0; inner = in.ReadTag()) {
+      if (WireFormatLite::GetTagFieldNumber(inner) == 1) ++entries;
+      if (!WireFormatLite::SkipField(&in, inner)) return std::nullopt;
+    }
+    if (!in.ConsumedEntireMessage()) return std::nullopt;
+    in.PopLimit(limit);
+  }
+  return entries;
+}
+
+}  // namespace
 
 Result<EncodedFrame> EncodeFrame(const proto::Frame& frame, std::uint32_t max_frame_bytes) {
   if (frame.kind_case() == proto::Frame::KIND_NOT_SET) {
@@ -51,6 +86,21 @@ Result<std::uint32_t> DecodeLength(const std::array<std::uint8_t, kLengthPrefixS
 }
 
 Result<proto::Frame> DecodeFrame(const std::string& body) {
+  // Parsing builds an object per entry of a repeated field, so a frame of millions of
+  // empty entries would take some fifty times its size in memory before anything could
+  // refuse it. Entries are counted on the wire first.
+  if (body.size() > kMinBytesPerEntry * kEntriesParsedUnchecked) {
+    for (const std::uint32_t kind : {proto::Frame::kTxGossipFieldNumber,
+                                     proto::Frame::kSyncResponseFieldNumber}) {
+      const std::optional<std::uint64_t> entries = CountEntries(body, kind);
+      if (entries.has_value() && *entries > body.size() / kMinBytesPerEntry) {
+        return Status::InvalidArgument(
+            "frame of " + std::to_string(body.size()) + " bytes holds " +
+            std::to_string(*entries) + " transactions or blocks, fewer than " +
+            std::to_string(kMinBytesPerEntry) + " bytes each, which no real one is");
+      }
+    }
+  }
   proto::Frame frame;
   if (!frame.ParseFromString(body)) return Status::InvalidArgument("frame does not parse");
   if (frame.version() != kFrameVersion) {

@@ -34,7 +34,15 @@ Result<EncodedFrame> EncodeFrame(const proto::Frame& frame, std::uint32_t max_fr
 Result<std::uint32_t> DecodeLength(const std::array<std::uint8_t, kLengthPrefixSize>& prefix,
                                    std::uint32_t max_frame_bytes);
 
-// Parses a frame body and checks its version and that it has a kind.
+// A serialised SignedTransaction or CertifiedBlock is never this small (a signature alone is
+// about 70 bytes); a gossip or sync frame whose entries average less is refused unparsed.
+inline constexpr std::size_t kMinBytesPerEntry = 64;
+// Frames up to kMinBytesPerEntry times this many bytes are parsed without counting.
+inline constexpr std::size_t kEntriesParsedUnchecked = 1024;
+
+// Parses a frame body and checks its version and that it has a kind. A tx_gossip or
+// sync_response frame over 64 KiB whose entries average under kMinBytesPerEntry bytes is
+// refused (InvalidArgument) before it is parsed.
 Result<proto::Frame> DecodeFrame(const std::string& body);
 
 }  // namespace colend::node::internal
