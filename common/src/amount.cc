@@ -86,11 +86,14 @@ Result<Amount> ApplyBasisPoints(Amount amount, std::int64_t bp) {
 }
 
 Result<Amount> CheckedSum(std::span<const Amount> amounts) {
-  Amount total;
-  for (Amount a : amounts) {
-    COLEND_ASSIGN_OR_RETURN(total, total.CheckedAdd(a));
+  // 128 bits hold the sum of 2^64 int64 values, so only the total itself can overflow.
+  Int128 total = 0;
+  for (Amount a : amounts) total += a.minor();
+  if (!FitsInt64(total)) {
+    return Status::OutOfRange("amount overflow: a sum of " + std::to_string(amounts.size()) +
+                              " amounts leaves the 64-bit range");
   }
-  return total;
+  return Amount::FromMinor(static_cast<std::int64_t>(total));
 }
 
 }  // namespace colend

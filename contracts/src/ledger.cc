@@ -53,32 +53,14 @@ Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent c
   return Verdict::Accept();
 }
 
-Verdict AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
-                   int sign) {
-  const std::pair<proto::PostingComponent, std::int64_t> parts[] = {
-      {proto::POSTING_COMPONENT_FUNDING, delta.funding()},
-      {proto::POSTING_COMPONENT_PRINCIPAL, delta.principal()},
-      {proto::POSTING_COMPONENT_INTEREST, delta.interest()},
-      {proto::POSTING_COMPONENT_SERVICE_FEE, delta.service_fee()},
-      {proto::POSTING_COMPONENT_PENALTY, delta.penalty()},
-      {proto::POSTING_COMPONENT_RECOVERY, delta.recovery()}};
-  for (const auto& [component, value] : parts) {
-    std::int64_t signed_value = value;
-    if (sign < 0) {
-      COLEND_ASSIGN_OR_VERDICT(signed_value, CheckedSub(0, value));
-    }
-    COLEND_RETURN_IF_NOT_ACCEPTED(AddComponent(amounts, component, signed_value));
-  }
-  return Verdict::Accept();
-}
-
 Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
-  std::int64_t net = 0;
-  for (std::int64_t v : {amounts.funding(), amounts.principal(), amounts.interest(),
-                         amounts.service_fee(), amounts.penalty(), amounts.recovery()}) {
-    COLEND_ASSIGN_OR_VERDICT(net, CheckedAdd(net, v));
-  }
-  return net;
+  const Amount parts[] = {
+      Amount::FromMinor(amounts.funding()),     Amount::FromMinor(amounts.principal()),
+      Amount::FromMinor(amounts.interest()),    Amount::FromMinor(amounts.service_fee()),
+      Amount::FromMinor(amounts.penalty()),     Amount::FromMinor(amounts.recovery())};
+  Result<Amount> net = CheckedSum(parts);
+  if (!net.ok()) return Overflow(net.status());
+  return net->minor();
 }
 
 namespace {
@@ -102,6 +84,15 @@ Verdict BookDay(proto::PositionRecord& position, const std::string& value_date,
   proto::UnsettledDay* day = days->Mutable(index);
   COLEND_RETURN_IF_NOT_ACCEPTED(AddComponent(*day->mutable_amounts(), component, a_owes_b));
   day->set_posting_count(day->posting_count() + 1);
+  // Each component fitting is not enough: the net over them is what getBooks and
+  // getPositions show, so it must fit too. (A settlement batch's net is checked when the
+  // batch is cut: settlement.cc.)
+  if (!NetOf(position.total()).ok()) {
+    return Verdict::Reject(ErrorCode::kBadAmount,
+                           "amounts would overflow: the net position of " + position.a() +
+                               " towards " + position.b() + " in " + position.currency() +
+                               " would leave the 64-bit range");
+  }
   return Verdict::Accept();
 }
 

@@ -7,9 +7,11 @@
 // date (a reversal) stays unsettled until the next cut-off.
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checked.h"
+#include "colend/common/int128.h"
 #include "colend/contracts/conservation.h"
 #include "colend/contracts/records.h"
 #include "contract_state.h"
@@ -20,6 +22,54 @@ namespace colend::contracts {
 namespace {
 
 constexpr std::size_t kMaxPaymentRef = 128;
+
+// Moves the first `covered` days' amounts out of `position`'s total into `batch` and
+// returns the batch's net. The sums are taken in 128 bits, so only the results must fit in
+// 64: the batch's components and net, and what stays unsettled, components and net (every
+// day and the total fit already, but the days before a cut-off can add up to more than
+// all of them do). If one does not, the cut-off is refused BAD_AMOUNT and a later or an
+// earlier one may be chosen; nothing changes.
+Outcome<std::int64_t> SplitAtCutoff(proto::PositionRecord& position, int covered,
+                                    const std::string& cutoff, proto::ComponentAmounts* batch) {
+  using Getter = std::int64_t (proto::ComponentAmounts::*)() const;
+  using Setter = void (proto::ComponentAmounts::*)(std::int64_t);
+  static constexpr std::pair<Getter, Setter> kComponents[] = {
+      {&proto::ComponentAmounts::funding, &proto::ComponentAmounts::set_funding},
+      {&proto::ComponentAmounts::principal, &proto::ComponentAmounts::set_principal},
+      {&proto::ComponentAmounts::interest, &proto::ComponentAmounts::set_interest},
+      {&proto::ComponentAmounts::service_fee, &proto::ComponentAmounts::set_service_fee},
+      {&proto::ComponentAmounts::penalty, &proto::ComponentAmounts::set_penalty},
+      {&proto::ComponentAmounts::recovery, &proto::ComponentAmounts::set_recovery}};
+  Int128 batch_net = 0;
+  Int128 rest_net = 0;
+  proto::ComponentAmounts rest;
+  for (const auto& [get, set] : kComponents) {
+    Int128 in_batch = 0;
+    for (int i = 0; i < covered; ++i) in_batch += (position.days(i).amounts().*get)();
+    const Int128 stays = Int128{(position.total().*get)()} - in_batch;
+    if (!FitsInt64(in_batch) || !FitsInt64(stays)) {
+      return Verdict::Reject(ErrorCode::kBadAmount,
+                             "amounts would overflow: the postings of " + position.a() +
+                                 " towards " + position.b() + " in " + position.currency() +
+                                 " on or before " + cutoff +
+                                 " add up beyond the 64-bit range; choose another cut-off");
+    }
+    (batch->*set)(static_cast<std::int64_t>(in_batch));
+    (rest.*set)(static_cast<std::int64_t>(stays));
+    batch_net += in_batch;
+    rest_net += stays;
+  }
+  if (!FitsInt64(batch_net) || !FitsInt64(rest_net)) {
+    return Verdict::Reject(ErrorCode::kBadAmount,
+                           "amounts would overflow: the net of " + position.a() + " towards " +
+                               position.b() + " in " + position.currency() +
+                               " on or before " + cutoff +
+                               " (or after it) is beyond the 64-bit range; choose another "
+                               "cut-off");
+  }
+  *position.mutable_total() = rest;
+  return static_cast<std::int64_t>(batch_net);
+}
 
 // Orders the signer and the counterparty as a pair, after checking the counterparty.
 Verdict LoadPair(TxEnv& env, const std::string& counterparty, std::string* a, std::string* b) {
@@ -80,11 +130,10 @@ Verdict CloseSettlementHandler(TxEnv& env) {
       for (int i = 0; i < covered; ++i) {
         const proto::UnsettledDay& day = position.days(i);
         *batch.add_days() = day;
-        COLEND_RETURN_IF_NOT_ACCEPTED(AddAmounts(*batch.mutable_amounts(), day.amounts(), +1));
-        COLEND_RETURN_IF_NOT_ACCEPTED(AddAmounts(*position.mutable_total(), day.amounts(), -1));
         batch.set_posting_count(batch.posting_count() + day.posting_count());
       }
-      COLEND_ASSIGN_OR_VERDICT(std::int64_t net, NetOf(batch.amounts()));
+      COLEND_ASSIGN_OR_VERDICT(std::int64_t net,
+                               SplitAtCutoff(position, covered, c.cutoff(), batch.mutable_amounts()));
       batch.set_net_a_owes_b(net);
       // Nothing to pay: the batch is settled as it closes.
       batch.set_status(net == 0 ? proto::SETTLEMENT_STATUS_CONFIRMED

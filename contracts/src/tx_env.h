@@ -87,9 +87,6 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record);
 // contract writes every component itself).
 Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
                      std::int64_t delta);
-// Adds every component of `delta` to `amounts` (subtracts when `sign` is -1), as AddComponent.
-Verdict AddAmounts(proto::ComponentAmounts& amounts, const proto::ComponentAmounts& delta,
-                   int sign);
 // Sum of all components; BAD_AMOUNT if it would overflow.
 Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts);
 

@@ -114,8 +114,19 @@ TEST(AmountTest, CheckedSum) {
   std::vector<Amount> v = {Amount::FromMinor(5), Amount::FromMinor(-2), Amount::FromMinor(10)};
   EXPECT_EQ(*CheckedSum(v), Amount::FromMinor(13));
   EXPECT_EQ(*CheckedSum({}), Amount::Zero());
-  std::vector<Amount> over = {Amount::FromMinor(kMax), Amount::FromMinor(1), Amount::FromMinor(-5)};
+  std::vector<Amount> over = {Amount::FromMinor(kMax), Amount::FromMinor(1)};
   EXPECT_EQ(CheckedSum(over).status().code(), StatusCode::kOutOfRange);
+  // A partial sum may leave the range on the way back into it.
+  std::vector<Amount> through = {Amount::FromMinor(kMax), Amount::FromMinor(1),
+                                 Amount::FromMinor(-5)};
+  EXPECT_EQ(*CheckedSum(through), Amount::FromMinor(kMax - 4));
+  // Only the total must fit, not a partial sum: kMax + kMax - kMax - kMax + 7 is 7.
+  std::vector<Amount> back = {Amount::FromMinor(kMax), Amount::FromMinor(kMax),
+                              Amount::FromMinor(-kMax), Amount::FromMinor(-kMax),
+                              Amount::FromMinor(7)};
+  EXPECT_EQ(*CheckedSum(back), Amount::FromMinor(7));
+  std::vector<Amount> low = {Amount::FromMinor(-kMax), Amount::FromMinor(-2)};
+  EXPECT_EQ(CheckedSum(low).status().code(), StatusCode::kOutOfRange);
 }
 
 }  // namespace

@@ -199,6 +199,60 @@ void AmountsThatWouldOverflowAreReceipts() {
   EXPECT_NE(chain.replayer().StateRoot(), root);  // R1 was booked
 }
 
+// Each component of a position may fit while their net does not: what getBooks,
+// getPositions and a settlement batch carry is the net, so such a posting is refused too.
+void ANetPositionBeyond64BitsIsRefused() {
+  Chain chain = WithAgreement();
+  ASSERT_EQ(chain.Tx(Loan("L1", "AG", "1000000")), "ok");
+  const boost::json::object before = chain.Position("LEAD", "PARTNER_A");
+  ASSERT_FALSE(before.empty());
+  // PARTNER_A's parts: interest and penalty of about 7.4e18 each, each within 64 bits; the
+  // net of LEAD towards PARTNER_A would be about 1.5e19.
+  ExpectReceipt(chain, Repay("R1", "L1", "0", kMax, kMax), "BAD_AMOUNT");
+  EXPECT_NE(chain.LastMessage().find("the net position of LEAD towards PARTNER_A in CNY"),
+            std::string::npos)
+      << chain.LastMessage();
+  EXPECT_EQ(chain.Position("LEAD", "PARTNER_A"), before);  // the books read as before
+}
+
+// A cut-off's batch and what stays unsettled are summed in 128 bits: only they must fit,
+// not the running sum. Days +F, -F, -F (a total of -F): a cut-off after the second day
+// settles 0 and leaves -F, which the day-by-day subtraction used to overflow on (-F - F);
+// a cut-off after the first would leave -2F, which no record can hold: refused.
+void ACutOffIsRefusedOnlyWhenItsResultDoesNotFit() {
+  Chain chain = WithAgreement();
+  ASSERT_EQ(chain.Tx(R"({"type":"ProposeAgreement","signer":"PARTNER_A","id":"AGR","agreement_id":"AGR","currency":"CNY","shares":{"PARTNER_A":2000,"LEAD":8000}})"),
+            "ok");
+  ASSERT_EQ(chain.Tx(Accept("LEAD", "AGR")), "ok");
+  ASSERT_EQ(chain.Tx(Loan("L1", "AG", "1000000")), "ok");
+  ASSERT_EQ(chain.Tx(Loan("L2", "AGR", "1000000", "PARTNER_A")), "ok");
+  auto repay = [](const std::string& signer, const std::string& id, const std::string& loan,
+                  const std::string& date) {
+    // 7.5e18 of interest; the partner's 80 % part, F = 6e18, fits, and so does -F.
+    return R"({"type":"RecordRepayment","signer":")" + signer + R"(","id":")" + id +
+           R"(","loan_id":")" + loan +
+           R"(","principal":"0","interest":"7500000000000000000","penalty":"0","value_date":")" +
+           date + R"("})";
+  };
+  ASSERT_EQ(chain.Tx(repay("LEAD", "R1", "L1", "2026-12-01")), "ok");        // +F
+  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R2", "L2", "2026-12-02")), "ok");   // -F
+  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R3", "L2", "2026-12-03")), "ok");   // -F
+  auto close = [](const std::string& id, const std::string& cutoff) {
+    return R"({"type":"CloseSettlement","signer":"LEAD","id":")" + id +
+           R"(","counterparty":"PARTNER_A","cutoff":")" + cutoff + R"("})";
+  };
+  const boost::json::object before = chain.Position("LEAD", "PARTNER_A");
+  ExpectReceipt(chain, close("S1", "2026-12-01"), "BAD_AMOUNT");
+  EXPECT_NE(chain.LastMessage().find("choose another cut-off"), std::string::npos)
+      << chain.LastMessage();
+  EXPECT_EQ(chain.Position("LEAD", "PARTNER_A"), before);
+  ASSERT_EQ(chain.Tx(close("S2", "2026-12-02")), "ok") << chain.LastMessage();
+  const boost::json::object position = chain.Position("LEAD", "PARTNER_A");
+  ASSERT_FALSE(position.empty());
+  EXPECT_EQ(position.at("net_a_owes_b"), boost::json::value("-6000000000000000000"))
+      << boost::json::serialize(position);
+}
+
 void SettlementFailuresAreReceipts() {
   Chain chain = WithAgreement();
   const std::string close = R"({"type":"CloseSettlement","signer":"PARTNER_A","id":"S1","counterparty":"LEAD","cutoff":"2026-12-31"})";
@@ -278,6 +332,12 @@ TEST(RejectionTest, ApprovalsTwiceAreReceipts) {
 }
 TEST(RejectionTest, AmountsThatWouldOverflowAreReceipts) {
   AmountsThatWouldOverflowAreReceipts();
+}
+TEST(RejectionTest, ANetPositionBeyond64BitsIsRefused) {
+  ANetPositionBeyond64BitsIsRefused();
+}
+TEST(RejectionTest, ACutOffIsRefusedOnlyWhenItsResultDoesNotFit) {
+  ACutOffIsRefusedOnlyWhenItsResultDoesNotFit();
 }
 TEST(RejectionTest, SettlementFailuresAreReceipts) {
   SettlementFailuresAreReceipts();

@@ -66,7 +66,8 @@ Result<Amount> MulDivFloor(Amount amount, std::int64_t numerator, std::int64_t d
 // [0, 10000] is allowed (rates above 100 %) but must be >= 0, else kInvalidArgument.
 Result<Amount> ApplyBasisPoints(Amount amount, std::int64_t bp);
 
-// The sum of `amounts`, or kOutOfRange if any partial sum leaves int64.
+// The sum of `amounts`, or kOutOfRange if it leaves int64 (a partial sum on the way may:
+// the sum is taken in 128 bits).
 Result<Amount> CheckedSum(std::span<const Amount> amounts);
 
 }  // namespace colend
