@@ -42,14 +42,26 @@ void ActionLoop::OnMessage(const proto::ConsensusEnvelope& envelope) {
     if (route->epoch > epoch + 1) return;
     // Early: this node has not executed the end of its epoch yet. Its replica for the next
     // epoch checks the message in full once it starts.
-    if (early_.size() >= kMaxEarlyMessages) {
-      early_.pop_front();
-      ++early_dropped_;
-    }
-    early_.push_back(envelope);
+    HoldEarly(envelope);
     return;
   }
   Perform(replica_->OnMessage(host_.NowMs(), envelope));
+}
+
+void ActionLoop::HoldEarly(const proto::ConsensusEnvelope& envelope) {
+  const std::size_t bytes = envelope.ByteSizeLong();
+  if (bytes > kMaxEarlyBytes) {
+    ++early_dropped_;
+    return;
+  }
+  while (!early_.empty() &&
+         (early_.size() >= kMaxEarlyMessages || early_bytes_ + bytes > kMaxEarlyBytes)) {
+    early_bytes_ -= early_.front().ByteSizeLong();
+    early_.pop_front();
+    ++early_dropped_;
+  }
+  early_.push_back(envelope);
+  early_bytes_ += bytes;
 }
 
 void ActionLoop::SyncToLaterEpoch(const MessageRoute& route, const std::string& sender) {
@@ -246,11 +258,12 @@ bool ActionLoop::MaybeStartNextEpoch() {
   pool_changed_ = true;
   std::deque<proto::ConsensusEnvelope> early;
   early.swap(early_);
+  early_bytes_ = 0;
   for (const proto::ConsensusEnvelope& envelope : early) {
     if (!Running()) break;
     const std::optional<MessageRoute> route = PeekRoute(envelope);
     if (route.has_value() && route->epoch == replica_->status().epoch + 1) {
-      early_.push_back(envelope);  // two switches in a row: still early
+      HoldEarly(envelope);  // two switches in a row: still early
       continue;
     }
     Perform(replica_->OnMessage(host_.NowMs(), envelope));

@@ -30,8 +30,16 @@ void Pacemaker::CancelViewChange(Actions& out) {
   out.push_back(CancelTimerAction{TimerId::kViewChange});
 }
 
-bool Pacemaker::TakeViewChangeTimeout(std::uint64_t now) {
-  if (!vc_armed_ || now < vc_deadline_) return false;
+bool Pacemaker::TakeViewChangeTimeout(std::uint64_t now, Actions& out) {
+  if (!vc_armed_) return false;
+  if (now < vc_deadline_) {
+    // The host's timer is gone though the deadline has not come: the clock it reports
+    // stepped back. Set it again for what remains, never more than a whole timeout.
+    const std::uint64_t delay = std::min(vc_deadline_ - now, ViewChangeTimeout());
+    vc_deadline_ = now + delay;
+    out.push_back(SetTimerAction{TimerId::kViewChange, delay});
+    return false;
+  }
   vc_armed_ = false;
   return true;
 }
@@ -48,8 +56,14 @@ void Pacemaker::CancelBatch(Actions& out) {
   out.push_back(CancelTimerAction{TimerId::kBatch});
 }
 
-bool Pacemaker::TakeBatchTimeout(std::uint64_t now) {
-  if (!batch_armed_ || now < batch_deadline_) return false;
+bool Pacemaker::TakeBatchTimeout(std::uint64_t now, Actions& out) {
+  if (!batch_armed_) return false;
+  if (now < batch_deadline_) {  // as above
+    const std::uint64_t delay = std::min(batch_deadline_ - now, params_.batch_timeout_ms);
+    batch_deadline_ = now + delay;
+    out.push_back(SetTimerAction{TimerId::kBatch, delay});
+    return false;
+  }
   batch_armed_ = false;
   return true;
 }

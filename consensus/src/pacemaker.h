@@ -36,13 +36,16 @@ class Pacemaker {
   void CancelViewChange(Actions& out);
   bool view_change_armed() const { return vc_armed_; }
   // True if a timeout the node reports at `now` is the one currently set (and then
-  // forgets it); false for a cancelled, replaced or early one.
-  bool TakeViewChangeTimeout(std::uint64_t now);
+  // forgets it); false for a cancelled or replaced one, and for an early one: the timer
+  // fired before its deadline by the clock `now` comes from (the wall clock stepped back),
+  // so it is set again on `out` for the rest, at most one whole timeout. A timer that went
+  // off is never left unset while the pacemaker counts it armed.
+  bool TakeViewChangeTimeout(std::uint64_t now, Actions& out);
 
   void ArmBatch(std::uint64_t now, Actions& out);
   void CancelBatch(Actions& out);
   bool batch_armed() const { return batch_armed_; }
-  bool TakeBatchTimeout(std::uint64_t now);
+  bool TakeBatchTimeout(std::uint64_t now, Actions& out);  // as TakeViewChangeTimeout
 
  private:
   const ConsensusParams& params_;

@@ -235,10 +235,10 @@ Actions Replica::Impl::OnTimeout(std::uint64_t now, TimerId timer) {
   if (!recovered_) return {};
   switch (timer) {
     case TimerId::kViewChange:
-      if (pacemaker_.TakeViewChangeTimeout(now)) OnViewChangeTimeout();
+      if (pacemaker_.TakeViewChangeTimeout(now, out_)) OnViewChangeTimeout();
       break;
     case TimerId::kBatch:
-      if (pacemaker_.TakeBatchTimeout(now)) batch_due_ = true;
+      if (pacemaker_.TakeBatchTimeout(now, out_)) batch_due_ = true;
       break;
   }
   return Finish();

@@ -46,7 +46,7 @@ class RecordingHost final : public ActionHost {
   void ArmTimer(TimerId timer, std::uint64_t delay_ms, std::uint64_t token) override {
     log.push_back("timer " + std::string(TimerName(timer)));
     armed[timer] = token;
-    (void)delay_ms;
+    delays[timer] = delay_ms;
   }
   void RequestSync(const RequestSyncAction&) override { log.push_back("sync"); }
   void CheckProposal(const CheckProposalAction& check) override {
@@ -84,6 +84,7 @@ class RecordingHost final : public ActionHost {
   std::vector<std::string> pool;
   std::vector<std::string> log;
   std::map<TimerId, std::uint64_t> armed;
+  std::map<TimerId, std::uint64_t> delays;
   std::vector<CheckProposalAction> checks;
   bool fail_persist = false;
   int halts = 0;
@@ -167,6 +168,50 @@ TEST_F(ActionLoopTest, stop_performs_nothing_more) {
   loop_->OnPoolChanged();
   EXPECT_EQ(host_.log.size(), before);
   EXPECT_EQ(host_.halts, 0);
+}
+
+// The node's timers run on a steady clock, the replica's deadlines on the wall clock it is
+// given. When the wall clock steps back (an NTP step, a resumed VM), a timer goes off
+// before its deadline: it is set again for the rest (at most one whole timeout) instead of
+// being lost with the pacemaker still counting it armed.
+TEST_F(ActionLoopTest, a_timer_that_goes_off_before_its_deadline_is_set_again) {
+  host_.now = 10'000'000;
+  host_.pool = {"tx:1"};
+  loop_->Start();
+  ASSERT_TRUE(host_.armed.count(TimerId::kBatch));
+  const std::uint64_t token = host_.armed[TimerId::kBatch];
+  const std::uint64_t timeout = host_.delays[TimerId::kBatch];
+  host_.now -= 3'600'000;  // an hour back
+  loop_->OnTimeout(TimerId::kBatch, token);
+  EXPECT_EQ(host_.Count("batch 1"), 0u);
+  ASSERT_NE(host_.armed[TimerId::kBatch], token);      // set again
+  EXPECT_EQ(host_.delays[TimerId::kBatch], timeout);   // for one timeout, not an hour
+  host_.now += timeout;
+  loop_->OnTimeout(TimerId::kBatch, host_.armed[TimerId::kBatch]);
+  EXPECT_EQ(host_.Count("batch 1"), 1u);
+  EXPECT_GE(host_.Count("commit 1"), 1u);
+}
+
+// Messages of the next epoch wait unverified until it starts: their number and their bytes
+// are both bounded, the oldest dropped first, so padded ones cannot hold the node's memory.
+TEST_F(ActionLoopTest, early_messages_are_bounded_in_bytes_too) {
+  loop_->Start();
+  proto::ConsensusRoute route;
+  route.set_epoch(loop_->replica().status().epoch + 1);
+  route.mutable_commit()->set_sequence(loop_->replica().status().committed_height + 1);
+  proto::ConsensusEnvelope padded;
+  padded.set_body(route.SerializeAsString());
+  padded.set_sender("someone");
+  padded.add_transactions(std::string(8u << 20, 'x'));  // 8 MiB, unverifiable for now
+  for (int i = 0; i < 20; ++i) loop_->OnMessage(padded);  // 160 MiB offered
+  const std::size_t held = ActionLoop::kMaxEarlyBytes / padded.ByteSizeLong();
+  EXPECT_EQ(loop_->early_dropped(), 20 - held);
+  // One beyond the whole bound is dropped at once.
+  proto::ConsensusEnvelope huge = padded;
+  huge.set_transactions(0, std::string(ActionLoop::kMaxEarlyBytes, 'y'));
+  loop_->OnMessage(huge);
+  EXPECT_EQ(loop_->early_dropped(), 20 - held + 1);
+  EXPECT_TRUE(loop_->halted().ok());
 }
 
 // The sync client acts on a typed verdict: every way a fetched block can fare, from the

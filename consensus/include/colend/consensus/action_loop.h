@@ -28,7 +28,8 @@
 //     is queued, the loop asks the host for the next epoch's replica (NextEpoch), recovers
 //     it, drops what belonged to the old one (timers, a pending proposal request, checks
 //     and verdicts) and gives it the messages of the next epoch that arrived early. Until
-//     then such messages are held (at most kMaxEarlyMessages, the oldest dropped first).
+//     then such messages are held (at most kMaxEarlyMessages and kMaxEarlyBytes, the oldest
+//     dropped first).
 //     Messages of an older epoch go to the replica, which refuses and counts them; those of
 //     a later epoch than the next are dropped. Any later-epoch message also means this
 //     node fell behind: the loop asks the host to sync up to the height it names (at most
@@ -164,8 +165,11 @@ class ActionLoop {
 
   const Replica& replica() const { return *replica_; }
 
-  // Messages of the next epoch held until its replica starts.
+  // Messages of the next epoch held until its replica starts: at most this many, and this
+  // many bytes (their signatures cannot be checked before then, so a peer's flood of
+  // padded ones must not hold the node's memory; the oldest go first).
   static constexpr std::size_t kMaxEarlyMessages = 4096;
+  static constexpr std::size_t kMaxEarlyBytes = 64u << 20;
   static constexpr std::uint64_t kEpochSyncHintMs = 250;
   // How many epochs this loop has started after the first, and the early messages dropped
   // because the holding area was full.
@@ -202,6 +206,8 @@ class ActionLoop {
   std::vector<Verdict> verdicts_;            // for the replica once no commit is queued
   std::array<std::uint64_t, 2> timer_tokens_{};
   std::deque<proto::ConsensusEnvelope> early_;  // of the next epoch, in arrival order
+  std::size_t early_bytes_ = 0;                 // their ByteSizeLong, summed
+  void HoldEarly(const proto::ConsensusEnvelope& envelope);
   std::uint64_t epochs_started_ = 0;
   std::uint64_t last_epoch_hint_ms_ = 0;
   std::uint64_t early_dropped_ = 0;
