@@ -55,9 +55,9 @@ Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent c
 
 Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
   const Amount parts[] = {
-      Amount::FromMinor(amounts.funding()),     Amount::FromMinor(amounts.principal()),
-      Amount::FromMinor(amounts.interest()),    Amount::FromMinor(amounts.service_fee()),
-      Amount::FromMinor(amounts.penalty()),     Amount::FromMinor(amounts.recovery())};
+      Amount::FromMinor(amounts.funding()),  Amount::FromMinor(amounts.principal()),
+      Amount::FromMinor(amounts.interest()), Amount::FromMinor(amounts.service_fee()),
+      Amount::FromMinor(amounts.penalty()),  Amount::FromMinor(amounts.recovery())};
   Result<Amount> net = CheckedSum(parts);
   if (!net.ok()) return Overflow(net.status());
   return net->minor();
@@ -88,10 +88,10 @@ Verdict BookDay(proto::PositionRecord& position, const std::string& value_date,
   // getPositions show, so it must fit too. (A settlement batch's net is checked when the
   // batch is cut: settlement.cc.)
   if (!NetOf(position.total()).ok()) {
-    return Verdict::Reject(ErrorCode::kBadAmount,
-                           "amounts would overflow: the net position of " + position.a() +
-                               " towards " + position.b() + " in " + position.currency() +
-                               " would leave the 64-bit range");
+    return Verdict::Reject(ErrorCode::kBadAmount, "amounts would overflow: the net position of " +
+                                                      position.a() + " towards " + position.b() +
+                                                      " in " + position.currency() +
+                                                      " would leave the 64-bit range");
   }
   return Verdict::Accept();
 }

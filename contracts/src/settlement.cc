@@ -62,8 +62,8 @@ Outcome<std::int64_t> SplitAtCutoff(proto::PositionRecord& position, int covered
   if (!FitsInt64(batch_net) || !FitsInt64(rest_net)) {
     return Verdict::Reject(ErrorCode::kBadAmount,
                            "amounts would overflow: the net of " + position.a() + " towards " +
-                               position.b() + " in " + position.currency() +
-                               " on or before " + cutoff +
+                               position.b() + " in " + position.currency() + " on or before " +
+                               cutoff +
                                " (or after it) is beyond the 64-bit range; choose another "
                                "cut-off");
   }
@@ -132,8 +132,8 @@ Verdict CloseSettlementHandler(TxEnv& env) {
         *batch.add_days() = day;
         batch.set_posting_count(batch.posting_count() + day.posting_count());
       }
-      COLEND_ASSIGN_OR_VERDICT(std::int64_t net,
-                               SplitAtCutoff(position, covered, c.cutoff(), batch.mutable_amounts()));
+      COLEND_ASSIGN_OR_VERDICT(
+          std::int64_t net, SplitAtCutoff(position, covered, c.cutoff(), batch.mutable_amounts()));
       batch.set_net_a_owes_b(net);
       // Nothing to pay: the batch is settled as it closes.
       batch.set_status(net == 0 ? proto::SETTLEMENT_STATUS_CONFIRMED

@@ -319,15 +319,14 @@ TEST_F(HostileE2eTest, P2pAbuseIsRefusedAndTheConnectionClosed) {
     const std::uint64_t flooded_at = net_->Height(kTarget);
     ASSERT_TRUE(LocalNetwork::WaitUntil(
         [] {
-          const testutil::HttpReply metrics = testutil::HttpCall(
-              "127.0.0.1", net_->bank(kTarget).rpc_port, "GET", "/metrics", "");
+          const testutil::HttpReply metrics =
+              testutil::HttpCall("127.0.0.1", net_->bank(kTarget).rpc_port, "GET", "/metrics", "");
           const std::size_t at = metrics.body.find("\ncolend_sync_requests_dropped_total ");
-          return at != std::string::npos &&
-                 std::stoull(metrics.body.substr(at + 36)) > 1000;
+          return at != std::string::npos && std::stoull(metrics.body.substr(at + 36)) > 1000;
         },
         20000));
-    EXPECT_TRUE(LocalNetwork::WaitUntil([&] { return net_->Height(kTarget) > flooded_at + 2; },
-                                        30000));
+    EXPECT_TRUE(
+        LocalNetwork::WaitUntil([&] { return net_->Height(kTarget) > flooded_at + 2; }, 30000));
   }
 
   // Half-open TCP: 20 connections that never start TLS are all closed by the handshake

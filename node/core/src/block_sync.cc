@@ -140,8 +140,8 @@ proto::SyncResponse BlockSync::Serve(const BlockStore& store, const proto::SyncR
       static std::atomic<std::uint64_t> failures{0};
       const std::uint64_t n = ++failures;
       if (LogThisOccurrence(n)) {
-        spdlog::error("sync: cannot read stored block {} to serve a peer: {} ({} times so far)",
-                      h, block.status().ToString(), n);
+        spdlog::error("sync: cannot read stored block {} to serve a peer: {} ({} times so far)", h,
+                      block.status().ToString(), n);
       }
       break;
     }

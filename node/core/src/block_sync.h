@@ -6,10 +6,11 @@
 // request, from its stored height + 1. The peers it was pointed at go first, then every
 // other connected validator in turn. No answer within the timeout, a peer that goes down,
 // or a block that does not verify: the next peer. The peer asked, answering with blocks and
-// a higher height of its own, raises the target (no other peer's answer does) (consensus asks only for what it has
-// evidence of; the peers may be further on); one that has nothing more ends the round.
-// Every block is handed to the consensus core, which verifies it against the validator set
-// of its height before the node executes it (ActionLoop::OnSyncedBlock).
+// a higher height of its own, raises the target: consensus asks only for what it has
+// evidence of, and the peers may be further on (no other peer's answer raises it); one that
+// has nothing more ends the round. Every block is handed to the consensus core, which
+// verifies it against the validator set of its height before the node executes it
+// (ActionLoop::OnSyncedBlock).
 //
 // Server: Serve answers a request from the store, at most kBatch blocks and about half a
 // frame, and always at least one block when there is one.

@@ -90,14 +90,14 @@ Result<proto::Frame> DecodeFrame(const std::string& body) {
   // empty entries would take some fifty times its size in memory before anything could
   // refuse it. Entries are counted on the wire first.
   if (body.size() > kMinBytesPerEntry * kEntriesParsedUnchecked) {
-    for (const std::uint32_t kind : {proto::Frame::kTxGossipFieldNumber,
-                                     proto::Frame::kSyncResponseFieldNumber}) {
+    for (const std::uint32_t kind :
+         {proto::Frame::kTxGossipFieldNumber, proto::Frame::kSyncResponseFieldNumber}) {
       const std::optional<std::uint64_t> entries = CountEntries(body, kind);
       if (entries.has_value() && *entries > body.size() / kMinBytesPerEntry) {
         return Status::InvalidArgument(
-            "frame of " + std::to_string(body.size()) + " bytes holds " +
-            std::to_string(*entries) + " transactions or blocks, fewer than " +
-            std::to_string(kMinBytesPerEntry) + " bytes each, which no real one is");
+            "frame of " + std::to_string(body.size()) + " bytes holds " + std::to_string(*entries) +
+            " transactions or blocks, fewer than " + std::to_string(kMinBytesPerEntry) +
+            " bytes each, which no real one is");
       }
     }
   }

@@ -109,8 +109,9 @@ std::optional<std::string> RpcDispatcher::Handle(std::string_view body) {
 // Each answer is serialised once, straight into the response. Once the response holds
 // max_response_bytes, the later entries are not executed: each gets a kResponseTooLarge
 // error (a notification, nothing; an entry that is no request at all, the usual -32600),
-// so a batch of 100 full blocks cannot build an unbounded response. The answer that reaches the limit is kept whole, so the response is at most
-// the limit plus one answer (bounded by the block and list limits) plus the short errors.
+// so a batch of 100 full blocks cannot build an unbounded response. The answer that
+// reaches the limit is kept whole, so the response is at most the limit plus one answer
+// (bounded by the block and list limits) plus the short errors.
 std::optional<std::string> RpcDispatcher::HandleBatch(const json::array& batch) {
   std::string out = "[";
   bool any = false;
@@ -127,8 +128,7 @@ std::optional<std::string> RpcDispatcher::HandleBatch(const json::array& batch) 
   return out;
 }
 
-std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request,
-                                                     bool execute) {
+std::optional<json::object> RpcDispatcher::HandleOne(const json::value& request, bool execute) {
   auto fail = [this](const json::value& id, RpcError error) {
     CountError(error.code);
     LogInternal(error);

@@ -398,8 +398,8 @@ class WsSession final : public EventSink, public std::enable_shared_from_this<Ws
   bool accepted_ = false;
   bool closing_ = false;
   bool writing_ = false;
-  bool reading_paused_ = false;  // no async_read outstanding until the queue has room
-  bool answering_ = true;        // the request being handled has an id (or is unreadable)
+  bool reading_paused_ = false;   // no async_read outstanding until the queue has room
+  bool answering_ = true;         // the request being handled has an id (or is unreadable)
   std::uint64_t known_head_ = 0;  // the highest height this session knows is committed
   std::uint64_t last_id_ = 0;
   std::map<std::string, Subscription> subs_;

@@ -184,8 +184,8 @@ TEST_F(ActionLoopTest, a_timer_that_goes_off_before_its_deadline_is_set_again) {
   host_.now -= 3'600'000;  // an hour back
   loop_->OnTimeout(TimerId::kBatch, token);
   EXPECT_EQ(host_.Count("batch 1"), 0u);
-  ASSERT_NE(host_.armed[TimerId::kBatch], token);      // set again
-  EXPECT_EQ(host_.delays[TimerId::kBatch], timeout);   // for one timeout, not an hour
+  ASSERT_NE(host_.armed[TimerId::kBatch], token);     // set again
+  EXPECT_EQ(host_.delays[TimerId::kBatch], timeout);  // for one timeout, not an hour
   host_.now += timeout;
   loop_->OnTimeout(TimerId::kBatch, host_.armed[TimerId::kBatch]);
   EXPECT_EQ(host_.Count("batch 1"), 1u);
@@ -202,7 +202,7 @@ TEST_F(ActionLoopTest, early_messages_are_bounded_in_bytes_too) {
   proto::ConsensusEnvelope padded;
   padded.set_body(route.SerializeAsString());
   padded.set_sender("someone");
-  padded.add_transactions(std::string(8u << 20, 'x'));  // 8 MiB, unverifiable for now
+  padded.add_transactions(std::string(8u << 20, 'x'));    // 8 MiB, unverifiable for now
   for (int i = 0; i < 20; ++i) loop_->OnMessage(padded);  // 160 MiB offered
   const std::size_t held = ActionLoop::kMaxEarlyBytes / padded.ByteSizeLong();
   EXPECT_EQ(loop_->early_dropped(), 20 - held);

@@ -221,8 +221,10 @@ void ANetPositionBeyond64BitsIsRefused() {
 // a cut-off after the first would leave -2F, which no record can hold: refused.
 void ACutOffIsRefusedOnlyWhenItsResultDoesNotFit() {
   Chain chain = WithAgreement();
-  ASSERT_EQ(chain.Tx(R"({"type":"ProposeAgreement","signer":"PARTNER_A","id":"AGR","agreement_id":"AGR","currency":"CNY","shares":{"PARTNER_A":2000,"LEAD":8000}})"),
-            "ok");
+  ASSERT_EQ(
+      chain.Tx(
+          R"({"type":"ProposeAgreement","signer":"PARTNER_A","id":"AGR","agreement_id":"AGR","currency":"CNY","shares":{"PARTNER_A":2000,"LEAD":8000}})"),
+      "ok");
   ASSERT_EQ(chain.Tx(Accept("LEAD", "AGR")), "ok");
   ASSERT_EQ(chain.Tx(Loan("L1", "AG", "1000000")), "ok");
   ASSERT_EQ(chain.Tx(Loan("L2", "AGR", "1000000", "PARTNER_A")), "ok");
@@ -234,9 +236,9 @@ void ACutOffIsRefusedOnlyWhenItsResultDoesNotFit() {
            R"(","principal":"0","interest":"7500000000000000000","penalty":"0","value_date":")" +
            date + R"("})";
   };
-  ASSERT_EQ(chain.Tx(repay("LEAD", "R1", "L1", "2026-12-01")), "ok");        // +F
-  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R2", "L2", "2026-12-02")), "ok");   // -F
-  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R3", "L2", "2026-12-03")), "ok");   // -F
+  ASSERT_EQ(chain.Tx(repay("LEAD", "R1", "L1", "2026-12-01")), "ok");       // +F
+  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R2", "L2", "2026-12-02")), "ok");  // -F
+  ASSERT_EQ(chain.Tx(repay("PARTNER_A", "R3", "L2", "2026-12-03")), "ok");  // -F
   auto close = [](const std::string& id, const std::string& cutoff) {
     return R"({"type":"CloseSettlement","signer":"LEAD","id":")" + id +
            R"(","counterparty":"PARTNER_A","cutoff":")" + cutoff + R"("})";

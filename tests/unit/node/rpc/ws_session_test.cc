@@ -399,8 +399,7 @@ TEST_F(WsSessionTest, BadRequestsAreAnsweredAndChangeNothing) {
   EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":[]})"), -32602);
   EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":["blocks"]})"),
             -32602);
-  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":"blocks"})"),
-            -32600);
+  EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":"blocks"})"), -32600);
   EXPECT_EQ(error_of(R"({"jsonrpc":"2.0","id":1,"method":"subscribe","params":null})"), -32600);
   // Notifications (no id) are never answered, not even with an error: the next message is
   // the answer to the request after them. An unreadable request is answered with id null.

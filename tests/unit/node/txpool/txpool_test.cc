@@ -494,7 +494,7 @@ TEST_F(TxPoolTest, ManySignaturesOverOneBodyInABatchCostOneCheck) {
   std::vector<std::string> batch;
   batch.push_back(Sign(body, lead_));
   for (int i = 0; i < 8; ++i) {
-    batch.push_back(Sign(body, lead_));                // another valid signature
+    batch.push_back(Sign(body, lead_));                 // another valid signature
     batch.push_back(FlipSignature(Sign(body, lead_)));  // and an invalid one
   }
   std::set<std::string> distinct(batch.begin(), batch.end());

@@ -60,13 +60,13 @@
 // connection: so a validator that joined after the others wrote their node.toml, and that
 // they have no endpoint for, is still reached, while the smaller id, which redials within
 // reconnect_min, normally wins. A listed endpoint of a node that is not a validator
-// (removed since node.toml was written, or not voted in yet) is ignored with a warning. A node that is not itself a validator (self_id absent from the
-// validator set) is an observer: it dials every validator with an endpoint, and validators
-// accept that direction whatever the ids. An observer node also accepts a validator's
-// connection, since a validator that has already applied the epoch that makes this node a
-// validator dials it while this node (still syncing to that block) does not know yet. A new
-// inbound connection from a peer that already has one replaces the old one (the peer
-// evidently thinks the old one is dead, for example because it restarted). Dialing retries
+// (removed since node.toml was written, or not voted in yet) is ignored with a warning. A node that
+// is not itself a validator (self_id absent from the validator set) is an observer: it dials every
+// validator with an endpoint, and validators accept that direction whatever the ids. An observer
+// node also accepts a validator's connection, since a validator that has already applied the epoch
+// that makes this node a validator dials it while this node (still syncing to that block) does not
+// know yet. A new inbound connection from a peer that already has one replaces the old one (the
+// peer evidently thinks the old one is dead, for example because it restarted). Dialing retries
 // with exponential back-off from reconnect_min to reconnect_max, reset by a completed Hello.
 //
 // Changing the validator set at runtime (SetValidators, called by the node at the block

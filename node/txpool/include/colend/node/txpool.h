@@ -154,10 +154,11 @@ class TxPool {
   // parallel verifier. One result per input, in input order. A later entry with the body
   // (tx hash) of an earlier one, verbatim or under another signature, is not verified and
   // never inserted: it is kAlreadyPending if the earlier one was admitted, and gets the
-  // earlier one's result otherwise; a body costs one signature check per batch. kPeer (gossip) is held to max_txs only;
-  // kClient (sendTransactions) to the capacity and the signer share, as Admit is. The room
-  // earlier entries of the batch will take counts in those checks before a later entry's
-  // signature is verified, so entries beyond the room are BUSY without costing a check.
+  // earlier one's result otherwise; a body costs one signature check per batch. kPeer
+  // (gossip) is held to max_txs only; kClient (sendTransactions) to the capacity and the
+  // signer share, as Admit is. The room earlier entries of the batch will take counts in
+  // those checks before a later entry's signature is verified, so entries beyond the room
+  // are BUSY without costing a check.
   enum class Origin { kPeer, kClient };
   std::vector<AdmitResult> AdmitBatch(std::vector<std::string> signed_txs,
                                       Origin origin = Origin::kPeer);
