@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 #include <utility>
 
@@ -35,8 +36,8 @@ Status FromLevelDb(const leveldb::Status& s, std::string_view what) {
 }
 
 // Ownership: owns the DB, its block cache and filter policy (the DB is closed first); a
-// snapshot (made by Snapshot()) owns only its leveldb::Snapshot and reads the DB of the
-// store that made it.
+// snapshot (made by Snapshot()) shares its leveldb::Snapshot with the snapshots made of it
+// and reads the DB of the store that made it, which must outlive them all.
 // Thread safety: leveldb::DB is safe for concurrent use.
 class LevelDbKvStore final : public KvStore {
  public:
@@ -48,16 +49,24 @@ class LevelDbKvStore final : public KvStore {
   }
 
   // A snapshot of `db`: every read sees the DB as it was when `snapshot` was taken.
-  LevelDbKvStore(leveldb::DB* db, const leveldb::Snapshot* snapshot)
-      : reads_(db), snapshot_(snapshot) {}
+  LevelDbKvStore(leveldb::DB* db, std::shared_ptr<const leveldb::Snapshot> snapshot)
+      : reads_(db), snapshot_(std::move(snapshot)) {}
 
   ~LevelDbKvStore() override {
-    if (snapshot_ != nullptr) reads_->ReleaseSnapshot(snapshot_);
+    snapshot_.reset();
     db_.reset();  // before the cache and filter policy it uses
   }
 
+  // Of the live store: the DB as it is now. Of a snapshot: the same frozen view (it shares
+  // the leveldb::Snapshot, released with the last store that reads it).
   Result<std::unique_ptr<KvStore>> Snapshot() const override {
-    return std::unique_ptr<KvStore>(new LevelDbKvStore(reads_, reads_->GetSnapshot()));
+    if (snapshot_ != nullptr) {
+      return std::unique_ptr<KvStore>(new LevelDbKvStore(reads_, snapshot_));
+    }
+    leveldb::DB* db = reads_;
+    std::shared_ptr<const leveldb::Snapshot> snapshot(
+        db->GetSnapshot(), [db](const leveldb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    return std::unique_ptr<KvStore>(new LevelDbKvStore(db, std::move(snapshot)));
   }
 
   Result<std::optional<std::string>> Get(std::string_view key) const override {
@@ -126,7 +135,7 @@ class LevelDbKvStore final : public KvStore {
   leveldb::ReadOptions ReadOptions() const {
     leveldb::ReadOptions options;
     options.verify_checksums = true;
-    options.snapshot = snapshot_;  // nullptr: the current state
+    options.snapshot = snapshot_.get();  // nullptr: the current state
     return options;
   }
 
@@ -134,7 +143,7 @@ class LevelDbKvStore final : public KvStore {
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;  // null in a snapshot
   leveldb::DB* reads_ = nullptr;     // db_, or the DB of the store a snapshot was made from
-  const leveldb::Snapshot* snapshot_ = nullptr;
+  std::shared_ptr<const leveldb::Snapshot> snapshot_;
 };
 
 // Thread safety: as the shared store.

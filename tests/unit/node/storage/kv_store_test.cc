@@ -102,6 +102,25 @@ TEST_P(KvStoreContractTest, ScanIsAscendingWithinPrefixAndStops) {
   EXPECT_EQ(seen, 2);
 }
 
+// A snapshot of a snapshot sees what the first one sees, not the store as it is now, and
+// outlives the first.
+TEST_P(KvStoreContractTest, ASnapshotOfASnapshotIsTheSameView) {
+  const std::vector<KvWrite> first = {Put("k", "1")};
+  ASSERT_TRUE(kv_->Write(first, true).ok());
+  Result<std::unique_ptr<KvStore>> snapshot = kv_->Snapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  const std::vector<KvWrite> second = {Put("k", "2"), Put("j", "new")};
+  ASSERT_TRUE(kv_->Write(second, true).ok());
+  Result<std::unique_ptr<KvStore>> of_snapshot = (*snapshot)->Snapshot();
+  ASSERT_TRUE(of_snapshot.ok()) << of_snapshot.status();
+  snapshot = Status::Unavailable("released");  // the first goes; the second still reads
+  EXPECT_EQ(GetOrDie(**of_snapshot, "k"), "1");
+  Result<std::optional<std::string>> j = (*of_snapshot)->Get("j");
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_FALSE(j->has_value());
+  EXPECT_EQ(GetOrDie(*kv_, "k"), "2");
+}
+
 TEST_P(KvStoreContractTest, FindLastAtOrBefore) {
   const std::vector<KvWrite> batch = {Put("k/1", "a"), Put("k/3", "b"), Put("k/5", "c"),
                                       Put("l/0", "other")};
