@@ -14,19 +14,6 @@ namespace json = boost::json;
 
 std::string Str(std::int64_t minor) { return std::to_string(minor); }
 
-// What a owes b over all components; kOutOfRange if the sum leaves 64 bits (a report cannot
-// print it, so it says why).
-Result<std::int64_t> NetOfPosition(const proto::ComponentAmounts& amounts) {
-  const Amount parts[] = {Amount::FromMinor(amounts.funding()),
-                          Amount::FromMinor(amounts.principal()),
-                          Amount::FromMinor(amounts.interest()),
-                          Amount::FromMinor(amounts.service_fee()),
-                          Amount::FromMinor(amounts.penalty()),
-                          Amount::FromMinor(amounts.recovery())};
-  COLEND_ASSIGN_OR_RETURN(Amount net, CheckedSum(parts));
-  return net.minor();
-}
-
 Result<json::array> PositionsArray(const StateReader& state, const PositionFilter& filter) {
   COLEND_ASSIGN_OR_RETURN(auto positions, ReadPositions(state));
   json::array out;
@@ -38,7 +25,7 @@ Result<json::array> PositionsArray(const StateReader& state, const PositionFilte
     }
     json::object components = ComponentsJson(p.total());
     if (components.empty()) continue;
-    COLEND_ASSIGN_OR_RETURN(std::int64_t net, NetOfPosition(p.total()));
+    COLEND_ASSIGN_OR_RETURN(std::int64_t net, NetOfComponents(p.total()));
     json::object entry;
     entry["a"] = p.a();
     entry["b"] = p.b();
@@ -62,6 +49,17 @@ json::object LimitExcessJson(const LimitExcess& e) {
 }
 
 }  // namespace
+
+Result<std::int64_t> NetOfComponents(const proto::ComponentAmounts& amounts) {
+  const Amount parts[] = {Amount::FromMinor(amounts.funding()),
+                          Amount::FromMinor(amounts.principal()),
+                          Amount::FromMinor(amounts.interest()),
+                          Amount::FromMinor(amounts.service_fee()),
+                          Amount::FromMinor(amounts.penalty()),
+                          Amount::FromMinor(amounts.recovery())};
+  COLEND_ASSIGN_OR_RETURN(Amount net, CheckedSum(parts));
+  return net.minor();
+}
 
 std::int64_t LimitExcessOf(const proto::AgreementParty& party) {
   if (!party.has_limit() || party.outstanding() <= party.max_outstanding()) return 0;

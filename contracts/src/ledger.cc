@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "checked.h"
+#include "colend/contracts/books.h"
 #include "colend/contracts/records.h"
 #include "tx_env.h"
 
@@ -53,16 +54,6 @@ Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent c
   return Verdict::Accept();
 }
 
-Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts) {
-  const Amount parts[] = {
-      Amount::FromMinor(amounts.funding()),  Amount::FromMinor(amounts.principal()),
-      Amount::FromMinor(amounts.interest()), Amount::FromMinor(amounts.service_fee()),
-      Amount::FromMinor(amounts.penalty()),  Amount::FromMinor(amounts.recovery())};
-  Result<Amount> net = CheckedSum(parts);
-  if (!net.ok()) return Overflow(net.status());
-  return net->minor();
-}
-
 namespace {
 
 // Adds a_owes_b under the journal's value date, keeping `days` sorted by date.
@@ -87,7 +78,7 @@ Verdict BookDay(proto::PositionRecord& position, const std::string& value_date,
   // Each component fitting is not enough: the net over them is what getBooks and
   // getPositions show, so it must fit too. (A settlement batch's net is checked when the
   // batch is cut: settlement.cc.)
-  if (!NetOf(position.total()).ok()) {
+  if (!NetOfComponents(position.total()).ok()) {
     return Verdict::Reject(ErrorCode::kBadAmount, "amounts would overflow: the net position of " +
                                                       position.a() + " towards " + position.b() +
                                                       " in " + position.currency() +

@@ -87,8 +87,6 @@ Verdict BookPostings(StateView& view, const proto::TxRecord& record);
 // contract writes every component itself).
 Verdict AddComponent(proto::ComponentAmounts& amounts, proto::PostingComponent component,
                      std::int64_t delta);
-// Sum of all components; BAD_AMOUNT if it would overflow.
-Outcome<std::int64_t> NetOf(const proto::ComponentAmounts& amounts);
 
 }  // namespace colend::contracts
 

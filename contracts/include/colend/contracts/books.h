@@ -32,6 +32,11 @@ struct BooksHeader {
   Bytes state_root;
 };
 
+// What a owes b over all components of a position (its net_a_owes_b); kOutOfRange if the
+// sum leaves 64 bits. The contract refuses a posting that would make a position's net do
+// so, since the books show it.
+Result<std::int64_t> NetOfComponents(const proto::ComponentAmounts& amounts);
+
 // Which positions to include: all, or those of one bank, optionally with one counterparty.
 struct PositionFilter {
   std::string bank;
